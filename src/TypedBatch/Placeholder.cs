@@ -1,0 +1,2 @@
+namespace TypedBatch;
+internal static class Placeholder { }
