@@ -1,0 +1,89 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace TypedBatch.Emulator;
+
+/// <summary>Which credentials a route expects.</summary>
+internal enum ApiSurface
+{
+    /// <summary><c>/v1/*</c>: the optional <see cref="EmulatorOptions.ApiKey"/>.</summary>
+    OpenAI,
+
+    /// <summary><c>/copilot/*</c>: a Copilot token from the exchange and a <c>Copilot-Integration-Id</c>.</summary>
+    Copilot,
+}
+
+/// <summary>Checks credentials and answers 401 or 400 when they are missing or wrong. Presented secrets never appear in an answer.</summary>
+internal static class AccessControl
+{
+    private const string BearerPrefix = "Bearer ";
+
+    /// <summary>Returns <see langword="true"/> when the request may proceed; otherwise writes the rejection.</summary>
+    public static Task<bool> AuthorizeAsync(HttpContext context, EmulatorState state, ApiSurface surface) =>
+        surface == ApiSurface.OpenAI ? AuthorizeOpenAIAsync(context, state) : AuthorizeCopilotAsync(context, state);
+
+    private static async Task<bool> AuthorizeOpenAIAsync(HttpContext context, EmulatorState state)
+    {
+        var apiKey = state.Options.ApiKey;
+        if (apiKey is null)
+        {
+            return true;
+        }
+
+        var presented = ReadBearer(context);
+        if (presented is not null && FixedTimeEquals(presented, apiKey))
+        {
+            return true;
+        }
+
+        var message = presented is null
+            ? "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY)."
+            : "Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.";
+        await OpenAIErrors.WriteAsync(context, StatusCodes.Status401Unauthorized, message, OpenAIErrors.InvalidRequest, null, "invalid_api_key");
+        return false;
+    }
+
+    private static async Task<bool> AuthorizeCopilotAsync(HttpContext context, EmulatorState state)
+    {
+        var presented = ReadBearer(context);
+        var status = presented is null ? CopilotTokenStatus.Unknown : state.CopilotTokens.Check(presented);
+        if (status != CopilotTokenStatus.Valid)
+        {
+            var (message, code) = status == CopilotTokenStatus.Expired
+                ? ("unauthorized: token expired", "token_expired")
+                : ("unauthorized: a Copilot token from the token exchange is required (Authorization: Bearer <token>)", "invalid_api_key");
+            await OpenAIErrors.WriteAsync(context, StatusCodes.Status401Unauthorized, message, OpenAIErrors.InvalidRequest, null, code);
+            return false;
+        }
+
+        if (string.IsNullOrWhiteSpace(context.Request.Headers["Copilot-Integration-Id"]))
+        {
+            await OpenAIErrors.WriteAsync(
+                context,
+                StatusCodes.Status400BadRequest,
+                "missing required header: Copilot-Integration-Id",
+                OpenAIErrors.InvalidRequest,
+                null,
+                "missing_integration_id");
+            return false;
+        }
+
+        return true;
+    }
+
+    private static string? ReadBearer(HttpContext context)
+    {
+        string? header = context.Request.Headers.Authorization;
+        if (header is null || !header.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var value = header[BearerPrefix.Length..].Trim();
+        return value.Length == 0 ? null : value;
+    }
+
+    /// <summary>Compares secrets without leaking their common prefix length through timing.</summary>
+    internal static bool FixedTimeEquals(string presented, string expected) =>
+        CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(expected));
+}

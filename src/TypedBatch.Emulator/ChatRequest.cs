@@ -1,0 +1,196 @@
+using System.Text;
+using System.Text.Json;
+
+namespace TypedBatch.Emulator;
+
+/// <summary>One message of a chat request; <see cref="Content"/> is null for e.g. tool-call turns.</summary>
+internal readonly record struct ChatMessage(string Role, string? Content);
+
+/// <summary>The parts of a chat completion request the emulator reads.</summary>
+internal sealed class ChatRequest
+{
+    private ChatRequest(string model, List<ChatMessage> messages)
+    {
+        Model = model;
+        Messages = messages;
+    }
+
+    /// <summary>The requested model, echoed in the answer.</summary>
+    public string Model { get; }
+
+    /// <summary>The conversation; never empty.</summary>
+    public List<ChatMessage> Messages { get; }
+
+    /// <summary><c>max_completion_tokens</c>, else <c>max_tokens</c>, when given.</summary>
+    public int? MaxTokens { get; private set; }
+
+    /// <summary>Whether the answer is streamed as server-sent events.</summary>
+    public bool Stream { get; private set; }
+
+    /// <summary>Whether a streamed answer ends with a usage chunk.</summary>
+    public bool IncludeUsage { get; private set; }
+
+    /// <summary>The request's <see cref="RequestFingerprint"/>.</summary>
+    public string Fingerprint() => RequestFingerprint.Compute(Model, Messages.Select(static m => (m.Role, m.Content ?? "")));
+
+    /// <summary>Reads and validates a request body; returns <see langword="null"/> with the reason when invalid.</summary>
+    public static ChatRequest? Parse(JsonElement root, out RequestError? error)
+    {
+        error = null;
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            error = RequestError.UnreadableBody;
+            return null;
+        }
+
+        if (!RequestFields.TryReadModel(root, out var model, out error))
+        {
+            return null;
+        }
+
+        var messages = ReadMessages(root, out error);
+        if (messages is null)
+        {
+            return null;
+        }
+
+        var request = new ChatRequest(model, messages);
+        if (RequestFields.TryGet(root, "temperature", out var temperature)
+            && (temperature.ValueKind != JsonValueKind.Number || temperature.GetDouble() is < 0 or > 2))
+        {
+            error = RequestError.Invalid("temperature", "expected a number between 0 and 2.");
+            return null;
+        }
+
+        if (!TryReadMaxTokens(root, "max_tokens", out var maxTokens, out error)
+            || !TryReadMaxTokens(root, "max_completion_tokens", out var maxCompletionTokens, out error))
+        {
+            return null;
+        }
+
+        request.MaxTokens = maxCompletionTokens ?? maxTokens;
+
+        if (!RequestFields.TryReadBoolean(root, "stream", out var stream, out error))
+        {
+            return null;
+        }
+
+        request.Stream = stream;
+        if (RequestFields.TryGet(root, "stream_options", out var streamOptions))
+        {
+            if (streamOptions.ValueKind != JsonValueKind.Object)
+            {
+                error = RequestError.Invalid("stream_options", "expected an object.");
+                return null;
+            }
+
+            if (!RequestFields.TryReadBoolean(streamOptions, "include_usage", out var includeUsage, out error))
+            {
+                return null;
+            }
+
+            request.IncludeUsage = includeUsage;
+        }
+
+        return request;
+    }
+
+    private static List<ChatMessage>? ReadMessages(JsonElement root, out RequestError? error)
+    {
+        error = null;
+        if (!RequestFields.TryGet(root, "messages", out var array))
+        {
+            error = RequestError.Missing("messages");
+            return null;
+        }
+
+        if (array.ValueKind != JsonValueKind.Array || array.GetArrayLength() == 0)
+        {
+            error = RequestError.Invalid("messages", "expected a non-empty array of messages.");
+            return null;
+        }
+
+        var messages = new List<ChatMessage>(array.GetArrayLength());
+        var index = 0;
+        foreach (var item in array.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.Object
+                || !item.TryGetProperty("role", out var role)
+                || role.ValueKind != JsonValueKind.String)
+            {
+                error = RequestError.Invalid($"messages[{index}]", "expected an object with a string 'role'.");
+                return null;
+            }
+
+            if (!TryReadContent(item, out var content))
+            {
+                error = RequestError.Invalid($"messages[{index}].content", "expected a string, null or an array of text parts.");
+                return null;
+            }
+
+            messages.Add(new ChatMessage(role.GetString()!, content));
+            index++;
+        }
+
+        return messages;
+    }
+
+    // Besides a string or null, accepts the array-of-text-parts form that SDKs send for multi-part
+    // user messages; the text parts are joined, other part types make the request invalid.
+    private static bool TryReadContent(JsonElement message, out string? content)
+    {
+        content = null;
+        if (!message.TryGetProperty("content", out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return true;
+        }
+
+        if (value.ValueKind == JsonValueKind.String)
+        {
+            content = value.GetString();
+            return true;
+        }
+
+        if (value.ValueKind != JsonValueKind.Array)
+        {
+            return false;
+        }
+
+        var text = new StringBuilder();
+        foreach (var part in value.EnumerateArray())
+        {
+            if (part.ValueKind != JsonValueKind.Object
+                || !part.TryGetProperty("type", out var type)
+                || !type.ValueEquals("text")
+                || !part.TryGetProperty("text", out var partText)
+                || partText.ValueKind != JsonValueKind.String)
+            {
+                return false;
+            }
+
+            text.Append(partText.GetString());
+        }
+
+        content = text.ToString();
+        return true;
+    }
+
+    private static bool TryReadMaxTokens(JsonElement root, string name, out int? value, out RequestError? error)
+    {
+        value = null;
+        error = null;
+        if (!RequestFields.TryGet(root, name, out var element))
+        {
+            return true;
+        }
+
+        if (element.ValueKind != JsonValueKind.Number || !element.TryGetInt32(out var number) || number < 1)
+        {
+            error = RequestError.Invalid(name, "expected a positive integer.");
+            return false;
+        }
+
+        value = number;
+        return true;
+    }
+}

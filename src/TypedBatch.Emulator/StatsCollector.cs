@@ -1,0 +1,154 @@
+using System.Collections.Concurrent;
+
+namespace TypedBatch.Emulator;
+
+/// <summary>Which counters a chat or embeddings request updates.</summary>
+internal enum RequestKind
+{
+    Chat,
+    Embeddings,
+}
+
+/// <summary>
+/// The live, thread-safe counters behind <see cref="EmulatorStats"/>. Every request increments
+/// "received" before "served" or "failed", and a snapshot reads them in the opposite order, so a
+/// snapshot taken under load never shows more answered than received.
+/// </summary>
+internal sealed class StatsCollector
+{
+    private readonly ConcurrentDictionary<string, FingerprintCounter> _byFingerprint = new(StringComparer.Ordinal);
+    private long _arrivals;
+    private long _chatReceived;
+    private long _chatServed;
+    private long _chatFailed;
+    private long _embeddingReceived;
+    private long _embeddingServed;
+    private long _embeddingInputsServed;
+    private long _tokenExchanges;
+    private long _inFlight;
+    private long _maxConcurrent;
+
+    /// <summary>Counts an arriving chat or embeddings request; returns its 1-based arrival number.</summary>
+    public long BeginModelRequest(RequestKind kind)
+    {
+        var arrival = Interlocked.Increment(ref _arrivals);
+        if (kind == RequestKind.Chat)
+        {
+            Interlocked.Increment(ref _chatReceived);
+        }
+        else
+        {
+            Interlocked.Increment(ref _embeddingReceived);
+        }
+
+        var inFlight = Interlocked.Increment(ref _inFlight);
+        var max = Interlocked.Read(ref _maxConcurrent);
+        while (inFlight > max)
+        {
+            var seen = Interlocked.CompareExchange(ref _maxConcurrent, inFlight, max);
+            if (seen == max)
+            {
+                break;
+            }
+
+            max = seen;
+        }
+
+        return arrival;
+    }
+
+    /// <summary>Marks the end of a request counted by <see cref="BeginModelRequest"/>.</summary>
+    public void EndModelRequest() => Interlocked.Decrement(ref _inFlight);
+
+    /// <summary>Counts a valid request's fingerprint; returns how often it has now been received.</summary>
+    public long FingerprintReceived(string fingerprint) =>
+        _byFingerprint.GetOrAdd(fingerprint, static _ => new FingerprintCounter()).IncrementReceived();
+
+    /// <summary>Counts a request answered 200.</summary>
+    public void Served(RequestKind kind, string fingerprint, int inputs)
+    {
+        _byFingerprint.GetOrAdd(fingerprint, static _ => new FingerprintCounter()).IncrementServed();
+        if (kind == RequestKind.Chat)
+        {
+            Interlocked.Increment(ref _chatServed);
+        }
+        else
+        {
+            Interlocked.Add(ref _embeddingInputsServed, inputs);
+            Interlocked.Increment(ref _embeddingServed);
+        }
+    }
+
+    /// <summary>Counts a request answered with an error status.</summary>
+    public void Failed(RequestKind kind)
+    {
+        if (kind == RequestKind.Chat)
+        {
+            Interlocked.Increment(ref _chatFailed);
+        }
+    }
+
+    /// <summary>Counts a successful Copilot token exchange.</summary>
+    public void TokenExchanged() => Interlocked.Increment(ref _tokenExchanges);
+
+    /// <summary>Reads every counter; answered counts are read before received counts.</summary>
+    public EmulatorStats Snapshot()
+    {
+        var chatServed = Interlocked.Read(ref _chatServed);
+        var chatFailed = Interlocked.Read(ref _chatFailed);
+        var embeddingInputsServed = Interlocked.Read(ref _embeddingInputsServed);
+        var embeddingServed = Interlocked.Read(ref _embeddingServed);
+        var byFingerprint = new Dictionary<string, FingerprintStats>(_byFingerprint.Count, StringComparer.Ordinal);
+        foreach (var (fingerprint, counter) in _byFingerprint)
+        {
+            byFingerprint[fingerprint] = counter.Snapshot();
+        }
+
+        return new EmulatorStats
+        {
+            ChatRequestsReceived = Interlocked.Read(ref _chatReceived),
+            ChatRequestsServed = chatServed,
+            ChatRequestsFailed = chatFailed,
+            EmbeddingRequestsReceived = Interlocked.Read(ref _embeddingReceived),
+            EmbeddingRequestsServed = embeddingServed,
+            EmbeddingInputsServed = embeddingInputsServed,
+            TokenExchanges = Interlocked.Read(ref _tokenExchanges),
+            MaxConcurrentRequests = Interlocked.Read(ref _maxConcurrent),
+            ByFingerprint = byFingerprint,
+        };
+    }
+
+    /// <summary>
+    /// Zeroes the counters, the arrival numbering and the per-fingerprint counts (which also restarts
+    /// <c>[[fail:S:K]]</c> markers). Requests still in flight stay counted as in flight.
+    /// </summary>
+    public void Reset()
+    {
+        Interlocked.Exchange(ref _arrivals, 0);
+        Interlocked.Exchange(ref _chatReceived, 0);
+        Interlocked.Exchange(ref _chatServed, 0);
+        Interlocked.Exchange(ref _chatFailed, 0);
+        Interlocked.Exchange(ref _embeddingReceived, 0);
+        Interlocked.Exchange(ref _embeddingServed, 0);
+        Interlocked.Exchange(ref _embeddingInputsServed, 0);
+        Interlocked.Exchange(ref _tokenExchanges, 0);
+        Interlocked.Exchange(ref _maxConcurrent, Interlocked.Read(ref _inFlight));
+        _byFingerprint.Clear();
+    }
+
+    private sealed class FingerprintCounter
+    {
+        private long _received;
+        private long _served;
+
+        public long IncrementReceived() => Interlocked.Increment(ref _received);
+
+        public void IncrementServed() => Interlocked.Increment(ref _served);
+
+        public FingerprintStats Snapshot()
+        {
+            var served = Interlocked.Read(ref _served);
+            return new FingerprintStats(Interlocked.Read(ref _received), served);
+        }
+    }
+}

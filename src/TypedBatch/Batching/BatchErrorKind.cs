@@ -1,0 +1,29 @@
+namespace TypedBatch;
+
+/// <summary>What kind of failure a <see cref="BatchError"/> describes, to decide what to do about it.</summary>
+public enum BatchErrorKind
+{
+    /// <summary>An unexpected failure, such as an exception thrown by user code in the pipeline.</summary>
+    Unknown,
+
+    /// <summary>The server answered with an HTTP error status (after retries, where the status is retryable).</summary>
+    Http,
+
+    /// <summary>The server kept answering 429 Too Many Requests until retries ran out.</summary>
+    RateLimited,
+
+    /// <summary>An attempt or the whole call ran past its timeout.</summary>
+    Timeout,
+
+    /// <summary>The connection failed, was reset, or the response body was cut off or not the expected JSON.</summary>
+    Transport,
+
+    /// <summary>The server answered, but not with something usable (no choices, no content).</summary>
+    InvalidOutput,
+
+    /// <summary>The input itself was invalid (a null or empty conversation in a lazily enumerated batch); nothing was sent.</summary>
+    InvalidInput,
+
+    /// <summary>The item was cancelled before it finished.</summary>
+    Cancelled,
+}

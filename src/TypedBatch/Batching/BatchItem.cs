@@ -1,0 +1,74 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace TypedBatch;
+
+/// <summary>Creates <see cref="BatchItem{T}"/> values.</summary>
+public static class BatchItem
+{
+    /// <summary>Creates a successful item.</summary>
+    /// <typeparam name="T">The value type.</typeparam>
+    /// <param name="index">The input's position.</param>
+    /// <param name="value">The value.</param>
+    /// <param name="usage">Tokens counted.</param>
+    /// <param name="attempts">HTTP attempts made.</param>
+    /// <param name="latency">Time from start to finish of this item.</param>
+    public static BatchItem<T> Success<T>(int index, T value, TokenUsage usage, int attempts, TimeSpan latency)
+        => new(index, value, null, usage, attempts, latency);
+
+    /// <summary>Creates a failed item.</summary>
+    /// <typeparam name="T">The value type.</typeparam>
+    /// <param name="index">The input's position.</param>
+    /// <param name="error">Why it failed.</param>
+    /// <param name="usage">Tokens counted before it failed.</param>
+    /// <param name="attempts">HTTP attempts made.</param>
+    /// <param name="latency">Time from start to finish of this item.</param>
+    public static BatchItem<T> Failure<T>(int index, BatchError error, TokenUsage usage, int attempts, TimeSpan latency)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        return new(index, default, error, usage, attempts, latency);
+    }
+}
+
+/// <summary>The outcome of one input of a batch: its value or its error, never both.</summary>
+/// <typeparam name="T">The value type.</typeparam>
+public readonly struct BatchItem<T>
+{
+    internal BatchItem(int index, T? value, BatchError? error, TokenUsage usage, int attempts, TimeSpan latency)
+    {
+        Index = index;
+        Value = value;
+        Error = error;
+        Usage = usage;
+        Attempts = attempts;
+        Latency = latency;
+    }
+
+    /// <summary>The input's zero-based position in the batch.</summary>
+    public int Index { get; }
+
+    /// <summary>The value, when <see cref="Succeeded"/>; otherwise the default.</summary>
+    public T? Value { get; }
+
+    /// <summary>Why the item failed, when it did.</summary>
+    public BatchError? Error { get; }
+
+    /// <summary>Whether the item has a value.</summary>
+    [MemberNotNullWhen(false, nameof(Error))]
+    public bool Succeeded => Error is null;
+
+    /// <summary>Tokens counted for this item.</summary>
+    public TokenUsage Usage { get; }
+
+    /// <summary>HTTP attempts made for this item, retries included (0 when nothing was sent).</summary>
+    public int Attempts { get; }
+
+    /// <summary>Time from the start of this item to its result.</summary>
+    public TimeSpan Latency { get; }
+
+    /// <summary>The value, or an exception describing the error.</summary>
+    /// <exception cref="BatchItemFailedException">The item failed.</exception>
+    public T GetValueOrThrow() => Error is null ? Value! : throw new BatchItemFailedException(Index, Error);
+
+    /// <inheritdoc />
+    public override string ToString() => Succeeded ? $"#{Index}: {Value}" : $"#{Index} failed: {Error}";
+}

@@ -1,0 +1,70 @@
+namespace TypedBatch;
+
+/// <summary>Per-call options of a batch. Anything left <see langword="null"/> falls back to the client's defaults.</summary>
+public sealed record BatchOptions
+{
+    /// <summary>Most requests in flight at once; at least 1. Defaults to <c>TypedBatchOptions.MaxConcurrency</c>.</summary>
+    public int? MaxConcurrency { get; init; }
+
+    /// <summary>Overrides the model.</summary>
+    public string? Model { get; init; }
+
+    /// <summary>Overrides the temperature, 0 to 2.</summary>
+    public double? Temperature { get; init; }
+
+    /// <summary>Overrides the maximum output tokens, at least 1.</summary>
+    public int? MaxTokens { get; init; }
+
+    /// <summary>Receives a <see cref="BatchProgress"/> after every finished item.</summary>
+    public IProgress<BatchProgress>? Progress { get; init; }
+
+    /// <summary>Throws when a value is out of range, naming it.</summary>
+    /// <param name="paramName">The argument name to report.</param>
+    public void Validate(string paramName = "options")
+    {
+        if (MaxConcurrency is { } workers)
+        {
+            Guard.Workers(workers, $"{paramName}.{nameof(MaxConcurrency)}");
+        }
+
+        if (Model is not null && string.IsNullOrWhiteSpace(Model))
+        {
+            throw new ArgumentException("Model must not be blank.", $"{paramName}.{nameof(Model)}");
+        }
+
+        Guard.Temperature(Temperature, $"{paramName}.{nameof(Temperature)}");
+        Guard.MaxTokens(MaxTokens, $"{paramName}.{nameof(MaxTokens)}");
+    }
+}
+
+/// <summary>A snapshot of a running batch, reported after every finished item.</summary>
+/// <param name="Completed">Items finished so far, successes and failures.</param>
+/// <param name="Succeeded">Items that succeeded so far.</param>
+/// <param name="Failed">Items that failed so far.</param>
+/// <param name="InFlight">Requests in flight now.</param>
+/// <param name="Elapsed">Time since the batch started.</param>
+public readonly record struct BatchProgress(int Completed, int Succeeded, int Failed, int InFlight, TimeSpan Elapsed);
+
+/// <summary>What the runner logs about a batch and how wide it runs.</summary>
+/// <param name="Operation">What is run, for example <c>chat</c> or <c>embeddings</c>.</param>
+/// <param name="Provider">The provider's name.</param>
+/// <param name="Model">The model.</param>
+/// <param name="MaxConcurrency">Most items in flight at once.</param>
+public sealed record BatchRunDescriptor(string Operation, string Provider, string Model, int MaxConcurrency)
+{
+    /// <summary>The temperature, for the log.</summary>
+    public double? Temperature { get; init; }
+
+    /// <summary>The maximum output tokens, for the log.</summary>
+    public int? MaxTokens { get; init; }
+
+    /// <summary>Receives progress after every finished item.</summary>
+    public IProgress<BatchProgress>? Progress { get; init; }
+}
+
+/// <summary>What one unit of batch work produced: its value, tokens and HTTP attempts.</summary>
+/// <typeparam name="T">The value type.</typeparam>
+/// <param name="Value">The value.</param>
+/// <param name="Usage">Tokens counted.</param>
+/// <param name="Attempts">HTTP attempts made.</param>
+public readonly record struct BatchWorkResult<T>(T Value, TokenUsage Usage, int Attempts);

@@ -1,0 +1,97 @@
+using System.Collections;
+
+namespace TypedBatch;
+
+/// <summary>
+/// The outcome of a batch: exactly one <see cref="BatchItem{T}"/> per input, in input order, with totals.
+/// </summary>
+/// <typeparam name="T">The value type.</typeparam>
+public sealed class BatchResult<T> : IReadOnlyList<BatchItem<T>>
+{
+    private readonly ResultBuffer<BatchItem<T>> _items;
+
+    internal BatchResult(ResultBuffer<BatchItem<T>> items, TimeSpan elapsed, int peakConcurrency)
+    {
+        _items = items;
+        Elapsed = elapsed;
+        PeakConcurrency = peakConcurrency;
+        TokenUsage usage = default;
+        int failed = 0;
+        for (int i = 0; i < items.Count; i++)
+        {
+            BatchItem<T> item = items[i];
+            usage += item.Usage;
+            if (!item.Succeeded)
+            {
+                failed++;
+            }
+        }
+
+        Usage = usage;
+        FailedCount = failed;
+    }
+
+    /// <summary>The number of inputs (and items).</summary>
+    public int Count => _items.Count;
+
+    /// <summary>The item for the input at <paramref name="index"/>.</summary>
+    /// <param name="index">The input's position.</param>
+    public BatchItem<T> this[int index] => _items[index];
+
+    /// <summary>Items that have a value.</summary>
+    public int SucceededCount => Count - FailedCount;
+
+    /// <summary>Items that failed.</summary>
+    public int FailedCount { get; }
+
+    /// <summary>Whether every item succeeded.</summary>
+    public bool AllSucceeded => FailedCount == 0;
+
+    /// <summary>Tokens summed over every item.</summary>
+    public TokenUsage Usage { get; }
+
+    /// <summary>Wall-clock time of the whole batch.</summary>
+    public TimeSpan Elapsed { get; }
+
+    /// <summary>Items finished per second of <see cref="Elapsed"/>.</summary>
+    public double ItemsPerSecond => Elapsed > TimeSpan.Zero ? Count / Elapsed.TotalSeconds : 0;
+
+    /// <summary>The most requests that were in flight at once.</summary>
+    public int PeakConcurrency { get; }
+
+    /// <summary>The failed items, in input order.</summary>
+    public IEnumerable<BatchItem<T>> Failures => this.Where(item => !item.Succeeded);
+
+    /// <summary>Every value in input order, or one exception that lists every failed index.</summary>
+    /// <exception cref="BatchFailedException">At least one item failed.</exception>
+    public IReadOnlyList<T> GetValuesOrThrow()
+    {
+        if (FailedCount > 0)
+        {
+            throw new BatchFailedException(Count, Failures.Select(f => (f.Index, f.Error!)).ToArray());
+        }
+
+        var values = new T[Count];
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = _items[i].Value!;
+        }
+
+        return values;
+    }
+
+    /// <inheritdoc />
+    public IEnumerator<BatchItem<T>> GetEnumerator()
+    {
+        int count = Count;
+        for (int i = 0; i < count; i++)
+        {
+            yield return _items[i];
+        }
+    }
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    /// <inheritdoc />
+    public override string ToString() => $"BatchResult: {SucceededCount}/{Count} succeeded in {Elapsed.TotalSeconds:F2}s";
+}

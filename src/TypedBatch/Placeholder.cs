@@ -1,2 +1,0 @@
-namespace TypedBatch;
-internal static class Placeholder { }

@@ -1,0 +1,27 @@
+using Microsoft.Extensions.Logging;
+
+namespace TypedBatch;
+
+/// <summary>Every log line TypedBatch writes, as source-generated <see cref="LoggerMessage"/> methods.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information,
+        Message = "Starting {Operation} batch: size {BatchSize}, workers {Workers}, model {Model}, temperature {Temperature}, max tokens {MaxTokens}, provider {Provider}")]
+    public static partial void BatchStarted(ILogger logger, string operation, string batchSize, int workers, string model, string temperature, string maxTokens, string provider);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information,
+        Message = "Finished {Operation} batch in {ElapsedSeconds:F2}s: {Succeeded}/{Total} succeeded ({SuccessRate:P1}), {ItemsPerSecond:F2} completions/s, peak concurrency {PeakConcurrency}; tokens prompt {PromptTokens}, completion {CompletionTokens}, total {TotalTokens}")]
+    public static partial void BatchFinished(ILogger logger, string operation, double elapsedSeconds, int succeeded, int total, double successRate, double itemsPerSecond, int peakConcurrency, long promptTokens, long completionTokens, long totalTokens);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Debug, Message = "Batch item #{Index} failed after {Attempts} attempt(s): {Error}")]
+    public static partial void ItemFailed(ILogger logger, int index, int attempts, BatchError error);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "{Operation} batch cancelled after {Completed} finished items")]
+    public static partial void BatchCancelled(ILogger logger, string operation, int completed);
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Debug, Message = "Exchanged the GitHub token for a Copilot token valid until {ExpiresAt:O}; refresh at {RefreshAt:O}")]
+    public static partial void CopilotTokenExchanged(ILogger logger, DateTimeOffset expiresAt, DateTimeOffset refreshAt);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Information, Message = "TypedBatch client ready: provider {Provider}, base URL {BaseUrl}, model {Model}")]
+    public static partial void ClientReady(ILogger logger, string provider, string baseUrl, string model);
+}
