@@ -8,7 +8,7 @@ internal readonly record struct ChatAnswer(string Content, string FinishReason, 
 
 /// <summary>
 /// The answers the emulator gives, derived only from the request: "Re: " and the last user
-/// message, cut to <c>max_tokens * 4</c> characters; tokens estimated as a quarter of the characters.
+/// message (the last message when no user spoke), cut to <c>max_tokens * 4</c> characters; tokens estimated as a quarter of the characters.
 /// </summary>
 internal static class DeterministicAnswers
 {
@@ -19,18 +19,18 @@ internal static class DeterministicAnswers
     public static ChatAnswer Chat(ChatRequest request)
     {
         var messages = request.Messages;
-        string? echoed = null;
+        var echoed = messages.Count - 1;
         var promptTokens = 3;
         for (var i = 0; i < messages.Count; i++)
         {
             promptTokens += 3 + EstimateTokens(messages[i].Content);
             if (messages[i].Role == "user")
             {
-                echoed = messages[i].Content;
+                echoed = i;
             }
         }
 
-        var content = ChatPrefix + (echoed ?? messages[^1].Content);
+        var content = ChatPrefix + messages[echoed].Content;
         var finishReason = "stop";
         if (request.MaxTokens is int maxTokens && content.Length > (long)maxTokens * 4)
         {

@@ -52,52 +52,65 @@ public sealed class EmulatorOptions
     /// <summary>Throws when a setting is out of range, naming the property.</summary>
     internal void Validate()
     {
+        if (FindProblem() is not { } problem)
+        {
+            return;
+        }
+
+        var message = $"EmulatorOptions.{problem.Property} {problem.Rule}.";
+        throw problem.Value is null
+            ? new ArgumentException(message, problem.Property)
+            : new ArgumentOutOfRangeException(problem.Property, problem.Value, message);
+    }
+
+    /// <summary>The first invalid setting: its name, its value (null for blank strings) and the rule it breaks.</summary>
+    internal (string Property, object? Value, string Rule)? FindProblem()
+    {
         if (Port is < 0 or > 65535)
         {
-            throw OutOfRange(nameof(Port), Port, "must be between 0 and 65535");
+            return (nameof(Port), Port, "must be between 0 and 65535");
         }
 
         if (Latency < TimeSpan.Zero)
         {
-            throw OutOfRange(nameof(Latency), Latency, "must not be negative");
+            return (nameof(Latency), Latency, "must not be negative");
         }
 
         if (LatencyJitter < TimeSpan.Zero)
         {
-            throw OutOfRange(nameof(LatencyJitter), LatencyJitter, "must not be negative");
+            return (nameof(LatencyJitter), LatencyJitter, "must not be negative");
         }
 
         if (FailEveryNth < 0)
         {
-            throw OutOfRange(nameof(FailEveryNth), FailEveryNth, "must be zero (off) or positive");
+            return (nameof(FailEveryNth), FailEveryNth, "must be zero (off) or positive");
         }
 
         if (FailStatus is < 400 or > 599)
         {
-            throw OutOfRange(nameof(FailStatus), FailStatus, "must be an HTTP error status between 400 and 599");
+            return (nameof(FailStatus), FailStatus, "must be an HTTP error status between 400 and 599");
         }
 
         if (ApiKey is not null && string.IsNullOrWhiteSpace(ApiKey))
         {
-            throw new ArgumentException("EmulatorOptions.ApiKey must be null (no key required) or a non-blank key.", nameof(ApiKey));
+            return (nameof(ApiKey), null, "must be null (no key required) or a non-blank key");
         }
 
         if (string.IsNullOrWhiteSpace(GitHubToken))
         {
-            throw new ArgumentException("EmulatorOptions.GitHubToken must not be blank.", nameof(GitHubToken));
+            return (nameof(GitHubToken), null, "must not be blank");
         }
 
         if (CopilotTokenLifetime <= TimeSpan.Zero)
         {
-            throw OutOfRange(nameof(CopilotTokenLifetime), CopilotTokenLifetime, "must be positive");
+            return (nameof(CopilotTokenLifetime), CopilotTokenLifetime, "must be positive");
         }
 
         if (EmbeddingDimensions is < 1 or > MaxEmbeddingDimensions)
         {
-            throw OutOfRange(nameof(EmbeddingDimensions), EmbeddingDimensions, $"must be between 1 and {MaxEmbeddingDimensions}");
+            return (nameof(EmbeddingDimensions), EmbeddingDimensions, $"must be between 1 and {MaxEmbeddingDimensions}");
         }
-    }
 
-    private static ArgumentOutOfRangeException OutOfRange(string property, object value, string rule) =>
-        new(property, value, $"EmulatorOptions.{property} {rule}.");
+        return null;
+    }
 }

@@ -10,9 +10,7 @@ internal sealed class LatencySimulator
     public LatencySimulator(EmulatorOptions options)
     {
         _options = options;
-#pragma warning disable CA5394 // Deterministic by design: the jitter must repeat for a given seed.
-        _jitter = new Random(options.Seed);
-#pragma warning restore CA5394
+        _jitter = new Random(options.Seed); // seeded on purpose: the same seed gives the same jitter
     }
 
     /// <summary>Completes after the delay; at once (synchronously) when there is none.</summary>
@@ -25,9 +23,7 @@ internal sealed class LatencySimulator
             double fraction;
             lock (_jitterLock)
             {
-#pragma warning disable CA5394 // See the constructor.
                 fraction = _jitter.NextDouble();
-#pragma warning restore CA5394
             }
 
             delay += TimeSpan.FromTicks((long)(fraction * jitter.Ticks));

@@ -1,0 +1,215 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Text.Json;
+
+namespace TypedBatch.Emulator;
+
+/// <summary>Writes chat answers: one JSON completion, a server-sent-event stream, or a deliberately cut-off body.</summary>
+internal static class ChatResponseWriter
+{
+    private const string SystemFingerprint = "fp_emulator";
+    private const int StreamPieces = 4;
+
+    /// <summary>Writes a <c>chat.completion</c> object.</summary>
+    public static async Task WriteJsonAsync(HttpContext context, ChatRequest request, ChatAnswer answer, string id)
+    {
+        var response = context.Response;
+        response.ContentType = JsonOutput.ContentType;
+        using (var writer = new Utf8JsonWriter(response.BodyWriter, JsonOutput.WriterOptions))
+        {
+            WriteCompletion(writer, request, answer, id, JsonOutput.UnixNow());
+        }
+
+        await response.BodyWriter.FlushAsync(context.RequestAborted);
+    }
+
+    /// <summary>
+    /// Writes a 200 JSON body cut off in the middle, or for a streamed request one good chunk followed
+    /// by a cut-off chunk and no <c>[DONE]</c>.
+    /// </summary>
+    public static async Task WriteMalformedAsync(HttpContext context, ChatRequest request, ChatAnswer answer, string id)
+    {
+        var response = context.Response;
+        var created = JsonOutput.UnixNow();
+        var full = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(full, JsonOutput.WriterOptions))
+        {
+            if (request.Stream)
+            {
+                WriteChunk(writer, request, id, created, answer.Content, isFirst: true, finishReason: null);
+            }
+            else
+            {
+                WriteCompletion(writer, request, answer, id, created);
+            }
+        }
+
+        var half = full.WrittenSpan[..(full.WrittenCount / 2)];
+        if (request.Stream)
+        {
+            response.ContentType = "text/event-stream";
+            using var writer = new Utf8JsonWriter(response.BodyWriter, JsonOutput.WriterOptions);
+            WriteEvent(response.BodyWriter, writer, w => WriteChunk(w, request, id, created, "", isFirst: true, finishReason: null));
+            response.BodyWriter.Write("data: "u8);
+            response.BodyWriter.Write(half);
+        }
+        else
+        {
+            response.ContentType = JsonOutput.ContentType;
+            response.BodyWriter.Write(half);
+        }
+
+        await response.BodyWriter.FlushAsync(context.RequestAborted);
+    }
+
+    /// <summary>
+    /// Writes the answer as <c>chat.completion.chunk</c> events: the content in a few pieces, a chunk
+    /// with the finish reason, the usage chunk when asked for, then <c>[DONE]</c>.
+    /// </summary>
+    public static async Task WriteStreamAsync(HttpContext context, ChatRequest request, ChatAnswer answer, string id)
+    {
+        var response = context.Response;
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache";
+        var pipe = response.BodyWriter;
+        var created = JsonOutput.UnixNow();
+        var content = answer.Content;
+        var pieceLength = Math.Max(1, (content.Length + StreamPieces - 1) / StreamPieces);
+        using var writer = new Utf8JsonWriter(pipe, JsonOutput.WriterOptions);
+
+        var start = 0;
+        do
+        {
+            var end = Math.Min(content.Length, start + pieceLength);
+            if (end < content.Length && char.IsHighSurrogate(content[end - 1]))
+            {
+                end++; // never split a surrogate pair
+            }
+
+            var piece = content[start..end];
+            var isFirst = start == 0;
+            WriteEvent(pipe, writer, w => WriteChunk(w, request, id, created, piece, isFirst, finishReason: null));
+            await pipe.FlushAsync(context.RequestAborted);
+            start = end;
+        }
+        while (start < content.Length);
+
+        WriteEvent(pipe, writer, w => WriteChunk(w, request, id, created, null, isFirst: false, answer.FinishReason));
+        if (request.IncludeUsage)
+        {
+            WriteEvent(pipe, writer, w => WriteUsageChunk(w, request, answer, id, created));
+        }
+
+        pipe.Write("data: [DONE]\n\n"u8);
+        await pipe.FlushAsync(context.RequestAborted);
+    }
+
+    private static void WriteEvent(PipeWriter pipe, Utf8JsonWriter writer, Action<Utf8JsonWriter> writeJson)
+    {
+        pipe.Write("data: "u8);
+        writer.Reset();
+        writeJson(writer);
+        writer.Flush();
+        pipe.Write("\n\n"u8);
+    }
+
+    private static void WriteCompletion(Utf8JsonWriter writer, ChatRequest request, ChatAnswer answer, string id, long created)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("id", id);
+        writer.WriteString("object", "chat.completion");
+        writer.WriteNumber("created", created);
+        writer.WriteString("model", request.Model);
+        writer.WriteStartArray("choices");
+        writer.WriteStartObject();
+        writer.WriteNumber("index", 0);
+        writer.WriteStartObject("message");
+        writer.WriteString("role", "assistant");
+        writer.WriteString("content", answer.Content);
+        writer.WriteNull("refusal");
+        writer.WriteStartArray("annotations");
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+        writer.WriteNull("logprobs");
+        writer.WriteString("finish_reason", answer.FinishReason);
+        writer.WriteEndObject();
+        writer.WriteEndArray();
+        WriteUsage(writer, answer);
+        writer.WriteString("service_tier", "default");
+        writer.WriteString("system_fingerprint", SystemFingerprint);
+        writer.WriteEndObject();
+    }
+
+    private static void WriteChunk(
+        Utf8JsonWriter writer, ChatRequest request, string id, long created, string? content, bool isFirst, string? finishReason)
+    {
+        WriteChunkStart(writer, request, id, created);
+        writer.WriteStartObject();
+        writer.WriteNumber("index", 0);
+        writer.WriteStartObject("delta");
+        if (isFirst)
+        {
+            writer.WriteString("role", "assistant");
+        }
+
+        if (content is not null)
+        {
+            writer.WriteString("content", content);
+        }
+
+        writer.WriteEndObject();
+        writer.WriteNull("logprobs");
+        if (finishReason is null)
+        {
+            writer.WriteNull("finish_reason");
+        }
+        else
+        {
+            writer.WriteString("finish_reason", finishReason);
+        }
+
+        writer.WriteEndObject();
+        writer.WriteEndArray();
+        if (request.IncludeUsage)
+        {
+            writer.WriteNull("usage");
+        }
+
+        writer.WriteEndObject();
+    }
+
+    private static void WriteUsageChunk(Utf8JsonWriter writer, ChatRequest request, ChatAnswer answer, string id, long created)
+    {
+        WriteChunkStart(writer, request, id, created);
+        writer.WriteEndArray();
+        WriteUsage(writer, answer);
+        writer.WriteEndObject();
+    }
+
+    // Writes the chunk's common fields and opens its "choices" array.
+    private static void WriteChunkStart(Utf8JsonWriter writer, ChatRequest request, string id, long created)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("id", id);
+        writer.WriteString("object", "chat.completion.chunk");
+        writer.WriteNumber("created", created);
+        writer.WriteString("model", request.Model);
+        writer.WriteString("system_fingerprint", SystemFingerprint);
+        writer.WriteStartArray("choices");
+    }
+
+    private static void WriteUsage(Utf8JsonWriter writer, ChatAnswer answer)
+    {
+        writer.WriteStartObject("usage");
+        writer.WriteNumber("prompt_tokens", answer.PromptTokens);
+        writer.WriteNumber("completion_tokens", answer.CompletionTokens);
+        writer.WriteNumber("total_tokens", answer.TotalTokens);
+        writer.WriteStartObject("prompt_tokens_details");
+        writer.WriteNumber("cached_tokens", 0);
+        writer.WriteEndObject();
+        writer.WriteStartObject("completion_tokens_details");
+        writer.WriteNumber("reasoning_tokens", 0);
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+    }
+}

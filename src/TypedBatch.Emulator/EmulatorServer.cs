@@ -1,0 +1,104 @@
+using System.Net;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace TypedBatch.Emulator;
+
+/// <summary>
+/// An OpenAI-compatible HTTP server on the loopback interface, with deterministic answers, injected
+/// faults and counters, for tests, samples and benchmarks. Start it with <see cref="StartAsync"/>,
+/// point a client at <see cref="BaseUrl"/>, and dispose it to stop it.
+/// </summary>
+public sealed class EmulatorServer : IAsyncDisposable
+{
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(5);
+    private readonly WebApplication _app;
+    private readonly EmulatorState _state;
+    private int _disposed;
+
+    private EmulatorServer(WebApplication app, EmulatorState state, Uri rootUrl)
+    {
+        _app = app;
+        _state = state;
+        RootUrl = rootUrl;
+        BaseUrl = new Uri(rootUrl, "v1/");
+        CopilotTokenUrl = new Uri(rootUrl, "copilot_internal/v2/token");
+    }
+
+    /// <summary>The server's root, e.g. <c>http://127.0.0.1:41234/</c>.</summary>
+    public Uri RootUrl { get; }
+
+    /// <summary>The OpenAI-compatible base URL, <see cref="RootUrl"/> + <c>v1/</c> (with the trailing slash).</summary>
+    public Uri BaseUrl { get; }
+
+    /// <summary>The GitHub Copilot token exchange, <see cref="RootUrl"/> + <c>copilot_internal/v2/token</c>.</summary>
+    public Uri CopilotTokenUrl { get; }
+
+    /// <summary>The settings the server runs with; changes to faults and latency apply to later requests.</summary>
+    public EmulatorOptions Options => _state.Options;
+
+    /// <summary>Starts a server and returns once it accepts connections.</summary>
+    /// <param name="options">The settings; defaults when <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>The running server.</returns>
+    /// <exception cref="ArgumentException">A setting is out of range; the exception names it.</exception>
+    public static async Task<EmulatorServer> StartAsync(EmulatorOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new EmulatorOptions();
+        options.Validate();
+
+        // The empty builder reads no configuration files or environment variables, registers no
+        // logging providers and no console lifetime, so nothing outside these options changes the
+        // server and a host process keeps its own Ctrl+C handling.
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions
+        {
+            ApplicationName = typeof(EmulatorServer).Assembly.GetName().Name,
+        });
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Listen(IPAddress.Loopback, options.Port);
+        });
+        builder.Services.AddRoutingCore();
+
+        var app = builder.Build();
+        var state = new EmulatorState(options);
+        EmulatorRoutes.Map(app, state);
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        return new EmulatorServer(app, state, new Uri(address.EndsWith('/') ? address : address + "/"));
+    }
+
+    /// <summary>A consistent snapshot of the counters: no counter shows more answered than received.</summary>
+    public EmulatorStats GetStats() => _state.Stats.Snapshot();
+
+    /// <summary>Zeroes the counters, including the arrival numbering of <see cref="EmulatorOptions.FailEveryNth"/> and the per-fingerprint counts.</summary>
+    public void ResetStats() => _state.Stats.Reset();
+
+    /// <summary>Stops Kestrel, giving requests in flight a few seconds to finish.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        using (var timeout = new CancellationTokenSource(StopTimeout))
+        {
+            await _app.StopAsync(timeout.Token).ConfigureAwait(false);
+        }
+
+        await _app.DisposeAsync().ConfigureAwait(false);
+    }
+}
