@@ -1,0 +1,39 @@
+namespace TypedBatch;
+
+/// <summary>Which service the client talks to.</summary>
+public enum ProviderKind
+{
+    /// <summary>OpenAI's API (<c>https://api.openai.com/v1</c>); needs <see cref="TypedBatchOptions.ApiKey"/>.</summary>
+    OpenAI,
+
+    /// <summary>
+    /// Any OpenAI-compatible server at <see cref="TypedBatchOptions.BaseUrl"/>, with an optional key: Ollama, vLLM,
+    /// LM Studio, llama.cpp (see <see cref="KnownEndpoints"/>) or the TypedBatch emulator.
+    /// </summary>
+    OpenAICompatible,
+
+    /// <summary>GitHub Copilot's chat API, reached by exchanging <see cref="TypedBatchOptions.GitHubToken"/> for a Copilot token.</summary>
+    GitHubCopilot,
+}
+
+/// <summary>Default base URLs of well-known OpenAI-compatible servers.</summary>
+public static class KnownEndpoints
+{
+    /// <summary>OpenAI.</summary>
+    public static readonly Uri OpenAI = new("https://api.openai.com/v1");
+
+    /// <summary>Ollama's OpenAI-compatible API (the key is ignored; reads <c>max_tokens</c>).</summary>
+    public static readonly Uri Ollama = new("http://localhost:11434/v1");
+
+    /// <summary>vLLM's OpenAI-compatible server (<c>vllm serve</c>).</summary>
+    public static readonly Uri Vllm = new("http://localhost:8000/v1");
+
+    /// <summary>LM Studio's local server.</summary>
+    public static readonly Uri LMStudio = new("http://localhost:1234/v1");
+
+    /// <summary>llama.cpp's <c>llama-server</c>.</summary>
+    public static readonly Uri LlamaCpp = new("http://localhost:8080/v1");
+
+    /// <summary>GitHub's Copilot token exchange.</summary>
+    public static readonly Uri CopilotTokenExchange = new("https://api.github.com/copilot_internal/v2/token");
+}

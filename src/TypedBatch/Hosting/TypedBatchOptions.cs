@@ -1,0 +1,190 @@
+using System.Globalization;
+
+namespace TypedBatch;
+
+/// <summary>
+/// Client configuration: the provider, its credentials, defaults for requests and how the HTTP pipeline behaves.
+/// Bound from the <c>TypedBatch</c> configuration section, or read from environment variables by
+/// <see cref="FromEnvironment"/>. <see cref="ToString"/> never shows secrets.
+/// </summary>
+public sealed class TypedBatchOptions
+{
+    /// <summary>The configuration section the <c>IConfiguration</c> overload binds.</summary>
+    public const string SectionName = "TypedBatch";
+
+    /// <summary>The model used when none is given: <c>gpt-4o-mini</c>, as in the original design.</summary>
+    public const string DefaultModel = "gpt-4o-mini";
+
+    /// <summary>Copilot's unpublished limit, kept conservative as the original design did.</summary>
+    public const int DefaultCopilotRequestsPerMinute = 60;
+
+    /// <summary>Which service to call.</summary>
+    public ProviderKind Provider { get; set; } = ProviderKind.OpenAI;
+
+    /// <summary>The API key (OpenAI, or an OpenAI-compatible server that wants one). Secret.</summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>The API base URL; defaults to <see cref="KnownEndpoints.OpenAI"/> for OpenAI. Required for OpenAI-compatible servers.</summary>
+    public Uri? BaseUrl { get; set; }
+
+    /// <summary>The GitHub token exchanged for Copilot tokens. Secret.</summary>
+    public string? GitHubToken { get; set; }
+
+    /// <summary>Where the Copilot token exchange lives; override only for tests or proxies.</summary>
+    public Uri CopilotTokenUrl { get; set; } = KnownEndpoints.CopilotTokenExchange;
+
+    /// <summary>The default chat model.</summary>
+    public string Model { get; set; } = DefaultModel;
+
+    /// <summary>The default embedding model.</summary>
+    public string EmbeddingModel { get; set; } = "text-embedding-3-small";
+
+    /// <summary>Default most requests in flight per batch.</summary>
+    public int MaxConcurrency { get; set; } = 10;
+
+    /// <summary>
+    /// Requests per minute allowed to this provider, shared by every batch of this client; every HTTP attempt counts.
+    /// <see langword="null"/> means no client-side limit, except for Copilot, which defaults to
+    /// <see cref="DefaultCopilotRequestsPerMinute"/>.
+    /// </summary>
+    public int? RequestsPerMinute { get; set; }
+
+    /// <summary>Retries after the first attempt, for 408, 429, 5xx, timeouts and transport errors.</summary>
+    public int MaxRetries { get; set; } = 3;
+
+    /// <summary>Base delay of the exponential backoff (jittered); a server's <c>Retry-After</c> wins.</summary>
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Limit on one HTTP attempt. Sized for LLM completions, which can take minutes, not the 10 s HTTP default.</summary>
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromMinutes(3);
+
+    /// <summary>Limit on one call, all attempts and backoff included.</summary>
+    public TimeSpan TotalTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Most inputs per embeddings request (OpenAI accepts 2,048).</summary>
+    public int EmbeddingInputsPerRequest { get; set; } = 2048;
+
+    /// <summary>Estimated tokens per embeddings request (OpenAI accepts 300,000); inputs are packed below this.</summary>
+    public int EmbeddingTokensPerRequest { get; set; } = 250_000;
+
+    /// <summary>The base URL in effect for the configured provider.</summary>
+    public Uri EffectiveBaseUrl => Provider switch
+    {
+        ProviderKind.OpenAI => BaseUrl ?? KnownEndpoints.OpenAI,
+        ProviderKind.GitHubCopilot => BaseUrl ?? new Uri("https://api.githubcopilot.com"),
+        _ => BaseUrl ?? throw new InvalidOperationException("TypedBatchOptions.BaseUrl is required for an OpenAI-compatible provider."),
+    };
+
+    /// <summary>The client-side requests-per-minute limit in effect, if any.</summary>
+    public int? EffectiveRequestsPerMinute => RequestsPerMinute ?? (Provider == ProviderKind.GitHubCopilot ? DefaultCopilotRequestsPerMinute : null);
+
+    /// <summary>
+    /// Reads the original design's environment variables: <c>USE_COPILOT_CHAT=true</c> with <c>GITHUB_TOKEN</c> for
+    /// Copilot (<c>COPILOT_REQUESTS_PER_MINUTE</c>, default 60); else <c>OPENAI_BASE_URL</c> for an OpenAI-compatible
+    /// server (<c>OPENAI_API_KEY</c> optional); else <c>OPENAI_API_KEY</c> for OpenAI. <c>MODEL_CHOICE</c> sets the
+    /// model (default <c>gpt-4o-mini</c>).
+    /// </summary>
+    /// <param name="getVariable">Reads a variable; defaults to <see cref="Environment.GetEnvironmentVariable(string)"/>.</param>
+    /// <exception cref="InvalidOperationException">No provider can be configured; the message names the variables to set.</exception>
+    public static TypedBatchOptions FromEnvironment(Func<string, string?>? getVariable = null)
+    {
+        getVariable ??= Environment.GetEnvironmentVariable;
+        string? Read(string name) => getVariable(name) is { Length: > 0 } value ? value.Trim() : null;
+
+        var options = new TypedBatchOptions { Model = Read("MODEL_CHOICE") ?? DefaultModel };
+        string? apiKey = Read("OPENAI_API_KEY");
+        string? baseUrl = Read("OPENAI_BASE_URL");
+
+        if (bool.TryParse(Read("USE_COPILOT_CHAT"), out bool useCopilot) && useCopilot)
+        {
+            options.Provider = ProviderKind.GitHubCopilot;
+            options.GitHubToken = Read("GITHUB_TOKEN")
+                ?? throw new InvalidOperationException("USE_COPILOT_CHAT is true but GITHUB_TOKEN is not set. Set GITHUB_TOKEN to a GitHub token with Copilot access, or unset USE_COPILOT_CHAT.");
+            if (Read("COPILOT_REQUESTS_PER_MINUTE") is { } rpmText)
+            {
+                options.RequestsPerMinute = int.TryParse(rpmText, NumberStyles.Integer, CultureInfo.InvariantCulture, out int rpm) && rpm > 0
+                    ? rpm
+                    : throw new InvalidOperationException($"COPILOT_REQUESTS_PER_MINUTE must be a positive integer; got '{rpmText}'.");
+            }
+
+            if (Read("COPILOT_TOKEN_URL") is { } tokenUrl)
+            {
+                options.CopilotTokenUrl = ParseUrl("COPILOT_TOKEN_URL", tokenUrl);
+            }
+
+            return options;
+        }
+
+        if (baseUrl is not null)
+        {
+            options.Provider = ProviderKind.OpenAICompatible;
+            options.BaseUrl = ParseUrl("OPENAI_BASE_URL", baseUrl);
+            options.ApiKey = apiKey;
+            return options;
+        }
+
+        if (apiKey is not null)
+        {
+            options.Provider = ProviderKind.OpenAI;
+            options.ApiKey = apiKey;
+            return options;
+        }
+
+        throw new InvalidOperationException(
+            "No LLM provider is configured: set OPENAI_API_KEY (OpenAI), or OPENAI_BASE_URL (an OpenAI-compatible server such as Ollama at http://localhost:11434/v1), or USE_COPILOT_CHAT=true with GITHUB_TOKEN (GitHub Copilot).");
+    }
+
+    /// <summary>Throws when the options cannot work, naming the property to fix.</summary>
+    /// <exception cref="InvalidOperationException">A required value is missing or a value is out of range.</exception>
+    public void Validate()
+    {
+        switch (Provider)
+        {
+            case ProviderKind.OpenAI when string.IsNullOrEmpty(ApiKey):
+                throw new InvalidOperationException("TypedBatchOptions.ApiKey is required for the OpenAI provider (environment: OPENAI_API_KEY).");
+            case ProviderKind.OpenAICompatible when BaseUrl is null:
+                throw new InvalidOperationException("TypedBatchOptions.BaseUrl is required for an OpenAI-compatible provider (environment: OPENAI_BASE_URL), e.g. http://localhost:11434/v1 for Ollama.");
+            case ProviderKind.GitHubCopilot when string.IsNullOrEmpty(GitHubToken):
+                throw new InvalidOperationException("TypedBatchOptions.GitHubToken is required for the GitHub Copilot provider (environment: GITHUB_TOKEN).");
+            case < ProviderKind.OpenAI or > ProviderKind.GitHubCopilot:
+                throw new InvalidOperationException($"TypedBatchOptions.Provider has an unknown value {(int)Provider}.");
+        }
+
+        if (BaseUrl is { IsAbsoluteUri: false } || BaseUrl is { Scheme: not ("http" or "https") })
+        {
+            throw new InvalidOperationException($"TypedBatchOptions.BaseUrl must be an absolute http or https URL; got '{BaseUrl}'.");
+        }
+
+        Require(!string.IsNullOrWhiteSpace(Model), nameof(Model), "must not be empty");
+        Require(!string.IsNullOrWhiteSpace(EmbeddingModel), nameof(EmbeddingModel), "must not be empty");
+        Require(MaxConcurrency >= 1, nameof(MaxConcurrency), "must be at least 1");
+        Require(RequestsPerMinute is null or >= 1, nameof(RequestsPerMinute), "must be at least 1 when set");
+        Require(MaxRetries is >= 0 and <= 20, nameof(MaxRetries), "must be between 0 and 20");
+        Require(RetryBaseDelay >= TimeSpan.Zero, nameof(RetryBaseDelay), "must not be negative");
+        Require(AttemptTimeout > TimeSpan.Zero, nameof(AttemptTimeout), "must be positive");
+        Require(TotalTimeout >= AttemptTimeout, nameof(TotalTimeout), "must be at least AttemptTimeout");
+        Require(EmbeddingInputsPerRequest is >= 1 and <= 2048, nameof(EmbeddingInputsPerRequest), "must be between 1 and 2048");
+        Require(EmbeddingTokensPerRequest >= 1, nameof(EmbeddingTokensPerRequest), "must be at least 1");
+    }
+
+    /// <summary>Describes the options with secrets masked.</summary>
+    public override string ToString()
+        => $"TypedBatchOptions {{ Provider = {Provider}, BaseUrl = {BaseUrl}, Model = {Model}, ApiKey = {Mask(ApiKey)}, GitHubToken = {Mask(GitHubToken)}, MaxConcurrency = {MaxConcurrency}, RequestsPerMinute = {RequestsPerMinute}, MaxRetries = {MaxRetries}, AttemptTimeout = {AttemptTimeout}, TotalTimeout = {TotalTimeout} }}";
+
+    internal TypedBatchOptions Clone() => (TypedBatchOptions)MemberwiseClone();
+
+    private static string Mask(string? secret) => secret is null ? "(none)" : "***";
+
+    private static void Require(bool condition, string property, string rule)
+    {
+        if (!condition)
+        {
+            throw new InvalidOperationException($"TypedBatchOptions.{property} {rule}.");
+        }
+    }
+
+    private static Uri ParseUrl(string variable, string value)
+        => Uri.TryCreate(value, UriKind.Absolute, out Uri? uri) && uri.Scheme is "http" or "https"
+            ? uri
+            : throw new InvalidOperationException($"{variable} must be an absolute http or https URL; got '{value}'.");
+}

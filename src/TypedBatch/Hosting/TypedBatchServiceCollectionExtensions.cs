@@ -1,0 +1,126 @@
+using System.Net;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Polly;
+using Refit;
+using TypedBatch;
+using TypedBatch.Providers;
+using TypedBatch.Providers.OpenAI;
+
+// Extension methods on IServiceCollection live in its namespace, as the framework's own do.
+#pragma warning disable IDE0130
+namespace Microsoft.Extensions.DependencyInjection;
+#pragma warning restore IDE0130
+
+/// <summary>Registers TypedBatch in a service collection.</summary>
+public static class TypedBatchServiceCollectionExtensions
+{
+    internal const string ProviderClientName = "TypedBatch.Provider";
+    internal const string CopilotTokenClientName = "TypedBatch.CopilotToken";
+
+    /// <summary>
+    /// Adds <see cref="TypedBatchClient"/>, its <see cref="IChatProvider"/> (unless one is registered already) and the
+    /// provider's <see cref="HttpClient"/> from <see cref="IHttpClientFactory"/>, with retries, LLM-sized timeouts
+    /// and rate-limit tracking.
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configure">Sets the options.</param>
+    public static IServiceCollection AddTypedBatch(this IServiceCollection services, Action<TypedBatchOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configure);
+        services.AddOptions<TypedBatchOptions>().Configure(configure);
+        return services.AddTypedBatchCore();
+    }
+
+    /// <summary>
+    /// Adds TypedBatch with options bound from configuration: the <c>TypedBatch</c> section of
+    /// <paramref name="configuration"/> when it has one, else <paramref name="configuration"/> itself.
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configuration">The configuration root or the <c>TypedBatch</c> section.</param>
+    public static IServiceCollection AddTypedBatch(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        IConfigurationSection section = configuration.GetSection(TypedBatchOptions.SectionName);
+        IConfiguration source = section.Exists() ? section : configuration;
+        services.AddOptions<TypedBatchOptions>().Bind(source);
+        return services.AddTypedBatchCore();
+    }
+
+    internal static IServiceCollection AddTypedBatchCore(this IServiceCollection services)
+    {
+        services.AddLogging();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ProviderRuntime>();
+        services.TryAddSingleton<BatchRunner>();
+
+        services.AddHttpClient(CopilotTokenClientName)
+            .ConfigureHttpClient(c => c.Timeout = TimeSpan.FromSeconds(30))
+            .AddResilienceHandler("TypedBatch.CopilotToken", (builder, context) =>
+            {
+                TypedBatchOptions options = context.ServiceProvider.GetRequiredService<ProviderRuntime>().Options;
+                builder.AddRetry(new HttpRetryStrategyOptions { MaxRetryAttempts = options.MaxRetries, Delay = options.RetryBaseDelay, BackoffType = DelayBackoffType.Exponential, UseJitter = true });
+            });
+
+        IHttpClientBuilder provider = services.AddHttpClient(ProviderClientName)
+            .ConfigureHttpClient((sp, client) =>
+            {
+                client.BaseAddress = sp.GetRequiredService<ProviderRuntime>().RefitBaseAddress;
+                client.Timeout = Timeout.InfiniteTimeSpan; // the resilience pipeline owns timeouts
+            })
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                AutomaticDecompression = DecompressionMethods.All,
+                MaxConnectionsPerServer = int.MaxValue,
+            })
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
+
+        // Handlers run outermost first: the retry loop, then (for every attempt) the rate gate, auth and the observer.
+        provider.AddResilienceHandler("TypedBatch", (builder, context) => ConfigureResilience(builder, context.ServiceProvider.GetRequiredService<ProviderRuntime>().Options));
+        provider.AddHttpMessageHandler(sp => sp.GetRequiredService<ProviderRuntime>().CreateRateGateHandler());
+        provider.AddHttpMessageHandler(sp => sp.GetRequiredService<ProviderRuntime>().CreateAuthHandler());
+        provider.AddHttpMessageHandler(sp => new AttemptObserverHandler(sp.GetRequiredService<ProviderRuntime>().Observer));
+
+        services.TryAddSingleton<IChatProvider>(sp =>
+        {
+            ProviderRuntime runtime = sp.GetRequiredService<ProviderRuntime>();
+            HttpClient http = sp.GetRequiredService<IHttpClientFactory>().CreateClient(ProviderClientName);
+            return new OpenAICompatibleProvider(runtime.Name, RestService.ForGenerated<IOpenAIApi>(http, WireJsonContext.Default), runtime.Redactor);
+        });
+
+        services.TryAddSingleton(sp => new TypedBatchClient(
+            sp.GetRequiredService<IChatProvider>(),
+            sp.GetRequiredService<IOptions<TypedBatchOptions>>().Value,
+            sp.GetRequiredService<ILoggerFactory>(),
+            sp.GetRequiredService<TimeProvider>()));
+        return services;
+    }
+
+    /// <summary>
+    /// The one retry loop: total timeout, then retries with jittered exponential backoff that honour
+    /// <c>Retry-After</c>, then the per-attempt timeout. Nothing above this pipeline retries the same call.
+    /// </summary>
+    internal static void ConfigureResilience(ResiliencePipelineBuilder<HttpResponseMessage> builder, TypedBatchOptions options)
+    {
+        builder.AddTimeout(options.TotalTimeout);
+        if (options.MaxRetries > 0)
+        {
+            builder.AddRetry(new HttpRetryStrategyOptions
+            {
+                MaxRetryAttempts = options.MaxRetries,
+                Delay = options.RetryBaseDelay,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                ShouldRetryAfterHeader = true,
+            });
+        }
+
+        builder.AddTimeout(options.AttemptTimeout);
+    }
+}

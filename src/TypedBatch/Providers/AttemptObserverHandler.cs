@@ -1,0 +1,29 @@
+namespace TypedBatch.Providers;
+
+/// <summary>
+/// Innermost handler: sits inside the retry loop, so it sees every attempt. Counts attempts and records the request
+/// id and rate-limit headers of each response on the call's <see cref="CallContext"/> and on the provider's
+/// <see cref="RateLimitObserver"/>.
+/// </summary>
+internal sealed class AttemptObserverHandler(RateLimitObserver observer) : DelegatingHandler
+{
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        request.Options.TryGetValue(CallContext.Key, out CallContext? call);
+        call?.OnAttempt();
+        HttpResponseMessage response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        RateLimitInfo? limits = RateLimitInfo.FromHeaders(response.Headers);
+        if (limits is not null)
+        {
+            observer.Observe(limits);
+        }
+
+        if (call is not null)
+        {
+            call.RateLimit = limits;
+            call.RequestId = response.Headers.TryGetValues("x-request-id", out var ids) ? ids.FirstOrDefault() : null;
+        }
+
+        return response;
+    }
+}

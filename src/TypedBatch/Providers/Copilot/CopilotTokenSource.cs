@@ -1,0 +1,124 @@
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using TypedBatch.Providers.OpenAI;
+
+namespace TypedBatch.Providers.Copilot;
+
+/// <summary>
+/// Exchanges the GitHub token for a short-lived Copilot token, caches it, and exchanges again shortly before the
+/// server's <c>refresh_in</c> runs out. Concurrent callers share one exchange.
+/// </summary>
+internal sealed class CopilotTokenSource : IDisposable
+{
+    /// <summary>Where Copilot's chat API lives when the token response names no endpoint.</summary>
+    public static readonly Uri DefaultApiBase = new("https://api.githubcopilot.com");
+
+    private static readonly TimeSpan MaxRefreshMargin = TimeSpan.FromMinutes(1);
+
+    private readonly HttpClient _http;
+    private readonly Uri _tokenUrl;
+    private readonly AuthenticationHeaderValue _githubAuth;
+    private readonly TimeProvider _time;
+    private readonly SecretRedactor _redactor;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _exchange = new(1, 1);
+    private volatile CopilotToken? _current;
+
+    public CopilotTokenSource(HttpClient http, Uri tokenUrl, string githubToken, SecretRedactor redactor, TimeProvider? timeProvider = null, ILogger? logger = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(githubToken);
+        _http = http;
+        _tokenUrl = tokenUrl;
+        _githubAuth = new AuthenticationHeaderValue("token", githubToken);
+        _redactor = redactor;
+        _time = timeProvider ?? TimeProvider.System;
+        _logger = logger ?? NullLogger.Instance;
+    }
+
+    public async ValueTask<CopilotToken> GetTokenAsync(CancellationToken cancellationToken)
+    {
+        CopilotToken? token = _current;
+        if (token is not null && _time.GetUtcNow() < token.RefreshAt)
+        {
+            return token;
+        }
+
+        await _exchange.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            token = _current;
+            if (token is not null && _time.GetUtcNow() < token.RefreshAt)
+            {
+                return token;
+            }
+
+            token = await ExchangeAsync(cancellationToken).ConfigureAwait(false);
+            _current = token;
+            return token;
+        }
+        finally
+        {
+            _exchange.Release();
+        }
+    }
+
+    public void Dispose() => _exchange.Dispose();
+
+    private async Task<CopilotToken> ExchangeAsync(CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, _tokenUrl);
+        request.Headers.Authorization = _githubAuth;
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        request.Headers.UserAgent.Add(new ProductInfoHeaderValue("TypedBatch", "0.1"));
+
+        using HttpResponseMessage response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        string body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            ErrorDto? error = OpenAICompatibleProvider.ParseError(body, out string? bare);
+            string message = _redactor.Redact(error?.Message ?? bare ?? response.ReasonPhrase);
+            throw new ProviderException(BatchErrorKind.Http, CopilotProviderName, $"The GitHub token exchange failed: {message}. Check that GITHUB_TOKEN is valid and has Copilot access.", (int)response.StatusCode);
+        }
+
+        CopilotTokenDto? dto;
+        try
+        {
+            dto = JsonSerializer.Deserialize(body, WireJsonContext.Default.CopilotTokenDto);
+        }
+        catch (JsonException ex)
+        {
+            throw new ProviderException(BatchErrorKind.Transport, CopilotProviderName, $"The token exchange answer is not valid JSON: {ex.Message}", (int)response.StatusCode);
+        }
+
+        if (string.IsNullOrEmpty(dto?.Token))
+        {
+            throw new ProviderException(BatchErrorKind.InvalidOutput, CopilotProviderName, "The token exchange answer has no token.", (int)response.StatusCode);
+        }
+
+        DateTimeOffset now = _time.GetUtcNow();
+        DateTimeOffset expiresAt = dto.ExpiresAt is { } unix ? DateTimeOffset.FromUnixTimeSeconds(unix) : now.AddMinutes(25);
+        TimeSpan refreshIn = dto.RefreshIn is { } seconds ? TimeSpan.FromSeconds(seconds) : expiresAt - now;
+
+        // Refresh about a minute early, or at half time for tokens that live less than two minutes.
+        TimeSpan margin = refreshIn > 2 * MaxRefreshMargin ? MaxRefreshMargin : refreshIn / 2;
+        DateTimeOffset refreshAt = now + refreshIn - margin;
+        if (refreshAt > expiresAt - margin)
+        {
+            refreshAt = expiresAt - margin;
+        }
+
+        Uri apiBase = Uri.TryCreate(dto.Endpoints?.Api, UriKind.Absolute, out Uri? api) ? api : DefaultApiBase;
+        Log.CopilotTokenExchanged(_logger, expiresAt, refreshAt);
+        return new CopilotToken(new AuthenticationHeaderValue("Bearer", dto.Token), apiBase, expiresAt, refreshAt);
+    }
+
+    internal const string CopilotProviderName = "github-copilot";
+}
+
+/// <summary>A Copilot token with where to send requests and when to refresh it. <see cref="ToString"/> hides the token.</summary>
+internal sealed record CopilotToken(AuthenticationHeaderValue Authorization, Uri ApiBase, DateTimeOffset ExpiresAt, DateTimeOffset RefreshAt)
+{
+    public override string ToString() => $"CopilotToken(api {ApiBase}, expires {ExpiresAt:O})";
+}

@@ -1,0 +1,23 @@
+using Refit;
+
+namespace TypedBatch.Providers.OpenAI;
+
+/// <summary>
+/// The OpenAI-compatible wire calls. Relative to the provider's base URL (<c>https://api.openai.com/v1</c>,
+/// <c>http://localhost:11434/v1</c>, …). Errors come back in the <see cref="IApiResponse{T}"/> instead of as
+/// exceptions, so a failed item costs no throw inside Refit.
+/// </summary>
+internal interface IOpenAIApi
+{
+    [Post("/chat/completions")]
+    Task<IApiResponse<ChatCompletionResponseDto>> CreateChatCompletionAsync(
+        [Body(buffered: true)] ChatCompletionRequestDto request,
+        [Property(CallContext.OptionKey)] CallContext call,
+        CancellationToken cancellationToken);
+
+    [Post("/embeddings")]
+    Task<IApiResponse<EmbeddingResponseDto>> CreateEmbeddingsAsync(
+        [Body(buffered: true)] EmbeddingRequestDto request,
+        [Property(CallContext.OptionKey)] CallContext call,
+        CancellationToken cancellationToken);
+}

@@ -1,0 +1,201 @@
+using System.Net;
+using System.Text.Json;
+using Polly.Timeout;
+using Refit;
+
+namespace TypedBatch.Providers.OpenAI;
+
+/// <summary>
+/// Any server that speaks the OpenAI chat completions and embeddings API: OpenAI itself, GitHub Copilot (through its
+/// token handler), Ollama, vLLM, LM Studio, llama.cpp. Maps between the public model and the wire DTOs and turns every
+/// failure into a <see cref="ProviderException"/>.
+/// </summary>
+internal sealed class OpenAICompatibleProvider(string name, IOpenAIApi api, SecretRedactor redactor) : IChatProvider
+{
+    private static readonly string[] RoleNames = ["system", "user", "assistant"];
+
+    public string Name { get; } = name;
+
+    public async Task<ChatCompletion> CompleteAsync(ChatRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        CompletionSettings settings = request.Settings;
+        var messages = new WireMessage[request.Messages.Count];
+        for (int i = 0; i < messages.Length; i++)
+        {
+            ChatMessage message = request.Messages[i];
+            messages[i] = new WireMessage { Role = RoleNames[(int)message.Role], Content = message.Content };
+        }
+
+        var dto = new ChatCompletionRequestDto
+        {
+            Model = request.Model,
+            Messages = messages,
+            Temperature = settings.Temperature,
+            MaxTokens = settings.MaxTokens,
+            TopP = settings.TopP,
+            Stop = settings.Stop,
+            Seed = settings.Seed,
+        };
+
+        var call = new CallContext();
+        IApiResponse<ChatCompletionResponseDto> response = await SendAsync(() => api.CreateChatCompletionAsync(dto, call, cancellationToken), call, cancellationToken).ConfigureAwait(false);
+        ChatCompletionResponseDto body = EnsureSuccess(response, call, cancellationToken);
+
+        ChoiceDto? choice = body.Choices is { Count: > 0 } choices ? choices[0] : null;
+        WireMessage? answer = choice?.Message;
+        if (answer is null || (answer.Content is null && answer.Refusal is null))
+        {
+            throw new ProviderException(BatchErrorKind.InvalidOutput, Name, "The response has no choice with a message content or refusal.", (int?)response.StatusCode)
+            {
+                RequestId = call.RequestId,
+                Attempts = call.Attempts,
+            };
+        }
+
+        return new ChatCompletion
+        {
+            Content = answer.Content,
+            Refusal = answer.Refusal,
+            FinishReason = choice!.FinishReason,
+            Model = body.Model,
+            Id = body.Id,
+            Usage = body.Usage?.ToTokenUsage() ?? default,
+            Attempts = Math.Max(1, call.Attempts),
+            Provider = Name,
+        };
+    }
+
+    public async Task<EmbeddingResponse> EmbedAsync(EmbeddingRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var dto = new EmbeddingRequestDto
+        {
+            Model = request.Model,
+            Input = request.Inputs,
+            Dimensions = request.Dimensions,
+            EncodingFormat = "base64",
+        };
+
+        var call = new CallContext();
+        IApiResponse<EmbeddingResponseDto> response = await SendAsync(() => api.CreateEmbeddingsAsync(dto, call, cancellationToken), call, cancellationToken).ConfigureAwait(false);
+        EmbeddingResponseDto body = EnsureSuccess(response, call, cancellationToken);
+
+        var embeddings = new Embedding[request.Inputs.Count];
+        List<EmbeddingDataDto> data = body.Data ?? [];
+        for (int i = 0; i < data.Count; i++)
+        {
+            int index = data[i].Index ?? i;
+            if ((uint)index >= (uint)embeddings.Length || data[i].Embedding is not { } vector)
+            {
+                throw InvalidEmbeddings(call, $"Embedding {i} has index {index} or no vector, for {embeddings.Length} inputs.");
+            }
+
+            embeddings[index] = new Embedding(vector, body.Model);
+        }
+
+        int missing = Array.IndexOf(embeddings, null);
+        if (missing >= 0)
+        {
+            throw InvalidEmbeddings(call, $"The response has no embedding for input {missing} of {embeddings.Length}.");
+        }
+
+        return new EmbeddingResponse(embeddings, body.Usage?.ToTokenUsage() ?? default, Math.Max(1, call.Attempts));
+    }
+
+    public override string ToString() => Name;
+
+    private ProviderException InvalidEmbeddings(CallContext call, string message)
+        => new(BatchErrorKind.InvalidOutput, Name, message, 200) { RequestId = call.RequestId, Attempts = call.Attempts };
+
+    private async Task<IApiResponse<T>> SendAsync<T>(Func<Task<IApiResponse<T>>> send, CallContext call, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await send().ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TimeoutRejectedException or OperationCanceledException or IOException)
+        {
+            throw TransportFailure(ex, call);
+        }
+    }
+
+    private T EnsureSuccess<T>(IApiResponse<T> response, CallContext call, CancellationToken cancellationToken)
+        where T : class
+    {
+        if (response.IsSuccessful && response.Content is { } content)
+        {
+            return content;
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        if (response.HasRequestError(out ApiRequestException? requestError))
+        {
+            throw TransportFailure(requestError.InnerException ?? requestError, call);
+        }
+
+        int? status = (int?)response.StatusCode;
+        if (response.IsSuccessStatusCode)
+        {
+            // A 2xx whose body was cut off or is not the expected JSON: the provider may have billed it.
+            string detail = response.Error?.InnerException is JsonException json ? json.Message : "empty or unreadable body";
+            throw new ProviderException(BatchErrorKind.Transport, Name, $"The response body could not be read ({redactor.Redact(detail)}).", status)
+            {
+                RequestId = call.RequestId,
+                Attempts = call.Attempts,
+            };
+        }
+
+        ErrorDto? error = ParseError(response.Error is ApiException api ? api.Content : null, out string? bareMessage);
+        string message = redactor.Redact(error?.Message ?? bareMessage ?? response.ReasonPhrase ?? "no error message");
+        BatchErrorKind kind = response.StatusCode == HttpStatusCode.TooManyRequests ? BatchErrorKind.RateLimited
+            : response.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.GatewayTimeout ? BatchErrorKind.Timeout
+            : BatchErrorKind.Http;
+        throw new ProviderException(kind, Name, message, status)
+        {
+            ErrorType = error?.Type,
+            ErrorCode = error?.CodeText,
+            Param = error?.Param,
+            RequestId = call.RequestId,
+            Attempts = call.Attempts,
+        };
+    }
+
+    internal static ErrorDto? ParseError(string? body, out string? bareMessage)
+    {
+        bareMessage = null;
+        if (string.IsNullOrWhiteSpace(body))
+        {
+            return null;
+        }
+
+        try
+        {
+            ErrorEnvelopeDto? envelope = JsonSerializer.Deserialize(body, WireJsonContext.Default.ErrorEnvelopeDto);
+            bareMessage = envelope?.Message;
+            return envelope?.Error;
+        }
+        catch (JsonException)
+        {
+            // Not JSON (a proxy's HTML page, say): report a bounded prefix of the text itself.
+            bareMessage = body.Length > 200 ? body[..200] : body;
+            return null;
+        }
+    }
+
+    private ProviderException TransportFailure(Exception ex, CallContext call)
+    {
+        bool timeout = ex is TimeoutRejectedException or OperationCanceledException;
+        // Refit's exceptions hold the request message (and so its headers): never attach them.
+        Exception? inner = ex is ApiExceptionBase ? null : ex;
+        return new ProviderException(timeout ? BatchErrorKind.Timeout : BatchErrorKind.Transport, Name, redactor.Redact(ex.Message), null, inner)
+        {
+            RequestId = call.RequestId,
+            Attempts = call.Attempts,
+        };
+    }
+}

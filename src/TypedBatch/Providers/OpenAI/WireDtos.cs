@@ -1,0 +1,181 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace TypedBatch.Providers.OpenAI;
+
+// Wire shapes of the OpenAI-compatible API. Every response field is optional: local servers (Ollama, vLLM,
+// llama.cpp, LM Studio) omit id, created, index and usage, and unknown fields are ignored.
+
+internal sealed class ChatCompletionRequestDto
+{
+    [JsonPropertyName("model")]
+    public required string Model { get; init; }
+
+    [JsonPropertyName("messages")]
+    public required WireMessage[] Messages { get; init; }
+
+    [JsonPropertyName("temperature")]
+    public double? Temperature { get; init; }
+
+    [JsonPropertyName("max_tokens")]
+    public int? MaxTokens { get; init; }
+
+    [JsonPropertyName("top_p")]
+    public double? TopP { get; init; }
+
+    [JsonPropertyName("stop")]
+    public IReadOnlyList<string>? Stop { get; init; }
+
+    [JsonPropertyName("seed")]
+    public long? Seed { get; init; }
+}
+
+internal sealed class WireMessage
+{
+    [JsonPropertyName("role")]
+    public string? Role { get; init; }
+
+    [JsonPropertyName("content")]
+    public string? Content { get; init; }
+
+    [JsonPropertyName("refusal")]
+    public string? Refusal { get; init; }
+}
+
+internal sealed class ChatCompletionResponseDto
+{
+    [JsonPropertyName("id")]
+    public string? Id { get; init; }
+
+    [JsonPropertyName("created")]
+    public long? Created { get; init; }
+
+    [JsonPropertyName("model")]
+    public string? Model { get; init; }
+
+    [JsonPropertyName("choices")]
+    public List<ChoiceDto>? Choices { get; init; }
+
+    [JsonPropertyName("usage")]
+    public UsageDto? Usage { get; init; }
+}
+
+internal sealed class ChoiceDto
+{
+    [JsonPropertyName("index")]
+    public int? Index { get; init; }
+
+    [JsonPropertyName("message")]
+    public WireMessage? Message { get; init; }
+
+    [JsonPropertyName("finish_reason")]
+    public string? FinishReason { get; init; }
+}
+
+internal sealed class UsageDto
+{
+    [JsonPropertyName("prompt_tokens")]
+    public long? PromptTokens { get; init; }
+
+    [JsonPropertyName("completion_tokens")]
+    public long? CompletionTokens { get; init; }
+
+    [JsonPropertyName("total_tokens")]
+    public long? TotalTokens { get; init; }
+
+    [JsonPropertyName("prompt_tokens_details")]
+    public PromptTokensDetailsDto? PromptTokensDetails { get; init; }
+
+    [JsonPropertyName("completion_tokens_details")]
+    public CompletionTokensDetailsDto? CompletionTokensDetails { get; init; }
+
+    public TokenUsage ToTokenUsage()
+    {
+        long prompt = PromptTokens ?? 0;
+        long completion = CompletionTokens ?? 0;
+        return new TokenUsage(prompt, completion, TotalTokens ?? prompt + completion,
+            PromptTokensDetails?.CachedTokens ?? 0, CompletionTokensDetails?.ReasoningTokens ?? 0);
+    }
+}
+
+internal sealed class PromptTokensDetailsDto
+{
+    [JsonPropertyName("cached_tokens")]
+    public long? CachedTokens { get; init; }
+}
+
+internal sealed class CompletionTokensDetailsDto
+{
+    [JsonPropertyName("reasoning_tokens")]
+    public long? ReasoningTokens { get; init; }
+}
+
+internal sealed class EmbeddingRequestDto
+{
+    [JsonPropertyName("model")]
+    public required string Model { get; init; }
+
+    [JsonPropertyName("input")]
+    public required IReadOnlyList<string> Input { get; init; }
+
+    [JsonPropertyName("dimensions")]
+    public int? Dimensions { get; init; }
+
+    [JsonPropertyName("encoding_format")]
+    public string? EncodingFormat { get; init; }
+}
+
+internal sealed class EmbeddingResponseDto
+{
+    [JsonPropertyName("data")]
+    public List<EmbeddingDataDto>? Data { get; init; }
+
+    [JsonPropertyName("model")]
+    public string? Model { get; init; }
+
+    [JsonPropertyName("usage")]
+    public UsageDto? Usage { get; init; }
+}
+
+internal sealed class EmbeddingDataDto
+{
+    [JsonPropertyName("index")]
+    public int? Index { get; init; }
+
+    [JsonPropertyName("embedding")]
+    [JsonConverter(typeof(EmbeddingVectorConverter))]
+    public float[]? Embedding { get; init; }
+}
+
+internal sealed class ErrorEnvelopeDto
+{
+    [JsonPropertyName("error")]
+    public ErrorDto? Error { get; init; }
+
+    // GitHub's API answers {"message": "..."} without the envelope.
+    [JsonPropertyName("message")]
+    public string? Message { get; init; }
+}
+
+internal sealed class ErrorDto
+{
+    [JsonPropertyName("message")]
+    public string? Message { get; init; }
+
+    [JsonPropertyName("type")]
+    public string? Type { get; init; }
+
+    [JsonPropertyName("param")]
+    public string? Param { get; init; }
+
+    // A string for OpenAI, an integer for vLLM.
+    [JsonPropertyName("code")]
+    public JsonElement? Code { get; init; }
+
+    public string? CodeText => Code switch
+    {
+        { ValueKind: JsonValueKind.String } c => c.GetString(),
+        { ValueKind: JsonValueKind.Number } c => c.GetRawText(),
+        _ => null,
+    };
+}

@@ -1,0 +1,276 @@
+using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace TypedBatch;
+
+/// <summary>
+/// The entry point: one provider, its defaults and a <see cref="BatchRunner"/>. Thread-safe; create one and share it.
+/// </summary>
+/// <remarks>
+/// Batch methods return one <see cref="BatchItem{T}"/> per input, in input order, and never throw for a failed item.
+/// They throw <see cref="ArgumentException"/> for invalid arguments before anything is sent, and
+/// <see cref="OperationCanceledException"/> when the token is cancelled (in-flight requests are aborted at once).
+/// </remarks>
+public sealed class TypedBatchClient : IDisposable, IAsyncDisposable
+{
+    private readonly ServiceProvider? _ownedServices;
+    private readonly ILogger _logger;
+
+    /// <summary>Creates a client over a provider.</summary>
+    /// <param name="provider">The provider, for example a fake in tests.</param>
+    /// <param name="options">Defaults (model, concurrency, embedding packing); the provider settings in it are not used.</param>
+    /// <param name="loggerFactory">Where batches log their start and summary.</param>
+    /// <param name="timeProvider">The clock.</param>
+    public TypedBatchClient(IChatProvider provider, TypedBatchOptions? options = null, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
+        : this(provider, options, loggerFactory, timeProvider, null)
+    {
+    }
+
+    private TypedBatchClient(IChatProvider provider, TypedBatchOptions? options, ILoggerFactory? loggerFactory, TimeProvider? timeProvider, ServiceProvider? ownedServices)
+    {
+        ArgumentNullException.ThrowIfNull(provider);
+        Provider = provider;
+        Options = options ?? new TypedBatchOptions();
+        loggerFactory ??= NullLoggerFactory.Instance;
+        _logger = loggerFactory.CreateLogger<TypedBatchClient>();
+        Runner = new BatchRunner(loggerFactory.CreateLogger<BatchRunner>(), timeProvider);
+        _ownedServices = ownedServices;
+    }
+
+    /// <summary>The provider requests go to.</summary>
+    public IChatProvider Provider { get; }
+
+    /// <summary>The options in effect.</summary>
+    public TypedBatchOptions Options { get; }
+
+    /// <summary>The runner every batch of this client goes through.</summary>
+    public BatchRunner Runner { get; }
+
+    /// <summary>Creates a client with its own HTTP pipeline (retries, timeouts, rate limits) for the given options.</summary>
+    /// <param name="options">The options; validated.</param>
+    /// <param name="loggerFactory">Where to log; none by default.</param>
+    /// <exception cref="InvalidOperationException">The options are incomplete; the message names what to set.</exception>
+    public static TypedBatchClient Create(TypedBatchOptions options, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        TypedBatchOptions copy = options.Clone();
+        copy.Validate();
+
+        var services = new ServiceCollection();
+        if (loggerFactory is not null)
+        {
+            services.AddSingleton(loggerFactory);
+        }
+
+        services.AddSingleton<IOptions<TypedBatchOptions>>(Microsoft.Extensions.Options.Options.Create(copy));
+        services.AddTypedBatchCore();
+        ServiceProvider provider = services.BuildServiceProvider();
+        var client = new TypedBatchClient(provider.GetRequiredService<IChatProvider>(), copy, provider.GetRequiredService<ILoggerFactory>(), provider.GetRequiredService<TimeProvider>(), provider);
+        if (client._logger.IsEnabled(LogLevel.Information))
+        {
+            string baseUrl = copy.EffectiveBaseUrl.ToString();
+            Log.ClientReady(client._logger, client.Provider.Name, baseUrl, copy.Model);
+        }
+        return client;
+    }
+
+    /// <summary>
+    /// Creates a client from the original design's environment variables (see <see cref="TypedBatchOptions.FromEnvironment"/>).
+    /// </summary>
+    /// <param name="loggerFactory">Where to log; none by default.</param>
+    /// <exception cref="InvalidOperationException">No provider can be configured; the message names the variables to set.</exception>
+    public static TypedBatchClient FromEnvironment(ILoggerFactory? loggerFactory = null)
+        => Create(TypedBatchOptions.FromEnvironment(), loggerFactory);
+
+    /// <summary>Sends one chat completion request.</summary>
+    /// <param name="messages">The conversation.</param>
+    /// <param name="settings">Model and sampling; the client's model when none is given.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <exception cref="ArgumentException">The messages or settings are invalid.</exception>
+    /// <exception cref="ProviderException">The call failed after retries.</exception>
+    public Task<ChatCompletion> CreateChatCompletionAsync(IReadOnlyList<ChatMessage> messages, CompletionSettings? settings = null, CancellationToken cancellationToken = default)
+    {
+        Guard.Messages(messages, nameof(messages));
+        settings?.Validate(nameof(settings));
+        return Provider.CompleteAsync(new ChatRequest(messages, Resolve(settings)), cancellationToken);
+    }
+
+    /// <summary>
+    /// The original design's <c>create_chat_completions_batch</c>: sends every conversation concurrently and returns
+    /// one result per conversation, in input order, with failures as per-item errors.
+    /// </summary>
+    /// <param name="messagesList">The conversations. A list or array is validated whole before anything is sent;
+    /// a lazy sequence is enumerated as workers free up, and an invalid conversation in it fails only its own item.</param>
+    /// <param name="model">The model; the client's default when <see langword="null"/>.</param>
+    /// <param name="temperature">Sampling temperature, 0 to 2.</param>
+    /// <param name="maxTokens">Most tokens per answer, at least 1.</param>
+    /// <param name="maxWorkers">Most requests in flight, at least 1.</param>
+    /// <param name="cancellationToken">Cancels the batch: throws <see cref="OperationCanceledException"/>.</param>
+    public Task<BatchResult<ChatCompletion>> CreateChatCompletionsBatchAsync(
+        IEnumerable<IReadOnlyList<ChatMessage>> messagesList,
+        string? model = null,
+        double temperature = 0.3,
+        int maxTokens = 200,
+        int maxWorkers = 10,
+        CancellationToken cancellationToken = default)
+        => CreateChatCompletionsBatchAsync(messagesList, new BatchOptions { Model = model, Temperature = temperature, MaxTokens = maxTokens, MaxConcurrency = maxWorkers }, cancellationToken);
+
+    /// <summary>Sends every conversation concurrently with the given options; one result per conversation, in input order.</summary>
+    /// <param name="messagesList">The conversations (see the other overload for validation).</param>
+    /// <param name="options">Concurrency, model and sampling overrides, progress.</param>
+    /// <param name="cancellationToken">Cancels the batch: throws <see cref="OperationCanceledException"/>.</param>
+    public Task<BatchResult<ChatCompletion>> CreateChatCompletionsBatchAsync(
+        IEnumerable<IReadOnlyList<ChatMessage>> messagesList,
+        BatchOptions options,
+        CancellationToken cancellationToken = default)
+    {
+        (CompletionSettings settings, BatchRunDescriptor descriptor) = PrepareChatBatch(messagesList, options);
+        return Runner.RunAsync(messagesList, (messages, ct) => CompleteOneAsync(messages, settings, ct), descriptor, cancellationToken);
+    }
+
+    /// <summary>Sends every conversation concurrently and yields each result as soon as it arrives.</summary>
+    /// <param name="messagesList">The conversations (see <see cref="CreateChatCompletionsBatchAsync(IEnumerable{IReadOnlyList{ChatMessage}}, string?, double, int, int, CancellationToken)"/> for validation).</param>
+    /// <param name="options">Concurrency, model and sampling overrides, progress.</param>
+    /// <param name="cancellationToken">Cancels the batch.</param>
+    /// <returns>Items in completion order, each with its input index.</returns>
+    public IAsyncEnumerable<BatchItem<ChatCompletion>> CreateChatCompletionsAsCompletedAsync(
+        IEnumerable<IReadOnlyList<ChatMessage>> messagesList,
+        BatchOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        (CompletionSettings settings, BatchRunDescriptor descriptor) = PrepareChatBatch(messagesList, options);
+        return Runner.RunAsCompletedAsync(messagesList, (messages, ct) => CompleteOneAsync(messages, settings, ct), descriptor, cancellationToken);
+    }
+
+    /// <summary>Embeds one text.</summary>
+    /// <param name="input">The text.</param>
+    /// <param name="model">The embedding model; the client's default when <see langword="null"/>.</param>
+    /// <param name="dimensions">Requested vector length, for models that support it.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <exception cref="ProviderException">The call failed after retries.</exception>
+    public async Task<Embedding> CreateEmbeddingAsync(string input, string? model = null, int? dimensions = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(input);
+        ValidateDimensions(dimensions);
+        EmbeddingResponse response = await Provider.EmbedAsync(new EmbeddingRequest([input], model ?? Options.EmbeddingModel, dimensions), cancellationToken).ConfigureAwait(false);
+        return response.Embeddings[0];
+    }
+
+    /// <summary>
+    /// Embeds many texts: packs them into requests of at most <see cref="TypedBatchOptions.EmbeddingInputsPerRequest"/>
+    /// inputs and an estimated <see cref="TypedBatchOptions.EmbeddingTokensPerRequest"/> tokens, sends the requests
+    /// concurrently, and returns one embedding per input, in input order.
+    /// </summary>
+    /// <param name="inputs">The texts. A list or array is validated whole first; in a lazy sequence a null or empty text fails only its own item.</param>
+    /// <param name="model">The embedding model; the client's default when <see langword="null"/>.</param>
+    /// <param name="dimensions">Requested vector length.</param>
+    /// <param name="maxWorkers">Most requests in flight, at least 1.</param>
+    /// <param name="cancellationToken">Cancels the batch: throws <see cref="OperationCanceledException"/>.</param>
+    public async Task<BatchResult<Embedding>> CreateEmbeddingsBatchAsync(
+        IEnumerable<string> inputs,
+        string? model = null,
+        int? dimensions = null,
+        int maxWorkers = 10,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        Guard.Workers(maxWorkers, nameof(maxWorkers));
+        ValidateDimensions(dimensions);
+        if (model is not null && string.IsNullOrWhiteSpace(model))
+        {
+            throw new ArgumentException("The model must not be blank.", nameof(model));
+        }
+
+        if (inputs is IReadOnlyList<string> list)
+        {
+            for (int i = 0; i < list.Count; i++)
+            {
+                if (string.IsNullOrEmpty(list[i]))
+                {
+                    throw new ArgumentException($"inputs[{i}] is null or empty; every input must be a non-empty text.", nameof(inputs));
+                }
+            }
+        }
+
+        string resolvedModel = model ?? Options.EmbeddingModel;
+        var descriptor = new BatchRunDescriptor("embeddings", Provider.Name, resolvedModel, maxWorkers);
+        var shapes = new List<EmbeddingChunkShape>();
+        IEnumerable<EmbeddingChunk> chunks = EmbeddingPacker.Pack(inputs, Options.EmbeddingInputsPerRequest, Options.EmbeddingTokensPerRequest, shapes);
+        BatchResult<EmbeddingResponse> requests = await Runner.RunAsync(
+            chunks,
+            (chunk, ct) => EmbedChunkAsync(chunk, resolvedModel, dimensions, ct),
+            descriptor,
+            cancellationToken).ConfigureAwait(false);
+        return EmbeddingPacker.Unpack(requests, shapes);
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _ownedServices?.Dispose();
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => _ownedServices?.DisposeAsync() ?? ValueTask.CompletedTask;
+
+    private (CompletionSettings Settings, BatchRunDescriptor Descriptor) PrepareChatBatch(IEnumerable<IReadOnlyList<ChatMessage>> messagesList, BatchOptions? options)
+    {
+        ArgumentNullException.ThrowIfNull(messagesList);
+        options ??= new BatchOptions();
+        options.Validate(nameof(options));
+        if (messagesList is IReadOnlyList<IReadOnlyList<ChatMessage>> list)
+        {
+            for (int i = 0; i < list.Count; i++)
+            {
+                if (Guard.DescribeInvalidMessages(list[i]) is { } problem)
+                {
+                    throw new ArgumentException($"messagesList[{i}] is invalid: {problem}.", nameof(messagesList));
+                }
+            }
+        }
+
+        CompletionSettings settings = Resolve(new CompletionSettings { Model = options.Model, Temperature = options.Temperature, MaxTokens = options.MaxTokens });
+        var descriptor = new BatchRunDescriptor("chat", Provider.Name, settings.Model!, options.MaxConcurrency ?? Options.MaxConcurrency)
+        {
+            Temperature = settings.Temperature,
+            MaxTokens = settings.MaxTokens,
+            Progress = options.Progress,
+        };
+        return (settings, descriptor);
+    }
+
+    private async ValueTask<BatchWorkResult<ChatCompletion>> CompleteOneAsync(IReadOnlyList<ChatMessage> messages, CompletionSettings settings, CancellationToken cancellationToken)
+    {
+        if (Guard.DescribeInvalidMessages(messages) is { } problem)
+        {
+            throw new ArgumentException($"Invalid conversation: {problem}; nothing was sent.", nameof(messages));
+        }
+
+        ChatCompletion completion = await Provider.CompleteAsync(new ChatRequest(messages, settings), cancellationToken).ConfigureAwait(false);
+        return new BatchWorkResult<ChatCompletion>(completion, completion.Usage, completion.Attempts);
+    }
+
+    private async ValueTask<BatchWorkResult<EmbeddingResponse>> EmbedChunkAsync(EmbeddingChunk chunk, string model, int? dimensions, CancellationToken cancellationToken)
+    {
+        string[] valid = chunk.Inputs.Where(s => !string.IsNullOrEmpty(s)).ToArray()!;
+        if (valid.Length == 0)
+        {
+            return new BatchWorkResult<EmbeddingResponse>(new EmbeddingResponse([], default, 0), default, 0);
+        }
+
+        EmbeddingResponse response = await Provider.EmbedAsync(new EmbeddingRequest(valid, model, dimensions), cancellationToken).ConfigureAwait(false);
+        Debug.Assert(response.Embeddings.Count == valid.Length, "the provider returns one embedding per input");
+        return new BatchWorkResult<EmbeddingResponse>(response, response.Usage, response.Attempts);
+    }
+
+    private CompletionSettings Resolve(CompletionSettings? settings)
+        => settings is { Model: not null } ? settings : (settings ?? new CompletionSettings()) with { Model = Options.Model };
+
+    private static void ValidateDimensions(int? dimensions)
+    {
+        if (dimensions is < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(dimensions), dimensions, "Dimensions must be at least 1.");
+        }
+    }
+}
