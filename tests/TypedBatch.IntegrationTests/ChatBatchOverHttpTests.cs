@@ -1,0 +1,152 @@
+using TypedBatch.Emulator;
+using static TypedBatch.IntegrationTests.EmulatorClients;
+
+namespace TypedBatch.IntegrationTests;
+
+public sealed class ChatBatchOverHttpTests
+{
+    [Fact]
+    public async Task A_single_completion_round_trips_over_http()
+    {
+        await using var emulator = await EmulatorServer.StartAsync(new EmulatorOptions { ApiKey = "emulator-key-123" });
+        await using var client = Create(emulator);
+
+        ChatCompletion answer = await client.CreateChatCompletionAsync([ChatMessage.User("What is Rust?")], new CompletionSettings { MaxTokens = 50, Temperature = 0.2 });
+
+        answer.Content.Should().Be("Re: What is Rust?");
+        answer.FinishReason.Should().Be("stop");
+        answer.Model.Should().Be("gpt-4o-mini");
+        answer.Id.Should().NotBeNullOrEmpty();
+        answer.Usage.PromptTokens.Should().BeGreaterThan(0);
+        answer.Usage.TotalTokens.Should().Be(answer.Usage.PromptTokens + answer.Usage.CompletionTokens);
+        answer.Attempts.Should().Be(1);
+        answer.Provider.Should().Be("openai-compatible");
+    }
+
+    [Fact]
+    public async Task Thousand_requests_at_32_workers_with_injected_500s_give_one_result_per_input_in_order()
+    {
+        const int Count = 1000;
+        await using var emulator = await EmulatorServer.StartAsync();
+        await using var client = Create(emulator);
+
+        // Every 10th item is answered 500 twice, then served; every 100th fails on every attempt.
+        var conversations = Enumerable.Range(0, Count)
+            .Select(i => i % 100 == 42 ? [ChatMessage.User($"item {i} [[fail:500]]")]
+                : i % 10 == 5 ? [ChatMessage.User($"item {i} [[fail:500:2]]")]
+                : Conversation(i))
+            .ToList();
+
+        BatchResult<ChatCompletion> result = await client.CreateChatCompletionsBatchAsync(conversations, maxWorkers: 32);
+
+        result.Should().HaveCount(Count);
+        EmulatorStats stats = emulator.GetStats();
+        for (int i = 0; i < Count; i++)
+        {
+            BatchItem<ChatCompletion> item = result[i];
+            item.Index.Should().Be(i);
+            FingerprintStats perRequest = stats.ByFingerprint[FingerprintOf("gpt-4o-mini", conversations[i])];
+            if (i % 100 == 42)
+            {
+                item.Succeeded.Should().BeFalse();
+                item.Error!.StatusCode.Should().Be(500);
+                item.Error.ErrorType.Should().Be("server_error");
+                item.Attempts.Should().Be(4, "one attempt and three retries");
+                perRequest.Should().Be(new FingerprintStats(4, 0));
+            }
+            else
+            {
+                item.Succeeded.Should().BeTrue($"item {i} failed with {item.Error} after {item.Attempts} attempts");
+                item.Value!.Content.Should().Be("Re: " + conversations[i][^1].Content);
+                perRequest.Served.Should().Be(1, "each input is answered exactly once");
+                perRequest.Received.Should().Be(item.Attempts, "the retries reported are the requests the server received");
+                item.Attempts.Should().Be(i % 10 == 5 ? 3 : 1);
+            }
+        }
+
+        result.FailedCount.Should().Be(10);
+        stats.ChatRequestsServed.Should().Be(Count - 10);
+        stats.ChatRequestsReceived.Should().Be(result.Sum(i => (long)i.Attempts));
+        stats.ChatRequestsFailed.Should().Be((100 * 2) + (10 * 4));
+        stats.MaxConcurrentRequests.Should().BeLessThanOrEqualTo(32);
+        result.Usage.PromptTokens.Should().BeGreaterThan(0);
+    }
+
+    [Fact]
+    public async Task Every_nth_arrival_failing_is_retried_transparently()
+    {
+        await using var emulator = await EmulatorServer.StartAsync(new EmulatorOptions { FailEveryNth = 3, FailStatus = 503 });
+        await using var client = Create(emulator);
+
+        // One worker makes arrivals deterministic: arrivals 3, 6, 9, … fail and their retries succeed.
+        BatchResult<ChatCompletion> result = await client.CreateChatCompletionsBatchAsync(Enumerable.Range(0, 20).Select(Conversation).ToList(), maxWorkers: 1);
+
+        result.AllSucceeded.Should().BeTrue();
+        result.Sum(i => i.Attempts).Should().Be((int)emulator.GetStats().ChatRequestsReceived);
+        result.Count(i => i.Attempts == 2).Should().BeGreaterThan(5);
+        emulator.GetStats().ChatRequestsServed.Should().Be(20);
+    }
+
+    [Fact]
+    public async Task Allocations_per_request_are_reported()
+    {
+        await using var emulator = await EmulatorServer.StartAsync();
+        await using var client = Create(emulator);
+        var warmup = Enumerable.Range(0, 200).Select(Conversation).ToList();
+        await client.CreateChatCompletionsBatchAsync(warmup, maxWorkers: 16);
+
+        const int Count = 2000;
+        var conversations = Enumerable.Range(0, Count).Select(Conversation).ToList();
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        BatchResult<ChatCompletion> result = await client.CreateChatCompletionsBatchAsync(conversations, maxWorkers: 16);
+        long perRequest = (GC.GetTotalAllocatedBytes(precise: true) - before) / Count;
+
+        result.AllSucceeded.Should().BeTrue();
+
+        // The figure includes the in-process emulator's own allocations; the bench suite separates them.
+        Console.WriteLine($"Allocated per request (client + in-process emulator): {perRequest} bytes");
+    }
+
+    [Fact]
+    public async Task Timeouts_transport_failures_and_bad_bodies_become_item_errors()
+    {
+        await using var emulator = await EmulatorServer.StartAsync();
+        await using var client = Create(emulator, o =>
+        {
+            o.AttemptTimeout = TimeSpan.FromMilliseconds(300);
+            o.TotalTimeout = TimeSpan.FromSeconds(5);
+            o.MaxRetries = 1;
+        });
+
+        BatchResult<ChatCompletion> result = await client.CreateChatCompletionsBatchAsync(
+        [
+            [ChatMessage.User("fine")],
+            [ChatMessage.User("slow [[delay:3000]]")],
+            [ChatMessage.User("broken [[malformed]]")],
+            [ChatMessage.User("missing [[fail:404]]")],
+        ]);
+
+        result[0].Succeeded.Should().BeTrue();
+        result[1].Error!.Kind.Should().Be(BatchErrorKind.Timeout);
+        result[1].Attempts.Should().Be(2);
+        result[2].Error!.Kind.Should().Be(BatchErrorKind.Transport);
+        result[2].Error!.Message.Should().Contain("could not be read");
+        result[3].Error!.Kind.Should().Be(BatchErrorKind.Http);
+        result[3].Error!.StatusCode.Should().Be(404);
+        result[3].Attempts.Should().Be(1, "a 404 is not retried");
+    }
+
+    [Fact]
+    public async Task Requests_per_minute_gate_spaces_requests()
+    {
+        await using var emulator = await EmulatorServer.StartAsync();
+        await using var client = Create(emulator, o => o.RequestsPerMinute = 600);
+
+        BatchResult<ChatCompletion> result = await client.CreateChatCompletionsBatchAsync(Enumerable.Range(0, 15).Select(Conversation).ToList(), maxWorkers: 15);
+
+        result.AllSucceeded.Should().BeTrue();
+
+        // 600 RPM = 10 per second with a burst of 10: the last 5 wait for tokens, about 0.5 s in all.
+        result.Elapsed.Should().BeGreaterThan(TimeSpan.FromMilliseconds(400));
+    }
+}
