@@ -196,7 +196,11 @@ public sealed class TypedBatchClient : IDisposable, IAsyncDisposable
         }
 
         string resolvedModel = model ?? Options.EmbeddingModel;
-        var descriptor = new BatchRunDescriptor("embeddings", Provider.Name, resolvedModel, maxWorkers);
+        var descriptor = new BatchRunDescriptor("embeddings", Provider.Name, resolvedModel, maxWorkers)
+        {
+            Size = inputs.TryGetNonEnumeratedCount(out int count) ? count : null,
+            Unit = "requests",
+        };
         var shapes = new List<EmbeddingChunkShape>();
         IEnumerable<EmbeddingChunk> chunks = EmbeddingPacker.Pack(inputs, Options.EmbeddingInputsPerRequest, Options.EmbeddingTokensPerRequest, shapes);
         BatchResult<EmbeddingResponse> requests = await Runner.RunAsync(

@@ -60,6 +60,12 @@ public sealed record BatchRunDescriptor(string Operation, string Provider, strin
 
     /// <summary>Receives progress after every finished item.</summary>
     public IProgress<BatchProgress>? Progress { get; init; }
+
+    /// <summary>The batch size to log when the inputs are not a collection but the caller knows it.</summary>
+    public int? Size { get; init; }
+
+    /// <summary>What one unit of work is called in the summary's rate, for example <c>completions</c>.</summary>
+    public string Unit { get; init; } = "completions";
 }
 
 /// <summary>What one unit of batch work produced: its value, tokens and HTTP attempts.</summary>

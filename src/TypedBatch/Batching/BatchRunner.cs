@@ -144,7 +144,7 @@ public sealed class BatchRunner
 
         double seconds = elapsed.TotalSeconds;
         Log.BatchFinished(_logger, descriptor.Operation, seconds, succeeded, total,
-            total == 0 ? 1 : (double)succeeded / total, seconds > 0 ? total / seconds : 0, peak,
+            total == 0 ? 1 : (double)succeeded / total, seconds > 0 ? total / seconds : 0, descriptor.Unit, peak,
             usage.PromptTokens, usage.CompletionTokens, usage.TotalTokens);
     }
 
@@ -155,7 +155,9 @@ public sealed class BatchRunner
             return;
         }
 
-        string size = inputs.TryGetNonEnumeratedCount(out int count) ? count.ToString(CultureInfo.InvariantCulture) : "unknown (lazy)";
+        string size = descriptor.Size is { } known ? known.ToString(CultureInfo.InvariantCulture)
+            : inputs.TryGetNonEnumeratedCount(out int count) ? count.ToString(CultureInfo.InvariantCulture)
+            : "unknown (lazy)";
         string temperature = descriptor.Temperature?.ToString(CultureInfo.InvariantCulture) ?? "default";
         string maxTokens = descriptor.MaxTokens?.ToString(CultureInfo.InvariantCulture) ?? "default";
         Log.BatchStarted(_logger, descriptor.Operation, size, descriptor.MaxConcurrency, descriptor.Model, temperature, maxTokens, descriptor.Provider);

@@ -10,8 +10,8 @@ internal static partial class Log
     public static partial void BatchStarted(ILogger logger, string operation, string batchSize, int workers, string model, string temperature, string maxTokens, string provider);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Information,
-        Message = "Finished {Operation} batch in {ElapsedSeconds:F2}s: {Succeeded}/{Total} succeeded ({SuccessRate:P1}), {ItemsPerSecond:F2} completions/s, peak concurrency {PeakConcurrency}; tokens prompt {PromptTokens}, completion {CompletionTokens}, total {TotalTokens}")]
-    public static partial void BatchFinished(ILogger logger, string operation, double elapsedSeconds, int succeeded, int total, double successRate, double itemsPerSecond, int peakConcurrency, long promptTokens, long completionTokens, long totalTokens);
+        Message = "Finished {Operation} batch in {ElapsedSeconds:F2}s: {Succeeded}/{Total} succeeded ({SuccessRate:P1}), {ItemsPerSecond:F2} {Unit}/s, peak concurrency {PeakConcurrency}; tokens prompt {PromptTokens}, completion {CompletionTokens}, total {TotalTokens}")]
+    public static partial void BatchFinished(ILogger logger, string operation, double elapsedSeconds, int succeeded, int total, double successRate, double itemsPerSecond, string unit, int peakConcurrency, long promptTokens, long completionTokens, long totalTokens);
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Debug, Message = "Batch item #{Index} failed after {Attempts} attempt(s): {Error}")]
     public static partial void ItemFailed(ILogger logger, int index, int attempts, BatchError error);

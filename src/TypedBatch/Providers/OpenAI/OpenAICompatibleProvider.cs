@@ -118,6 +118,10 @@ internal sealed class OpenAICompatibleProvider(string name, IOpenAIApi api, Secr
         {
             throw;
         }
+        catch (ProviderException)
+        {
+            throw;
+        }
         catch (Exception ex) when (ex is HttpRequestException or TimeoutRejectedException or OperationCanceledException or IOException)
         {
             throw TransportFailure(ex, call);
@@ -135,6 +139,12 @@ internal sealed class OpenAICompatibleProvider(string name, IOpenAIApi api, Secr
         cancellationToken.ThrowIfCancellationRequested();
         if (response.HasRequestError(out ApiRequestException? requestError))
         {
+            // A handler in the pipeline (the Copilot token exchange) already described its failure.
+            if (requestError.InnerException is ProviderException described)
+            {
+                throw described;
+            }
+
             throw TransportFailure(requestError.InnerException ?? requestError, call);
         }
 

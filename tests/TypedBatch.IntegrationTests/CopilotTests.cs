@@ -1,0 +1,65 @@
+using TypedBatch.Emulator;
+
+namespace TypedBatch.IntegrationTests;
+
+public sealed class CopilotTests
+{
+    private static TypedBatchClient CreateCopilotClient(EmulatorServer emulator, string githubToken = "emulator-github-token")
+        => TypedBatchClient.Create(new TypedBatchOptions
+        {
+            Provider = ProviderKind.GitHubCopilot,
+            GitHubToken = githubToken,
+            CopilotTokenUrl = emulator.CopilotTokenUrl,
+            RequestsPerMinute = 6000,
+            RetryBaseDelay = TimeSpan.FromMilliseconds(5),
+        });
+
+    [Fact]
+    public async Task The_token_is_exchanged_once_and_reused_by_concurrent_requests()
+    {
+        await using var emulator = await EmulatorServer.StartAsync();
+        await using var client = CreateCopilotClient(emulator);
+
+        BatchResult<ChatCompletion> result = await client.CreateChatCompletionsBatchAsync(
+            Enumerable.Range(0, 40).Select(i => (IReadOnlyList<ChatMessage>)[ChatMessage.User($"question {i}")]).ToList(), maxWorkers: 8);
+
+        result.AllSucceeded.Should().BeTrue(result.Failures.FirstOrDefault().Error?.ToString());
+        result[7].Value!.Content.Should().Be("Re: question 7");
+        result[7].Value!.Provider.Should().Be("github-copilot");
+        emulator.GetStats().TokenExchanges.Should().Be(1);
+        emulator.GetStats().ChatRequestsServed.Should().Be(40, "the Copilot headers and the endpoints.api base were accepted");
+    }
+
+    [Fact]
+    public async Task The_token_is_refreshed_before_it_expires()
+    {
+        // A 2 s lifetime: refresh_in is 1 s, so the client refreshes after half a second, before the server would reject it.
+        await using var emulator = await EmulatorServer.StartAsync(new EmulatorOptions { CopilotTokenLifetime = TimeSpan.FromSeconds(2) });
+        await using var client = CreateCopilotClient(emulator);
+
+        await client.CreateChatCompletionAsync([ChatMessage.User("first")]);
+        await client.CreateChatCompletionAsync([ChatMessage.User("second")]);
+        emulator.GetStats().TokenExchanges.Should().Be(1);
+
+        await Task.Delay(TimeSpan.FromSeconds(2.2)); // outlive the token on the server's real clock
+        ChatCompletion third = await client.CreateChatCompletionAsync([ChatMessage.User("third")]);
+
+        third.Content.Should().Be("Re: third");
+        third.Attempts.Should().Be(1, "the token was refreshed up front, not after a 401");
+        emulator.GetStats().TokenExchanges.Should().Be(2);
+    }
+
+    [Fact]
+    public async Task A_bad_github_token_fails_with_a_clear_error_that_does_not_leak_it()
+    {
+        const string Sentinel = "ghp_SENTINEL_not_a_real_token_42";
+        await using var emulator = await EmulatorServer.StartAsync();
+        await using var client = CreateCopilotClient(emulator, Sentinel);
+
+        Func<Task> act = () => client.CreateChatCompletionAsync([ChatMessage.User("hello")]);
+
+        ProviderException error = (await act.Should().ThrowAsync<ProviderException>()).Which;
+        error.StatusCode.Should().Be(401);
+        error.Message.Should().Contain("GITHUB_TOKEN").And.NotContain(Sentinel);
+    }
+}
