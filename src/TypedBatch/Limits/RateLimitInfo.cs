@@ -64,14 +64,14 @@ public sealed record RateLimitInfo
             return false;
         }
 
-        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double bareSeconds))
+        if (double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double bareSeconds))
         {
-            if (bareSeconds < 0)
+            if (!double.IsFinite(bareSeconds) || bareSeconds * TimeSpan.TicksPerSecond >= TimeSpan.MaxValue.Ticks)
             {
                 return false;
             }
 
-            duration = TimeSpan.FromSeconds(bareSeconds);
+            duration = TimeSpan.FromTicks((long)(bareSeconds * TimeSpan.TicksPerSecond));
             return true;
         }
 
@@ -112,6 +112,11 @@ public sealed record RateLimitInfo
             }
 
             totalTicks += value * ticksPerUnit;
+            if (totalTicks >= TimeSpan.MaxValue.Ticks)
+            {
+                return false;
+            }
+
             text = text[unitLength..];
         }
 
