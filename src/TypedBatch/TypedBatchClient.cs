@@ -17,6 +17,7 @@ namespace TypedBatch;
 public sealed class TypedBatchClient : IDisposable, IAsyncDisposable
 {
     private readonly ServiceProvider? _ownedServices;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Type, object> _promptClients = new();
     private readonly ILogger _logger;
 
     /// <summary>Creates a client over a provider.</summary>
@@ -176,40 +177,51 @@ public sealed class TypedBatchClient : IDisposable, IAsyncDisposable
         int maxWorkers = 10,
         CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(inputs);
-        Guard.Workers(maxWorkers, nameof(maxWorkers));
-        ValidateDimensions(dimensions);
-        if (model is not null && string.IsNullOrWhiteSpace(model))
-        {
-            throw new ArgumentException("The model must not be blank.", nameof(model));
-        }
-
-        if (inputs is IReadOnlyList<string> list)
-        {
-            for (int i = 0; i < list.Count; i++)
-            {
-                if (string.IsNullOrEmpty(list[i]))
-                {
-                    throw new ArgumentException($"inputs[{i}] is null or empty; every input must be a non-empty text.", nameof(inputs));
-                }
-            }
-        }
-
-        string resolvedModel = model ?? Options.EmbeddingModel;
-        var descriptor = new BatchRunDescriptor("embeddings", Provider.Name, resolvedModel, maxWorkers)
-        {
-            Size = inputs.TryGetNonEnumeratedCount(out int count) ? count : null,
-            Unit = "requests",
-        };
-        var shapes = new List<EmbeddingChunkShape>();
-        IEnumerable<EmbeddingChunk> chunks = EmbeddingPacker.Pack(inputs, Options.EmbeddingInputsPerRequest, Options.EmbeddingTokensPerRequest, shapes);
-        BatchResult<EmbeddingResponse> requests = await Runner.RunAsync(
+        (IEnumerable<EmbeddingChunk> chunks, string resolvedModel, BatchRunDescriptor descriptor) = PrepareEmbeddings(inputs, model, dimensions, maxWorkers);
+        BatchResult<EmbeddingChunkOutcome> requests = await Runner.RunAsync(
             chunks,
             (chunk, ct) => EmbedChunkAsync(chunk, resolvedModel, dimensions, ct),
             descriptor,
             cancellationToken).ConfigureAwait(false);
-        return EmbeddingPacker.Unpack(requests, shapes);
+        return EmbeddingPacker.Unpack(requests);
     }
+
+    /// <summary>
+    /// Embeds many texts like <see cref="CreateEmbeddingsBatchAsync"/>, yielding the items of each request as soon as
+    /// it completes.
+    /// </summary>
+    /// <param name="inputs">The texts.</param>
+    /// <param name="model">The embedding model; the client's default when <see langword="null"/>.</param>
+    /// <param name="dimensions">Requested vector length.</param>
+    /// <param name="maxWorkers">Most requests in flight, at least 1.</param>
+    /// <param name="cancellationToken">Cancels the batch.</param>
+    /// <returns>Items in completion order, each with its input index.</returns>
+    public async IAsyncEnumerable<BatchItem<Embedding>> CreateEmbeddingsAsCompletedAsync(
+        IEnumerable<string> inputs,
+        string? model = null,
+        int? dimensions = null,
+        int maxWorkers = 10,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        (IEnumerable<EmbeddingChunk> chunks, string resolvedModel, BatchRunDescriptor descriptor) = PrepareEmbeddings(inputs, model, dimensions, maxWorkers);
+        await foreach (BatchItem<EmbeddingChunkOutcome> request in Runner.RunAsCompletedAsync(
+            chunks, (chunk, ct) => EmbedChunkAsync(chunk, resolvedModel, dimensions, ct), descriptor, cancellationToken).ConfigureAwait(false))
+        {
+            foreach (BatchItem<Embedding> item in EmbeddingPacker.Expand(request))
+            {
+                yield return item;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The generated implementation of a <c>[PromptClient]</c> interface, created once per client and reused.
+    /// </summary>
+    /// <typeparam name="T">The prompt client interface.</typeparam>
+    /// <exception cref="InvalidOperationException">No implementation was generated for <typeparamref name="T"/>; the message says what to add.</exception>
+    public T For<T>()
+        where T : class
+        => (T)_promptClients.GetOrAdd(typeof(T), static (_, client) => PromptClientRegistry.Create<T>(client), this);
 
     /// <inheritdoc />
     public void Dispose() => _ownedServices?.Dispose();
@@ -254,17 +266,73 @@ public sealed class TypedBatchClient : IDisposable, IAsyncDisposable
         return new BatchWorkResult<ChatCompletion>(completion, completion.Usage, completion.Attempts);
     }
 
-    private async ValueTask<BatchWorkResult<EmbeddingResponse>> EmbedChunkAsync(EmbeddingChunk chunk, string model, int? dimensions, CancellationToken cancellationToken)
+    /// <summary>Sends one chunk. Never throws but for cancellation: a failure becomes the outcome of every input it carried.</summary>
+    private async ValueTask<BatchWorkResult<EmbeddingChunkOutcome>> EmbedChunkAsync(EmbeddingChunk chunk, string model, int? dimensions, CancellationToken cancellationToken)
     {
         string[] valid = chunk.Inputs.Where(s => !string.IsNullOrEmpty(s)).ToArray()!;
+        EmbeddingChunkShape shape = chunk.Shape;
         if (valid.Length == 0)
         {
-            return new BatchWorkResult<EmbeddingResponse>(new EmbeddingResponse([], default, 0), default, 0);
+            return new BatchWorkResult<EmbeddingChunkOutcome>(new EmbeddingChunkOutcome(shape, [], null), default, 0);
         }
 
-        EmbeddingResponse response = await Provider.EmbedAsync(new EmbeddingRequest(valid, model, dimensions), cancellationToken).ConfigureAwait(false);
-        Debug.Assert(response.Embeddings.Count == valid.Length, "the provider returns one embedding per input");
-        return new BatchWorkResult<EmbeddingResponse>(response, response.Usage, response.Attempts);
+        try
+        {
+            EmbeddingResponse response = await Provider.EmbedAsync(new EmbeddingRequest(valid, model, dimensions), cancellationToken).ConfigureAwait(false);
+            Debug.Assert(response.Embeddings.Count == valid.Length, "the provider returns one embedding per input");
+            return new BatchWorkResult<EmbeddingChunkOutcome>(new EmbeddingChunkOutcome(shape, response.Embeddings, null), response.Usage, response.Attempts);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            int attempts = ex is ProviderException p ? p.Attempts : 0;
+            return new BatchWorkResult<EmbeddingChunkOutcome>(new EmbeddingChunkOutcome(shape, [], BatchError.FromException(ex)), default, attempts);
+        }
+    }
+
+    private (IEnumerable<EmbeddingChunk> Chunks, string Model, BatchRunDescriptor Descriptor) PrepareEmbeddings(IEnumerable<string> inputs, string? model, int? dimensions, int maxWorkers)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        Guard.Workers(maxWorkers, nameof(maxWorkers));
+        ValidateDimensions(dimensions);
+        if (model is not null && string.IsNullOrWhiteSpace(model))
+        {
+            throw new ArgumentException("The model must not be blank.", nameof(model));
+        }
+
+        if (inputs is IReadOnlyList<string> list)
+        {
+            for (int i = 0; i < list.Count; i++)
+            {
+                if (string.IsNullOrEmpty(list[i]))
+                {
+                    throw new ArgumentException($"inputs[{i}] is null or empty; every input must be a non-empty text.", nameof(inputs));
+                }
+            }
+        }
+
+        string resolvedModel = model ?? Options.EmbeddingModel;
+        var descriptor = new BatchRunDescriptor("embeddings", Provider.Name, resolvedModel, maxWorkers)
+        {
+            Size = inputs.TryGetNonEnumeratedCount(out int count) ? count : null,
+            Unit = "requests",
+        };
+        return (EmbeddingPacker.Pack(inputs, Options.EmbeddingInputsPerRequest, Options.EmbeddingTokensPerRequest), resolvedModel, descriptor);
+    }
+
+    /// <summary>Merges a prompt method's settings with a call's overrides and the client's defaults.</summary>
+    internal CompletionSettings ResolveSettings(CompletionSettings settings, BatchOptions? overrides)
+    {
+        if (overrides is null || (overrides.Model is null && overrides.Temperature is null && overrides.MaxTokens is null))
+        {
+            return settings.Model is null ? settings with { Model = Options.Model } : settings;
+        }
+
+        return settings with
+        {
+            Model = overrides.Model ?? settings.Model ?? Options.Model,
+            Temperature = overrides.Temperature ?? settings.Temperature,
+            MaxTokens = overrides.MaxTokens ?? settings.MaxTokens,
+        };
     }
 
     private CompletionSettings Resolve(CompletionSettings? settings)

@@ -5,14 +5,12 @@ public sealed class EmbeddingPackerTests
     [Fact]
     public void Packs_by_count_then_by_estimated_tokens_in_order()
     {
-        var shapes = new List<EmbeddingChunkShape>();
         string[] inputs = ["aaa", "bbb", "ccc", "ddddddddd", "e"];
 
-        var chunks = EmbeddingPacker.Pack(inputs, maxInputs: 2, maxTokens: 3, shapes).ToList();
+        var chunks = EmbeddingPacker.Pack(inputs, maxInputs: 2, maxTokens: 3).ToList();
 
         chunks.Select(c => string.Join(",", c.Inputs)).Should().Equal("aaa,bbb", "ccc", "ddddddddd", "e");
         chunks.Select(c => c.FirstIndex).Should().Equal(0, 2, 3, 4);
-        shapes.Select(s => s.FirstIndex).Should().Equal(0, 2, 3, 4);
     }
 
     [Fact]
@@ -28,7 +26,7 @@ public sealed class EmbeddingPackerTests
             }
         }
 
-        using IEnumerator<EmbeddingChunk> chunks = EmbeddingPacker.Pack(Inputs(), 2048, 250_000, []).GetEnumerator();
+        using IEnumerator<EmbeddingChunk> chunks = EmbeddingPacker.Pack(Inputs(), 2048, 250_000).GetEnumerator();
         chunks.MoveNext();
 
         chunks.Current.Inputs.Should().HaveCount(2048);

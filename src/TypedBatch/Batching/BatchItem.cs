@@ -69,6 +69,17 @@ public readonly struct BatchItem<T>
     /// <exception cref="BatchItemFailedException">The item failed.</exception>
     public T GetValueOrThrow() => Error is null ? Value! : throw new BatchItemFailedException(Index, Error);
 
+    /// <summary>The same item with its value mapped; a failed item stays failed.</summary>
+    /// <typeparam name="TOut">The new value type.</typeparam>
+    /// <param name="map">Maps the value.</param>
+    public BatchItem<TOut> MapValue<TOut>(Func<T, TOut> map)
+    {
+        ArgumentNullException.ThrowIfNull(map);
+        return Error is null
+            ? new BatchItem<TOut>(Index, map(Value!), null, Usage, Attempts, Latency)
+            : new BatchItem<TOut>(Index, default, Error, Usage, Attempts, Latency);
+    }
+
     /// <inheritdoc />
     public override string ToString() => Succeeded ? $"#{Index}: {Value}" : $"#{Index} failed: {Error}";
 }

@@ -80,6 +80,22 @@ public sealed class BatchResult<T> : IReadOnlyList<BatchItem<T>>
         return values;
     }
 
+    /// <summary>The same result with every value mapped; failures, usage and timings are kept.</summary>
+    /// <typeparam name="TOut">The new value type.</typeparam>
+    /// <param name="map">Maps one value.</param>
+    public BatchResult<TOut> MapValues<TOut>(Func<T, TOut> map)
+    {
+        ArgumentNullException.ThrowIfNull(map);
+        var items = new ResultBuffer<BatchItem<TOut>>();
+        for (int i = 0; i < Count; i++)
+        {
+            items.Reserve(i);
+            items[i] = _items[i].MapValue(map);
+        }
+
+        return new BatchResult<TOut>(items, Elapsed, PeakConcurrency);
+    }
+
     /// <inheritdoc />
     public IEnumerator<BatchItem<T>> GetEnumerator()
     {

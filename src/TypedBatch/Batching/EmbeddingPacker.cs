@@ -1,9 +1,15 @@
 namespace TypedBatch;
 
 /// <summary>A run of consecutive inputs sent as one embeddings request.</summary>
-/// <param name="FirstIndex">The batch index of <paramref name="Inputs"/>[0].</param>
 /// <param name="Inputs">The inputs as given; null or empty ones are not sent and fail as invalid input.</param>
-internal sealed record EmbeddingChunk(int FirstIndex, string?[] Inputs);
+/// <param name="Shape">Where the chunk starts and which inputs are sent.</param>
+internal sealed record EmbeddingChunk(string?[] Inputs, EmbeddingChunkShape Shape)
+{
+    public int FirstIndex => Shape.FirstIndex;
+}
+
+/// <summary>What came of one chunk: its shape, and the embeddings of the inputs sent or the error that failed them.</summary>
+internal sealed record EmbeddingChunkOutcome(EmbeddingChunkShape Shape, IReadOnlyList<Embedding> Embeddings, BatchError? Error);
 
 /// <summary>What is kept of a chunk after it is sent: where it starts and which inputs were sent, not the texts.</summary>
 /// <param name="FirstIndex">The batch index of the chunk's first input.</param>
@@ -20,8 +26,8 @@ internal static class EmbeddingPacker
 {
     public static int EstimateTokens(string? text) => text is null ? 0 : (text.Length + 2) / 3;
 
-    /// <summary>Yields chunks lazily; records each chunk's shape in <paramref name="shapes"/> as it is produced.</summary>
-    public static IEnumerable<EmbeddingChunk> Pack(IEnumerable<string?> inputs, int maxInputs, int maxTokens, List<EmbeddingChunkShape> shapes)
+    /// <summary>Yields chunks lazily, in input order.</summary>
+    public static IEnumerable<EmbeddingChunk> Pack(IEnumerable<string?> inputs, int maxInputs, int maxTokens)
     {
         var current = new List<string?>(Math.Min(maxInputs, 256));
         int first = 0, index = 0, tokens = 0;
@@ -30,7 +36,7 @@ internal static class EmbeddingPacker
             int estimate = EstimateTokens(input);
             if (current.Count > 0 && (current.Count == maxInputs || tokens + estimate > maxTokens))
             {
-                yield return Emit(first, current, shapes);
+                yield return Emit(first, current);
                 current.Clear();
                 first = index;
                 tokens = 0;
@@ -43,41 +49,50 @@ internal static class EmbeddingPacker
 
         if (current.Count > 0)
         {
-            yield return Emit(first, current, shapes);
+            yield return Emit(first, current);
         }
     }
 
     /// <summary>Turns one result per request into one result per input, in input order.</summary>
-    public static BatchResult<Embedding> Unpack(BatchResult<EmbeddingResponse> requests, List<EmbeddingChunkShape> shapes)
+    public static BatchResult<Embedding> Unpack(BatchResult<EmbeddingChunkOutcome> requests)
     {
         var items = new ResultBuffer<BatchItem<Embedding>>();
-        for (int c = 0; c < requests.Count; c++)
+        foreach (BatchItem<EmbeddingChunkOutcome> request in requests)
         {
-            BatchItem<EmbeddingResponse> request = requests[c];
-            EmbeddingChunkShape shape = shapes[c];
-            int sentCount = shape.Sent.Count(s => s);
-            int sent = 0;
-            for (int i = 0; i < shape.Sent.Length; i++)
+            foreach (BatchItem<Embedding> item in Expand(request))
             {
-                int index = shape.FirstIndex + i;
-                items.Reserve(index);
-                if (!shape.Sent[i])
-                {
-                    items[index] = BatchItem.Failure<Embedding>(index, new BatchError(BatchErrorKind.InvalidInput, $"Input {index} is null or empty; it was not sent."), default, 0, TimeSpan.Zero);
-                }
-                else if (request.Succeeded)
-                {
-                    items[index] = BatchItem.Success(index, request.Value!.Embeddings[sent], Share(request.Usage, sent, sentCount), request.Attempts, request.Latency);
-                    sent++;
-                }
-                else
-                {
-                    items[index] = BatchItem.Failure<Embedding>(index, request.Error, Share(request.Usage, sent++, sentCount), request.Attempts, request.Latency);
-                }
+                items.Reserve(item.Index);
+                items[item.Index] = item;
             }
         }
 
         return new BatchResult<Embedding>(items, requests.Elapsed, requests.PeakConcurrency);
+    }
+
+    /// <summary>The per-input items of one request, in input order.</summary>
+    public static IEnumerable<BatchItem<Embedding>> Expand(BatchItem<EmbeddingChunkOutcome> request)
+    {
+        EmbeddingChunkOutcome outcome = request.Value!;
+        bool[] sentMask = outcome.Shape.Sent;
+        int sentCount = sentMask.Count(s => s);
+        int sent = 0;
+        for (int i = 0; i < sentMask.Length; i++)
+        {
+            int index = outcome.Shape.FirstIndex + i;
+            if (!sentMask[i])
+            {
+                yield return BatchItem.Failure<Embedding>(index, new BatchError(BatchErrorKind.InvalidInput, $"Input {index} is null or empty; it was not sent."), default, 0, TimeSpan.Zero);
+            }
+            else if (outcome.Error is null)
+            {
+                yield return BatchItem.Success(index, outcome.Embeddings[sent], Share(request.Usage, sent, sentCount), request.Attempts, request.Latency);
+                sent++;
+            }
+            else
+            {
+                yield return BatchItem.Failure<Embedding>(index, outcome.Error, Share(request.Usage, sent++, sentCount), request.Attempts, request.Latency);
+            }
+        }
     }
 
     /// <summary>Splits a request's usage over its inputs so that the items add up to the request exactly.</summary>
@@ -87,10 +102,9 @@ internal static class EmbeddingPacker
         return count == 0 ? default : new TokenUsage(Part(usage.PromptTokens, position, count), Part(usage.CompletionTokens, position, count), Part(usage.TotalTokens, position, count), Part(usage.CachedTokens, position, count), Part(usage.ReasoningTokens, position, count));
     }
 
-    private static EmbeddingChunk Emit(int first, List<string?> inputs, List<EmbeddingChunkShape> shapes)
+    private static EmbeddingChunk Emit(int first, List<string?> inputs)
     {
         string?[] array = inputs.ToArray();
-        shapes.Add(new EmbeddingChunkShape(first, Array.ConvertAll(array, s => !string.IsNullOrEmpty(s))));
-        return new EmbeddingChunk(first, array);
+        return new EmbeddingChunk(array, new EmbeddingChunkShape(first, Array.ConvertAll(array, s => !string.IsNullOrEmpty(s))));
     }
 }

@@ -52,6 +52,20 @@ public static class TypedBatchServiceCollectionExtensions
         return services.AddTypedBatchCore();
     }
 
+    /// <summary>
+    /// Registers the generated implementation of a <c>[PromptClient]</c> interface as a singleton over the registered
+    /// <see cref="TypedBatchClient"/>. No reflection: the generated code registers its factory.
+    /// </summary>
+    /// <typeparam name="T">The prompt client interface.</typeparam>
+    /// <param name="services">The services; <c>AddTypedBatch</c> must be called too.</param>
+    public static IServiceCollection AddPromptClient<T>(this IServiceCollection services)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.TryAddSingleton(sp => sp.GetRequiredService<TypedBatchClient>().For<T>());
+        return services;
+    }
+
     internal static IServiceCollection AddTypedBatchCore(this IServiceCollection services)
     {
         services.AddLogging();
