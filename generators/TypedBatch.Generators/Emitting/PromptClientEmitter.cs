@@ -46,14 +46,14 @@ namespace TypedBatch.Generators.Emitting
             bool first = true;
             foreach (MethodModel method in model.Methods)
             {
-                if (!first)
-                {
-                    w.Line();
-                }
-
-                first = false;
                 if (method.Kind == MethodKind.Chat)
                 {
+                    if (!first)
+                    {
+                        w.Line();
+                    }
+
+                    first = false;
                     w.Line($"/// <summary>Builds the messages that <see cref=\"{method.Name}\"/> sends, from its templates parsed at compile time.</summary>");
                     w.Line(generatedCode);
                     w.Open($"public static {Tb}ChatMessage[] {method.RenderName}({ParameterList(method)})");
@@ -71,7 +71,12 @@ namespace TypedBatch.Generators.Emitting
                 string call = CallDeclared(method);
                 string runner = method.ReturnsValueTask ? "RunValueTaskAsync" : "RunAsync";
                 string asCompleted = method.ReturnsValueTask ? "RunValueTaskAsCompletedAsync" : "RunAsCompletedAsync";
-                w.Line();
+                if (!first)
+                {
+                    w.Line();
+                }
+
+                first = false;
                 w.Line($"/// <summary>Calls <see cref=\"{method.Name}\"/> for every input, concurrently; one result per input, in input order.</summary>");
                 w.Line(generatedCode);
                 w.Line($"{Task}<{Tb}BatchResult<{result}>> {method.BatchName}({Enumerable}<{input}> inputs, {Tb}BatchOptions? options = null, {Token} cancellationToken = default)");
@@ -146,7 +151,7 @@ namespace TypedBatch.Generators.Emitting
             w.Line($"/// <summary>The generated implementation of <see cref=\"{model.Name}\"/>; get it from <c>TypedBatchClient.For&lt;{model.Name}&gt;()</c>.</summary>");
             w.Line(generatedCode);
             w.Line("[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]");
-            w.Open($"internal sealed class {model.ClientClassName} : {model.Name}");
+            w.Open($"internal sealed class {model.ClientClassName} : {FullName(model)}");
             foreach (MethodModel method in model.Methods.Where(m => m.Kind == MethodKind.Chat))
             {
                 w.Line($"private static readonly {Tb}CompletionSettings s_{method.Name}Settings = new {Tb}CompletionSettings {{ {SettingsInitializer(method.Settings)} }};");
@@ -157,7 +162,7 @@ namespace TypedBatch.Generators.Emitting
             w.Line($"public {model.ClientClassName}({Tb}TypedBatchClient client) => _context = new {Tb}PromptClientContext(client);");
             w.Line();
             w.Line("[global::System.Runtime.CompilerServices.ModuleInitializer]");
-            w.Line($"internal static void Register() => {Tb}PromptClientRegistry.Register<{model.Name}>(static client => new {model.ClientClassName}(client));");
+            w.Line($"internal static void Register() => {Tb}PromptClientRegistry.Register<{FullName(model)}>(static client => new {model.ClientClassName}(client));");
 
             foreach (MethodModel method in model.Methods)
             {
@@ -182,13 +187,13 @@ namespace TypedBatch.Generators.Emitting
             string settings = $"s_{method.Name}Settings";
             string operation = $"\"{model.Name}.{method.Name}\"";
             w.Line($"public async {Wrapper(method)}<{method.ResultType}> {method.Name}({ImplementationParameters(method)})");
-            w.Line($"    => {map}(await _context.CompleteAsync({model.Name}.{method.RenderName}({Arguments(method, null)}), {settings}, {token}).ConfigureAwait(false));");
+            w.Line($"    => {map}(await _context.CompleteAsync({FullName(model)}.{method.RenderName}({Arguments(method, null)}), {settings}, {token}).ConfigureAwait(false));");
             if (method.Parameters.Count == 0)
             {
                 return;
             }
 
-            string render = $"static input => {model.Name}.{method.RenderName}({Arguments(method, "input")})";
+            string render = $"static input => {FullName(model)}.{method.RenderName}({Arguments(method, "input")})";
             w.Line();
             w.Line($"public {Task}<{Tb}BatchResult<{method.ResultType}>> {method.BatchName}({Enumerable}<{InputType(method)}> inputs, {Tb}BatchOptions? options = null, {Token} cancellationToken = default)");
             w.Line($"    => _context.RunChatBatchAsync(inputs, {render}, {settings}, {map}, options, {operation}, cancellationToken);");
@@ -259,6 +264,8 @@ namespace TypedBatch.Generators.Emitting
             ResultKind.FloatArray => "FloatsOf",
             _ => "MemoryOf",
         };
+
+        private static string FullName(InterfaceModel model) => model.Namespace is null ? "global::" + model.Name : $"global::{model.Namespace}.{model.Name}";
 
         private static string Wrapper(MethodModel method) => method.ReturnsValueTask ? ValueTask : Task;
 
