@@ -2,6 +2,7 @@
 // With no OPENAI_API_KEY, OPENAI_BASE_URL or USE_COPILOT_CHAT it runs offline against the in-process emulator.
 using Microsoft.Extensions.Logging;
 using TypedBatch;
+using QuickStart;
 using TypedBatch.Emulator;
 
 using ILoggerFactory logging = LoggerFactory.Create(builder => builder
@@ -25,10 +26,12 @@ else
 
 await using TypedBatchClient client = TypedBatchClient.Create(options, logging);
 
-await UseCases.BulkQuestionAnsweringAsync(client);
-await UseCases.CodeGenerationAsync(client);
+IAssistant assistant = client.For<IAssistant>();
+
+await UseCases.BulkQuestionAnsweringAsync(assistant);
+await UseCases.CodeGenerationAsync(assistant);
 await UseCases.DocumentSummarizationAsync(client);
-await UseCases.ContextualEmbeddingsAsync(client);
+await UseCases.ContextualEmbeddingsAsync(assistant);
 
 static bool ProviderIsConfigured()
     => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OPENAI_API_KEY"))

@@ -1,50 +1,40 @@
 using TypedBatch;
 
+namespace QuickStart;
+
 /// <summary>The four use cases of the original design, each one batch.</summary>
 internal static class UseCases
 {
-    public static async Task BulkQuestionAnsweringAsync(TypedBatchClient client)
+    public static async Task BulkQuestionAnsweringAsync(IAssistant assistant)
     {
-        Header("1. Bulk question answering");
+        Header("1. Bulk question answering (generated client)");
         string[] topics = ["Python", "JavaScript", "Rust", "Go", "TypeScript", "Kotlin", "Swift", "C#"];
-        var conversations = topics.Select(t => (IReadOnlyList<ChatMessage>)
-        [
-            ChatMessage.System("You are a helpful assistant. Answer in two sentences."),
-            ChatMessage.User($"What is {t}?"),
-        ]).ToList();
 
-        BatchResult<ChatCompletion> answers = await client.CreateChatCompletionsBatchAsync(conversations, temperature: 0.3, maxTokens: 200, maxWorkers: 10);
-        foreach (BatchItem<ChatCompletion> item in answers)
+        BatchResult<string> answers = await assistant.AnswerBatchAsync(topics, new BatchOptions { MaxConcurrency = 10 });
+        foreach (BatchItem<string> item in answers)
         {
-            Console.WriteLine(item.Succeeded ? $"  {topics[item.Index]}: {item.Value!.Content}" : $"  {topics[item.Index]}: failed: {item.Error}");
+            Console.WriteLine(item.Succeeded ? $"  {topics[item.Index]}: {item.Value}" : $"  {topics[item.Index]}: failed: {item.Error}");
         }
 
         Summary(answers);
     }
 
-    public static async Task CodeGenerationAsync(TypedBatchClient client)
+    public static async Task CodeGenerationAsync(IAssistant assistant)
     {
-        Header("2. Code generation");
+        Header("2. Code generation (generated client, as completed)");
         string[] tasks = ["reverse a string", "check if a number is prime", "compute the nth Fibonacci number", "merge two sorted lists"];
-        var conversations = tasks.Select(t => (IReadOnlyList<ChatMessage>)
-        [
-            ChatMessage.System("You are a Python expert. Reply with code only."),
-            ChatMessage.User($"Write a function to {t}."),
-        ]).ToList();
 
-        BatchResult<ChatCompletion> code = await client.CreateChatCompletionsBatchAsync(conversations, temperature: 0.2, maxTokens: 300, maxWorkers: 4);
-        foreach (BatchItem<ChatCompletion> item in code)
+        // Print each snippet as soon as it arrives; the index says which task it answers.
+        await foreach (BatchItem<string> item in assistant.WriteCodeAsCompletedAsync(tasks, new BatchOptions { MaxConcurrency = 4 }))
         {
             Console.WriteLine($"  # {tasks[item.Index]}");
-            Console.WriteLine(item.Succeeded ? Indent(item.Value!.Content) : $"  failed: {item.Error}");
+            Console.WriteLine(item.Succeeded ? Indent(item.Value) : $"  failed: {item.Error}");
         }
-
-        Summary(code);
     }
 
     public static async Task DocumentSummarizationAsync(TypedBatchClient client)
     {
-        Header("3. Document summarization");
+        Header("3. Document summarization (the untyped batch API, as in the original helper)");
         string[] documents =
         [
             "Batch processing groups many independent requests and sends them concurrently, so total time approaches the slowest request instead of the sum of all of them.",
@@ -57,7 +47,7 @@ internal static class UseCases
             ChatMessage.User(d),
         ]).ToList();
 
-        BatchResult<ChatCompletion> summaries = await client.CreateChatCompletionsBatchAsync(conversations, maxTokens: 100);
+        BatchResult<ChatCompletion> summaries = await client.CreateChatCompletionsBatchAsync(conversations, temperature: 0.3, maxTokens: 200, maxWorkers: 10);
         foreach (BatchItem<ChatCompletion> item in summaries)
         {
             Console.WriteLine(item.Succeeded ? $"  [{item.Index}] {item.Value!.Content}" : $"  [{item.Index}] failed: {item.Error}");
@@ -66,24 +56,19 @@ internal static class UseCases
         Summary(summaries);
     }
 
-    public static async Task ContextualEmbeddingsAsync(TypedBatchClient client)
+    public static async Task ContextualEmbeddingsAsync(IAssistant assistant)
     {
-        Header("4. Contextual embeddings for the chunks of a document");
+        Header("4. Contextual embeddings for the chunks of a document (generated client)");
         const string Document = "TypedBatch runs many LLM calls at once. It keeps results in input order. It isolates failures per item. "
             + "It respects provider rate limits. It packs embedding inputs into large requests. It logs a summary of every batch.";
         string[] chunks = Document.Split(". ", StringSplitOptions.RemoveEmptyEntries);
 
         // First ask the model to situate each chunk within the whole document, then embed context + chunk.
-        var conversations = chunks.Select(chunk => (IReadOnlyList<ChatMessage>)
-        [
-            ChatMessage.System("Give a short context that situates the chunk within the document, to improve search retrieval."),
-            ChatMessage.User($"<document>{Document}</document>\n<chunk>{chunk}</chunk>"),
-        ]).ToList();
-        BatchResult<ChatCompletion> contexts = await client.CreateChatCompletionsBatchAsync(conversations, maxTokens: 100);
+        BatchResult<string> contexts = await assistant.SituateChunkBatchAsync(chunks.Select(chunk => (Document, chunk)));
         Summary(contexts);
 
-        string[] contextualized = chunks.Select((chunk, i) => contexts[i].Succeeded ? $"{contexts[i].Value!.Content}\n{chunk}" : chunk).ToArray();
-        BatchResult<Embedding> embeddings = await client.CreateEmbeddingsBatchAsync(contextualized);
+        string[] contextualized = chunks.Select((chunk, i) => contexts[i].Succeeded ? $"{contexts[i].Value}\n{chunk}" : chunk).ToArray();
+        BatchResult<Embedding> embeddings = await assistant.EmbedBatchAsync(contextualized);
         foreach (BatchItem<Embedding> item in embeddings)
         {
             Console.WriteLine(item.Succeeded ? $"  chunk {item.Index}: {item.Value!.Dimensions} dimensions, \"{chunks[item.Index]}\"" : $"  chunk {item.Index} failed: {item.Error}");

@@ -183,7 +183,9 @@ public sealed class TypedBatchClient : IDisposable, IAsyncDisposable
             (chunk, ct) => EmbedChunkAsync(chunk, resolvedModel, dimensions, ct),
             descriptor,
             cancellationToken).ConfigureAwait(false);
-        return EmbeddingPacker.Unpack(requests);
+        BatchResult<Embedding> result = EmbeddingPacker.Unpack(requests);
+        Runner.LogSummary(descriptor with { LogSummary = true }, result.SucceededCount, result.Count, result.Elapsed, result.PeakConcurrency, result.Usage);
+        return result;
     }
 
     /// <summary>
@@ -204,6 +206,8 @@ public sealed class TypedBatchClient : IDisposable, IAsyncDisposable
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         (IEnumerable<EmbeddingChunk> chunks, string resolvedModel, BatchRunDescriptor descriptor) = PrepareEmbeddings(inputs, model, dimensions, maxWorkers);
+        // Streaming: the runner's own summary counts requests, since items are not gathered here.
+        descriptor = descriptor with { LogSummary = true, Unit = "requests" };
         await foreach (BatchItem<EmbeddingChunkOutcome> request in Runner.RunAsCompletedAsync(
             chunks, (chunk, ct) => EmbedChunkAsync(chunk, resolvedModel, dimensions, ct), descriptor, cancellationToken).ConfigureAwait(false))
         {
@@ -314,7 +318,8 @@ public sealed class TypedBatchClient : IDisposable, IAsyncDisposable
         var descriptor = new BatchRunDescriptor("embeddings", Provider.Name, resolvedModel, maxWorkers)
         {
             Size = inputs.TryGetNonEnumeratedCount(out int count) ? count : null,
-            Unit = "requests",
+            Unit = "embeddings",
+            LogSummary = false,
         };
         return (EmbeddingPacker.Pack(inputs, Options.EmbeddingInputsPerRequest, Options.EmbeddingTokensPerRequest), resolvedModel, descriptor);
     }

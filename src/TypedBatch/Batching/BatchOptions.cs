@@ -66,6 +66,9 @@ public sealed record BatchRunDescriptor(string Operation, string Provider, strin
 
     /// <summary>What one unit of work is called in the summary's rate, for example <c>completions</c>.</summary>
     public string Unit { get; init; } = "completions";
+
+    /// <summary>Whether the runner logs the summary itself; off when the caller logs one over derived items.</summary>
+    public bool LogSummary { get; init; } = true;
 }
 
 /// <summary>What one unit of batch work produced: its value, tokens and HTTP attempts.</summary>

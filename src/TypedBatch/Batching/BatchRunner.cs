@@ -135,9 +135,10 @@ public sealed class BatchRunner
         }
     }
 
-    private void LogSummary(BatchRunDescriptor descriptor, int succeeded, int total, TimeSpan elapsed, int peak, TokenUsage usage)
+    /// <summary>Logs the batch summary: time, success rate, rate, peak concurrency and tokens.</summary>
+    internal void LogSummary(BatchRunDescriptor descriptor, int succeeded, int total, TimeSpan elapsed, int peak, TokenUsage usage)
     {
-        if (!_logger.IsEnabled(LogLevel.Information))
+        if (!descriptor.LogSummary || !_logger.IsEnabled(LogLevel.Information))
         {
             return;
         }
