@@ -35,6 +35,9 @@ public sealed record BatchError
     /// <summary>The provider that failed.</summary>
     public string? Provider { get; init; }
 
+    /// <summary>The model's last answer, for <see cref="BatchErrorKind.InvalidOutput"/> and <see cref="BatchErrorKind.Truncated"/>.</summary>
+    public string? RawOutput { get; init; }
+
     /// <summary>Maps an exception from the pipeline to an error value.</summary>
     /// <param name="exception">The exception.</param>
     public static BatchError FromException(Exception exception)
@@ -49,6 +52,7 @@ public sealed record BatchError
                 ErrorType = p.ErrorType,
                 RequestId = p.RequestId,
                 Provider = p.Provider,
+                RawOutput = p.RawOutput,
             },
             ArgumentException a => new BatchError(BatchErrorKind.InvalidInput, a.Message),
             OperationCanceledException => new BatchError(BatchErrorKind.Cancelled, "The operation was cancelled."),

@@ -18,7 +18,10 @@ public enum BatchErrorKind
     /// <summary>The connection failed, was reset, or the response body was cut off or not the expected JSON.</summary>
     Transport,
 
-    /// <summary>The server answered, but not with something usable (no choices, no content).</summary>
+    /// <summary>
+    /// The server answered, but not with something usable: no choices or content, or (for typed results) JSON that does
+    /// not parse or fit the type after every repair attempt; <see cref="BatchError.RawOutput"/> keeps the last answer.
+    /// </summary>
     InvalidOutput,
 
     /// <summary>The input itself was invalid (a null or empty conversation in a lazily enumerated batch); nothing was sent.</summary>
@@ -26,4 +29,10 @@ public enum BatchErrorKind
 
     /// <summary>The item was cancelled before it finished.</summary>
     Cancelled,
+
+    /// <summary>The model declined to answer; <see cref="BatchError.Message"/> holds its refusal.</summary>
+    Refused,
+
+    /// <summary>The answer was cut off at the token limit (<c>finish_reason: length</c>) before it was complete.</summary>
+    Truncated,
 }

@@ -12,8 +12,9 @@ public static class BatchItem
     /// <param name="usage">Tokens counted.</param>
     /// <param name="attempts">HTTP attempts made.</param>
     /// <param name="latency">Time from start to finish of this item.</param>
-    public static BatchItem<T> Success<T>(int index, T value, TokenUsage usage, int attempts, TimeSpan latency)
-        => new(index, value, null, usage, attempts, latency);
+    /// <param name="repairs">Repair re-asks made.</param>
+    public static BatchItem<T> Success<T>(int index, T value, TokenUsage usage, int attempts, TimeSpan latency, int repairs = 0)
+        => new(index, value, null, usage, attempts, latency, repairs);
 
     /// <summary>Creates a failed item.</summary>
     /// <typeparam name="T">The value type.</typeparam>
@@ -22,10 +23,11 @@ public static class BatchItem
     /// <param name="usage">Tokens counted before it failed.</param>
     /// <param name="attempts">HTTP attempts made.</param>
     /// <param name="latency">Time from start to finish of this item.</param>
-    public static BatchItem<T> Failure<T>(int index, BatchError error, TokenUsage usage, int attempts, TimeSpan latency)
+    /// <param name="repairs">Repair re-asks made.</param>
+    public static BatchItem<T> Failure<T>(int index, BatchError error, TokenUsage usage, int attempts, TimeSpan latency, int repairs = 0)
     {
         ArgumentNullException.ThrowIfNull(error);
-        return new(index, default, error, usage, attempts, latency);
+        return new(index, default, error, usage, attempts, latency, repairs);
     }
 }
 
@@ -33,8 +35,9 @@ public static class BatchItem
 /// <typeparam name="T">The value type.</typeparam>
 public readonly struct BatchItem<T>
 {
-    internal BatchItem(int index, T? value, BatchError? error, TokenUsage usage, int attempts, TimeSpan latency)
+    internal BatchItem(int index, T? value, BatchError? error, TokenUsage usage, int attempts, TimeSpan latency, int repairs = 0)
     {
+        Repairs = repairs;
         Index = index;
         Value = value;
         Error = error;
@@ -65,6 +68,12 @@ public readonly struct BatchItem<T>
     /// <summary>Time from the start of this item to its result.</summary>
     public TimeSpan Latency { get; }
 
+    /// <summary>
+    /// Times a typed answer that did not parse was sent back to the model to be repaired. Counted apart from
+    /// <see cref="Attempts"/>, which are HTTP retries of one request.
+    /// </summary>
+    public int Repairs { get; }
+
     /// <summary>The value, or an exception describing the error.</summary>
     /// <exception cref="BatchItemFailedException">The item failed.</exception>
     public T GetValueOrThrow() => Error is null ? Value! : throw new BatchItemFailedException(Index, Error);
@@ -76,8 +85,8 @@ public readonly struct BatchItem<T>
     {
         ArgumentNullException.ThrowIfNull(map);
         return Error is null
-            ? new BatchItem<TOut>(Index, map(Value!), null, Usage, Attempts, Latency)
-            : new BatchItem<TOut>(Index, default, Error, Usage, Attempts, Latency);
+            ? new BatchItem<TOut>(Index, map(Value!), null, Usage, Attempts, Latency, Repairs)
+            : new BatchItem<TOut>(Index, default, Error, Usage, Attempts, Latency, Repairs);
     }
 
     /// <inheritdoc />

@@ -18,6 +18,12 @@ public sealed record BatchOptions
     /// <summary>Receives a <see cref="BatchProgress"/> after every finished item.</summary>
     public IProgress<BatchProgress>? Progress { get; init; }
 
+    /// <summary>
+    /// For typed results: how many times an answer that does not parse is sent back to the model with the parse error
+    /// (0 to 5). Defaults to the method's <c>[Completion(MaxRepairAttempts)]</c>, else 1.
+    /// </summary>
+    public int? MaxRepairAttempts { get; init; }
+
     /// <summary>Throws when a value is out of range, naming it.</summary>
     /// <param name="paramName">The argument name to report.</param>
     public void Validate(string paramName = "options")
@@ -34,6 +40,10 @@ public sealed record BatchOptions
 
         Guard.Temperature(Temperature, $"{paramName}.{nameof(Temperature)}");
         Guard.MaxTokens(MaxTokens, $"{paramName}.{nameof(MaxTokens)}");
+        if (MaxRepairAttempts is < 0 or > 5)
+        {
+            throw new ArgumentOutOfRangeException($"{paramName}.{nameof(MaxRepairAttempts)}", MaxRepairAttempts, "MaxRepairAttempts must be between 0 and 5.");
+        }
     }
 }
 
@@ -76,4 +86,5 @@ public sealed record BatchRunDescriptor(string Operation, string Provider, strin
 /// <param name="Value">The value.</param>
 /// <param name="Usage">Tokens counted.</param>
 /// <param name="Attempts">HTTP attempts made.</param>
-public readonly record struct BatchWorkResult<T>(T Value, TokenUsage Usage, int Attempts);
+/// <param name="Repairs">Repair re-asks made for an answer that did not parse.</param>
+public readonly record struct BatchWorkResult<T>(T Value, TokenUsage Usage, int Attempts, int Repairs = 0);

@@ -286,7 +286,7 @@ public sealed class BatchRunner
             try
             {
                 BatchWorkResult<TOut> result = await _work(input, cancellationToken).ConfigureAwait(false);
-                return BatchItem.Success(index, result.Value, result.Usage, result.Attempts, Stopwatch.GetElapsedTime(started));
+                return BatchItem.Success(index, result.Value, result.Usage, result.Attempts, Stopwatch.GetElapsedTime(started), result.Repairs);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -295,9 +295,10 @@ public sealed class BatchRunner
             catch (Exception ex)
             {
                 BatchError error = BatchError.FromException(ex);
-                int attempts = ex is ProviderException p ? p.Attempts : 0;
+                ProviderException? provider = ex as ProviderException;
+                int attempts = provider?.Attempts ?? 0;
                 Log.ItemFailed(_runner._logger, index, attempts, error);
-                return BatchItem.Failure<TOut>(index, error, default, attempts, Stopwatch.GetElapsedTime(started));
+                return BatchItem.Failure<TOut>(index, error, provider?.Usage ?? default, attempts, Stopwatch.GetElapsedTime(started), provider?.Repairs ?? 0);
             }
             finally
             {

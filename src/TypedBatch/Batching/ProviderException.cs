@@ -51,6 +51,15 @@ public sealed class ProviderException : Exception
     /// <summary>HTTP attempts made, retries included.</summary>
     public int Attempts { get; init; } = 1;
 
+    /// <summary>Tokens spent before the call failed (for example on answers that could not be parsed).</summary>
+    public TokenUsage Usage { get; init; }
+
+    /// <summary>Repair re-asks made after answers that did not parse.</summary>
+    public int Repairs { get; init; }
+
+    /// <summary>The model's last answer, when the failure is about its content.</summary>
+    public string? RawOutput { get; init; }
+
     private static string BuildMessage(BatchErrorKind kind, string provider, string message, int? statusCode)
     {
         var sb = new StringBuilder();
@@ -61,6 +70,8 @@ public sealed class ProviderException : Exception
             BatchErrorKind.Timeout => "timed out",
             BatchErrorKind.Transport => "transport failure",
             BatchErrorKind.InvalidOutput => "unusable answer",
+            BatchErrorKind.Refused => "the model refused",
+            BatchErrorKind.Truncated => "answer cut off at the token limit",
             _ => kind.ToString(),
         });
         sb.Append(": ").Append(message);

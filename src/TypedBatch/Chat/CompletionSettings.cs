@@ -24,6 +24,9 @@ public sealed record CompletionSettings
     /// <summary>Seed for best-effort deterministic sampling.</summary>
     public long? Seed { get; init; }
 
+    /// <summary>The shape the answer must take; free text when <see langword="null"/>.</summary>
+    public ResponseFormat? ResponseFormat { get; init; }
+
     /// <summary>Throws when a value is outside what the wire accepts, naming it.</summary>
     /// <param name="paramName">The argument name to report.</param>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range.</exception>

@@ -61,6 +61,12 @@ public sealed class TypedBatchOptions
     /// <summary>Limit on one call, all attempts and backoff included.</summary>
     public TimeSpan TotalTimeout { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// How typed results ask for JSON: <see cref="StructuredOutputMode.JsonSchema"/> (strict <c>json_schema</c>), or for
+    /// servers without it <see cref="StructuredOutputMode.JsonObjectWithSchemaInPrompt"/>.
+    /// </summary>
+    public StructuredOutputMode StructuredOutputs { get; set; } = StructuredOutputMode.JsonSchema;
+
     /// <summary>Most inputs per embeddings request (OpenAI accepts 2,048).</summary>
     public int EmbeddingInputsPerRequest { get; set; } = 2048;
 

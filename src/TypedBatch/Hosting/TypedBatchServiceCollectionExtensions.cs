@@ -105,7 +105,7 @@ public static class TypedBatchServiceCollectionExtensions
         {
             ProviderRuntime runtime = sp.GetRequiredService<ProviderRuntime>();
             HttpClient http = sp.GetRequiredService<IHttpClientFactory>().CreateClient(ProviderClientName);
-            return new OpenAICompatibleProvider(runtime.Name, RestService.ForGenerated<IOpenAIApi>(http, WireJsonContext.Default), runtime.Redactor);
+            return new OpenAICompatibleProvider(runtime.Name, RestService.ForGenerated<IOpenAIApi>(http, WireJsonContext.Default), runtime.Redactor, runtime.Options.StructuredOutputs);
         });
 
         services.TryAddSingleton(sp => new TypedBatchClient(

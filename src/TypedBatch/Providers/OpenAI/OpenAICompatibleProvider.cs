@@ -10,8 +10,10 @@ namespace TypedBatch.Providers.OpenAI;
 /// token handler), Ollama, vLLM, LM Studio, llama.cpp. Maps between the public model and the wire DTOs and turns every
 /// failure into a <see cref="ProviderException"/>.
 /// </summary>
-internal sealed class OpenAICompatibleProvider(string name, IOpenAIApi api, SecretRedactor redactor) : IChatProvider
+internal sealed class OpenAICompatibleProvider(string name, IOpenAIApi api, SecretRedactor redactor, StructuredOutputMode structuredOutputs = StructuredOutputMode.JsonSchema) : IChatProvider
 {
+    private static readonly ResponseFormatDto JsonObjectFormat = new() { Type = "json_object" };
+
     private static readonly string[] RoleNames = ["system", "user", "assistant"];
 
     public string Name { get; } = name;
@@ -20,11 +22,20 @@ internal sealed class OpenAICompatibleProvider(string name, IOpenAIApi api, Secr
     {
         ArgumentNullException.ThrowIfNull(request);
         CompletionSettings settings = request.Settings;
-        var messages = new WireMessage[request.Messages.Count];
-        for (int i = 0; i < messages.Length; i++)
+        ResponseFormat? format = settings.ResponseFormat;
+        bool schemaInPrompt = format is { Type: "json_schema" } && structuredOutputs == StructuredOutputMode.JsonObjectWithSchemaInPrompt;
+        var messages = new WireMessage[request.Messages.Count + (schemaInPrompt ? 1 : 0)];
+        int offset = 0;
+        if (schemaInPrompt)
+        {
+            messages[0] = new WireMessage { Role = "system", Content = "Reply with one JSON object, and nothing else, that conforms to this JSON schema:\n" + format!.SchemaText };
+            offset = 1;
+        }
+
+        for (int i = 0; i < request.Messages.Count; i++)
         {
             ChatMessage message = request.Messages[i];
-            messages[i] = new WireMessage { Role = RoleNames[(int)message.Role], Content = message.Content };
+            messages[i + offset] = new WireMessage { Role = RoleNames[(int)message.Role], Content = message.Content };
         }
 
         var dto = new ChatCompletionRequestDto
@@ -36,6 +47,16 @@ internal sealed class OpenAICompatibleProvider(string name, IOpenAIApi api, Secr
             TopP = settings.TopP,
             Stop = settings.Stop,
             Seed = settings.Seed,
+            ResponseFormat = format switch
+            {
+                null or { Type: "text" } => null,
+                { Type: "json_schema" } when !schemaInPrompt => new ResponseFormatDto
+                {
+                    Type = "json_schema",
+                    JsonSchema = new JsonSchemaDto { Name = format.Name!, Description = format.Description, Schema = new RawJson(format.Schema), Strict = format.Strict },
+                },
+                _ => JsonObjectFormat,
+            },
         };
 
         var call = new CallContext();

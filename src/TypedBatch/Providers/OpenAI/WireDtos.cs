@@ -28,6 +28,49 @@ internal sealed class ChatCompletionRequestDto
 
     [JsonPropertyName("seed")]
     public long? Seed { get; init; }
+
+    [JsonPropertyName("response_format")]
+    public ResponseFormatDto? ResponseFormat { get; init; }
+}
+
+internal sealed class ResponseFormatDto
+{
+    [JsonPropertyName("type")]
+    public required string Type { get; init; }
+
+    [JsonPropertyName("json_schema")]
+    public JsonSchemaDto? JsonSchema { get; init; }
+}
+
+internal sealed class JsonSchemaDto
+{
+    [JsonPropertyName("name")]
+    public required string Name { get; init; }
+
+    [JsonPropertyName("description")]
+    public string? Description { get; init; }
+
+    [JsonPropertyName("schema")]
+    public RawJson Schema { get; init; }
+
+    [JsonPropertyName("strict")]
+    public bool Strict { get; init; }
+}
+
+/// <summary>UTF-8 JSON written as is: the generator's schemas are already valid, minified JSON.</summary>
+[JsonConverter(typeof(RawJsonConverter))]
+internal readonly record struct RawJson(ReadOnlyMemory<byte> Utf8);
+
+internal sealed class RawJsonConverter : JsonConverter<RawJson>
+{
+    public override RawJson Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        using JsonDocument document = JsonDocument.ParseValue(ref reader);
+        return new RawJson(JsonSerializer.SerializeToUtf8Bytes(document.RootElement, WireJsonContext.Default.JsonElement));
+    }
+
+    public override void Write(Utf8JsonWriter writer, RawJson value, JsonSerializerOptions options)
+        => writer.WriteRawValue(value.Utf8.Span, skipInputValidation: true);
 }
 
 internal sealed class WireMessage

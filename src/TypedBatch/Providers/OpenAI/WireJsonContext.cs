@@ -12,4 +12,5 @@ namespace TypedBatch.Providers.OpenAI;
 [JsonSerializable(typeof(EmbeddingResponseDto))]
 [JsonSerializable(typeof(ErrorEnvelopeDto))]
 [JsonSerializable(typeof(Copilot.CopilotTokenDto))]
+[JsonSerializable(typeof(System.Text.Json.JsonElement))]
 internal sealed partial class WireJsonContext : JsonSerializerContext;
