@@ -1,10 +1,12 @@
 using System.Diagnostics;
+using TypedBatch.Emulator.Structured;
 
 namespace TypedBatch.Emulator;
 
 /// <summary>
 /// <c>POST /v1/chat/completions</c> (and its Copilot twin): validate, count, wait, inject faults,
-/// then answer deterministically.
+/// then answer deterministically, with structured outputs for a <c>response_format</c> and the
+/// bad answers of <see cref="BadAnswerMarkers"/>.
 /// </summary>
 internal sealed class ChatEndpoint(EmulatorState state)
 {
@@ -34,6 +36,11 @@ internal sealed class ChatEndpoint(EmulatorState state)
 
             var fingerprint = request.Fingerprint();
             var received = stats.FingerprintReceived(fingerprint);
+            if (request.Format.IsStructured)
+            {
+                stats.StructuredRequest();
+            }
+
             var plan = FaultMarkers.Read(default, request.Messages[^1].Content);
             await state.Latency.DelayAsync(plan.DelayMilliseconds, context.RequestAborted);
 
@@ -46,7 +53,21 @@ internal sealed class ChatEndpoint(EmulatorState state)
                 return;
             }
 
-            var answer = DeterministicAnswers.Chat(request);
+            var badAnswer = BadAnswerMarkers.Choose(request, plan, stats);
+            ChatAnswer answer;
+            try
+            {
+                answer = DeterministicAnswers.Chat(request, badAnswer, fingerprint);
+            }
+            catch (SchemaGenerationException exception)
+            {
+                stats.Failed(RequestKind.Chat);
+                ResponseHeaders.Add(context.Response, fingerprint, started);
+                var message = $"Invalid schema for response_format '{request.Format.Name}': {exception.Message}";
+                await OpenAIErrors.WriteAsync(context, new RequestError(message, "response_format", null));
+                return;
+            }
+
             var id = state.NextCompletionId();
 
             // Counted before the body goes out, so a client that has its answer sees it counted.

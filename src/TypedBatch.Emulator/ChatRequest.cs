@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using TypedBatch.Emulator.Structured;
 
 namespace TypedBatch.Emulator;
 
@@ -29,6 +30,9 @@ internal sealed class ChatRequest
 
     /// <summary>Whether a streamed answer ends with a usage chunk.</summary>
     public bool IncludeUsage { get; private set; }
+
+    /// <summary>The <c>response_format</c>; <see cref="ResponseFormat.Text"/> when absent.</summary>
+    public ResponseFormat Format { get; private set; } = ResponseFormat.Text;
 
     /// <summary>The request's <see cref="RequestFingerprint"/>.</summary>
     public string Fingerprint() => RequestFingerprint.Compute(Model, Messages.Select(static m => (m.Role, m.Content ?? "")));
@@ -92,6 +96,13 @@ internal sealed class ChatRequest
             request.IncludeUsage = includeUsage;
         }
 
+        var format = ResponseFormat.Parse(root, out error);
+        if (format is null)
+        {
+            return null;
+        }
+
+        request.Format = format;
         return request;
     }
 

@@ -36,7 +36,7 @@ internal static class ChatResponseWriter
         {
             if (request.Stream)
             {
-                WriteChunk(writer, request, id, created, answer.Content, isFirst: true, finishReason: null);
+                WriteChunk(writer, request, id, created, answer.Content, isFirst: true, finishReason: null, answer.Refusal);
             }
             else
             {
@@ -63,8 +63,9 @@ internal static class ChatResponseWriter
     }
 
     /// <summary>
-    /// Writes the answer as <c>chat.completion.chunk</c> events: the content in a few pieces, a chunk
-    /// with the finish reason, the usage chunk when asked for, then <c>[DONE]</c>.
+    /// Writes the answer as <c>chat.completion.chunk</c> events: the content (or the refusal, as
+    /// <c>delta.refusal</c>) in a few pieces, a chunk with the finish reason, the usage chunk when
+    /// asked for, then <c>[DONE]</c>.
     /// </summary>
     public static async Task WriteStreamAsync(HttpContext context, ChatRequest request, ChatAnswer answer, string id)
     {
@@ -73,7 +74,8 @@ internal static class ChatResponseWriter
         response.Headers.CacheControl = "no-cache";
         var pipe = response.BodyWriter;
         var created = JsonOutput.UnixNow();
-        var content = answer.Content;
+        var isRefusal = answer.Content is null && answer.Refusal is not null;
+        var content = answer.Content ?? answer.Refusal ?? "";
         var pieceLength = Math.Max(1, (content.Length + StreamPieces - 1) / StreamPieces);
         using var writer = new Utf8JsonWriter(pipe, JsonOutput.WriterOptions);
 
@@ -88,7 +90,8 @@ internal static class ChatResponseWriter
 
             var piece = content[start..end];
             var isFirst = start == 0;
-            WriteEvent(pipe, writer, w => WriteChunk(w, request, id, created, piece, isFirst, finishReason: null));
+            WriteEvent(pipe, writer, w => WriteChunk(
+                w, request, id, created, isRefusal ? null : piece, isFirst, finishReason: null, isRefusal ? piece : null));
             await pipe.FlushAsync(context.RequestAborted);
             start = end;
         }
@@ -126,7 +129,7 @@ internal static class ChatResponseWriter
         writer.WriteStartObject("message");
         writer.WriteString("role", "assistant");
         writer.WriteString("content", answer.Content);
-        writer.WriteNull("refusal");
+        writer.WriteString("refusal", answer.Refusal);
         writer.WriteStartArray("annotations");
         writer.WriteEndArray();
         writer.WriteEndObject();
@@ -141,7 +144,8 @@ internal static class ChatResponseWriter
     }
 
     private static void WriteChunk(
-        Utf8JsonWriter writer, ChatRequest request, string id, long created, string? content, bool isFirst, string? finishReason)
+        Utf8JsonWriter writer, ChatRequest request, string id, long created, string? content, bool isFirst, string? finishReason,
+        string? refusal = null)
     {
         WriteChunkStart(writer, request, id, created);
         writer.WriteStartObject();
@@ -155,6 +159,11 @@ internal static class ChatResponseWriter
         if (content is not null)
         {
             writer.WriteString("content", content);
+        }
+
+        if (refusal is not null)
+        {
+            writer.WriteString("refusal", refusal);
         }
 
         writer.WriteEndObject();

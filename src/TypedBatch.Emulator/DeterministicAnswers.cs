@@ -1,22 +1,30 @@
+using TypedBatch.Emulator.Structured;
+
 namespace TypedBatch.Emulator;
 
-/// <summary>A chat answer and its token accounting.</summary>
-internal readonly record struct ChatAnswer(string Content, string FinishReason, int PromptTokens, int CompletionTokens)
+/// <summary>A chat answer and its token accounting; <see cref="Content"/> is null when <see cref="Refusal"/> is set.</summary>
+internal readonly record struct ChatAnswer(string? Content, string? Refusal, string FinishReason, int PromptTokens, int CompletionTokens)
 {
     public int TotalTokens => PromptTokens + CompletionTokens;
 }
 
 /// <summary>
 /// The answers the emulator gives, derived only from the request: "Re: " and the last user
-/// message (the last message when no user spoke), cut to <c>max_tokens * 4</c> characters; tokens estimated as a quarter of the characters.
+/// message (the last message when no user spoke), or for a <c>response_format</c> the JSON of
+/// <see cref="StructuredAnswers"/>; then the bad answer a marker asked for; then cut to
+/// <c>max_tokens * 4</c> characters. Tokens are estimated as a quarter of the characters.
 /// </summary>
 internal static class DeterministicAnswers
 {
-    /// <summary>What every chat answer starts with.</summary>
+    /// <summary>What every plain chat answer starts with.</summary>
     public const string ChatPrefix = "Re: ";
 
     /// <summary>The answer to a chat request.</summary>
-    public static ChatAnswer Chat(ChatRequest request)
+    /// <param name="request">The request.</param>
+    /// <param name="badAnswer">The bad answer to give, from <see cref="BadAnswerMarkers.Choose"/>.</param>
+    /// <param name="fingerprint">The request fingerprint, the seed of structured answers.</param>
+    /// <exception cref="SchemaGenerationException">The request's schema has no finite instance.</exception>
+    public static ChatAnswer Chat(ChatRequest request, BadAnswer badAnswer, string fingerprint)
     {
         var messages = request.Messages;
         var echoed = messages.Count - 1;
@@ -30,21 +38,34 @@ internal static class DeterministicAnswers
             }
         }
 
-        var content = ChatPrefix + messages[echoed].Content;
-        var finishReason = "stop";
-        if (request.MaxTokens is int maxTokens && content.Length > (long)maxTokens * 4)
+        var good = ChatPrefix + messages[echoed].Content;
+        StructuredContent? structured = request.Format.IsStructured ? StructuredAnswers.Create(request, good, fingerprint) : null;
+        var text = BadAnswers.Apply(badAnswer, structured?.Json ?? good, structured);
+        var content = text.Content;
+        var finishReason = text.FinishReason;
+        if (content is not null && request.MaxTokens is int maxTokens && content.Length > (long)maxTokens * 4)
         {
-            var length = maxTokens * 4;
-            if (char.IsHighSurrogate(content[length - 1]))
-            {
-                length--; // never split a surrogate pair
-            }
-
-            content = content[..length];
+            content = Cut(content, maxTokens * 4);
             finishReason = "length";
         }
 
-        return new ChatAnswer(content, finishReason, promptTokens, Math.Max(1, EstimateTokens(content)));
+        return new ChatAnswer(content, text.Refusal, finishReason, promptTokens, Math.Max(1, EstimateTokens(content ?? text.Refusal)));
+    }
+
+    /// <summary>The first <paramref name="length"/> characters of a text, one fewer rather than split a surrogate pair.</summary>
+    public static string Cut(string text, int length)
+    {
+        if (length <= 0)
+        {
+            return "";
+        }
+
+        if (char.IsHighSurrogate(text[length - 1]))
+        {
+            length--; // never split a surrogate pair
+        }
+
+        return text[..length];
     }
 
     /// <summary>The token estimate of a text: its length divided by four, rounded up.</summary>

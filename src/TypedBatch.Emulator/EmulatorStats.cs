@@ -29,6 +29,12 @@ public sealed record EmulatorStats
     /// <summary>Successful Copilot token exchanges.</summary>
     public long TokenExchanges { get; init; }
 
+    /// <summary>
+    /// Valid chat completion requests with a <c>response_format</c> of <c>json_schema</c> or
+    /// <c>json_object</c>, whether answered or failed by an injected fault.
+    /// </summary>
+    public long StructuredRequests { get; init; }
+
     /// <summary>The high-water mark of chat and embeddings requests in flight at the same time.</summary>
     public long MaxConcurrentRequests { get; init; }
 

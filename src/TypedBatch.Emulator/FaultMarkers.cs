@@ -1,4 +1,5 @@
 using System.Globalization;
+using TypedBatch.Emulator.Structured;
 
 namespace TypedBatch.Emulator;
 
@@ -6,11 +7,19 @@ namespace TypedBatch.Emulator;
 /// The faults a request asks for through markers in its text. <see cref="FailStatus"/> 0 means no
 /// failure; <see cref="FailTimes"/> 0 with a status means "always".
 /// </summary>
-internal readonly record struct FaultPlan(int FailStatus, int FailTimes, int DelayMilliseconds, bool Malformed);
+internal readonly record struct FaultPlan(int FailStatus, int FailTimes, int DelayMilliseconds, bool Malformed)
+{
+    /// <summary>The bad answer asked for (chat only); <see cref="Structured.BadAnswer.None"/> when none.</summary>
+    public BadAnswer BadAnswer { get; init; }
+
+    /// <summary>How many answers of the conversation are bad; 0 means all of them.</summary>
+    public int BadAnswerTimes { get; init; }
+}
 
 /// <summary>
-/// Reads <c>[[fail:503]]</c>, <c>[[fail:500:2]]</c>, <c>[[delay:250]]</c> and <c>[[malformed]]</c>
-/// anywhere in a text. Unknown or out-of-range markers are ignored; the first fail marker wins and
+/// Reads <c>[[fail:503]]</c>, <c>[[fail:500:2]]</c>, <c>[[delay:250]]</c>, <c>[[malformed]]</c> and
+/// the bad-answer markers of <see cref="BadAnswerMarkers"/> anywhere in a text. Unknown or
+/// out-of-range markers are ignored; the first fail marker and the first bad-answer marker win and
 /// delays add up.
 /// </summary>
 internal static class FaultMarkers
@@ -46,6 +55,11 @@ internal static class FaultMarkers
         if (marker.SequenceEqual("malformed"))
         {
             return plan with { Malformed = true };
+        }
+
+        if (plan.BadAnswer == BadAnswer.None && BadAnswerMarkers.TryRead(marker, out var badAnswer, out var badTimes))
+        {
+            return plan with { BadAnswer = badAnswer, BadAnswerTimes = badTimes };
         }
 
         if (marker.StartsWith("delay:") && TryReadNumber(marker["delay:".Length..], out var delay))

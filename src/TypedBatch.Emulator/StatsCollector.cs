@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 
 namespace TypedBatch.Emulator;
 
@@ -17,6 +18,7 @@ internal enum RequestKind
 internal sealed class StatsCollector
 {
     private readonly ConcurrentDictionary<string, FingerprintCounter> _byFingerprint = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, StrongBox<long>> _byConversation = new(StringComparer.Ordinal);
     private long _arrivals;
     private long _chatReceived;
     private long _chatServed;
@@ -25,6 +27,7 @@ internal sealed class StatsCollector
     private long _embeddingServed;
     private long _embeddingInputsServed;
     private long _tokenExchanges;
+    private long _structured;
     private long _inFlight;
     private long _maxConcurrent;
 
@@ -63,6 +66,16 @@ internal sealed class StatsCollector
     /// <summary>Counts a valid request's fingerprint; returns how often it has now been received.</summary>
     public long FingerprintReceived(string fingerprint) =>
         _byFingerprint.GetOrAdd(fingerprint, static _ => new FingerprintCounter()).IncrementReceived();
+
+    /// <summary>Counts a valid chat request with a json_schema or json_object <c>response_format</c>.</summary>
+    public void StructuredRequest() => Interlocked.Increment(ref _structured);
+
+    /// <summary>
+    /// Counts an answer given in a conversation (see <see cref="Structured.ConversationKey"/>) that
+    /// carries a counted bad-answer marker; returns how many it has now had.
+    /// </summary>
+    public long ConversationAnswered(string conversationKey) =>
+        Interlocked.Increment(ref _byConversation.GetOrAdd(conversationKey, static _ => new StrongBox<long>()).Value);
 
     /// <summary>Counts a request answered 200.</summary>
     public void Served(RequestKind kind, string fingerprint, int inputs)
@@ -113,14 +126,16 @@ internal sealed class StatsCollector
             EmbeddingRequestsServed = embeddingServed,
             EmbeddingInputsServed = embeddingInputsServed,
             TokenExchanges = Interlocked.Read(ref _tokenExchanges),
+            StructuredRequests = Interlocked.Read(ref _structured),
             MaxConcurrentRequests = Interlocked.Read(ref _maxConcurrent),
             ByFingerprint = byFingerprint,
         };
     }
 
     /// <summary>
-    /// Zeroes the counters, the arrival numbering and the per-fingerprint counts (which also restarts
-    /// <c>[[fail:S:K]]</c> markers). Requests still in flight stay counted as in flight.
+    /// Zeroes the counters, the arrival numbering, the per-fingerprint counts (which also restarts
+    /// <c>[[fail:S:K]]</c> markers) and the per-conversation counts (which restart bad-answer markers
+    /// such as <c>[[invalid-json:1]]</c>). Requests still in flight stay counted as in flight.
     /// </summary>
     public void Reset()
     {
@@ -132,8 +147,10 @@ internal sealed class StatsCollector
         Interlocked.Exchange(ref _embeddingServed, 0);
         Interlocked.Exchange(ref _embeddingInputsServed, 0);
         Interlocked.Exchange(ref _tokenExchanges, 0);
+        Interlocked.Exchange(ref _structured, 0);
         Interlocked.Exchange(ref _maxConcurrent, Interlocked.Read(ref _inFlight));
         _byFingerprint.Clear();
+        _byConversation.Clear();
     }
 
     private sealed class FingerprintCounter

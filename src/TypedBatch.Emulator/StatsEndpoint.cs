@@ -22,6 +22,7 @@ internal sealed class StatsEndpoint(EmulatorState state)
             writer.WriteNumber("embeddingInputsServed", stats.EmbeddingInputsServed);
             writer.WriteNumber("tokenExchanges", stats.TokenExchanges);
             writer.WriteNumber("maxConcurrentRequests", stats.MaxConcurrentRequests);
+            writer.WriteNumber("structuredRequests", stats.StructuredRequests);
             writer.WriteStartObject("byFingerprint");
             foreach (var (fingerprint, counts) in stats.ByFingerprint.OrderBy(static p => p.Key, StringComparer.Ordinal))
             {
