@@ -139,6 +139,7 @@ public static class StructuredOutput
         options.RespectRequiredConstructorParameters = true;
         options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
         options.NumberHandling = JsonNumberHandling.Strict;
+        options.AllowOutOfOrderMetadataProperties = true;
         foreach (JsonConverter converter in converters)
         {
             options.Converters.Add(converter);
