@@ -96,7 +96,8 @@ namespace TypedBatch.Generators.Emitting
             var texts = new string[method.Messages.Count];
             for (int m = 0; m < texts.Length; m++)
             {
-                texts[m] = EmitText(w, method.Messages[m].Segments, "h" + m);
+                // A double underscore is reserved for generated names, so no parameter in scope can be called this.
+                texts[m] = EmitText(w, method.Messages[m].Segments, "__h" + m);
             }
 
             w.Open($"return new {Tb}ChatMessage[]");
@@ -187,7 +188,7 @@ namespace TypedBatch.Generators.Emitting
             string settings = $"s_{method.Name}Settings";
             string operation = $"\"{model.Name}.{method.Name}\"";
             w.Line($"public async {Wrapper(method)}<{method.ResultType}> {method.Name}({ImplementationParameters(method)})");
-            w.Line($"    => {map}(await _context.CompleteAsync({FullName(model)}.{method.RenderName}({Arguments(method, null)}), {settings}, {token}).ConfigureAwait(false));");
+            w.Line($"    => {map}(await this._context.CompleteAsync({FullName(model)}.{method.RenderName}({Arguments(method, null)}), {settings}, {token}).ConfigureAwait(false));");
             if (method.Parameters.Count == 0)
             {
                 return;
@@ -210,7 +211,7 @@ namespace TypedBatch.Generators.Emitting
             string dimensions = method.Settings.Dimensions ?? "null";
             string text = method.Parameters[0].Name;
             w.Line($"public async {Wrapper(method)}<{method.ResultType}> {method.Name}({ImplementationParameters(method)})");
-            w.Line($"    => {map}(await _context.EmbedAsync({text}, {embeddingModel}, {dimensions}, {token}).ConfigureAwait(false));");
+            w.Line($"    => {map}(await this._context.EmbedAsync({text}, {embeddingModel}, {dimensions}, {token}).ConfigureAwait(false));");
             w.Line();
             w.Line($"public {Task}<{Tb}BatchResult<{method.ResultType}>> {method.BatchName}({Enumerable}<string> inputs, {Tb}BatchOptions? options = null, {Token} cancellationToken = default)");
             w.Line($"    => _context.RunEmbeddingBatchAsync(inputs, {embeddingModel}, {dimensions}, {map}, options, cancellationToken);");

@@ -148,6 +148,12 @@ namespace TypedBatch.Generators.Parsing
                 {
                     Report(DiagnosticDescriptors.RefParameter, parameter.Locations.FirstOrDefault(), parameter.Name, method.Name);
                     failed = true;
+
+                    // Still a parameter its templates may name: TB0011 alone says what is wrong, not also TB0003.
+                    if (!IsType(parameter.Type, TypeNames.CancellationToken))
+                    {
+                        parameters.Add(parameter);
+                    }
                 }
                 else if (IsType(parameter.Type, TypeNames.CancellationToken))
                 {
@@ -424,7 +430,7 @@ namespace TypedBatch.Generators.Parsing
                         settings.Seed = seed.ToString(CultureInfo.InvariantCulture) + "L";
                         break;
                     case "Stop":
-                        string?[] stops = argument.Value.Kind == TypedConstantKind.Array ? argument.Value.Values.Select(v => v.Value as string).ToArray() : System.Array.Empty<string?>();
+                        string?[] stops = argument.Value.Kind == TypedConstantKind.Array && !argument.Value.IsNull ? argument.Value.Values.Select(v => v.Value as string).ToArray() : System.Array.Empty<string?>();
                         if (stops.Length is 0 or > 4 || stops.Any(string.IsNullOrEmpty))
                         {
                             Report(DiagnosticDescriptors.InvalidStop, where);
