@@ -40,6 +40,23 @@ namespace TypedBatch.Generators
                 }
             });
 
+            // 3b. Warn about reflection-based JSON only in projects that trim or publish Native AOT.
+            IncrementalValueProvider<bool> trimmed = context.AnalyzerConfigOptionsProvider
+                .Select(static (options, _) => IsTrue(options.GlobalOptions, "build_property.PublishAot") || IsTrue(options.GlobalOptions, "build_property.IsTrimmable") || IsTrue(options.GlobalOptions, "build_property.IsAotCompatible"));
+            IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> aotDiagnostics = results
+                .Select(static (r, _) => r.AotDiagnostics)
+                .Where(static d => d.Count > 0)
+                .Combine(trimmed)
+                .Where(static pair => pair.Right)
+                .Select(static (pair, _) => pair.Left);
+            context.RegisterSourceOutput(aotDiagnostics, static (spc, items) =>
+            {
+                foreach (DiagnosticInfo item in items)
+                {
+                    spc.ReportDiagnostic(item.ToDiagnostic());
+                }
+            });
+
             // 4. Emit one file per valid interface.
             IncrementalValuesProvider<InterfaceModel> models = results
                 .Where(static r => r.Model is not null)
@@ -48,5 +65,8 @@ namespace TypedBatch.Generators
             context.RegisterSourceOutput(models, static (spc, model) =>
                 spc.AddSource(model.HintName, SourceText.From(PromptClientEmitter.Emit(model), System.Text.Encoding.UTF8)));
         }
+
+        private static bool IsTrue(Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions options, string key)
+            => options.TryGetValue(key, out string? value) && string.Equals(value, "true", System.StringComparison.OrdinalIgnoreCase);
     }
 }

@@ -110,6 +110,28 @@ namespace TypedBatch.Generators.Diagnostics
             "Method '{0}' is an [Embedding] method and cannot also have [System], [User] or [Assistant] templates",
             "An embedding embeds its one text parameter as is.");
 
+        public static readonly DiagnosticDescriptor TypeNotExpressible = Error("TB0020",
+            "Result type cannot be expressed as a strict JSON schema",
+            "The result of method '{0}' cannot be a strict JSON schema: {1}",
+            "OpenAI strict mode needs every property known and required: dictionaries, object, interfaces, abstract types without [JsonDerivedType], [Flags] enums and tuples have no strict schema.");
+
+        public static readonly DiagnosticDescriptor ReflectionJsonInAotProject = new("TB0021",
+            "Typed result parsed by reflection in a trimmed or AOT project",
+            "Interface '{0}' has typed results but no [PromptClient(JsonContext = typeof(...))]; reflection-based JSON is not trim or Native AOT safe",
+            Category, DiagnosticSeverity.Warning, isEnabledByDefault: true,
+            description: "Give a JsonSerializerContext with [JsonSerializable(typeof(T))] for each result type so parsing uses source-generated metadata.",
+            helpLinkUri: HelpBase + "tb0021");
+
+        public static readonly DiagnosticDescriptor JsonContextMissingType = Error("TB0022",
+            "JsonContext cannot read the result type",
+            "{0}",
+            "The JsonContext must be a JsonSerializerContext with [JsonSerializable(typeof(T))] for each typed result T.");
+
+        public static readonly DiagnosticDescriptor RepairAttemptsOutOfRange = Error("TB0023",
+            "MaxRepairAttempts out of range",
+            "MaxRepairAttempts {0} must be between 0 and 5",
+            "Each repair is another paid request; more than a few rarely helps.");
+
         private static readonly Dictionary<string, DiagnosticDescriptor> All = typeof(DiagnosticDescriptors)
             .GetFields()
             .Where(f => f.FieldType == typeof(DiagnosticDescriptor))

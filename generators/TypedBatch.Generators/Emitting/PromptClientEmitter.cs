@@ -155,7 +155,17 @@ namespace TypedBatch.Generators.Emitting
             w.Open($"internal sealed class {model.ClientClassName} : {FullName(model)}");
             foreach (MethodModel method in model.Methods.Where(m => m.Kind == MethodKind.Chat))
             {
-                w.Line($"private static readonly {Tb}CompletionSettings s_{method.Name}Settings = new {Tb}CompletionSettings {{ {SettingsInitializer(method.Settings)} }};");
+                string initializer = SettingsInitializer(method.Settings);
+                w.Line($"private static readonly {Tb}CompletionSettings s_{method.Name}Settings = new {Tb}CompletionSettings{(initializer.Length == 0 ? "()" : " { " + initializer + " }")};");
+            }
+
+            if (model.Methods.Any(m => m.Structured is not null))
+            {
+                EmitJsonOptions(w, model);
+                foreach (MethodModel method in model.Methods.Where(m => m.Structured is not null))
+                {
+                    EmitSpec(w, method);
+                }
             }
 
             w.Line($"private readonly {Tb}PromptClientContext _context;");
@@ -181,13 +191,81 @@ namespace TypedBatch.Generators.Emitting
             w.Close();
         }
 
+        /// <summary>The JSON options typed results are parsed with: the user's context, or reflection when none is given.</summary>
+        private static void EmitJsonOptions(SourceWriter w, InterfaceModel model)
+        {
+            const string Options = "global::System.Text.Json.JsonSerializerOptions";
+            if (model.JsonContext is null)
+            {
+                w.Line("[global::System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage(\"Trimming\", \"IL2026\", Justification = \"No JsonContext was given; TB0021 warns in trimmed and AOT projects.\")]");
+                w.Line("[global::System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage(\"AOT\", \"IL3050\", Justification = \"No JsonContext was given; TB0021 warns in trimmed and AOT projects.\")]");
+                w.Line($"private static {Options} CreateJsonOptions() => {Tb}StructuredOutput.CreateReflectionOptions();");
+            }
+            else
+            {
+                string converters = string.Concat(model.EnumTypes.Select(t => $", new global::System.Text.Json.Serialization.JsonStringEnumConverter<{t}>()"));
+                w.Line($"private static {Options} CreateJsonOptions() => {Tb}StructuredOutput.CreateOptions({model.JsonContext}.Default{converters});");
+            }
+
+            w.Line($"private static readonly {Options} s_json = CreateJsonOptions();");
+        }
+
+        /// <summary>A typed method's schema (a UTF-8 literal built at compile time), parser and repair budget.</summary>
+        private static void EmitSpec(SourceWriter w, MethodModel method)
+        {
+            StructuredModel structured = method.Structured!;
+            string schema = Literal(structured.SchemaJson) + "u8";
+            w.Line($"private static readonly {Tb}StructuredOutputSpec<{method.ResultType}> s_{method.Name}Spec = new {Tb}StructuredOutputSpec<{method.ResultType}>(");
+            w.Line($"    {Tb}ResponseFormat.ForJsonSchema({Literal(structured.SchemaName)}, {schema}.ToArray()),");
+            w.Line($"    static json => {Tb}StructuredOutput.Parse<{method.ResultType}>(json, s_json, wrapped: {(structured.Wrapped ? "true" : "false")}),");
+            w.Line($"    {structured.MaxRepairAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture)});");
+        }
+
+        private static void EmitStructuredMethods(SourceWriter w, InterfaceModel model, MethodModel method)
+        {
+            string token = method.CancellationTokenName ?? $"{Token}.None";
+            string settings = $"s_{method.Name}Settings";
+            string spec = $"s_{method.Name}Spec";
+            string operation = $"\"{model.Name}.{method.Name}\"";
+            string call = $"this._context.CompleteStructuredAsync({FullName(model)}.{method.RenderName}({Arguments(method, null)}), {settings}, {spec}, {token})";
+            if (method.ReturnsValueTask)
+            {
+                w.Line($"public async {ValueTask}<{method.ResultType}> {Id(method.Name)}({ImplementationParameters(method)})");
+                w.Line($"    => await {call}.ConfigureAwait(false);");
+            }
+            else
+            {
+                w.Line($"public {Task}<{method.ResultType}> {Id(method.Name)}({ImplementationParameters(method)})");
+                w.Line($"    => {call};");
+            }
+
+            if (method.Parameters.Count == 0)
+            {
+                return;
+            }
+
+            string render = $"static input => {FullName(model)}.{method.RenderName}({Arguments(method, "input")})";
+            w.Line();
+            w.Line($"public {Task}<{Tb}BatchResult<{method.ResultType}>> {method.BatchName}({Enumerable}<{InputType(method)}> inputs, {Tb}BatchOptions? options = null, {Token} cancellationToken = default)");
+            w.Line($"    => _context.RunStructuredBatchAsync(inputs, {render}, {settings}, {spec}, options, {operation}, cancellationToken);");
+            w.Line();
+            w.Line($"public {AsyncEnumerable}<{Tb}BatchItem<{method.ResultType}>> {method.AsCompletedName}({Enumerable}<{InputType(method)}> inputs, {Tb}BatchOptions? options = null, {Token} cancellationToken = default)");
+            w.Line($"    => _context.RunStructuredAsCompletedAsync(inputs, {render}, {settings}, {spec}, options, {operation}, cancellationToken);");
+        }
+
         private static void EmitChatMethods(SourceWriter w, InterfaceModel model, MethodModel method)
         {
+            if (method.Structured is not null)
+            {
+                EmitStructuredMethods(w, model, method);
+                return;
+            }
+
             string token = method.CancellationTokenName ?? $"{Token}.None";
             string map = $"{Tb}PromptClientContext.{MapName(method.Result)}";
             string settings = $"s_{method.Name}Settings";
             string operation = $"\"{model.Name}.{method.Name}\"";
-            w.Line($"public async {Wrapper(method)}<{method.ResultType}> {method.Name}({ImplementationParameters(method)})");
+            w.Line($"public async {Wrapper(method)}<{method.ResultType}> {Id(method.Name)}({ImplementationParameters(method)})");
             w.Line($"    => {map}(await this._context.CompleteAsync({FullName(model)}.{method.RenderName}({Arguments(method, null)}), {settings}, {token}).ConfigureAwait(false));");
             if (method.Parameters.Count == 0)
             {
@@ -210,7 +288,7 @@ namespace TypedBatch.Generators.Emitting
             string embeddingModel = method.Settings.Model ?? "null";
             string dimensions = method.Settings.Dimensions ?? "null";
             string text = method.Parameters[0].Name;
-            w.Line($"public async {Wrapper(method)}<{method.ResultType}> {method.Name}({ImplementationParameters(method)})");
+            w.Line($"public async {Wrapper(method)}<{method.ResultType}> {Id(method.Name)}({ImplementationParameters(method)})");
             w.Line($"    => {map}(await this._context.EmbedAsync({text}, {embeddingModel}, {dimensions}, {token}).ConfigureAwait(false));");
             w.Line();
             w.Line($"public {Task}<{Tb}BatchResult<{method.ResultType}>> {method.BatchName}({Enumerable}<string> inputs, {Tb}BatchOptions? options = null, {Token} cancellationToken = default)");
@@ -307,8 +385,11 @@ namespace TypedBatch.Generators.Emitting
                 args = args.Length == 0 ? "ct" : args + ", ct";
             }
 
-            return $"{method.Name}({args})";
+            return $"{Id(method.Name)}({args})";
         }
+
+        private static string Id(string name)
+            => Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None ? "@" + name : name;
 
         private static string Literal(string text) => Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(text, quote: true);
     }

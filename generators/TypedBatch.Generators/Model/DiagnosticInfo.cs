@@ -32,5 +32,6 @@ namespace TypedBatch.Generators.Model
     }
 
     /// <summary>The outcome of parsing one interface: its model (null when it cannot be generated) and its diagnostics.</summary>
-    internal sealed record ParseResult(InterfaceModel? Model, EquatableArray<DiagnosticInfo> Diagnostics);
+    /// <param name="AotDiagnostics">Diagnostics reported only when the project publishes AOT or is trimmable.</param>
+    internal sealed record ParseResult(InterfaceModel? Model, EquatableArray<DiagnosticInfo> Diagnostics, EquatableArray<DiagnosticInfo> AotDiagnostics);
 }

@@ -10,7 +10,9 @@ namespace TypedBatch.Generators.Model
         string Accessibility,
         string ClientClassName,
         string HintName,
-        EquatableArray<MethodModel> Methods);
+        EquatableArray<MethodModel> Methods,
+        string? JsonContext,
+        EquatableArray<string> EnumTypes);
 
     internal enum MethodKind
     {
@@ -26,6 +28,9 @@ namespace TypedBatch.Generators.Model
         Embedding,
         FloatArray,
         ReadOnlyMemoryOfFloat,
+
+        /// <summary>Any other type: requested with a compile-time JSON schema and parsed with System.Text.Json.</summary>
+        Json,
     }
 
     /// <summary>One declared method and everything generated for it.</summary>
@@ -41,7 +46,11 @@ namespace TypedBatch.Generators.Model
         EquatableArray<ParameterModel> Parameters,
         string? CancellationTokenName,
         EquatableArray<MessageModel> Messages,
-        SettingsModel Settings);
+        SettingsModel Settings,
+        StructuredModel? Structured);
+
+    /// <summary>How a typed result is requested and read: its strict schema (minified JSON) and repair budget.</summary>
+    internal sealed record StructuredModel(string SchemaName, string SchemaJson, bool Wrapped, int MaxRepairAttempts);
 
     /// <summary>A prompt parameter (the cancellation token is not one).</summary>
     internal sealed record ParameterModel(string Name, string Type);

@@ -20,6 +20,12 @@ namespace TypedBatch.Generators.Parsing
             .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
 
         private readonly List<DiagnosticInfo> _diagnostics = new List<DiagnosticInfo>();
+        private readonly List<DiagnosticInfo> _aotDiagnostics = new List<DiagnosticInfo>();
+        private readonly SortedSet<string> _enumTypes = new SortedSet<string>(System.StringComparer.Ordinal);
+        private INamedTypeSymbol? _jsonContext;
+        private NamingPolicy _namingPolicy;
+        private Location? _jsonContextLocation;
+        private bool _usesReflectionJson;
         private readonly CancellationToken _cancellationToken;
 
         private PromptClientParser(CancellationToken cancellationToken) => _cancellationToken = cancellationToken;
@@ -30,7 +36,9 @@ namespace TypedBatch.Generators.Parsing
         {
             var parser = new PromptClientParser(cancellationToken);
             InterfaceModel? model = parser.ParseInterface((INamedTypeSymbol)context.TargetSymbol, (InterfaceDeclarationSyntax)context.TargetNode, context.Attributes[0]);
-            return new ParseResult(parser.HasErrors ? null : model, new EquatableArray<DiagnosticInfo>(parser._diagnostics));
+            // One mistake in an interface-level template would otherwise be reported once per method.
+            DiagnosticInfo[] distinct = parser._diagnostics.Distinct().ToArray();
+            return new ParseResult(parser.HasErrors ? null : model, new EquatableArray<DiagnosticInfo>(distinct), new EquatableArray<DiagnosticInfo>(parser._aotDiagnostics));
         }
 
         private InterfaceModel? ParseInterface(INamedTypeSymbol symbol, InterfaceDeclarationSyntax syntax, AttributeData promptClient)
@@ -58,6 +66,8 @@ namespace TypedBatch.Generators.Parsing
             {
                 interfaceSettings.Model = Literal(model.Value);
             }
+
+            ReadJsonContext(promptClient);
 
             List<(string Role, AttributeData Attribute)> interfaceMessages = Messages(symbol, allowUserAndAssistant: false);
             if (Find(symbol, TypeNames.CompletionAttribute) is { } interfaceCompletion)
@@ -119,7 +129,88 @@ namespace TypedBatch.Generators.Parsing
                 accessibility,
                 baseName + "PromptClient",
                 (ns is null ? string.Empty : ns + ".") + symbol.Name + ".g.cs",
-                new EquatableArray<MethodModel>(models));
+                new EquatableArray<MethodModel>(models),
+                _jsonContext?.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat),
+                new EquatableArray<string>(_enumTypes));
+        }
+
+        /// <summary>Reads <c>[PromptClient(JsonContext = typeof(...))]</c> and the naming policy its options declare.</summary>
+        private void ReadJsonContext(AttributeData promptClient)
+        {
+            if (Named(promptClient, "JsonContext") is not { Value: INamedTypeSymbol context })
+            {
+                return;
+            }
+
+            AttributeSyntax? syntax = promptClient.ApplicationSyntaxReference?.GetSyntax(_cancellationToken) as AttributeSyntax;
+            _jsonContextLocation = syntax?.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == "JsonContext")?.GetLocation() ?? syntax?.GetLocation();
+            bool isContext = false;
+            for (INamedTypeSymbol? t = context.BaseType; t is not null; t = t.BaseType)
+            {
+                isContext |= t.ToDisplayString() == "System.Text.Json.Serialization.JsonSerializerContext";
+            }
+
+            if (!isContext)
+            {
+                Report(DiagnosticDescriptors.JsonContextMissingType, _jsonContextLocation, $"JsonContext '{context.ToDisplayString()}' is not a System.Text.Json JsonSerializerContext");
+                return;
+            }
+
+            _jsonContext = context;
+            AttributeData? options = context.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == "System.Text.Json.Serialization.JsonSourceGenerationOptionsAttribute");
+            foreach (KeyValuePair<string, TypedConstant> argument in options?.NamedArguments ?? Enumerable.Empty<KeyValuePair<string, TypedConstant>>())
+            {
+                if (argument.Key == "PropertyNamingPolicy" && argument.Value.Value is int policy && policy is >= 0 and <= 5)
+                {
+                    _namingPolicy = (NamingPolicy)policy;
+                }
+            }
+
+            // JsonSourceGenerationOptions(JsonSerializerDefaults.Web) means camelCase.
+            if (options is { ConstructorArguments.Length: 1 } && options.ConstructorArguments[0].Value is int defaults && defaults == 1 && _namingPolicy == NamingPolicy.None)
+            {
+                _namingPolicy = NamingPolicy.CamelCase;
+            }
+        }
+
+        /// <summary>The strict schema of a typed result, and the checks that it can be requested and parsed.</summary>
+        private StructuredModel? ParseStructured(IMethodSymbol method, ITypeSymbol resultType, int maxRepairs)
+        {
+            Location? returnLocation = (method.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_cancellationToken) as MethodDeclarationSyntax)?.ReturnType.GetLocation() ?? method.Locations.FirstOrDefault();
+            SchemaResult schema = JsonSchemaBuilder.Build(resultType, _namingPolicy);
+            foreach (string error in schema.Errors)
+            {
+                Report(DiagnosticDescriptors.TypeNotExpressible, returnLocation, method.Name, error);
+            }
+
+            if (schema.Errors.Count > 0)
+            {
+                return null;
+            }
+
+            if (_jsonContext is null)
+            {
+                if (!_usesReflectionJson)
+                {
+                    _usesReflectionJson = true;
+                    _aotDiagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ReflectionJsonInAotProject, method.ContainingType.Locations.FirstOrDefault(), method.ContainingType.Name));
+                }
+            }
+            else if (!_jsonContext.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "System.Text.Json.Serialization.JsonSerializableAttribute"
+                && a.ConstructorArguments.FirstOrDefault().Value is ITypeSymbol declared
+                && SymbolEqualityComparer.Default.Equals(declared.WithNullableAnnotation(NullableAnnotation.NotAnnotated), resultType.WithNullableAnnotation(NullableAnnotation.NotAnnotated))))
+            {
+                Report(DiagnosticDescriptors.JsonContextMissingType, returnLocation,
+                    $"JsonContext '{_jsonContext.Name}' has no [JsonSerializable(typeof({resultType.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString()}))], which method '{method.Name}' returns");
+                return null;
+            }
+
+            foreach (string enumType in schema.EnumTypes)
+            {
+                _enumTypes.Add(enumType);
+            }
+
+            return new StructuredModel(schema.Name, schema.Json, schema.Wrapped, maxRepairs);
         }
 
         private MethodModel? ParseMethod(IMethodSymbol method, List<(string Role, AttributeData Attribute)> interfaceMessages, SettingsBuilder interfaceSettings)
@@ -236,6 +327,13 @@ namespace TypedBatch.Generators.Parsing
                 }
             }
 
+            StructuredModel? structured = null;
+            if (result == ResultKind.Json && !failed)
+            {
+                structured = ParseStructured(method, ((INamedTypeSymbol)method.ReturnType).TypeArguments[0], settings.MaxRepairAttempts);
+                failed |= structured is null;
+            }
+
             if (failed)
             {
                 return null;
@@ -253,7 +351,8 @@ namespace TypedBatch.Generators.Parsing
                 parameterModels,
                 tokenName is null ? null : Identifier(tokenName),
                 new EquatableArray<MessageModel>(messages),
-                settings.Build(isEmbedding));
+                settings.Build(isEmbedding),
+                structured);
         }
 
         private EquatableArray<Segment>? ParseTemplate(AttributeData attribute, IMethodSymbol method, List<IParameterSymbol> parameters, HashSet<string> used)
@@ -363,7 +462,14 @@ namespace TypedBatch.Generators.Parsing
                     return true;
                 }
 
-                return false;
+                // Anything else is a typed JSON result; whether it has a strict schema is checked by the schema builder.
+                if (IsType(inner, TypeNames.Embedding) || inner.TypeKind is TypeKind.TypeParameter or TypeKind.Error || inner.SpecialType == SpecialType.System_Void)
+                {
+                    return false;
+                }
+
+                result = ResultKind.Json;
+                return true;
             }
 
             if (IsType(inner, TypeNames.Embedding))
@@ -425,6 +531,14 @@ namespace TypedBatch.Generators.Parsing
                         }
 
                         settings.TopP = Literal(topP);
+                        break;
+                    case "MaxRepairAttempts" when value is int repairs:
+                        if (repairs is < 0 or > 5)
+                        {
+                            Report(DiagnosticDescriptors.RepairAttemptsOutOfRange, where, repairs.ToString(CultureInfo.InvariantCulture));
+                        }
+
+                        settings.MaxRepairAttempts = repairs;
                         break;
                     case "Seed" when value is long seed:
                         settings.Seed = seed.ToString(CultureInfo.InvariantCulture) + "L";
@@ -596,6 +710,8 @@ namespace TypedBatch.Generators.Parsing
             public string? EmbeddingModel { get; set; }
 
             public string? Dimensions { get; set; }
+
+            public int MaxRepairAttempts { get; set; } = 1;
 
             public SettingsBuilder Clone() => (SettingsBuilder)MemberwiseClone();
 

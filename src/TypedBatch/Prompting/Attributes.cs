@@ -10,6 +10,13 @@ public sealed class PromptClientAttribute : Attribute
 {
     /// <summary>The chat model for every method that does not name one; the client's default when not set.</summary>
     public string? Model { get; set; }
+
+    /// <summary>
+    /// A <see cref="System.Text.Json.Serialization.JsonSerializerContext"/> with <c>[JsonSerializable(typeof(T))]</c>
+    /// for each typed result <c>T</c>: results are then parsed with source-generated metadata, trim and Native AOT safe,
+    /// and the schemas follow its naming policy. Without it, typed results are parsed by reflection.
+    /// </summary>
+    public Type? JsonContext { get; set; }
 }
 
 /// <summary>
@@ -67,6 +74,12 @@ public sealed class CompletionAttribute : Attribute
 
     /// <summary>Seed for best-effort deterministic sampling.</summary>
     public long Seed { get; set; }
+
+    /// <summary>
+    /// For typed results: how many times an answer that does not parse or fit the type is sent back to the model with
+    /// the error (0 to 5; default 1).
+    /// </summary>
+    public int MaxRepairAttempts { get; set; } = 1;
 
     /// <summary>One to four sequences where generation stops.</summary>
 #pragma warning disable CA1819 // attribute arguments are arrays by nature
