@@ -32,6 +32,7 @@ await UseCases.BulkQuestionAnsweringAsync(assistant);
 await UseCases.CodeGenerationAsync(assistant);
 await UseCases.DocumentSummarizationAsync(client);
 await UseCases.ContextualEmbeddingsAsync(assistant);
+await UseCases.ClassificationAsync(assistant);
 
 static bool ProviderIsConfigured()
     => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OPENAI_API_KEY"))

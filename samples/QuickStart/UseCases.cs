@@ -21,15 +21,31 @@ internal static class UseCases
 
     public static async Task CodeGenerationAsync(IAssistant assistant)
     {
-        Header("2. Code generation (generated client, as completed)");
+        Header("2. Code generation (generated client, typed records, as completed)");
         string[] tasks = ["reverse a string", "check if a number is prime", "compute the nth Fibonacci number", "merge two sorted lists"];
 
         // Print each snippet as soon as it arrives; the index says which task it answers.
-        await foreach (BatchItem<string> item in assistant.WriteCodeAsCompletedAsync(tasks, new BatchOptions { MaxConcurrency = 4 }))
+        await foreach (BatchItem<CodeSnippet> item in assistant.WriteCodeAsCompletedAsync(tasks, new BatchOptions { MaxConcurrency = 4 }))
         {
             Console.WriteLine($"  # {tasks[item.Index]}");
-            Console.WriteLine(item.Succeeded ? Indent(item.Value) : $"  failed: {item.Error}");
+            Console.WriteLine(item.Succeeded
+                ? $"  {item.Value!.FunctionName}: {item.Value.Explanation}\n{Indent(item.Value.Code)}"
+                : $"  failed: {item.Error}");
         }
+    }
+
+    public static async Task ClassificationAsync(IAssistant assistant)
+    {
+        Header("Bonus: classification (generated client, typed enum)");
+        string[] reviews = ["Loved every minute of it.", "The plot made no sense.", "Great cast, weak ending."];
+
+        BatchResult<Sentiment> labels = await assistant.ClassifyBatchAsync(reviews);
+        foreach (BatchItem<Sentiment> item in labels)
+        {
+            Console.WriteLine(item.Succeeded ? $"  {item.Value,-8} {reviews[item.Index]}" : $"  failed: {item.Error}");
+        }
+
+        Summary(labels);
     }
 
     public static async Task DocumentSummarizationAsync(TypedBatchClient client)

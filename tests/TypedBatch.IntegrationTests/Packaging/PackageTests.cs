@@ -24,6 +24,7 @@ public sealed class PackageTests : IClassFixture<PackageTests.PackedPackage>
         entries.Should().Contain("analyzers/dotnet/cs/TypedBatch.Generators.dll");
         entries.Where(e => e.EndsWith("TypedBatch.Generators.dll", StringComparison.Ordinal)).Should().ContainSingle("the generator is not a library reference");
         entries.Should().NotContain(e => e.StartsWith("lib/", StringComparison.Ordinal) && e.Contains("Generators", StringComparison.Ordinal));
+        entries.Should().Contain("build/TypedBatch.props").And.Contain("buildTransitive/TypedBatch.props");
 
         XDocument nuspec = XDocument.Load(zip.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open());
         var dependencies = nuspec.Descendants().Where(e => e.Name.LocalName == "dependency").Select(e => (string)e.Attribute("id")!).ToArray();
