@@ -1,15 +1,19 @@
 using System.Diagnostics;
+using TypedBatch.Emulator.Limits;
 using TypedBatch.Emulator.Structured;
 
 namespace TypedBatch.Emulator;
 
 /// <summary>
-/// <c>POST /v1/chat/completions</c> (and its Copilot twin): validate, count, wait, inject faults,
-/// then answer deterministically, with structured outputs for a <c>response_format</c> and the
-/// bad answers of <see cref="BadAnswerMarkers"/>.
+/// <c>POST /v1/chat/completions</c> (and its Copilot twin): validate, count, pass the
+/// <see cref="ModelRequestGate"/> (quota, rate limits, latency, injected faults), then answer
+/// deterministically, with structured outputs for a <c>response_format</c> and the bad answers of
+/// <see cref="BadAnswerMarkers"/>.
 /// </summary>
 internal sealed class ChatEndpoint(EmulatorState state)
 {
+    private readonly ModelRequestGate _gate = new(state);
+
     /// <summary>Answers one chat completion request; credentials are already checked.</summary>
     public async Task HandleAsync(HttpContext context)
     {
@@ -28,8 +32,8 @@ internal sealed class ChatEndpoint(EmulatorState state)
 
             if (request is null)
             {
-                stats.Failed(RequestKind.Chat);
-                ResponseHeaders.Add(context.Response, null, started);
+                stats.RejectedInvalid(RequestKind.Chat);
+                ResponseHeaders.Add(context.Response, null, started, state.Limiter.Peek());
                 await OpenAIErrors.WriteAsync(context, error!);
                 return;
             }
@@ -42,14 +46,11 @@ internal sealed class ChatEndpoint(EmulatorState state)
             }
 
             var plan = FaultMarkers.Read(default, request.Messages[^1].Content);
-            await state.Latency.DelayAsync(plan.DelayMilliseconds, context.RequestAborted);
-
-            var failStatus = FaultInjection.ChooseFailureStatus(plan, received, arrival, state.Options);
-            if (failStatus != 0)
+            var gate = await _gate.PassAsync(
+                context,
+                new GateRequest(RequestKind.Chat, request.Model, fingerprint, received, arrival, plan, RequestCost.Of(request), started));
+            if (gate.Handled)
             {
-                stats.Failed(RequestKind.Chat);
-                ResponseHeaders.Add(context.Response, fingerprint, started);
-                await OpenAIErrors.WriteInjectedAsync(context, failStatus);
                 return;
             }
 
@@ -61,8 +62,8 @@ internal sealed class ChatEndpoint(EmulatorState state)
             }
             catch (SchemaGenerationException exception)
             {
-                stats.Failed(RequestKind.Chat);
-                ResponseHeaders.Add(context.Response, fingerprint, started);
+                stats.RejectedInvalid(RequestKind.Chat);
+                ResponseHeaders.Add(context.Response, fingerprint, started, gate.Limits);
                 var message = $"Invalid schema for response_format '{request.Format.Name}': {exception.Message}";
                 await OpenAIErrors.WriteAsync(context, new RequestError(message, "response_format", null));
                 return;
@@ -71,9 +72,14 @@ internal sealed class ChatEndpoint(EmulatorState state)
             var id = state.NextCompletionId();
 
             // Counted before the body goes out, so a client that has its answer sees it counted.
+            if (!gate.Faulted)
+            {
+                stats.Accepted(fingerprint);
+            }
+
             stats.Served(RequestKind.Chat, fingerprint, 0);
-            ResponseHeaders.Add(context.Response, fingerprint, started);
-            if (plan.Malformed)
+            ResponseHeaders.Add(context.Response, fingerprint, started, gate.Limits);
+            if (gate.Malformed)
             {
                 await ChatResponseWriter.WriteMalformedAsync(context, request, answer, id);
             }

@@ -18,6 +18,16 @@ internal static class CommandLineOptions
           --github-token <token>        GitHub token accepted by the Copilot token exchange
           --copilot-token-lifetime-s <n> lifetime of issued Copilot tokens (default 1800)
           --embedding-dimensions <n>    default embedding length (default 256)
+          --rpm <n>                     requests per minute, enforced with 429s (default 0: unlimited)
+          --tpm <n>                     tokens per minute, enforced with 429s (default 0: unlimited)
+          --fault-seed <n>              seed of the fault rates below (default 0)
+          --error500-rate <x>           share of requests answered 500, 0-1 (default 0)
+          --error503-rate <x>           share answered 503 server_is_overloaded, 0-1 (default 0)
+          --reset-rate <x>              share whose connection is aborted, 0-1 (default 0)
+          --stall-rate <x>              share that stall before answering, 0-1 (default 0)
+          --stall-ms <n>                how long a stall lasts (default 30000)
+          --malformed-rate <x>          share answered 200 with cut-off JSON, 0-1 (default 0)
+                                        (the five rates must add up to at most 1)
           --help                        show this text
         """;
 
@@ -32,6 +42,25 @@ internal static class CommandLineOptions
         [nameof(EmulatorOptions.GitHubToken)] = "--github-token",
         [nameof(EmulatorOptions.CopilotTokenLifetime)] = "--copilot-token-lifetime-s",
         [nameof(EmulatorOptions.EmbeddingDimensions)] = "--embedding-dimensions",
+        [nameof(EmulatorOptions.RequestsPerMinute)] = "--rpm",
+        [nameof(EmulatorOptions.TokensPerMinute)] = "--tpm",
+        [nameof(EmulatorOptions.FaultSeed)] = "--fault-seed",
+        [nameof(EmulatorOptions.Error500Rate)] = "--error500-rate",
+        [nameof(EmulatorOptions.Error503Rate)] = "--error503-rate",
+        [nameof(EmulatorOptions.ResetRate)] = "--reset-rate",
+        [nameof(EmulatorOptions.StallRate)] = "--stall-rate",
+        [nameof(EmulatorOptions.StallDuration)] = "--stall-ms",
+        [nameof(EmulatorOptions.MalformedRate)] = "--malformed-rate",
+        [EmulatorOptions.FaultRatesSum] = "--error500-rate + --error503-rate + --reset-rate + --stall-rate + --malformed-rate",
+    };
+
+    private static readonly Dictionary<string, Action<EmulatorOptions, double>> Rates = new(StringComparer.Ordinal)
+    {
+        ["--error500-rate"] = static (o, v) => o.Error500Rate = v,
+        ["--error503-rate"] = static (o, v) => o.Error503Rate = v,
+        ["--reset-rate"] = static (o, v) => o.ResetRate = v,
+        ["--stall-rate"] = static (o, v) => o.StallRate = v,
+        ["--malformed-rate"] = static (o, v) => o.MalformedRate = v,
     };
 
     /// <summary>Parses <paramref name="args"/>; on failure <paramref name="error"/> names the offending argument.</summary>
@@ -98,6 +127,17 @@ internal static class CommandLineOptions
                 return null;
         }
 
+        if (Rates.TryGetValue(name, out var setRate))
+        {
+            if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var rate))
+            {
+                return $"Argument '{name}' expects a number between 0 and 1, got '{value}'.";
+            }
+
+            setRate(options, rate);
+            return null;
+        }
+
         if (!int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number))
         {
             return IsKnown(name)
@@ -130,6 +170,18 @@ internal static class CommandLineOptions
                 break;
             case "--embedding-dimensions":
                 options.EmbeddingDimensions = number;
+                break;
+            case "--rpm":
+                options.RequestsPerMinute = number;
+                break;
+            case "--tpm":
+                options.TokensPerMinute = number;
+                break;
+            case "--fault-seed":
+                options.FaultSeed = number;
+                break;
+            case "--stall-ms":
+                options.StallDuration = TimeSpan.FromMilliseconds(number);
                 break;
             default:
                 return $"Unknown argument '{name}'.";

@@ -28,10 +28,9 @@ internal static class DeterministicAnswers
     {
         var messages = request.Messages;
         var echoed = messages.Count - 1;
-        var promptTokens = 3;
+        var promptTokens = PromptTokens(messages);
         for (var i = 0; i < messages.Count; i++)
         {
-            promptTokens += 3 + EstimateTokens(messages[i].Content);
             if (messages[i].Role == "user")
             {
                 echoed = i;
@@ -50,6 +49,18 @@ internal static class DeterministicAnswers
         }
 
         return new ChatAnswer(content, text.Refusal, finishReason, promptTokens, Math.Max(1, EstimateTokens(content ?? text.Refusal)));
+    }
+
+    /// <summary>The prompt token estimate of a conversation: 3, plus 3 and the content's estimate per message.</summary>
+    public static int PromptTokens(IReadOnlyList<ChatMessage> messages)
+    {
+        var promptTokens = 3;
+        for (var i = 0; i < messages.Count; i++)
+        {
+            promptTokens += 3 + EstimateTokens(messages[i].Content);
+        }
+
+        return promptTokens;
     }
 
     /// <summary>The first <paramref name="length"/> characters of a text, one fewer rather than split a surrogate pair.</summary>

@@ -1,13 +1,17 @@
 using System.Diagnostics;
+using TypedBatch.Emulator.Limits;
 
 namespace TypedBatch.Emulator;
 
 /// <summary>
-/// <c>POST /v1/embeddings</c> (and its Copilot twin): validate, count, wait, inject faults (markers
-/// are read from every input), then answer with deterministic unit vectors.
+/// <c>POST /v1/embeddings</c> (and its Copilot twin): validate, count, pass the
+/// <see cref="ModelRequestGate"/> (quota, rate limits, latency, injected faults; markers are read
+/// from every input), then answer with deterministic unit vectors.
 /// </summary>
 internal sealed class EmbeddingsEndpoint(EmulatorState state)
 {
+    private readonly ModelRequestGate _gate = new(state);
+
     /// <summary>Answers one embeddings request; credentials are already checked.</summary>
     public async Task HandleAsync(HttpContext context)
     {
@@ -26,8 +30,8 @@ internal sealed class EmbeddingsEndpoint(EmulatorState state)
 
             if (request is null)
             {
-                stats.Failed(RequestKind.Embeddings);
-                ResponseHeaders.Add(context.Response, null, started);
+                stats.RejectedInvalid(RequestKind.Embeddings);
+                ResponseHeaders.Add(context.Response, null, started, state.Limiter.Peek());
                 await OpenAIErrors.WriteAsync(context, error!);
                 return;
             }
@@ -40,21 +44,23 @@ internal sealed class EmbeddingsEndpoint(EmulatorState state)
                 plan = FaultMarkers.Read(plan, input);
             }
 
-            await state.Latency.DelayAsync(plan.DelayMilliseconds, context.RequestAborted);
-
-            var failStatus = FaultInjection.ChooseFailureStatus(plan, received, arrival, state.Options);
-            if (failStatus != 0)
+            var gate = await _gate.PassAsync(
+                context,
+                new GateRequest(RequestKind.Embeddings, request.Model, fingerprint, received, arrival, plan, RequestCost.Of(request), started));
+            if (gate.Handled)
             {
-                stats.Failed(RequestKind.Embeddings);
-                ResponseHeaders.Add(context.Response, fingerprint, started);
-                await OpenAIErrors.WriteInjectedAsync(context, failStatus);
                 return;
             }
 
             // Counted before the body goes out, so a client that has its answer sees it counted.
+            if (!gate.Faulted)
+            {
+                stats.Accepted(fingerprint);
+            }
+
             stats.Served(RequestKind.Embeddings, fingerprint, request.Inputs.Count);
-            ResponseHeaders.Add(context.Response, fingerprint, started);
-            await EmbeddingsResponseWriter.WriteAsync(context, request, plan.Malformed);
+            ResponseHeaders.Add(context.Response, fingerprint, started, gate.Limits);
+            await EmbeddingsResponseWriter.WriteAsync(context, request, gate.Malformed);
         }
         finally
         {

@@ -49,6 +49,70 @@ public sealed class EmulatorOptions
     /// <summary>The embedding vector length when a request has no <c>dimensions</c>; 256 by default.</summary>
     public int EmbeddingDimensions { get; set; } = 256;
 
+    /// <summary>
+    /// Requests per minute allowed across chat and embeddings (both routes); 0 (the default) is
+    /// unlimited. Enforced as a token bucket refilled continuously that holds one second's budget
+    /// (<c>max(1, limit / 60)</c>); a request over budget is answered 429 <c>rate_limit_exceeded</c>
+    /// with type <c>requests</c>, <c>Retry-After</c> and <c>retry-after-ms</c>, and takes nothing.
+    /// </summary>
+    public int RequestsPerMinute { get; set; }
+
+    /// <summary>
+    /// Tokens per minute allowed, enforced like <see cref="RequestsPerMinute"/> (error type
+    /// <c>tokens</c>); 0 (the default) is unlimited. A chat request reserves its prompt estimate plus
+    /// <c>max_completion_tokens</c> or <c>max_tokens</c> (16 when neither is given); an embeddings
+    /// request its input tokens. A request reserving more than the whole limit is answered 429
+    /// "Request too large" with <c>x-should-retry: false</c> and no retry hint.
+    /// </summary>
+    public int TokensPerMinute { get; set; }
+
+    /// <summary>
+    /// The clock of the rate limits, of <see cref="StallDuration"/> and of <c>[[retry-after-date:N]]</c>;
+    /// <see cref="TimeProvider.System"/> by default. Tests pass a fake one to control refills.
+    /// </summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>
+    /// When set, every valid chat and embeddings request is answered 429 <c>insufficient_quota</c>
+    /// (no <c>Retry-After</c>: retrying does not help), as the <c>[[quota]]</c> marker does for one request.
+    /// </summary>
+    public bool QuotaExhausted { get; set; }
+
+    /// <summary>
+    /// Seed of the faults drawn by the rates below; 0 by default. The draw of a request depends only
+    /// on this seed, its fingerprint and how often that fingerprint was received, so the same batch
+    /// meets the same faults, and a retry draws again.
+    /// </summary>
+    public int FaultSeed { get; set; }
+
+    /// <summary>Share of requests answered 500 <c>server_error</c>, 0 to 1; 0 (the default) is off.</summary>
+    public double Error500Rate { get; set; }
+
+    /// <summary>
+    /// Share of requests answered 503 <c>server_is_overloaded</c>, 0 to 1; 0 (the default) is off.
+    /// They carry <c>retry-after-ms: 50</c> (so clients that honour it retry quickly) and no
+    /// <c>Retry-After</c>, unless retry-after markers say otherwise.
+    /// </summary>
+    public double Error503Rate { get; set; }
+
+    /// <summary>Share of requests whose connection is aborted before any answer, 0 to 1; 0 (the default) is off.</summary>
+    public double ResetRate { get; set; }
+
+    /// <summary>
+    /// Share of requests that wait <see cref="StallDuration"/> (or until the client goes away) before a
+    /// normal answer, 0 to 1; 0 (the default) is off.
+    /// </summary>
+    public double StallRate { get; set; }
+
+    /// <summary>How long a stalled request waits; 30 seconds by default.</summary>
+    public TimeSpan StallDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Share of requests answered 200 with a body cut off mid-JSON, 0 to 1; 0 (the default) is off.</summary>
+    public double MalformedRate { get; set; }
+
+    /// <summary>The pseudo-property named when the fault rates add up to more than 1.</summary>
+    internal const string FaultRatesSum = "Error500Rate+Error503Rate+ResetRate+StallRate+MalformedRate";
+
     /// <summary>Throws when a setting is out of range, naming the property.</summary>
     internal void Validate()
     {
@@ -111,6 +175,51 @@ public sealed class EmulatorOptions
             return (nameof(EmbeddingDimensions), EmbeddingDimensions, $"must be between 1 and {MaxEmbeddingDimensions}");
         }
 
-        return null;
+        if (RequestsPerMinute < 0)
+        {
+            return (nameof(RequestsPerMinute), RequestsPerMinute, "must be zero (unlimited) or positive");
+        }
+
+        if (TokensPerMinute < 0)
+        {
+            return (nameof(TokensPerMinute), TokensPerMinute, "must be zero (unlimited) or positive");
+        }
+
+        if (TimeProvider is null)
+        {
+            return (nameof(TimeProvider), null, "must not be null");
+        }
+
+        if (StallDuration < TimeSpan.Zero)
+        {
+            return (nameof(StallDuration), StallDuration, "must not be negative");
+        }
+
+        return FindRateProblem();
+    }
+
+    private (string Property, object? Value, string Rule)? FindRateProblem()
+    {
+        var rates = new (string Name, double Value)[]
+        {
+            (nameof(Error500Rate), Error500Rate),
+            (nameof(Error503Rate), Error503Rate),
+            (nameof(ResetRate), ResetRate),
+            (nameof(StallRate), StallRate),
+            (nameof(MalformedRate), MalformedRate),
+        };
+
+        var sum = 0.0;
+        foreach (var (name, value) in rates)
+        {
+            if (!(value is >= 0 and <= 1))
+            {
+                return (name, value, "must be between 0 and 1");
+            }
+
+            sum += value;
+        }
+
+        return sum > 1 + 1e-9 ? (FaultRatesSum, sum, "must add up to at most 1") : null;
     }
 }

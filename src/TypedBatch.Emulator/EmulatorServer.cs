@@ -83,7 +83,11 @@ public sealed class EmulatorServer : IAsyncDisposable
     /// <summary>A consistent snapshot of the counters: no counter shows more answered than received.</summary>
     public EmulatorStats GetStats() => _state.Stats.Snapshot();
 
-    /// <summary>Zeroes the counters, including the arrival numbering of <see cref="EmulatorOptions.FailEveryNth"/> and the per-fingerprint counts.</summary>
+    /// <summary>
+    /// Zeroes the counters, including the arrival numbering of <see cref="EmulatorOptions.FailEveryNth"/>
+    /// and the per-fingerprint counts (so seeded fault draws start again as for a fresh server). The
+    /// rate-limit budgets are not refilled.
+    /// </summary>
     public void ResetStats() => _state.Stats.Reset();
 
     /// <summary>Stops Kestrel, giving requests in flight a few seconds to finish.</summary>

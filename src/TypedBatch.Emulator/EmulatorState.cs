@@ -1,4 +1,5 @@
 using System.Globalization;
+using TypedBatch.Emulator.Limits;
 
 namespace TypedBatch.Emulator;
 
@@ -13,7 +14,11 @@ internal sealed class EmulatorState
         Options = options;
         Latency = new LatencySimulator(options);
         CopilotTokens = new CopilotTokenStore(TimeProvider.System);
+        Limiter = new RateLimiter(options);
     }
+
+    /// <summary>The requests- and tokens-per-minute budgets.</summary>
+    public RateLimiter Limiter { get; }
 
     /// <summary>The live settings.</summary>
     public EmulatorOptions Options { get; }

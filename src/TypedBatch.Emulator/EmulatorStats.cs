@@ -14,7 +14,10 @@ public sealed record EmulatorStats
     /// <summary>Chat completion requests answered 200 (including <c>[[malformed]]</c> answers).</summary>
     public long ChatRequestsServed { get; init; }
 
-    /// <summary>Chat completion requests answered with an error status, injected or from validation.</summary>
+    /// <summary>
+    /// Chat completion requests answered with an error status: from validation, quota, rate limits
+    /// or injected (connection resets are not answers and are not counted here).
+    /// </summary>
     public long ChatRequestsFailed { get; init; }
 
     /// <summary>Embeddings requests that arrived (OpenAI and Copilot routes together).</summary>
@@ -37,6 +40,31 @@ public sealed record EmulatorStats
 
     /// <summary>The high-water mark of chat and embeddings requests in flight at the same time.</summary>
     public long MaxConcurrentRequests { get; init; }
+
+    /// <summary>Chat and embeddings requests that reached their endpoint, valid or not: <see cref="ChatRequestsReceived"/> + <see cref="EmbeddingRequestsReceived"/>.</summary>
+    public long Received { get; init; }
+
+    /// <summary>
+    /// Requests the model "ran" for: valid, within quota and rate limits, and met by no injected
+    /// fault (a stalled or malformed answer is a fault, not accepted, though it counts as served).
+    /// Once nothing is in flight, <see cref="Received"/> = <see cref="Accepted"/> +
+    /// <see cref="RejectedInvalid"/> + <see cref="RejectedQuota"/> + <see cref="RejectedRateLimited"/> +
+    /// <see cref="InjectedFaults"/>.<see cref="InjectedFaultStats.Total"/>, except for requests whose
+    /// client went away during a delay before any of these was decided.
+    /// </summary>
+    public long Accepted { get; init; }
+
+    /// <summary>Requests answered 400 by validation (including a <c>json_schema</c> with no possible instance).</summary>
+    public long RejectedInvalid { get; init; }
+
+    /// <summary>Requests answered 429 <c>rate_limit_exceeded</c> by <see cref="EmulatorOptions.RequestsPerMinute"/> or <see cref="EmulatorOptions.TokensPerMinute"/>.</summary>
+    public long RejectedRateLimited { get; init; }
+
+    /// <summary>Requests answered 429 <c>insufficient_quota</c> (<c>[[quota]]</c> or <see cref="EmulatorOptions.QuotaExhausted"/>).</summary>
+    public long RejectedQuota { get; init; }
+
+    /// <summary>Injected faults by kind.</summary>
+    public InjectedFaultStats InjectedFaults { get; init; } = new();
 
     /// <summary>Counts per <see cref="RequestFingerprint"/> of the valid chat and embeddings requests.</summary>
     public IReadOnlyDictionary<string, FingerprintStats> ByFingerprint { get; init; } =

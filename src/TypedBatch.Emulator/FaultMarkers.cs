@@ -14,11 +14,30 @@ internal readonly record struct FaultPlan(int FailStatus, int FailTimes, int Del
 
     /// <summary>How many answers of the conversation are bad; 0 means all of them.</summary>
     public int BadAnswerTimes { get; init; }
+
+    /// <summary><c>[[quota]]</c>: answer 429 <c>insufficient_quota</c>.</summary>
+    public bool Quota { get; init; }
+
+    /// <summary><c>[[x-should-retry:false]]</c> or <c>:true</c>: the <c>x-should-retry</c> header of any error answer.</summary>
+    public bool? ShouldRetry { get; init; }
+
+    /// <summary><c>[[retry-after:N]]</c>: <c>Retry-After: N</c> on an injected error.</summary>
+    public int? RetryAfterSeconds { get; init; }
+
+    /// <summary><c>[[retry-after-ms:N]]</c>: <c>retry-after-ms: N</c> on an injected error.</summary>
+    public int? RetryAfterMilliseconds { get; init; }
+
+    /// <summary><c>[[retry-after-date:N]]</c>: <c>Retry-After</c> as an HTTP date N seconds ahead on an injected error.</summary>
+    public int? RetryAfterDateSeconds { get; init; }
+
+    /// <summary>Whether any retry-after marker was given; they then replace the default retry hints.</summary>
+    public bool HasRetryHint => RetryAfterSeconds is not null || RetryAfterMilliseconds is not null || RetryAfterDateSeconds is not null;
 }
 
 /// <summary>
-/// Reads <c>[[fail:503]]</c>, <c>[[fail:500:2]]</c>, <c>[[delay:250]]</c>, <c>[[malformed]]</c> and
-/// the bad-answer markers of <see cref="BadAnswerMarkers"/> anywhere in a text. Unknown or
+/// Reads <c>[[fail:503]]</c>, <c>[[fail:500:2]]</c>, <c>[[delay:250]]</c>, <c>[[malformed]]</c>,
+/// <c>[[quota]]</c>, <c>[[x-should-retry:false]]</c>, <c>[[retry-after:5]]</c>,
+/// <c>[[retry-after-ms:1500]]</c>, <c>[[retry-after-date:3]]</c> and the bad-answer markers of <see cref="BadAnswerMarkers"/> anywhere in a text. Unknown or
 /// out-of-range markers are ignored; the first fail marker and the first bad-answer marker win and
 /// delays add up.
 /// </summary>
@@ -55,6 +74,31 @@ internal static class FaultMarkers
         if (marker.SequenceEqual("malformed"))
         {
             return plan with { Malformed = true };
+        }
+
+        if (marker.SequenceEqual("quota"))
+        {
+            return plan with { Quota = true };
+        }
+
+        if (marker.SequenceEqual("x-should-retry:false") || marker.SequenceEqual("x-should-retry:true"))
+        {
+            return plan with { ShouldRetry = marker.EndsWith("true") };
+        }
+
+        if (marker.StartsWith("retry-after:") && TryReadNumber(marker["retry-after:".Length..], out var seconds))
+        {
+            return plan with { RetryAfterSeconds = seconds };
+        }
+
+        if (marker.StartsWith("retry-after-ms:") && TryReadNumber(marker["retry-after-ms:".Length..], out var milliseconds))
+        {
+            return plan with { RetryAfterMilliseconds = milliseconds };
+        }
+
+        if (marker.StartsWith("retry-after-date:") && TryReadNumber(marker["retry-after-date:".Length..], out var dateSeconds))
+        {
+            return plan with { RetryAfterDateSeconds = dateSeconds };
         }
 
         if (plan.BadAnswer == BadAnswer.None && BadAnswerMarkers.TryRead(marker, out var badAnswer, out var badTimes))

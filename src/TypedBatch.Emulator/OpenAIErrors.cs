@@ -15,7 +15,18 @@ internal static class OpenAIErrors
     public static Task WriteAsync(HttpContext context, RequestError error) =>
         WriteAsync(context, StatusCodes.Status400BadRequest, error.Message, InvalidRequest, error.Param, error.Code);
 
-    /// <summary>Writes a failure asked for by a fault marker or <see cref="EmulatorOptions.FailEveryNth"/>.</summary>
+    /// <summary>The message of an <c>insufficient_quota</c> answer.</summary>
+    public const string QuotaMessage = "You exceeded your current quota, please check your plan and billing details.";
+
+    /// <summary>Writes 429 <c>insufficient_quota</c>, without retry hints: retrying does not help.</summary>
+    public static Task WriteQuotaAsync(HttpContext context) =>
+        WriteAsync(context, StatusCodes.Status429TooManyRequests, QuotaMessage, "insufficient_quota", null, "insufficient_quota");
+
+    /// <summary>
+    /// Writes an injected failure (a fault marker, <see cref="EmulatorOptions.FailEveryNth"/> or a
+    /// seeded rate). A 429 gets <c>Retry-After: 1</c> and <c>retry-after-ms: 1000</c> unless retry
+    /// hints were already set (by retry-after markers).
+    /// </summary>
     public static Task WriteInjectedAsync(HttpContext context, int status)
     {
         string? code = status switch
@@ -25,10 +36,11 @@ internal static class OpenAIErrors
             _ => null,
         };
 
-        if (status == StatusCodes.Status429TooManyRequests)
+        var headers = context.Response.Headers;
+        if (status == StatusCodes.Status429TooManyRequests && !headers.ContainsKey("Retry-After") && !headers.ContainsKey("retry-after-ms"))
         {
-            context.Response.Headers["Retry-After"] = "1";
-            context.Response.Headers["retry-after-ms"] = "1000";
+            headers["Retry-After"] = "1";
+            headers["retry-after-ms"] = "1000";
         }
 
         var message = status == StatusCodes.Status429TooManyRequests

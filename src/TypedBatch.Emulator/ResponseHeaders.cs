@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Primitives;
+using TypedBatch.Emulator.Limits;
 
 namespace TypedBatch.Emulator;
 
@@ -10,7 +11,7 @@ internal static class ResponseHeaders
     /// <summary>The header that carries the <see cref="RequestFingerprint"/> of the request.</summary>
     public const string Fingerprint = "x-emulator-fingerprint";
 
-    // No limit is enforced yet, so the limits are large constants that never run out.
+    // An unlimited dimension shows large constants that never run out.
     private static readonly StringValues Limit = "1000000";
     private static readonly StringValues Remaining = "999999";
     private static readonly StringValues Reset = "0s";
@@ -19,7 +20,8 @@ internal static class ResponseHeaders
     /// <param name="response">The answer, before its body is written.</param>
     /// <param name="fingerprint">The request's fingerprint, or <see langword="null"/> for an invalid request.</param>
     /// <param name="startTimestamp">The <see cref="Stopwatch"/> timestamp at which the request arrived.</param>
-    public static void Add(HttpResponse response, string? fingerprint, long startTimestamp)
+    /// <param name="limits">The rate-limit state to report (after this request when it passed the limiter).</param>
+    public static void Add(HttpResponse response, string? fingerprint, long startTimestamp, RateLimitSnapshot limits)
     {
         var headers = response.Headers;
         if (fingerprint is not null)
@@ -27,13 +29,24 @@ internal static class ResponseHeaders
             headers[Fingerprint] = fingerprint;
         }
 
-        headers["x-ratelimit-limit-requests"] = Limit;
-        headers["x-ratelimit-remaining-requests"] = Remaining;
-        headers["x-ratelimit-reset-requests"] = Reset;
-        headers["x-ratelimit-limit-tokens"] = Limit;
-        headers["x-ratelimit-remaining-tokens"] = Remaining;
-        headers["x-ratelimit-reset-tokens"] = Reset;
+        AddBucket(headers, "requests", limits.Requests);
+        AddBucket(headers, "tokens", limits.Tokens);
         var elapsed = (long)Stopwatch.GetElapsedTime(startTimestamp).TotalMilliseconds;
         headers["openai-processing-ms"] = elapsed.ToString(CultureInfo.InvariantCulture);
+    }
+
+    private static void AddBucket(IHeaderDictionary headers, string dimension, BucketState? bucket)
+    {
+        if (bucket is not { } state)
+        {
+            headers["x-ratelimit-limit-" + dimension] = Limit;
+            headers["x-ratelimit-remaining-" + dimension] = Remaining;
+            headers["x-ratelimit-reset-" + dimension] = Reset;
+            return;
+        }
+
+        headers["x-ratelimit-limit-" + dimension] = state.Limit.ToString(CultureInfo.InvariantCulture);
+        headers["x-ratelimit-remaining-" + dimension] = state.Remaining.ToString(CultureInfo.InvariantCulture);
+        headers["x-ratelimit-reset-" + dimension] = GoDuration.Format(state.Reset);
     }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
+using TypedBatch.Emulator.Faults;
 
 namespace TypedBatch.Emulator;
 
@@ -30,6 +31,11 @@ internal sealed class StatsCollector
     private long _structured;
     private long _inFlight;
     private long _maxConcurrent;
+    private long _accepted;
+    private long _rejectedInvalid;
+    private long _rejectedRateLimited;
+    private long _rejectedQuota;
+    private readonly long[] _faults = new long[Enum.GetValues<InjectedFault>().Length];
 
     /// <summary>Counts an arriving chat or embeddings request; returns its 1-based arrival number.</summary>
     public long BeginModelRequest(RequestKind kind)
@@ -92,8 +98,46 @@ internal sealed class StatsCollector
         }
     }
 
+    /// <summary>Counts a request the model runs for (see <see cref="EmulatorStats.Accepted"/>), before it is answered.</summary>
+    public void Accepted(string fingerprint)
+    {
+        _byFingerprint.GetOrAdd(fingerprint, static _ => new FingerprintCounter()).IncrementAccepted();
+        Interlocked.Increment(ref _accepted);
+    }
+
+    /// <summary>Counts a request answered 400 by validation.</summary>
+    public void RejectedInvalid(RequestKind kind)
+    {
+        Interlocked.Increment(ref _rejectedInvalid);
+        Failed(kind);
+    }
+
+    /// <summary>Counts a request answered 429 <c>rate_limit_exceeded</c> by the rate limiter.</summary>
+    public void RejectedRateLimited(RequestKind kind)
+    {
+        Interlocked.Increment(ref _rejectedRateLimited);
+        Failed(kind);
+    }
+
+    /// <summary>Counts a request answered 429 <c>insufficient_quota</c>.</summary>
+    public void RejectedQuota(RequestKind kind)
+    {
+        Interlocked.Increment(ref _rejectedQuota);
+        Failed(kind);
+    }
+
+    /// <summary>Counts an injected fault; the error-status kinds also count as failed.</summary>
+    public void Injected(RequestKind kind, InjectedFault fault)
+    {
+        Interlocked.Increment(ref _faults[(int)fault]);
+        if (fault is InjectedFault.Scripted or InjectedFault.Error500 or InjectedFault.Error503)
+        {
+            Failed(kind);
+        }
+    }
+
     /// <summary>Counts a request answered with an error status.</summary>
-    public void Failed(RequestKind kind)
+    private void Failed(RequestKind kind)
     {
         if (kind == RequestKind.Chat)
         {
@@ -111,18 +155,39 @@ internal sealed class StatsCollector
         var chatFailed = Interlocked.Read(ref _chatFailed);
         var embeddingInputsServed = Interlocked.Read(ref _embeddingInputsServed);
         var embeddingServed = Interlocked.Read(ref _embeddingServed);
+        var accepted = Interlocked.Read(ref _accepted);
+        var rejectedInvalid = Interlocked.Read(ref _rejectedInvalid);
+        var rejectedRateLimited = Interlocked.Read(ref _rejectedRateLimited);
+        var rejectedQuota = Interlocked.Read(ref _rejectedQuota);
+        var faults = new InjectedFaultStats
+        {
+            Scripted = Interlocked.Read(ref _faults[(int)InjectedFault.Scripted]),
+            Error500 = Interlocked.Read(ref _faults[(int)InjectedFault.Error500]),
+            Error503 = Interlocked.Read(ref _faults[(int)InjectedFault.Error503]),
+            Reset = Interlocked.Read(ref _faults[(int)InjectedFault.Reset]),
+            Stall = Interlocked.Read(ref _faults[(int)InjectedFault.Stall]),
+            Malformed = Interlocked.Read(ref _faults[(int)InjectedFault.Malformed]),
+        };
         var byFingerprint = new Dictionary<string, FingerprintStats>(_byFingerprint.Count, StringComparer.Ordinal);
         foreach (var (fingerprint, counter) in _byFingerprint)
         {
             byFingerprint[fingerprint] = counter.Snapshot();
         }
 
+        var chatReceived = Interlocked.Read(ref _chatReceived);
+        var embeddingReceived = Interlocked.Read(ref _embeddingReceived);
         return new EmulatorStats
         {
-            ChatRequestsReceived = Interlocked.Read(ref _chatReceived),
+            Received = chatReceived + embeddingReceived,
+            Accepted = accepted,
+            RejectedInvalid = rejectedInvalid,
+            RejectedRateLimited = rejectedRateLimited,
+            RejectedQuota = rejectedQuota,
+            InjectedFaults = faults,
+            ChatRequestsReceived = chatReceived,
             ChatRequestsServed = chatServed,
             ChatRequestsFailed = chatFailed,
-            EmbeddingRequestsReceived = Interlocked.Read(ref _embeddingReceived),
+            EmbeddingRequestsReceived = embeddingReceived,
             EmbeddingRequestsServed = embeddingServed,
             EmbeddingInputsServed = embeddingInputsServed,
             TokenExchanges = Interlocked.Read(ref _tokenExchanges),
@@ -148,6 +213,15 @@ internal sealed class StatsCollector
         Interlocked.Exchange(ref _embeddingInputsServed, 0);
         Interlocked.Exchange(ref _tokenExchanges, 0);
         Interlocked.Exchange(ref _structured, 0);
+        Interlocked.Exchange(ref _accepted, 0);
+        Interlocked.Exchange(ref _rejectedInvalid, 0);
+        Interlocked.Exchange(ref _rejectedRateLimited, 0);
+        Interlocked.Exchange(ref _rejectedQuota, 0);
+        for (var i = 0; i < _faults.Length; i++)
+        {
+            Interlocked.Exchange(ref _faults[i], 0);
+        }
+
         Interlocked.Exchange(ref _maxConcurrent, Interlocked.Read(ref _inFlight));
         _byFingerprint.Clear();
         _byConversation.Clear();
@@ -157,15 +231,19 @@ internal sealed class StatsCollector
     {
         private long _received;
         private long _served;
+        private long _accepted;
 
         public long IncrementReceived() => Interlocked.Increment(ref _received);
+
+        public void IncrementAccepted() => Interlocked.Increment(ref _accepted);
 
         public void IncrementServed() => Interlocked.Increment(ref _served);
 
         public FingerprintStats Snapshot()
         {
             var served = Interlocked.Read(ref _served);
-            return new FingerprintStats(Interlocked.Read(ref _received), served);
+            var accepted = Interlocked.Read(ref _accepted);
+            return new FingerprintStats(Interlocked.Read(ref _received), served) { Accepted = accepted };
         }
     }
 }

@@ -23,12 +23,28 @@ internal sealed class StatsEndpoint(EmulatorState state)
             writer.WriteNumber("tokenExchanges", stats.TokenExchanges);
             writer.WriteNumber("maxConcurrentRequests", stats.MaxConcurrentRequests);
             writer.WriteNumber("structuredRequests", stats.StructuredRequests);
+            writer.WriteNumber("received", stats.Received);
+            writer.WriteNumber("accepted", stats.Accepted);
+            writer.WriteNumber("rejectedInvalid", stats.RejectedInvalid);
+            writer.WriteNumber("rejectedRateLimited", stats.RejectedRateLimited);
+            writer.WriteNumber("rejectedQuota", stats.RejectedQuota);
+            var faults = stats.InjectedFaults;
+            writer.WriteStartObject("injectedFaults");
+            writer.WriteNumber("scripted", faults.Scripted);
+            writer.WriteNumber("error500", faults.Error500);
+            writer.WriteNumber("error503", faults.Error503);
+            writer.WriteNumber("reset", faults.Reset);
+            writer.WriteNumber("stall", faults.Stall);
+            writer.WriteNumber("malformed", faults.Malformed);
+            writer.WriteNumber("total", faults.Total);
+            writer.WriteEndObject();
             writer.WriteStartObject("byFingerprint");
             foreach (var (fingerprint, counts) in stats.ByFingerprint.OrderBy(static p => p.Key, StringComparer.Ordinal))
             {
                 writer.WriteStartObject(fingerprint);
                 writer.WriteNumber("received", counts.Received);
                 writer.WriteNumber("served", counts.Served);
+                writer.WriteNumber("accepted", counts.Accepted);
                 writer.WriteEndObject();
             }
 

@@ -250,11 +250,13 @@ public sealed class TypedBatchClient : IDisposable, IAsyncDisposable
         }
 
         CompletionSettings settings = Resolve(new CompletionSettings { Model = options.Model, Temperature = options.Temperature, MaxTokens = options.MaxTokens });
+        ApplyRateLimits(settings.Model!, options);
         var descriptor = new BatchRunDescriptor("chat", Provider.Name, settings.Model!, options.MaxConcurrency ?? Options.MaxConcurrency)
         {
             Temperature = settings.Temperature,
             MaxTokens = settings.MaxTokens,
             Progress = options.Progress,
+            AdaptiveConcurrency = options.AdaptiveConcurrency,
         };
         return (settings, descriptor);
     }
@@ -322,6 +324,15 @@ public sealed class TypedBatchClient : IDisposable, IAsyncDisposable
             LogSummary = false,
         };
         return (EmbeddingPacker.Pack(inputs, Options.EmbeddingInputsPerRequest, Options.EmbeddingTokensPerRequest), resolvedModel, descriptor);
+    }
+
+    /// <summary>Applies a batch's requests/tokens-per-minute limits to the shared gate of its provider and model.</summary>
+    internal void ApplyRateLimits(string model, BatchOptions? options)
+    {
+        if (options is { RequestsPerMinute: not null } or { TokensPerMinute: not null } && Provider is IRateLimitedProvider limited)
+        {
+            limited.GateFor(model)?.Configure(options.RequestsPerMinute, options.TokensPerMinute);
+        }
     }
 
     /// <summary>Merges a prompt method's settings with a call's overrides and the client's defaults.</summary>

@@ -130,7 +130,8 @@ public sealed class ChatBatchOverHttpTests
         result[1].Error!.Kind.Should().Be(BatchErrorKind.Timeout);
         result[1].Attempts.Should().Be(2);
         result[2].Error!.Kind.Should().Be(BatchErrorKind.Transport);
-        result[2].Error!.Message.Should().Contain("could not be read");
+        result[2].Error!.Message.Should().Contain("cut off or not JSON");
+        result[2].Attempts.Should().Be(2, "a cut-off 200 is retried like a transport failure");
         result[3].Error!.Kind.Should().Be(BatchErrorKind.Http);
         result[3].Error!.StatusCode.Should().Be(404);
         result[3].Attempts.Should().Be(1, "a 404 is not retried");

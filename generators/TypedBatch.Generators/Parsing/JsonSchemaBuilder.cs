@@ -150,7 +150,9 @@ namespace TypedBatch.Generators.Parsing
         private string Describe(ITypeSymbol declared, int depth, string path)
         {
             (ITypeSymbol type, bool nullable) = Unwrap(declared);
-            if (depth > MaxDepth)
+
+            // An object written inline at depth 10 is the 11th level of objects, even when it has no properties.
+            if (depth > MaxDepth || (depth == MaxDepth && Classify(type) is Kind.Object or Kind.Polymorphic && !_recursive.Contains(type)))
             {
                 _errors.Add($"'{path}' is nested more than {MaxDepth} levels deep, which strict mode does not allow");
                 return "{}";
@@ -176,7 +178,7 @@ namespace TypedBatch.Generators.Parsing
                     string reference = ObjectReference(type, depth, path);
                     return nullable ? "{\"anyOf\":[" + reference + ",{\"type\":\"null\"}]}" : reference;
                 case Kind.Polymorphic:
-                    return PolymorphicSchema(type, nullable, depth, path);
+                    return PolymorphicReference(type, nullable, depth, path);
                 default:
                     _errors.Add(Unsupported(type, path));
                     return "{}";
@@ -234,7 +236,14 @@ namespace TypedBatch.Generators.Parsing
                 _properties++;
                 string schema = Describe(memberType, depth + 1, Join(path, member.Name));
                 string? description = Description(member);
-                if (description is not null)
+                string? memberTypeDescription = Description(Unwrap(memberType).Type);
+                string inlineTypeDescription = "{\"type\":\"object\",\"description\":" + (memberTypeDescription is null ? string.Empty : JsonText.Quote(memberTypeDescription));
+                if (description is not null && memberTypeDescription is not null && schema.StartsWith(inlineTypeDescription, System.StringComparison.Ordinal))
+                {
+                    // An inline object already carries its type's description: the member's replaces it (a key may not repeat).
+                    schema = "{\"type\":\"object\",\"description\":" + JsonText.Quote(description) + schema.Substring(inlineTypeDescription.Length);
+                }
+                else if (description is not null)
                 {
                     schema = schema.Substring(0, schema.Length - 1) + (schema.Length > 2 ? "," : string.Empty) + "\"description\":" + JsonText.Quote(description) + "}";
                 }
@@ -387,6 +396,27 @@ namespace TypedBatch.Generators.Parsing
             }
 
             return "$type";
+        }
+
+        /// <summary>A polymorphic type inline, or, when it can reach itself, once in <c>$defs</c> and referenced.</summary>
+        private string PolymorphicReference(ITypeSymbol type, bool nullable, int depth, string path)
+        {
+            if (!_recursive.Contains(type))
+            {
+                return PolymorphicSchema(type, nullable, depth, path);
+            }
+
+            if (!_defNames.TryGetValue(type, out string? name))
+            {
+                name = UniqueDefName(type);
+                _defNames.Add(type, name);
+                _defs[name] = string.Empty; // reserve before describing, so self-references resolve
+                _defOrder.Add(name);
+                _defs[name] = PolymorphicSchema(type, nullable: false, depth, path);
+            }
+
+            string reference = "{\"$ref\":\"#/$defs/" + name + "\"}";
+            return nullable ? "{\"anyOf\":[" + reference + ",{\"type\":\"null\"}]}" : reference;
         }
 
         private string PolymorphicSchema(ITypeSymbol type, bool nullable, int depth, string path)
@@ -556,6 +586,12 @@ namespace TypedBatch.Generators.Parsing
             if (type.TypeKind == TypeKind.Enum)
             {
                 return Kind.Enum;
+            }
+
+            // System.Text.Json writes byte[] as a base64 string, not as an array of numbers.
+            if (type is IArrayTypeSymbol { Rank: 1, ElementType.SpecialType: SpecialType.System_Byte })
+            {
+                return Kind.String;
             }
 
             if (Format(type) is not null || IsOneOf(type, "System.Uri", "System.TimeSpan", "System.Half"))
@@ -753,31 +789,47 @@ namespace TypedBatch.Generators.Parsing
 
         private static string Separated(string name, char separator, bool upper)
         {
-            // Mirrors JsonSeparatorNamingPolicy: split on case changes and digits, join with the separator.
-            var sb = new StringBuilder();
+            // Mirrors JsonSeparatorNamingPolicy: a separator where an upper-case letter follows a lower-case letter, a digit
+            // or a space, or ends a run of capitals before a lower-case letter; spaces are trimmed or become separators;
+            // any other character ('_' included) is kept as it is and starts afresh.
+            const int NotStarted = 0, UpperCase = 1, LowerCaseOrDigit = 2, Space = 3;
+            var sb = new StringBuilder(name.Length + 4);
+            int state = NotStarted;
             for (int i = 0; i < name.Length; i++)
             {
                 char c = name[i];
-                bool boundary = i > 0 && char.IsUpper(c) && (char.IsLower(name[i - 1]) || char.IsDigit(name[i - 1]) || (i + 1 < name.Length && char.IsLower(name[i + 1]) && char.IsUpper(name[i - 1])));
-                if (boundary && sb.Length > 0 && sb[sb.Length - 1] != separator)
+                switch (char.GetUnicodeCategory(c))
                 {
-                    sb.Append(separator);
+                    case System.Globalization.UnicodeCategory.UppercaseLetter:
+                        if (state == LowerCaseOrDigit || state == Space || (state == UpperCase && i + 1 < name.Length && char.IsLower(name[i + 1])))
+                        {
+                            sb.Append(separator);
+                        }
+
+                        sb.Append(upper ? c : char.ToLowerInvariant(c));
+                        state = UpperCase;
+                        break;
+                    case System.Globalization.UnicodeCategory.LowercaseLetter:
+                    case System.Globalization.UnicodeCategory.DecimalDigitNumber:
+                        if (state == Space)
+                        {
+                            sb.Append(separator);
+                        }
+
+                        sb.Append(upper ? char.ToUpperInvariant(c) : c);
+                        state = LowerCaseOrDigit;
+                        break;
+                    case System.Globalization.UnicodeCategory.SpaceSeparator:
+                        state = state == NotStarted ? NotStarted : Space;
+                        break;
+                    default:
+                        sb.Append(c);
+                        state = NotStarted;
+                        break;
                 }
-
-                if (c == '_' || c == '-' || char.IsWhiteSpace(c))
-                {
-                    if (sb.Length > 0 && sb[sb.Length - 1] != separator)
-                    {
-                        sb.Append(separator);
-                    }
-
-                    continue;
-                }
-
-                sb.Append(upper ? char.ToUpperInvariant(c) : char.ToLowerInvariant(c));
             }
 
-            return sb.ToString().TrimEnd(separator);
+            return sb.ToString();
         }
     }
 }

@@ -18,11 +18,20 @@ public sealed record BatchOptions
     /// <summary>Receives a <see cref="BatchProgress"/> after every finished item.</summary>
     public IProgress<BatchProgress>? Progress { get; init; }
 
+    /// <summary>Sets the requests-per-minute limit of the provider and model this batch calls (shared with every other batch on them).</summary>
+    public int? RequestsPerMinute { get; init; }
+
+    /// <summary>Sets the tokens-per-minute limit of the provider and model this batch calls (shared with every other batch on them).</summary>
+    public int? TokensPerMinute { get; init; }
+
     /// <summary>
     /// For typed results: how many times an answer that does not parse is sent back to the model with the parse error
     /// (0 to 5). Defaults to the method's <c>[Completion(MaxRepairAttempts)]</c>, else 1.
     /// </summary>
     public int? MaxRepairAttempts { get; init; }
+
+    /// <summary>Whether 429s cut the concurrency limit and successes grow it back (on by default).</summary>
+    public bool AdaptiveConcurrency { get; init; } = true;
 
     /// <summary>Throws when a value is out of range, naming it.</summary>
     /// <param name="paramName">The argument name to report.</param>
@@ -40,6 +49,16 @@ public sealed record BatchOptions
 
         Guard.Temperature(Temperature, $"{paramName}.{nameof(Temperature)}");
         Guard.MaxTokens(MaxTokens, $"{paramName}.{nameof(MaxTokens)}");
+        if (RequestsPerMinute is < 1)
+        {
+            throw new ArgumentOutOfRangeException($"{paramName}.{nameof(RequestsPerMinute)}", RequestsPerMinute, "RequestsPerMinute must be at least 1.");
+        }
+
+        if (TokensPerMinute is < 1)
+        {
+            throw new ArgumentOutOfRangeException($"{paramName}.{nameof(TokensPerMinute)}", TokensPerMinute, "TokensPerMinute must be at least 1.");
+        }
+
         if (MaxRepairAttempts is < 0 or > 5)
         {
             throw new ArgumentOutOfRangeException($"{paramName}.{nameof(MaxRepairAttempts)}", MaxRepairAttempts, "MaxRepairAttempts must be between 0 and 5.");
@@ -53,7 +72,11 @@ public sealed record BatchOptions
 /// <param name="Failed">Items that failed so far.</param>
 /// <param name="InFlight">Requests in flight now.</param>
 /// <param name="Elapsed">Time since the batch started.</param>
-public readonly record struct BatchProgress(int Completed, int Succeeded, int Failed, int InFlight, TimeSpan Elapsed);
+public readonly record struct BatchProgress(int Completed, int Succeeded, int Failed, int InFlight, TimeSpan Elapsed)
+{
+    /// <summary>The adaptive concurrency limit now: <c>MaxConcurrency</c>, lower after the provider answered 429.</summary>
+    public int ConcurrencyLimit { get; init; }
+}
 
 /// <summary>What the runner logs about a batch and how wide it runs.</summary>
 /// <param name="Operation">What is run, for example <c>chat</c> or <c>embeddings</c>.</param>
@@ -76,6 +99,9 @@ public sealed record BatchRunDescriptor(string Operation, string Provider, strin
 
     /// <summary>What one unit of work is called in the summary's rate, for example <c>completions</c>.</summary>
     public string Unit { get; init; } = "completions";
+
+    /// <summary>Whether 429s cut the concurrency limit and successes grow it back (on by default).</summary>
+    public bool AdaptiveConcurrency { get; init; } = true;
 
     /// <summary>Whether the runner logs the summary itself; off when the caller logs one over derived items.</summary>
     public bool LogSummary { get; init; } = true;

@@ -59,6 +59,12 @@ public sealed class BatchResult<T> : IReadOnlyList<BatchItem<T>>
     /// <summary>The most requests that were in flight at once.</summary>
     public int PeakConcurrency { get; }
 
+    /// <summary>The lowest the adaptive concurrency limit went (equal to <c>MaxConcurrency</c> when never throttled).</summary>
+    public int MinConcurrency { get; init; }
+
+    /// <summary>429 responses the provider sent during the batch, retried ones included.</summary>
+    public int ThrottledResponses { get; init; }
+
     /// <summary>The failed items, in input order.</summary>
     public IEnumerable<BatchItem<T>> Failures => this.Where(item => !item.Succeeded);
 
@@ -93,7 +99,7 @@ public sealed class BatchResult<T> : IReadOnlyList<BatchItem<T>>
             items[i] = _items[i].MapValue(map);
         }
 
-        return new BatchResult<TOut>(items, Elapsed, PeakConcurrency);
+        return new BatchResult<TOut>(items, Elapsed, PeakConcurrency) { MinConcurrency = MinConcurrency, ThrottledResponses = ThrottledResponses };
     }
 
     /// <inheritdoc />

@@ -58,8 +58,12 @@ public sealed class BatchRunner
         }, buffer.Reserve);
 
         await run.ExecuteAsync(cancellationToken).ConfigureAwait(false);
-        var result = new BatchResult<TOut>(buffer, run.Elapsed, run.PeakInFlight);
-        LogSummary(descriptor, result.SucceededCount, result.Count, result.Elapsed, result.PeakConcurrency, result.Usage);
+        var result = new BatchResult<TOut>(buffer, run.Elapsed, run.PeakInFlight)
+        {
+            MinConcurrency = run.Concurrency.Minimum,
+            ThrottledResponses = run.Concurrency.Throttles,
+        };
+        LogSummary(descriptor, result.SucceededCount, result.Count, result.Elapsed, result.PeakConcurrency, result.Usage, run.Concurrency);
         return result;
     }
 
@@ -118,7 +122,7 @@ public sealed class BatchRunner
             await producer.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
-        LogSummary(descriptor, succeeded, total, run.Elapsed, run.PeakInFlight, usage.Total);
+        LogSummary(descriptor, succeeded, total, run.Elapsed, run.PeakInFlight, usage.Total, run.Concurrency);
 
         static async Task RunAndCompleteAsync(Run<TIn, TOut> run, ChannelWriter<BatchItem<TOut>> writer, CancellationToken ct)
         {
@@ -136,7 +140,7 @@ public sealed class BatchRunner
     }
 
     /// <summary>Logs the batch summary: time, success rate, rate, peak concurrency and tokens.</summary>
-    internal void LogSummary(BatchRunDescriptor descriptor, int succeeded, int total, TimeSpan elapsed, int peak, TokenUsage usage)
+    internal void LogSummary(BatchRunDescriptor descriptor, int succeeded, int total, TimeSpan elapsed, int peak, TokenUsage usage, AdaptiveConcurrency? concurrency = null)
     {
         if (!descriptor.LogSummary || !_logger.IsEnabled(LogLevel.Information))
         {
@@ -147,6 +151,10 @@ public sealed class BatchRunner
         Log.BatchFinished(_logger, descriptor.Operation, seconds, succeeded, total,
             total == 0 ? 1 : (double)succeeded / total, seconds > 0 ? total / seconds : 0, descriptor.Unit, peak,
             usage.PromptTokens, usage.CompletionTokens, usage.TotalTokens);
+        if (concurrency is { Throttles: > 0 })
+        {
+            Log.BatchThrottled(_logger, descriptor.Operation, concurrency.Throttles, concurrency.Minimum, concurrency.Limit, concurrency.Max);
+        }
     }
 
     private void LogStart<TIn>(BatchRunDescriptor descriptor, IEnumerable<TIn> inputs)
@@ -193,9 +201,12 @@ public sealed class BatchRunner
             _descriptor = descriptor;
             _sink = sink;
             _reserve = reserve;
+            Concurrency = new AdaptiveConcurrency(descriptor.MaxConcurrency, runner._time);
         }
 
         public int PeakInFlight => Volatile.Read(ref _peakInFlight);
+
+        public AdaptiveConcurrency Concurrency { get; }
 
         public TimeSpan Elapsed => _runner._time.GetElapsedTime(_start, _end == 0 ? _runner._time.GetTimestamp() : _end);
 
@@ -237,16 +248,37 @@ public sealed class BatchRunner
 
         private async Task WorkerAsync(CancellationToken cancellationToken)
         {
+            // The HTTP pipeline reports 429s and successes to this batch's limit through the ambient controller.
+            AdaptiveConcurrency.Current = _descriptor.AdaptiveConcurrency ? Concurrency : null;
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                await Concurrency.EnterAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    if (!await ProcessNextAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        return;
+                    }
+                }
+                finally
+                {
+                    Concurrency.Exit();
+                }
+            }
+        }
+
+        /// <summary>Takes the next input, if any, and runs it; false when the inputs are exhausted.</summary>
+        private async Task<bool> ProcessNextAsync(CancellationToken cancellationToken)
+        {
+            {
                 int index;
                 TIn input;
                 lock (_gate)
                 {
                     if (_exhausted)
                     {
-                        return;
+                        return false;
                     }
 
                     try
@@ -254,7 +286,7 @@ public sealed class BatchRunner
                         if (!_enumerator!.MoveNext())
                         {
                             _exhausted = true;
-                            return;
+                            return false;
                         }
                     }
                     catch
@@ -274,7 +306,11 @@ public sealed class BatchRunner
                 int completed = Interlocked.Increment(ref _completed);
                 int succeeded = item.Succeeded ? Interlocked.Increment(ref _succeeded) : Volatile.Read(ref _succeeded);
                 _descriptor.Progress?.Report(new BatchProgress(completed, succeeded, completed - succeeded,
-                    Volatile.Read(ref _inFlight), _runner._time.GetElapsedTime(_start)));
+                    Volatile.Read(ref _inFlight), _runner._time.GetElapsedTime(_start))
+                {
+                    ConcurrencyLimit = Concurrency.Limit,
+                });
+                return true;
             }
         }
 

@@ -14,6 +14,13 @@ public enum ProviderKind
 
     /// <summary>GitHub Copilot's chat API, reached by exchanging <see cref="TypedBatchOptions.GitHubToken"/> for a Copilot token.</summary>
     GitHubCopilot,
+
+    /// <summary>
+    /// Azure OpenAI at the resource endpoint <see cref="TypedBatchOptions.BaseUrl"/>: classic deployment URLs with
+    /// <c>api-version</c> (the model is the deployment name) or the <c>/openai/v1/</c> API; an <c>api-key</c> or a
+    /// bearer token from <see cref="TypedBatchOptions.AzureTokenProvider"/>.
+    /// </summary>
+    AzureOpenAI,
 }
 
 /// <summary>Default base URLs of well-known OpenAI-compatible servers.</summary>

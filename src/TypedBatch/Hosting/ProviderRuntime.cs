@@ -1,70 +1,93 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TypedBatch.Providers;
+using TypedBatch.Providers.Azure;
 using TypedBatch.Providers.Copilot;
 
 namespace TypedBatch;
 
 /// <summary>
-/// The per-client pieces the HTTP pipeline and the provider share: the provider's name, the secret redactor,
-/// the rate-limit observer, the request-rate gate and, for Copilot, the token source.
+/// What a client's HTTP pipeline and providers share: the options, the retry rules, the secret redactor, the
+/// rate-limit observer, and one <see cref="ProviderEndpoint"/> per provider of the chain (the primary first).
 /// </summary>
 internal sealed class ProviderRuntime : IDisposable
 {
-    private readonly Lazy<CopilotTokenSource>? _copilotTokens;
+    private readonly List<CopilotTokenSource> _tokenSources = [];
+    private readonly TimeProvider _time;
 
     public ProviderRuntime(IOptions<TypedBatchOptions> options, IHttpClientFactory httpClientFactory, TimeProvider time, ILoggerFactory loggerFactory)
     {
         Options = options.Value;
         Options.Validate();
-        Redactor = new SecretRedactor(Options.ApiKey, Options.GitHubToken);
-        Name = Options.Provider switch
-        {
-            ProviderKind.OpenAI => "openai",
-            ProviderKind.GitHubCopilot => CopilotTokenSource.CopilotProviderName,
-            _ => "openai-compatible",
-        };
-        RateGate = Options.EffectiveRequestsPerMinute is { } rpm ? new RequestRateGate(rpm, time) : null;
-        RefitBaseAddress = Options.Provider == ProviderKind.GitHubCopilot && Options.BaseUrl is null
-            ? CopilotHeaders.PlaceholderBase
-            : Normalize(Options.EffectiveBaseUrl);
-        if (Options.Provider == ProviderKind.GitHubCopilot)
-        {
-            _copilotTokens = new Lazy<CopilotTokenSource>(() => new CopilotTokenSource(
-                httpClientFactory.CreateClient(TypedBatchServiceCollectionExtensions.CopilotTokenClientName),
-                Options.CopilotTokenUrl, Options.GitHubToken!, Redactor, time, loggerFactory.CreateLogger<CopilotTokenSource>()));
-        }
+        _time = time;
+        ProviderOptions[] chain = [Options.Primary, .. Options.Fallbacks];
+        Redactor = new SecretRedactor(chain.SelectMany(p => new[] { p.ApiKey, p.GitHubToken }).ToArray());
+        RetryPolicy = new Resilience.RetryPolicy(Options.MaxRetryAfter, time);
+        Providers = chain.Select(p => new ProviderEntry(p, CreateEndpoint(p, httpClientFactory, loggerFactory), this)).ToArray();
     }
 
     public TypedBatchOptions Options { get; }
-
-    public string Name { get; }
 
     public SecretRedactor Redactor { get; }
 
     public RateLimitObserver Observer { get; } = new();
 
-    public RequestRateGate? RateGate { get; }
+    public Resilience.RetryPolicy RetryPolicy { get; }
 
-    /// <summary>Refit joins base path and route by concatenation, so the base must not end with a slash.</summary>
-    public Uri RefitBaseAddress { get; }
-
-    public DelegatingHandler CreateRateGateHandler() => RateGate is null ? new PassThroughHandler() : new RequestRateGateHandler(RateGate);
-
-    public DelegatingHandler CreateAuthHandler() => _copilotTokens is null
-        ? new BearerAuthHandler(Options.ApiKey)
-        : new CopilotAuthHandler(_copilotTokens.Value, new CopilotHeaders("vscode-chat", "vscode/1.99.0", "copilot-chat/0.26.0", "GitHubCopilotChat/0.26.0"));
+    /// <summary>The providers in fallback order.</summary>
+    public IReadOnlyList<ProviderEntry> Providers { get; }
 
     public void Dispose()
     {
-        if (_copilotTokens is { IsValueCreated: true })
+        foreach (CopilotTokenSource source in _tokenSources)
         {
-            _copilotTokens.Value.Dispose();
+            source.Dispose();
         }
     }
 
-    private static Uri Normalize(Uri baseUrl) => new(baseUrl.AbsoluteUri.TrimEnd('/'));
+    private ProviderEndpoint CreateEndpoint(ProviderOptions provider, IHttpClientFactory httpClientFactory, ILoggerFactory loggerFactory)
+    {
+        switch (provider.Provider)
+        {
+            case ProviderKind.GitHubCopilot:
+                var tokens = new CopilotTokenSource(
+                    httpClientFactory.CreateClient(TypedBatchServiceCollectionExtensions.CopilotTokenClientName),
+                    provider.CopilotTokenUrl, provider.GitHubToken!, Redactor, _time, loggerFactory.CreateLogger<CopilotTokenSource>());
+                _tokenSources.Add(tokens);
+                return new CopilotEndpoint(tokens, CopilotHeaders.Default, provider.CopilotTokenUrl);
+            case ProviderKind.AzureOpenAI:
+                return new AzureOpenAIEndpoint(provider.BaseUrl!, provider.AzureApiVersion, provider.AzureUseV1Api, provider.ApiKey, provider.AzureTokenProvider);
+            default:
+                return new OpenAIEndpoint(provider.DefaultName, provider.EffectiveBaseUrl, provider.ApiKey);
+        }
+    }
 
-    private sealed class PassThroughHandler : DelegatingHandler;
+    /// <summary>One provider of the chain: its endpoint, its model override and its rate-limit gates.</summary>
+    internal sealed class ProviderEntry(ProviderOptions options, ProviderEndpoint endpoint, ProviderRuntime runtime)
+    {
+        private readonly ConcurrentDictionary<string, RateLimitGate> _gates = new();
+
+        public string Name { get; } = options.Name ?? endpoint.Name;
+
+        public ProviderEndpoint Endpoint { get; } = endpoint;
+
+        public string? Model { get; } = options.Model;
+
+        /// <summary>
+        /// The process-wide gate of this endpoint and a model, with the configured limits applied once; limits that
+        /// are not configured are learned from the server's headers.
+        /// </summary>
+        public RateLimitGate GateFor(string model)
+            => _gates.GetOrAdd(model, static (m, entry) =>
+            {
+                RateLimitGate gate = RateLimitGates.For(entry.Endpoint.MeteringKey, m, entry._runtime._time);
+                gate.Configure(entry._options.RequestsPerMinute, entry._options.TokensPerMinute);
+                return gate;
+            }, this);
+
+        private readonly ProviderOptions _options = options;
+        private readonly ProviderRuntime _runtime = runtime;
+    }
 }

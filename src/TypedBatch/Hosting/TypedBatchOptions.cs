@@ -33,6 +33,28 @@ public sealed class TypedBatchOptions
     /// <summary>Where the Copilot token exchange lives; override only for tests or proxies.</summary>
     public Uri CopilotTokenUrl { get; set; } = KnownEndpoints.CopilotTokenExchange;
 
+    /// <summary>Azure OpenAI <c>api-version</c> for classic deployment URLs.</summary>
+    public string AzureApiVersion { get; set; } = "2024-10-21";
+
+    /// <summary>Use Azure's <c>/openai/v1/</c> API instead of classic deployment URLs.</summary>
+    public bool AzureUseV1Api { get; set; }
+
+    /// <summary>Supplies a Microsoft Entra ID bearer token for Azure OpenAI instead of an API key (set in code).</summary>
+    public Func<CancellationToken, ValueTask<string>>? AzureTokenProvider { get; set; }
+
+    /// <summary>
+    /// Providers to move an item to, in order, when its call fails on the provider before with a retryable error, a
+    /// timeout or a transport failure after all its retries. A provider that keeps failing is skipped for
+    /// <see cref="CircuitBreakDuration"/> after <see cref="CircuitBreakFailures"/> failures in a row.
+    /// </summary>
+    public List<ProviderOptions> Fallbacks { get; set; } = [];
+
+    /// <summary>Failures in a row after which a provider of a fallback chain is skipped for a while.</summary>
+    public int CircuitBreakFailures { get; set; } = 5;
+
+    /// <summary>How long a provider that tripped its breaker is skipped before one trial request.</summary>
+    public TimeSpan CircuitBreakDuration { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>The default chat model.</summary>
     public string Model { get; set; } = DefaultModel;
 
@@ -43,14 +65,29 @@ public sealed class TypedBatchOptions
     public int MaxConcurrency { get; set; } = 10;
 
     /// <summary>
-    /// Requests per minute allowed to this provider, shared by every batch of this client; every HTTP attempt counts.
-    /// <see langword="null"/> means no client-side limit, except for Copilot, which defaults to
-    /// <see cref="DefaultCopilotRequestsPerMinute"/>.
+    /// Requests per minute allowed to this provider and model, shared by every batch in the process; every HTTP attempt
+    /// counts. <see langword="null"/> means learned from the server's <c>x-ratelimit-limit-requests</c> header, except
+    /// for Copilot, which sends none and defaults to <see cref="DefaultCopilotRequestsPerMinute"/>.
     /// </summary>
     public int? RequestsPerMinute { get; set; }
 
-    /// <summary>Retries after the first attempt, for 408, 429, 5xx, timeouts and transport errors.</summary>
+    /// <summary>
+    /// Tokens per minute allowed to this provider and model (prompt estimate plus requested maximum output per
+    /// attempt); <see langword="null"/> means learned from the server's <c>x-ratelimit-limit-tokens</c> header, if it sends one.
+    /// </summary>
+    public int? TokensPerMinute { get; set; }
+
+    /// <summary>
+    /// Retries after the first attempt, for 408, 409, 429 (rate limits, not quota), 500, 502, 503, 504, timeouts,
+    /// transport errors and cut-off bodies.
+    /// </summary>
     public int MaxRetries { get; set; } = 3;
+
+    /// <summary>
+    /// The longest server-requested wait (<c>Retry-After</c>, <c>retry-after-ms</c>) that is honoured; a longer one fails
+    /// the call at once with a clear error instead of hanging the batch.
+    /// </summary>
+    public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Base delay of the exponential backoff (jittered); a server's <c>Retry-After</c> wins.</summary>
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(1);
@@ -74,11 +111,21 @@ public sealed class TypedBatchOptions
     public int EmbeddingTokensPerRequest { get; set; } = 250_000;
 
     /// <summary>The base URL in effect for the configured provider.</summary>
-    public Uri EffectiveBaseUrl => Provider switch
+    public Uri EffectiveBaseUrl => Primary.EffectiveBaseUrl;
+
+    /// <summary>The top-level provider settings as the first provider of the chain.</summary>
+    internal ProviderOptions Primary => new()
     {
-        ProviderKind.OpenAI => BaseUrl ?? KnownEndpoints.OpenAI,
-        ProviderKind.GitHubCopilot => BaseUrl ?? new Uri("https://api.githubcopilot.com"),
-        _ => BaseUrl ?? throw new InvalidOperationException("TypedBatchOptions.BaseUrl is required for an OpenAI-compatible provider."),
+        Provider = Provider,
+        ApiKey = ApiKey,
+        BaseUrl = BaseUrl,
+        GitHubToken = GitHubToken,
+        CopilotTokenUrl = CopilotTokenUrl,
+        RequestsPerMinute = EffectiveRequestsPerMinute,
+        TokensPerMinute = TokensPerMinute,
+        AzureApiVersion = AzureApiVersion,
+        AzureUseV1Api = AzureUseV1Api,
+        AzureTokenProvider = AzureTokenProvider,
     };
 
     /// <summary>The client-side requests-per-minute limit in effect, if any.</summary>
@@ -121,6 +168,16 @@ public sealed class TypedBatchOptions
             return options;
         }
 
+        if (Read("AZURE_OPENAI_ENDPOINT") is { } azureEndpoint)
+        {
+            options.Provider = ProviderKind.AzureOpenAI;
+            options.BaseUrl = ParseUrl("AZURE_OPENAI_ENDPOINT", azureEndpoint);
+            options.ApiKey = Read("AZURE_OPENAI_API_KEY")
+                ?? throw new InvalidOperationException("AZURE_OPENAI_ENDPOINT is set but AZURE_OPENAI_API_KEY is not. Set the key, or configure TypedBatchOptions.AzureTokenProvider in code.");
+            options.AzureApiVersion = Read("AZURE_OPENAI_API_VERSION") ?? options.AzureApiVersion;
+            return options;
+        }
+
         if (baseUrl is not null)
         {
             options.Provider = ProviderKind.OpenAICompatible;
@@ -144,27 +201,20 @@ public sealed class TypedBatchOptions
     /// <exception cref="InvalidOperationException">A required value is missing or a value is out of range.</exception>
     public void Validate()
     {
-        switch (Provider)
+        Primary.Validate();
+        for (int i = 0; i < Fallbacks.Count; i++)
         {
-            case ProviderKind.OpenAI when string.IsNullOrEmpty(ApiKey):
-                throw new InvalidOperationException("TypedBatchOptions.ApiKey is required for the OpenAI provider (environment: OPENAI_API_KEY).");
-            case ProviderKind.OpenAICompatible when BaseUrl is null:
-                throw new InvalidOperationException("TypedBatchOptions.BaseUrl is required for an OpenAI-compatible provider (environment: OPENAI_BASE_URL), e.g. http://localhost:11434/v1 for Ollama.");
-            case ProviderKind.GitHubCopilot when string.IsNullOrEmpty(GitHubToken):
-                throw new InvalidOperationException("TypedBatchOptions.GitHubToken is required for the GitHub Copilot provider (environment: GITHUB_TOKEN).");
-            case < ProviderKind.OpenAI or > ProviderKind.GitHubCopilot:
-                throw new InvalidOperationException($"TypedBatchOptions.Provider has an unknown value {(int)Provider}.");
+            (Fallbacks[i] ?? throw new InvalidOperationException($"TypedBatchOptions.Fallbacks[{i}] is null.")).Validate($"TypedBatchOptions.Fallbacks[{i}]");
         }
 
-        if (BaseUrl is { IsAbsoluteUri: false } || BaseUrl is { Scheme: not ("http" or "https") })
-        {
-            throw new InvalidOperationException($"TypedBatchOptions.BaseUrl must be an absolute http or https URL; got '{BaseUrl}'.");
-        }
-
+        Require(CircuitBreakFailures >= 1, nameof(CircuitBreakFailures), "must be at least 1");
+        Require(CircuitBreakDuration > TimeSpan.Zero, nameof(CircuitBreakDuration), "must be positive");
         Require(!string.IsNullOrWhiteSpace(Model), nameof(Model), "must not be empty");
         Require(!string.IsNullOrWhiteSpace(EmbeddingModel), nameof(EmbeddingModel), "must not be empty");
         Require(MaxConcurrency >= 1, nameof(MaxConcurrency), "must be at least 1");
         Require(RequestsPerMinute is null or >= 1, nameof(RequestsPerMinute), "must be at least 1 when set");
+        Require(TokensPerMinute is null or >= 1, nameof(TokensPerMinute), "must be at least 1 when set");
+        Require(MaxRetryAfter >= TimeSpan.Zero, nameof(MaxRetryAfter), "must not be negative");
         Require(MaxRetries is >= 0 and <= 20, nameof(MaxRetries), "must be between 0 and 20");
         Require(RetryBaseDelay >= TimeSpan.Zero, nameof(RetryBaseDelay), "must not be negative");
         Require(AttemptTimeout > TimeSpan.Zero, nameof(AttemptTimeout), "must be positive");
@@ -175,7 +225,7 @@ public sealed class TypedBatchOptions
 
     /// <summary>Describes the options with secrets masked.</summary>
     public override string ToString()
-        => $"TypedBatchOptions {{ Provider = {Provider}, BaseUrl = {BaseUrl}, Model = {Model}, ApiKey = {Mask(ApiKey)}, GitHubToken = {Mask(GitHubToken)}, MaxConcurrency = {MaxConcurrency}, RequestsPerMinute = {RequestsPerMinute}, MaxRetries = {MaxRetries}, AttemptTimeout = {AttemptTimeout}, TotalTimeout = {TotalTimeout} }}";
+        => $"TypedBatchOptions {{ Provider = {Provider}, BaseUrl = {BaseUrl}, Model = {Model}, ApiKey = {Mask(ApiKey)}, GitHubToken = {Mask(GitHubToken)}, MaxConcurrency = {MaxConcurrency}, RequestsPerMinute = {RequestsPerMinute}, TokensPerMinute = {TokensPerMinute}, MaxRetries = {MaxRetries}, AttemptTimeout = {AttemptTimeout}, TotalTimeout = {TotalTimeout}, Fallbacks = [{string.Join(", ", Fallbacks)}] }}";
 
     internal TypedBatchOptions Clone() => (TypedBatchOptions)MemberwiseClone();
 

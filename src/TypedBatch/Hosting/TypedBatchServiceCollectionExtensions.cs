@@ -77,14 +77,15 @@ public static class TypedBatchServiceCollectionExtensions
             .ConfigureHttpClient(c => c.Timeout = TimeSpan.FromSeconds(30))
             .AddResilienceHandler("TypedBatch.CopilotToken", (builder, context) =>
             {
-                TypedBatchOptions options = context.ServiceProvider.GetRequiredService<ProviderRuntime>().Options;
+                // Not through ProviderRuntime: the runtime creates this client while it is being built.
+                TypedBatchOptions options = context.ServiceProvider.GetRequiredService<IOptions<TypedBatchOptions>>().Value;
                 builder.AddRetry(new HttpRetryStrategyOptions { MaxRetryAttempts = options.MaxRetries, Delay = options.RetryBaseDelay, BackoffType = DelayBackoffType.Exponential, UseJitter = true });
             });
 
         IHttpClientBuilder provider = services.AddHttpClient(ProviderClientName)
             .ConfigureHttpClient((sp, client) =>
             {
-                client.BaseAddress = sp.GetRequiredService<ProviderRuntime>().RefitBaseAddress;
+                client.BaseAddress = ProviderEndpoint.PlaceholderBase;
                 client.Timeout = Timeout.InfiniteTimeSpan; // the resilience pipeline owns timeouts
             })
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
@@ -95,17 +96,31 @@ public static class TypedBatchServiceCollectionExtensions
             })
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
 
-        // Handlers run outermost first: the retry loop, then (for every attempt) the rate gate, auth and the observer.
-        provider.AddResilienceHandler("TypedBatch", (builder, context) => ConfigureResilience(builder, context.ServiceProvider.GetRequiredService<ProviderRuntime>().Options));
-        provider.AddHttpMessageHandler(sp => sp.GetRequiredService<ProviderRuntime>().CreateRateGateHandler());
-        provider.AddHttpMessageHandler(sp => sp.GetRequiredService<ProviderRuntime>().CreateAuthHandler());
-        provider.AddHttpMessageHandler(sp => new AttemptObserverHandler(sp.GetRequiredService<ProviderRuntime>().Observer));
+        // Handlers run outermost first: total timeout and the one retry loop; then, for every attempt, the rate gate
+        // (outside the attempt timeout, so waiting for budget is not a timeout), the attempt timeout, the check that a
+        // 2xx body is whole JSON, authentication, and the observer that counts attempts and reads rate-limit headers.
+        provider.AddResilienceHandler("TypedBatch", (builder, context) => ConfigureRetries(builder, context.ServiceProvider.GetRequiredService<ProviderRuntime>()));
+        provider.AddHttpMessageHandler(() => new RateGateHandler());
+        provider.AddResilienceHandler("TypedBatch.Attempt", (builder, context) => builder.AddTimeout(context.ServiceProvider.GetRequiredService<ProviderRuntime>().Options.AttemptTimeout));
+        provider.AddHttpMessageHandler(() => new TypedBatch.Resilience.ResponseValidationHandler());
+        provider.AddHttpMessageHandler(() => new EndpointHandler());
+        provider.AddHttpMessageHandler(sp =>
+        {
+            ProviderRuntime runtime = sp.GetRequiredService<ProviderRuntime>();
+            return new AttemptObserverHandler(runtime.Observer, runtime.RetryPolicy);
+        });
 
         services.TryAddSingleton<IChatProvider>(sp =>
         {
             ProviderRuntime runtime = sp.GetRequiredService<ProviderRuntime>();
             HttpClient http = sp.GetRequiredService<IHttpClientFactory>().CreateClient(ProviderClientName);
-            return new OpenAICompatibleProvider(runtime.Name, RestService.ForGenerated<IOpenAIApi>(http, WireJsonContext.Default), runtime.Redactor, runtime.Options.StructuredOutputs);
+            IOpenAIApi api = RestService.ForGenerated<IOpenAIApi>(http, WireJsonContext.Default);
+            IChatProvider[] providers = runtime.Providers
+                .Select(p => (IChatProvider)new OpenAICompatibleProvider(p.Name, api, runtime.Redactor, runtime.Options.StructuredOutputs, p.GateFor, p.Endpoint, p.Model))
+                .ToArray();
+            return providers.Length == 1
+                ? providers[0]
+                : new FallbackChatProvider(providers, runtime.Options.CircuitBreakFailures, runtime.Options.CircuitBreakDuration, sp.GetRequiredService<TimeProvider>());
         });
 
         services.TryAddSingleton(sp => new TypedBatchClient(
@@ -117,24 +132,16 @@ public static class TypedBatchServiceCollectionExtensions
     }
 
     /// <summary>
-    /// The one retry loop: total timeout, then retries with jittered exponential backoff that honour
-    /// <c>Retry-After</c>, then the per-attempt timeout. Nothing above this pipeline retries the same call.
+    /// The one retry loop: the total timeout, then retries with jittered exponential backoff that honour the server's
+    /// retry hints (see <see cref="TypedBatch.Resilience.RetryPolicy"/>). Nothing above this pipeline retries the same call.
     /// </summary>
-    internal static void ConfigureResilience(ResiliencePipelineBuilder<HttpResponseMessage> builder, TypedBatchOptions options)
+    internal static void ConfigureRetries(ResiliencePipelineBuilder<HttpResponseMessage> builder, ProviderRuntime runtime)
     {
+        TypedBatchOptions options = runtime.Options;
         builder.AddTimeout(options.TotalTimeout);
         if (options.MaxRetries > 0)
         {
-            builder.AddRetry(new HttpRetryStrategyOptions
-            {
-                MaxRetryAttempts = options.MaxRetries,
-                Delay = options.RetryBaseDelay,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                ShouldRetryAfterHeader = true,
-            });
+            builder.AddRetry(runtime.RetryPolicy.CreateOptions(options.MaxRetries, options.RetryBaseDelay));
         }
-
-        builder.AddTimeout(options.AttemptTimeout);
     }
 }

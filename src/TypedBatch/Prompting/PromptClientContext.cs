@@ -199,11 +199,13 @@ public sealed class PromptClientContext
     {
         options?.Validate(nameof(options));
         CompletionSettings resolved = _client.ResolveSettings(settings, options);
+        _client.ApplyRateLimits(resolved.Model!, options);
         var descriptor = new BatchRunDescriptor(operation, _client.Provider.Name, resolved.Model!, options?.MaxConcurrency ?? _client.Options.MaxConcurrency)
         {
             Temperature = resolved.Temperature,
             MaxTokens = resolved.MaxTokens,
             Progress = options?.Progress,
+            AdaptiveConcurrency = options?.AdaptiveConcurrency ?? true,
         };
         return (resolved, descriptor);
     }

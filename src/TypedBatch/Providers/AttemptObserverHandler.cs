@@ -5,8 +5,10 @@ namespace TypedBatch.Providers;
 /// id and rate-limit headers of each response on the call's <see cref="CallContext"/> and on the provider's
 /// <see cref="RateLimitObserver"/>.
 /// </summary>
-internal sealed class AttemptObserverHandler(RateLimitObserver observer) : DelegatingHandler
+internal sealed class AttemptObserverHandler(RateLimitObserver observer, Resilience.RetryPolicy? retryPolicy = null) : DelegatingHandler
 {
+    private static readonly TimeSpan DefaultPause = TimeSpan.FromSeconds(1);
+
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         request.Options.TryGetValue(CallContext.Key, out CallContext? call);
@@ -22,6 +24,30 @@ internal sealed class AttemptObserverHandler(RateLimitObserver observer) : Deleg
         {
             call.RateLimit = limits;
             call.RequestId = response.Headers.TryGetValues("x-request-id", out var ids) ? ids.FirstOrDefault() : null;
+            if (limits is not null)
+            {
+                call.Gate?.Observe(limits);
+            }
+        }
+
+        if (response.StatusCode == System.Net.HttpStatusCode.TooManyRequests)
+        {
+            // A rate-limit 429 carries a retry hint; a quota 429 does not, and waiting would not help it.
+            TimeSpan? hint = retryPolicy?.ServerDelay(response);
+            if (hint is not null || limits is not null)
+            {
+                call?.Gate?.Pause(hint is { } wait && wait <= (retryPolicy?.MaxRetryAfter ?? wait) ? wait : DefaultPause);
+                AdaptiveConcurrency.Current?.OnThrottled();
+            }
+
+            if (call is not null)
+            {
+                call.Throttled++;
+            }
+        }
+        else if (response.IsSuccessStatusCode)
+        {
+            AdaptiveConcurrency.Current?.OnSuccess();
         }
 
         return response;

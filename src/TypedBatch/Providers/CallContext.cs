@@ -18,5 +18,23 @@ internal sealed class CallContext
 
     public RateLimitInfo? RateLimit { get; set; }
 
+    /// <summary>Where the call goes and how it is authenticated; none when the HttpClient's base address is used as is.</summary>
+    public ProviderEndpoint? Endpoint { get; init; }
+
+    /// <summary>The URI as Refit built it, before the endpoint rewrote it for the first attempt.</summary>
+    public Uri? RefitUri { get; set; }
+
+    /// <summary>The model (for Azure classic, the deployment) the call is for.</summary>
+    public string? Model { get; init; }
+
+    /// <summary>The gate every attempt of this call waits at, if any.</summary>
+    public RateLimitGate? Gate { get; init; }
+
+    /// <summary>The tokens each attempt reserves at the gate.</summary>
+    public int Reservation { get; init; }
+
+    /// <summary>How many attempts were answered 429.</summary>
+    public int Throttled { get; set; }
+
     public void OnAttempt() => Interlocked.Increment(ref _attempts);
 }

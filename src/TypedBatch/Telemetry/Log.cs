@@ -13,6 +13,9 @@ internal static partial class Log
         Message = "Finished {Operation} batch in {ElapsedSeconds:F2}s: {Succeeded}/{Total} succeeded ({SuccessRate:P1}), {ItemsPerSecond:F2} {Unit}/s, peak concurrency {PeakConcurrency}; tokens prompt {PromptTokens}, completion {CompletionTokens}, total {TotalTokens}")]
     public static partial void BatchFinished(ILogger logger, string operation, double elapsedSeconds, int succeeded, int total, double successRate, double itemsPerSecond, string unit, int peakConcurrency, long promptTokens, long completionTokens, long totalTokens);
 
+    [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "{Operation} batch saw {Throttles} 429 response(s): concurrency went down to {MinConcurrency} and ended at {Concurrency} of {MaxConcurrency}")]
+    public static partial void BatchThrottled(ILogger logger, string operation, int throttles, int minConcurrency, int concurrency, int maxConcurrency);
+
     [LoggerMessage(EventId = 3, Level = LogLevel.Debug, Message = "Batch item #{Index} failed after {Attempts} attempt(s): {Error}")]
     public static partial void ItemFailed(ILogger logger, int index, int attempts, BatchError error);
 

@@ -10,7 +10,14 @@ namespace TypedBatch.Providers.OpenAI;
 /// token handler), Ollama, vLLM, LM Studio, llama.cpp. Maps between the public model and the wire DTOs and turns every
 /// failure into a <see cref="ProviderException"/>.
 /// </summary>
-internal sealed class OpenAICompatibleProvider(string name, IOpenAIApi api, SecretRedactor redactor, StructuredOutputMode structuredOutputs = StructuredOutputMode.JsonSchema) : IChatProvider
+internal sealed class OpenAICompatibleProvider(
+    string name,
+    IOpenAIApi api,
+    SecretRedactor redactor,
+    StructuredOutputMode structuredOutputs = StructuredOutputMode.JsonSchema,
+    Func<string, RateLimitGate>? gateFor = null,
+    ProviderEndpoint? endpoint = null,
+    string? modelOverride = null) : IChatProvider, IRateLimitedProvider
 {
     private static readonly ResponseFormatDto JsonObjectFormat = new() { Type = "json_object" };
 
@@ -38,9 +45,10 @@ internal sealed class OpenAICompatibleProvider(string name, IOpenAIApi api, Secr
             messages[i + offset] = new WireMessage { Role = RoleNames[(int)message.Role], Content = message.Content };
         }
 
+        string model = modelOverride ?? request.Model;
         var dto = new ChatCompletionRequestDto
         {
-            Model = request.Model,
+            Model = model,
             Messages = messages,
             Temperature = settings.Temperature,
             MaxTokens = settings.MaxTokens,
@@ -59,7 +67,15 @@ internal sealed class OpenAICompatibleProvider(string name, IOpenAIApi api, Secr
             },
         };
 
-        var call = new CallContext();
+        RateLimitGate? gate = gateFor?.Invoke(model);
+        int promptEstimate = TokenEstimator.EstimatePrompt(request.Messages);
+        var call = new CallContext
+        {
+            Endpoint = endpoint,
+            Model = model,
+            Gate = gate,
+            Reservation = gate is null ? 0 : TokenEstimator.Reservation(promptEstimate, settings.MaxTokens, gate.PromptCorrection),
+        };
         IApiResponse<ChatCompletionResponseDto> response = await SendAsync(() => api.CreateChatCompletionAsync(dto, call, cancellationToken), call, cancellationToken).ConfigureAwait(false);
         ChatCompletionResponseDto body = EnsureSuccess(response, call, cancellationToken);
 
@@ -74,6 +90,8 @@ internal sealed class OpenAICompatibleProvider(string name, IOpenAIApi api, Secr
             };
         }
 
+        TokenUsage usage = body.Usage?.ToTokenUsage() ?? default;
+        gate?.LearnPromptTokens(promptEstimate, usage.PromptTokens);
         return new ChatCompletion
         {
             Content = answer.Content,
@@ -81,7 +99,7 @@ internal sealed class OpenAICompatibleProvider(string name, IOpenAIApi api, Secr
             FinishReason = choice!.FinishReason,
             Model = body.Model,
             Id = body.Id,
-            Usage = body.Usage?.ToTokenUsage() ?? default,
+            Usage = usage,
             Attempts = Math.Max(1, call.Attempts),
             Provider = Name,
         };
@@ -90,15 +108,23 @@ internal sealed class OpenAICompatibleProvider(string name, IOpenAIApi api, Secr
     public async Task<EmbeddingResponse> EmbedAsync(EmbeddingRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        string model = modelOverride ?? request.Model;
         var dto = new EmbeddingRequestDto
         {
-            Model = request.Model,
+            Model = model,
             Input = request.Inputs,
             Dimensions = request.Dimensions,
             EncodingFormat = "base64",
         };
 
-        var call = new CallContext();
+        RateLimitGate? gate = gateFor?.Invoke(model);
+        int tokens = 0;
+        foreach (string input in request.Inputs)
+        {
+            tokens += (input.Length + 3) / 4;
+        }
+
+        var call = new CallContext { Endpoint = endpoint, Model = model, Gate = gate, Reservation = tokens };
         IApiResponse<EmbeddingResponseDto> response = await SendAsync(() => api.CreateEmbeddingsAsync(dto, call, cancellationToken), call, cancellationToken).ConfigureAwait(false);
         EmbeddingResponseDto body = EnsureSuccess(response, call, cancellationToken);
 
@@ -125,6 +151,8 @@ internal sealed class OpenAICompatibleProvider(string name, IOpenAIApi api, Secr
     }
 
     public override string ToString() => Name;
+
+    public RateLimitGate? GateFor(string model) => gateFor?.Invoke(modelOverride ?? model);
 
     private ProviderException InvalidEmbeddings(CallContext call, string message)
         => new(BatchErrorKind.InvalidOutput, Name, message, 200) { RequestId = call.RequestId, Attempts = call.Attempts };
@@ -183,6 +211,10 @@ internal sealed class OpenAICompatibleProvider(string name, IOpenAIApi api, Secr
 
         ErrorDto? error = ParseError(response.Error is ApiException api ? api.Content : null, out string? bareMessage);
         string message = redactor.Redact(error?.Message ?? bareMessage ?? response.ReasonPhrase ?? "no error message");
+        if (response.RequestMessage?.Options.TryGetValue(Resilience.RetryPolicy.RetryAfterTooLong, out TimeSpan wait) == true)
+        {
+            message += $" The server asked to wait {wait}, longer than MaxRetryAfter allows; failing now instead of holding the batch.";
+        }
         BatchErrorKind kind = response.StatusCode == HttpStatusCode.TooManyRequests ? BatchErrorKind.RateLimited
             : response.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.GatewayTimeout ? BatchErrorKind.Timeout
             : BatchErrorKind.Http;

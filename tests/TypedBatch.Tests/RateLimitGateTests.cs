@@ -2,13 +2,13 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace TypedBatch.Tests;
 
-public sealed class RequestRateGateTests
+public sealed class RateLimitGateTests
 {
     [Fact]
     public async Task A_burst_of_one_seconds_budget_passes_then_requests_are_spaced_by_the_rate()
     {
         var time = new FakeTimeProvider();
-        var gate = new RequestRateGate(120, time); // 2 per second, burst of 2
+        var gate = new RateLimitGate(120, timeProvider: time); // 2 per second, burst of 2
 
         await gate.WaitAsync();
         await gate.WaitAsync();
@@ -29,7 +29,7 @@ public sealed class RequestRateGateTests
     public async Task Sixty_a_minute_allows_one_request_per_second()
     {
         var time = new FakeTimeProvider();
-        var gate = new RequestRateGate(60, time);
+        var gate = new RateLimitGate(60, timeProvider: time);
 
         await gate.WaitAsync();
         ValueTask next = gate.WaitAsync();
@@ -43,11 +43,11 @@ public sealed class RequestRateGateTests
     public async Task A_cancelled_wait_gives_its_token_back()
     {
         var time = new FakeTimeProvider();
-        var gate = new RequestRateGate(60, time);
+        var gate = new RateLimitGate(60, timeProvider: time);
         await gate.WaitAsync();
         using var cts = new CancellationTokenSource();
 
-        ValueTask cancelled = gate.WaitAsync(cts.Token);
+        ValueTask cancelled = gate.WaitAsync(cancellationToken: cts.Token);
         await cts.CancelAsync();
         Func<Task> act = async () => await cancelled;
         await act.Should().ThrowAsync<OperationCanceledException>();
@@ -61,7 +61,7 @@ public sealed class RequestRateGateTests
     public async Task Idle_time_refills_no_more_than_the_burst()
     {
         var time = new FakeTimeProvider();
-        var gate = new RequestRateGate(60, time);
+        var gate = new RateLimitGate(60, timeProvider: time);
         time.Advance(TimeSpan.FromMinutes(10));
 
         await gate.WaitAsync();

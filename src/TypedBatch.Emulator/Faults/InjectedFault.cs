@@ -1,0 +1,26 @@
+namespace TypedBatch.Emulator.Faults;
+
+/// <summary>The kinds of injected faults, as counted in <see cref="InjectedFaultStats"/>.</summary>
+internal enum InjectedFault
+{
+    /// <summary>No fault: answer normally.</summary>
+    None,
+
+    /// <summary>An error status asked for by a <c>[[fail:S]]</c> marker or <see cref="EmulatorOptions.FailEveryNth"/>.</summary>
+    Scripted,
+
+    /// <summary>A seeded 500 (<see cref="EmulatorOptions.Error500Rate"/>).</summary>
+    Error500,
+
+    /// <summary>A seeded 503 <c>server_is_overloaded</c> (<see cref="EmulatorOptions.Error503Rate"/>).</summary>
+    Error503,
+
+    /// <summary>A seeded connection abort (<see cref="EmulatorOptions.ResetRate"/>).</summary>
+    Reset,
+
+    /// <summary>A seeded stall before a normal answer (<see cref="EmulatorOptions.StallRate"/>).</summary>
+    Stall,
+
+    /// <summary>A 200 cut off mid-JSON, seeded (<see cref="EmulatorOptions.MalformedRate"/>) or asked for by <c>[[malformed]]</c>.</summary>
+    Malformed,
+}

@@ -1,0 +1,220 @@
+namespace TypedBatch;
+
+/// <summary>
+/// The requests-per-minute and tokens-per-minute budget of one provider endpoint and model, shared by every batch in
+/// the process. Two token buckets refill continuously and hold at most one second's budget (at least one request),
+/// as providers meter. Every HTTP attempt, retries included, takes one request and its estimated tokens; waiters are
+/// served in order by reserving future budget. The gate corrects itself from what the server says: the
+/// <c>x-ratelimit-remaining-*</c> headers lower the local budget when the server knows less is left, the
+/// <c>x-ratelimit-limit-*</c> headers set the limits when none were configured, and a 429's retry hint pauses
+/// everyone, so that one throttled request does not turn into a storm.
+/// </summary>
+public sealed class RateLimitGate
+{
+    private readonly TimeProvider _time;
+    private readonly Lock _lock = new();
+    private readonly Bucket _requests = new();
+    private readonly Bucket _tokens = new();
+    private long _pausedUntil;
+    private double _promptCorrection = 1.0;
+
+    /// <summary>Creates a gate.</summary>
+    /// <param name="requestsPerMinute">Requests allowed per minute; <see langword="null"/> until configured or learned from the server.</param>
+    /// <param name="tokensPerMinute">Tokens allowed per minute; <see langword="null"/> until configured or learned from the server.</param>
+    /// <param name="timeProvider">The clock.</param>
+    public RateLimitGate(int? requestsPerMinute = null, int? tokensPerMinute = null, TimeProvider? timeProvider = null)
+    {
+        _time = timeProvider ?? TimeProvider.System;
+        long now = _time.GetTimestamp();
+        _requests.Configure(requestsPerMinute, now, _time.TimestampFrequency, fromServer: false);
+        _tokens.Configure(tokensPerMinute, now, _time.TimestampFrequency, fromServer: false);
+    }
+
+    /// <summary>The requests-per-minute limit in force, configured or learned; <see langword="null"/> when none.</summary>
+    public int? RequestsPerMinute => _requests.Limit;
+
+    /// <summary>The tokens-per-minute limit in force, configured or learned; <see langword="null"/> when none.</summary>
+    public int? TokensPerMinute => _tokens.Limit;
+
+    /// <summary>How estimated prompt tokens compare with what the server counted (1 = exact), learned from usage.</summary>
+    public double PromptCorrection => Volatile.Read(ref _promptCorrection);
+
+    /// <summary>Sets the configured limits; a configured limit is never replaced by one the server reports.</summary>
+    /// <param name="requestsPerMinute">Requests per minute, or <see langword="null"/> to leave as is.</param>
+    /// <param name="tokensPerMinute">Tokens per minute, or <see langword="null"/> to leave as is.</param>
+    public void Configure(int? requestsPerMinute, int? tokensPerMinute)
+    {
+        lock (_lock)
+        {
+            long now = _time.GetTimestamp();
+            if (requestsPerMinute is not null)
+            {
+                _requests.Configure(requestsPerMinute, now, _time.TimestampFrequency, fromServer: false);
+            }
+
+            if (tokensPerMinute is not null)
+            {
+                _tokens.Configure(tokensPerMinute, now, _time.TimestampFrequency, fromServer: false);
+            }
+        }
+    }
+
+    /// <summary>Waits until one request of <paramref name="tokens"/> tokens fits both budgets, then takes it.</summary>
+    /// <param name="tokens">The attempt's estimated tokens (prompt estimate plus requested maximum output).</param>
+    /// <param name="cancellationToken">Cancels the wait; a cancelled wait gives its budget back.</param>
+    public ValueTask WaitAsync(int tokens = 0, CancellationToken cancellationToken = default)
+    {
+        TimeSpan wait;
+        lock (_lock)
+        {
+            long now = _time.GetTimestamp();
+            double requestWait = _requests.Take(1, now);
+            double tokenWait = _tokens.Take(tokens, now);
+            double pause = Math.Max(0, (_pausedUntil - now) / (double)_time.TimestampFrequency);
+            double seconds = Math.Max(pause, Math.Max(requestWait, tokenWait));
+            if (seconds <= 0)
+            {
+                return ValueTask.CompletedTask;
+            }
+
+            wait = TimeSpan.FromSeconds(seconds);
+        }
+
+        return new ValueTask(DelayAsync(wait, tokens, cancellationToken));
+    }
+
+    /// <summary>Lowers the local budget to what the server says is left, and learns limits that were not configured.</summary>
+    /// <param name="info">The response's rate-limit headers.</param>
+    public void Observe(RateLimitInfo info)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        lock (_lock)
+        {
+            long now = _time.GetTimestamp();
+            _requests.Observe(info.LimitRequests, info.RemainingRequests, now, _time.TimestampFrequency);
+            _tokens.Observe(info.LimitTokens, info.RemainingTokens, now, _time.TimestampFrequency);
+        }
+    }
+
+    /// <summary>A 429 said to wait: nobody sends through this gate before then.</summary>
+    /// <param name="retryAfter">The server's hint, or a short default.</param>
+    public void Pause(TimeSpan retryAfter)
+    {
+        lock (_lock)
+        {
+            long until = _time.GetTimestamp() + (long)(retryAfter.TotalSeconds * _time.TimestampFrequency);
+            _pausedUntil = Math.Max(_pausedUntil, until);
+        }
+    }
+
+    /// <summary>Learns how the prompt estimate compares with the tokens the server counted.</summary>
+    /// <param name="estimatedPromptTokens">What was estimated before sending, uncorrected.</param>
+    /// <param name="actualPromptTokens">What the server's <c>usage</c> reported.</param>
+    public void LearnPromptTokens(int estimatedPromptTokens, long actualPromptTokens)
+    {
+        if (estimatedPromptTokens <= 0 || actualPromptTokens <= 0)
+        {
+            return;
+        }
+
+        double ratio = Math.Clamp(actualPromptTokens / (double)estimatedPromptTokens, 0.25, 4.0);
+        lock (_lock)
+        {
+            _promptCorrection += 0.1 * (ratio - _promptCorrection);
+        }
+    }
+
+    private async Task DelayAsync(TimeSpan wait, int tokens, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            lock (_lock)
+            {
+                _requests.GiveBack(1);
+                _tokens.GiveBack(tokens);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>One continuously refilling budget; may go into debt, which is the queue of reserved waits.</summary>
+    private sealed class Bucket
+    {
+        private double _available;
+        private double _capacity;
+        private double _perSecond;
+        private double _perTick;
+        private long _last;
+        private bool _configured;
+
+        public int? Limit { get; private set; }
+
+        public void Configure(int? perMinute, long now, long frequency, bool fromServer)
+        {
+            if (perMinute is not { } limit || limit <= 0 || (fromServer && _configured) || (fromServer && Limit == limit))
+            {
+                return;
+            }
+
+            Refill(now);
+            _configured |= !fromServer;
+            bool first = Limit is null;
+            Limit = limit;
+            _perSecond = limit / 60.0;
+            _perTick = _perSecond / frequency;
+            _capacity = Math.Max(1.0, _perSecond);
+            _available = first ? _capacity : Math.Min(_available, _capacity);
+            _last = now;
+        }
+
+        /// <summary>Takes <paramref name="amount"/> and returns the seconds to wait until it is covered (0 when available now).</summary>
+        public double Take(int amount, long now)
+        {
+            if (Limit is null || amount <= 0)
+            {
+                return 0;
+            }
+
+            Refill(now);
+            _available -= Math.Min(amount, _capacity);
+            return _available >= 0 ? 0 : -_available / _perSecond;
+        }
+
+        public void GiveBack(int amount)
+        {
+            if (Limit is not null && amount > 0)
+            {
+                _available = Math.Min(_capacity, _available + Math.Min(amount, _capacity));
+            }
+        }
+
+        public void Observe(long? limit, long? remaining, long now, long frequency)
+        {
+            if (limit is { } serverLimit && serverLimit is > 0 and <= int.MaxValue)
+            {
+                Configure((int)serverLimit, now, frequency, fromServer: true);
+            }
+
+            if (Limit is not null && remaining is { } left)
+            {
+                Refill(now);
+                _available = Math.Min(_available, left);
+            }
+        }
+
+        private void Refill(long now)
+        {
+            if (Limit is not null)
+            {
+                _available = Math.Min(_capacity, _available + ((now - _last) * _perTick));
+            }
+
+            _last = now;
+        }
+    }
+}
