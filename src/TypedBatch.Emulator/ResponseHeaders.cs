@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using Microsoft.Extensions.Primitives;
 using TypedBatch.Emulator.Limits;
 
 namespace TypedBatch.Emulator;
@@ -11,10 +10,6 @@ internal static class ResponseHeaders
     /// <summary>The header that carries the <see cref="RequestFingerprint"/> of the request.</summary>
     public const string Fingerprint = "x-emulator-fingerprint";
 
-    // An unlimited dimension shows large constants that never run out.
-    private static readonly StringValues Limit = "1000000";
-    private static readonly StringValues Remaining = "999999";
-    private static readonly StringValues Reset = "0s";
 
     /// <summary>Adds the rate-limit headers, the fingerprint when known and <c>openai-processing-ms</c>.</summary>
     /// <param name="response">The answer, before its body is written.</param>
@@ -37,11 +32,9 @@ internal static class ResponseHeaders
 
     private static void AddBucket(IHeaderDictionary headers, string dimension, BucketState? bucket)
     {
+        // An unlimited dimension sends no headers, like local servers: a made-up limit would be obeyed by clients.
         if (bucket is not { } state)
         {
-            headers["x-ratelimit-limit-" + dimension] = Limit;
-            headers["x-ratelimit-remaining-" + dimension] = Remaining;
-            headers["x-ratelimit-reset-" + dimension] = Reset;
             return;
         }
 

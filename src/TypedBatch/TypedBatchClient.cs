@@ -269,7 +269,7 @@ public sealed class TypedBatchClient : IDisposable, IAsyncDisposable
         }
 
         ChatCompletion completion = await Provider.CompleteAsync(new ChatRequest(messages, settings), cancellationToken).ConfigureAwait(false);
-        return new BatchWorkResult<ChatCompletion>(completion, completion.Usage, completion.Attempts);
+        return new BatchWorkResult<ChatCompletion>(completion, completion.Usage, completion.Attempts, 0, completion.Provider);
     }
 
     /// <summary>Sends one chunk. Never throws but for cancellation: a failure becomes the outcome of every input it carried.</summary>

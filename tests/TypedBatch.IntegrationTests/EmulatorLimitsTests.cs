@@ -26,8 +26,7 @@ public sealed class EmulatorLimitsTests
             first.StatusCode.Should().Be(HttpStatusCode.OK);
             Header(first, "x-ratelimit-limit-requests").Should().Be("120");
             Header(first, "x-ratelimit-remaining-requests").Should().Be("1");
-            Header(first, "x-ratelimit-limit-tokens").Should().Be("1000000", "tokens are unlimited: the constant headers stay");
-            Header(first, "x-ratelimit-reset-tokens").Should().Be("0s");
+            first.Headers.Contains("x-ratelimit-limit-tokens").Should().BeFalse("tokens are unlimited: no made-up limit is sent");
         }
 
         using (var second = await ChatAsync(http, "two"))
@@ -93,7 +92,7 @@ public sealed class EmulatorLimitsTests
             Header(first, "x-ratelimit-limit-tokens").Should().Be("6000");
             Header(first, "x-ratelimit-remaining-tokens").Should().Be("50");
             Header(first, "x-ratelimit-reset-tokens").Should().Be("500ms");
-            Header(first, "x-ratelimit-limit-requests").Should().Be("1000000");
+            first.Headers.Contains("x-ratelimit-limit-requests").Should().BeFalse("requests are unlimited");
         }
 
         using (var second = await ChatAsync(http, "hi", maxTokens: 43, field: "max_completion_tokens"))

@@ -5,10 +5,10 @@ namespace TypedBatch.Tests;
 public sealed class RateLimitGateTests
 {
     [Fact]
-    public async Task A_burst_of_one_seconds_budget_passes_then_requests_are_spaced_by_the_rate()
+    public async Task A_burst_of_half_a_seconds_budget_passes_then_requests_are_spaced_by_the_rate()
     {
         var time = new FakeTimeProvider();
-        var gate = new RateLimitGate(120, timeProvider: time); // 2 per second, burst of 2
+        var gate = new RateLimitGate(240, timeProvider: time); // 4 per second, burst of 2
 
         await gate.WaitAsync();
         await gate.WaitAsync();
@@ -16,12 +16,12 @@ public sealed class RateLimitGateTests
         ValueTask fourth = gate.WaitAsync();
 
         third.IsCompleted.Should().BeFalse();
-        time.Advance(TimeSpan.FromMilliseconds(499));
+        time.Advance(TimeSpan.FromMilliseconds(249));
         third.IsCompleted.Should().BeFalse();
         time.Advance(TimeSpan.FromMilliseconds(1));
         await third;
         fourth.IsCompleted.Should().BeFalse("waiters are served in order, one token each");
-        time.Advance(TimeSpan.FromMilliseconds(500));
+        time.Advance(TimeSpan.FromMilliseconds(250));
         await fourth;
     }
 
@@ -66,5 +66,73 @@ public sealed class RateLimitGateTests
 
         await gate.WaitAsync();
         gate.WaitAsync().IsCompleted.Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task Tokens_per_minute_bind_when_a_request_reserves_more_tokens_than_remain()
+    {
+        var time = new FakeTimeProvider();
+        var gate = new RateLimitGate(tokensPerMinute: 6000, timeProvider: time); // 100 tokens per second, burst of 50
+
+        await gate.WaitAsync(tokens: 50);
+        ValueTask next = gate.WaitAsync(tokens: 25);
+        time.Advance(TimeSpan.FromMilliseconds(249));
+        next.IsCompleted.Should().BeFalse();
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        await next;
+    }
+
+    [Fact]
+    public async Task Server_headers_set_unconfigured_limits_and_lower_the_local_budget()
+    {
+        var time = new FakeTimeProvider();
+        var gate = new RateLimitGate(timeProvider: time);
+        await gate.WaitAsync(); // no limit known yet: free
+
+        gate.Observe(new RateLimitInfo { LimitRequests = 600, RemainingRequests = 0 });
+
+        gate.RequestsPerMinute.Should().Be(600);
+        ValueTask next = gate.WaitAsync();
+        next.IsCompleted.Should().BeFalse("the server said nothing is left");
+        time.Advance(TimeSpan.FromMilliseconds(100));
+        await next;
+    }
+
+    [Fact]
+    public async Task A_configured_limit_is_not_replaced_by_the_servers()
+    {
+        var gate = new RateLimitGate(requestsPerMinute: 60, timeProvider: new FakeTimeProvider());
+
+        gate.Observe(new RateLimitInfo { LimitRequests = 100_000 });
+
+        gate.RequestsPerMinute.Should().Be(60);
+        await gate.WaitAsync();
+    }
+
+    [Fact]
+    public async Task A_429_pause_holds_every_caller()
+    {
+        var time = new FakeTimeProvider();
+        var gate = new RateLimitGate(timeProvider: time);
+        gate.Pause(TimeSpan.FromSeconds(2));
+
+        ValueTask waiting = gate.WaitAsync();
+        time.Advance(TimeSpan.FromMilliseconds(1999));
+        waiting.IsCompleted.Should().BeFalse();
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        await waiting;
+    }
+
+    [Fact]
+    public void Usage_corrects_the_prompt_estimate()
+    {
+        var gate = new RateLimitGate(timeProvider: new FakeTimeProvider());
+        for (int i = 0; i < 100; i++)
+        {
+            gate.LearnPromptTokens(estimatedPromptTokens: 100, actualPromptTokens: 150);
+        }
+
+        gate.PromptCorrection.Should().BeApproximately(1.5, 0.01);
+        TokenEstimator.Reservation(100, maxTokens: 200, gate.PromptCorrection).Should().BeInRange(349, 351);
     }
 }

@@ -13,8 +13,9 @@ public static class BatchItem
     /// <param name="attempts">HTTP attempts made.</param>
     /// <param name="latency">Time from start to finish of this item.</param>
     /// <param name="repairs">Repair re-asks made.</param>
-    public static BatchItem<T> Success<T>(int index, T value, TokenUsage usage, int attempts, TimeSpan latency, int repairs = 0)
-        => new(index, value, null, usage, attempts, latency, repairs);
+    /// <param name="provider">The provider that answered.</param>
+    public static BatchItem<T> Success<T>(int index, T value, TokenUsage usage, int attempts, TimeSpan latency, int repairs = 0, string? provider = null)
+        => new(index, value, null, usage, attempts, latency, repairs, provider);
 
     /// <summary>Creates a failed item.</summary>
     /// <typeparam name="T">The value type.</typeparam>
@@ -27,7 +28,7 @@ public static class BatchItem
     public static BatchItem<T> Failure<T>(int index, BatchError error, TokenUsage usage, int attempts, TimeSpan latency, int repairs = 0)
     {
         ArgumentNullException.ThrowIfNull(error);
-        return new(index, default, error, usage, attempts, latency, repairs);
+        return new(index, default, error, usage, attempts, latency, repairs, error.Provider);
     }
 }
 
@@ -35,9 +36,10 @@ public static class BatchItem
 /// <typeparam name="T">The value type.</typeparam>
 public readonly struct BatchItem<T>
 {
-    internal BatchItem(int index, T? value, BatchError? error, TokenUsage usage, int attempts, TimeSpan latency, int repairs = 0)
+    internal BatchItem(int index, T? value, BatchError? error, TokenUsage usage, int attempts, TimeSpan latency, int repairs = 0, string? provider = null)
     {
         Repairs = repairs;
+        Provider = provider;
         Index = index;
         Value = value;
         Error = error;
@@ -74,6 +76,9 @@ public readonly struct BatchItem<T>
     /// </summary>
     public int Repairs { get; }
 
+    /// <summary>The provider that answered (or last failed), when known; with a fallback chain, which one it was.</summary>
+    public string? Provider { get; }
+
     /// <summary>The value, or an exception describing the error.</summary>
     /// <exception cref="BatchItemFailedException">The item failed.</exception>
     public T GetValueOrThrow() => Error is null ? Value! : throw new BatchItemFailedException(Index, Error);
@@ -85,8 +90,8 @@ public readonly struct BatchItem<T>
     {
         ArgumentNullException.ThrowIfNull(map);
         return Error is null
-            ? new BatchItem<TOut>(Index, map(Value!), null, Usage, Attempts, Latency, Repairs)
-            : new BatchItem<TOut>(Index, default, Error, Usage, Attempts, Latency, Repairs);
+            ? new BatchItem<TOut>(Index, map(Value!), null, Usage, Attempts, Latency, Repairs, Provider)
+            : new BatchItem<TOut>(Index, default, Error, Usage, Attempts, Latency, Repairs, Provider);
     }
 
     /// <inheritdoc />

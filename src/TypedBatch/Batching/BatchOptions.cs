@@ -113,4 +113,5 @@ public sealed record BatchRunDescriptor(string Operation, string Provider, strin
 /// <param name="Usage">Tokens counted.</param>
 /// <param name="Attempts">HTTP attempts made.</param>
 /// <param name="Repairs">Repair re-asks made for an answer that did not parse.</param>
-public readonly record struct BatchWorkResult<T>(T Value, TokenUsage Usage, int Attempts, int Repairs = 0);
+/// <param name="Provider">The provider that answered, when known.</param>
+public readonly record struct BatchWorkResult<T>(T Value, TokenUsage Usage, int Attempts, int Repairs = 0, string? Provider = null);

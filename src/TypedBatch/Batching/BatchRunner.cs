@@ -64,6 +64,16 @@ public sealed class BatchRunner
             ThrottledResponses = run.Concurrency.Throttles,
         };
         LogSummary(descriptor, result.SucceededCount, result.Count, result.Elapsed, result.PeakConcurrency, result.Usage, run.Concurrency);
+        if (descriptor.LogSummary && _logger.IsEnabled(LogLevel.Information))
+        {
+            IReadOnlyDictionary<string, int> byProvider = result.CountByProvider();
+            if (byProvider.Count > 1)
+            {
+                string counts = string.Join(", ", byProvider.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key} {p.Value}"));
+                Log.BatchProviders(_logger, descriptor.Operation, counts);
+            }
+        }
+
         return result;
     }
 
@@ -322,7 +332,7 @@ public sealed class BatchRunner
             try
             {
                 BatchWorkResult<TOut> result = await _work(input, cancellationToken).ConfigureAwait(false);
-                return BatchItem.Success(index, result.Value, result.Usage, result.Attempts, Stopwatch.GetElapsedTime(started), result.Repairs);
+                return BatchItem.Success(index, result.Value, result.Usage, result.Attempts, Stopwatch.GetElapsedTime(started), result.Repairs, result.Provider);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {

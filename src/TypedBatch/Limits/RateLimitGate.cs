@@ -2,8 +2,9 @@ namespace TypedBatch;
 
 /// <summary>
 /// The requests-per-minute and tokens-per-minute budget of one provider endpoint and model, shared by every batch in
-/// the process. Two token buckets refill continuously and hold at most one second's budget (at least one request),
-/// as providers meter. Every HTTP attempt, retries included, takes one request and its estimated tokens; waiters are
+/// the process. Two token buckets refill continuously at the limit's rate and hold at most half a second's budget (at
+/// least one request): providers meter with a one-second bucket, and the smaller client burst leaves room for requests
+/// that reach the server closer together than they left the client. Every HTTP attempt, retries included, takes one request and its estimated tokens; waiters are
 /// served in order by reserving future budget. The gate corrects itself from what the server says: the
 /// <c>x-ratelimit-remaining-*</c> headers lower the local budget when the server knows less is left, the
 /// <c>x-ratelimit-limit-*</c> headers set the limits when none were configured, and a 429's retry hint pauses
@@ -167,7 +168,7 @@ public sealed class RateLimitGate
             Limit = limit;
             _perSecond = limit / 60.0;
             _perTick = _perSecond / frequency;
-            _capacity = Math.Max(1.0, _perSecond);
+            _capacity = Math.Max(1.0, _perSecond / 2);
             _available = first ? _capacity : Math.Min(_available, _capacity);
             _last = now;
         }

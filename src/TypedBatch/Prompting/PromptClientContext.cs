@@ -266,7 +266,7 @@ public sealed class PromptClientContext
             try
             {
                 T value = spec.Parse(StructuredOutput.ExtractJson(completion.Content));
-                return new BatchWorkResult<T>(value, usage, attempts, repair);
+                return new BatchWorkResult<T>(value, usage, attempts, repair, completion.Provider);
             }
             catch (JsonException invalid)
             {
@@ -294,6 +294,6 @@ public sealed class PromptClientContext
     private async ValueTask<BatchWorkResult<TOut>> CompleteMappedAsync<TOut>(ChatMessage[] messages, CompletionSettings settings, Func<ChatCompletion, TOut> map, CancellationToken cancellationToken)
     {
         ChatCompletion completion = await _client.Provider.CompleteAsync(new ChatRequest(messages, settings), cancellationToken).ConfigureAwait(false);
-        return new BatchWorkResult<TOut>(map(completion), completion.Usage, completion.Attempts);
+        return new BatchWorkResult<TOut>(map(completion), completion.Usage, completion.Attempts, 0, completion.Provider);
     }
 }

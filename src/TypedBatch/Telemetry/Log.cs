@@ -16,6 +16,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "{Operation} batch saw {Throttles} 429 response(s): concurrency went down to {MinConcurrency} and ended at {Concurrency} of {MaxConcurrency}")]
     public static partial void BatchThrottled(ILogger logger, string operation, int throttles, int minConcurrency, int concurrency, int maxConcurrency);
 
+    [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "{Operation} batch items per provider: {Counts}")]
+    public static partial void BatchProviders(ILogger logger, string operation, string counts);
+
     [LoggerMessage(EventId = 3, Level = LogLevel.Debug, Message = "Batch item #{Index} failed after {Attempts} attempt(s): {Error}")]
     public static partial void ItemFailed(ILogger logger, int index, int attempts, BatchError error);
 

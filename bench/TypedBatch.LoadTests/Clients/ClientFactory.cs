@@ -1,0 +1,28 @@
+namespace TypedBatch.LoadTests.Clients;
+
+/// <summary>The clients by command-line name.</summary>
+internal static class ClientFactory
+{
+    public const string TypedBatch = "typedbatch";
+    public const string TypedBatchConfigured = "typedbatch-configured";
+    public const string OpenAISdk = "openai";
+    public const string Meai = "meai";
+    public const string Raw = "raw";
+    public const string TypedBatchUntyped = "typedbatch-untyped";
+    public const string TypedBatchNoRetries = "typedbatch-noretries";
+    public const string TypedBatchNoHttpLogging = "typedbatch-nohttplogging";
+
+    /// <summary>Creates the client <paramref name="kind"/>; <paramref name="limits"/> is used only by <see cref="TypedBatchConfigured"/>.</summary>
+    public static IClientRunner Create(string kind, Uri baseUrl, string model, int concurrency, (int? Rpm, int? Tpm) limits = default) => kind switch
+    {
+        TypedBatch => new TypedBatchRunner("TypedBatch (limits learned)", baseUrl, model, concurrency),
+        TypedBatchConfigured => new TypedBatchRunner("TypedBatch (limits configured)", baseUrl, model, concurrency, limits.Rpm, limits.Tpm),
+        OpenAISdk => new OpenAISdkRunner(baseUrl, model, concurrency),
+        Meai => new MeaiRunner(baseUrl, model, concurrency),
+        Raw => new RawHttpRunner(baseUrl, model, concurrency),
+        TypedBatchUntyped => new TypedBatchRunner("TypedBatch untyped batch API", baseUrl, model, concurrency, variant: TypedBatchVariant.Untyped),
+        TypedBatchNoRetries => new TypedBatchRunner("TypedBatch, MaxRetries = 0", baseUrl, model, concurrency, variant: TypedBatchVariant.NoRetries),
+        TypedBatchNoHttpLogging => new TypedBatchRunner("TypedBatch, no HttpClientFactory loggers", baseUrl, model, concurrency, variant: TypedBatchVariant.NoHttpClientLogging),
+        _ => throw new ArgumentException($"Unknown client '{kind}'; use {TypedBatch}, {TypedBatchConfigured}, {OpenAISdk}, {Meai}, {Raw}, {TypedBatchUntyped}, {TypedBatchNoRetries} or {TypedBatchNoHttpLogging}.", nameof(kind)),
+    };
+}

@@ -1,0 +1,35 @@
+using System.ClientModel;
+using OpenAI;
+using OpenAI.Chat;
+
+namespace TypedBatch.LoadTests.Clients;
+
+/// <summary>
+/// The official OpenAI .NET SDK as a user would drive it: one <see cref="ChatClient"/> (default retry policy: 3
+/// retries, exponential backoff, <c>Retry-After</c> honoured) and <see cref="Parallel.ForEachAsync{TSource}(IEnumerable{TSource}, ParallelOptions, Func{TSource, CancellationToken, ValueTask})"/>.
+/// </summary>
+internal sealed class OpenAISdkRunner(Uri baseUrl, string model, int concurrency) : IClientRunner
+{
+    private readonly ChatClient _chat = Create(baseUrl, model);
+
+    public string Name => "OpenAI SDK";
+
+    /// <summary>A chat client of the official SDK pointed at <paramref name="baseUrl"/> (the emulator's <c>…/v1/</c>).</summary>
+    public static ChatClient Create(Uri baseUrl, string model)
+        => new(model, new ApiKeyCredential("unused"), new OpenAIClientOptions { Endpoint = baseUrl });
+
+    public Task<RunOutcome> RunAsync(IReadOnlyList<string> topics, CancellationToken cancellationToken)
+        => OutcomeCounter.RunAsync(topics, concurrency, async (topic, token) =>
+        {
+            OpenAI.Chat.ChatMessage[] messages = [new SystemChatMessage(Workload.SystemPrompt), new UserChatMessage(Workload.UserPrompt(topic))];
+            // A new options object per call: the SDK fills in the messages and model of the request it is given.
+            var options = new ChatCompletionOptions { Temperature = Workload.Temperature, MaxOutputTokenCount = Workload.MaxTokens };
+            ClientResult<OpenAI.Chat.ChatCompletion> result = await _chat.CompleteChatAsync(messages, options, token);
+            if (result.Value.Content.Count == 0)
+            {
+                throw new InvalidOperationException("The answer has no content.");
+            }
+        }, cancellationToken);
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}

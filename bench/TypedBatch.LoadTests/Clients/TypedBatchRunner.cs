@@ -1,0 +1,120 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace TypedBatch.LoadTests.Clients;
+
+/// <summary>How a TypedBatch runner is set up; everything but <see cref="Default"/> is for diagnosing overhead only.</summary>
+internal enum TypedBatchVariant
+{
+    /// <summary><c>TypedBatchClient.Create</c> with the defaults and the generated <c>ExplainBatchAsync</c>.</summary>
+    Default,
+
+    /// <summary>The untyped <c>CreateChatCompletionsBatchAsync</c> instead of the generated method.</summary>
+    Untyped,
+
+    /// <summary><c>MaxRetries = 0</c>: no Polly retry strategy in the pipeline.</summary>
+    NoRetries,
+
+    /// <summary>Through <c>AddTypedBatch</c> with <c>ConfigureHttpClientDefaults(b =&gt; b.RemoveAllLoggers())</c>: no IHttpClientFactory logging handlers.</summary>
+    NoHttpClientLogging,
+}
+
+/// <summary>
+/// TypedBatch through the generated <c>ExplainBatchAsync</c>: one batch of all topics at <c>MaxConcurrency</c>, with the
+/// client's defaults otherwise (3 retries, adaptive concurrency, limits learned from the <c>x-ratelimit-*</c> headers
+/// unless <c>requestsPerMinute</c> or <c>tokensPerMinute</c> configure them).
+/// </summary>
+internal sealed class TypedBatchRunner : IClientRunner
+{
+    private readonly TypedBatchClient _client;
+    private readonly ServiceProvider? _services;
+    private readonly ILoadPrompts _prompts;
+    private readonly BatchOptions _options;
+    private readonly BatchOptions _untypedOptions;
+    private readonly TypedBatchVariant _variant;
+
+    public TypedBatchRunner(string name, Uri baseUrl, string model, int concurrency, int? requestsPerMinute = null, int? tokensPerMinute = null, TypedBatchVariant variant = TypedBatchVariant.Default)
+    {
+        Name = name;
+        _variant = variant;
+        var options = new TypedBatchOptions
+        {
+            Provider = ProviderKind.OpenAICompatible,
+            BaseUrl = baseUrl,
+            ApiKey = "unused",
+            Model = model,
+            MaxConcurrency = concurrency,
+            RequestsPerMinute = requestsPerMinute,
+            TokensPerMinute = tokensPerMinute,
+            MaxRetries = variant == TypedBatchVariant.NoRetries ? 0 : new TypedBatchOptions().MaxRetries,
+        };
+        if (variant == TypedBatchVariant.NoHttpClientLogging)
+        {
+            var services = new ServiceCollection();
+            services.AddTypedBatch(o =>
+            {
+                o.Provider = options.Provider;
+                o.BaseUrl = options.BaseUrl;
+                o.ApiKey = options.ApiKey;
+                o.Model = options.Model;
+                o.MaxConcurrency = options.MaxConcurrency;
+            });
+            services.ConfigureHttpClientDefaults(static http => http.RemoveAllLoggers());
+            _services = services.BuildServiceProvider();
+            _client = _services.GetRequiredService<TypedBatchClient>();
+        }
+        else
+        {
+            _client = TypedBatchClient.Create(options);
+        }
+
+        _prompts = _client.For<ILoadPrompts>();
+        _options = new BatchOptions { MaxConcurrency = concurrency, Model = model };
+        _untypedOptions = _options with { Temperature = Workload.Temperature, MaxTokens = Workload.MaxTokens };
+    }
+
+    public string Name { get; }
+
+    /// <summary>Items of the last run that took more than one HTTP attempt (from <see cref="BatchItem{T}.Attempts"/>).</summary>
+    public int LastRetriedItems { get; private set; }
+
+    public async Task<RunOutcome> RunAsync(IReadOnlyList<string> topics, CancellationToken cancellationToken)
+    {
+        int succeeded = 0;
+        int retried = 0;
+        string? firstError = null;
+        void Count(bool success, int attempts, BatchError? error)
+        {
+            succeeded += success ? 1 : 0;
+            retried += attempts > 1 ? 1 : 0;
+            firstError ??= error?.ToString();
+        }
+
+        if (_variant == TypedBatchVariant.Untyped)
+        {
+            IEnumerable<IReadOnlyList<ChatMessage>> conversations = topics.Select(static t => (IReadOnlyList<ChatMessage>)[ChatMessage.System(Workload.SystemPrompt), ChatMessage.User(Workload.UserPrompt(t))]);
+            foreach (BatchItem<ChatCompletion> item in await _client.CreateChatCompletionsBatchAsync(conversations, _untypedOptions, cancellationToken))
+            {
+                Count(item.Succeeded, item.Attempts, item.Error);
+            }
+        }
+        else
+        {
+            foreach (BatchItem<string> item in await _prompts.ExplainBatchAsync(topics, _options, cancellationToken))
+            {
+                Count(item.Succeeded, item.Attempts, item.Error);
+            }
+        }
+
+        LastRetriedItems = retried;
+        return new RunOutcome(succeeded, topics.Count - succeeded, firstError);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _client.DisposeAsync();
+        if (_services is not null)
+        {
+            await _services.DisposeAsync();
+        }
+    }
+}

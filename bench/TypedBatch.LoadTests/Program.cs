@@ -1,0 +1,47 @@
+using TypedBatch.LoadTests;
+using TypedBatch.LoadTests.Scenarios;
+
+if (!LoadOptions.TryParse(args, out LoadOptions options, out string? error))
+{
+    Console.Error.WriteLine(error);
+    Console.Error.WriteLine(LoadOptions.Usage);
+    return 2;
+}
+
+if (!options.NoPin && !Pinning.IsPinned && Pinning.Available)
+{
+    return await Pinning.ReexecuteOnCoreZeroAsync(args);
+}
+
+Workload.CheckGeneratedPromptMatches();
+using var cancellation = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    cancellation.Cancel();
+};
+
+string commandLine = "dotnet run -c Release --project bench/TypedBatch.LoadTests -- " + string.Join(' ', args);
+Console.WriteLine($"{commandLine}\npinning: {Pinning.Description}\n");
+string loadBefore = MachineInfo.LoadAverage;
+string body = options.Scenario == "limit"
+    ? await LimitScenario.RunAsync(options, cancellation.Token)
+    : await OverheadScenario.RunAsync(options, cancellation.Token);
+string section = $"""
+    ### {(options.Scenario == "limit" ? "At the limit" : options.ProfileAllocations ? "Client overhead: allocation sampling" : "Client overhead")}
+
+    {MachineInfo.Describe(commandLine, Pinning.Description)}
+    - Load average (1 min) before/after: {loadBefore} / {MachineInfo.LoadAverage}
+
+    {body}
+    """;
+Console.WriteLine();
+Console.WriteLine(section);
+if (options.Doc is { } doc)
+{
+    string path = Path.IsPathRooted(doc) ? doc : Path.Combine(RepoRoot.Path, doc);
+    Report.WriteSection(path, options.Scenario + (options.ProfileAllocations ? "-allocations" : ""), section);
+    Console.WriteLine($"Updated {path}");
+}
+
+return 0;

@@ -1,0 +1,158 @@
+using TypedBatch.Emulator;
+using static TypedBatch.IntegrationTests.EmulatorClients;
+
+namespace TypedBatch.IntegrationTests;
+
+/// <summary>Rate limits, retries, adaptive concurrency and fallback, over real HTTP against the emulator.</summary>
+public sealed class ThroughputTests
+{
+    [Fact]
+    public async Task Two_thousand_requests_with_20_percent_faults_give_one_ordered_result_each_and_no_double_acceptance()
+    {
+        const int Count = 2000;
+        await using var emulator = await EmulatorServer.StartAsync(new EmulatorOptions
+        {
+            FaultSeed = 11,
+            Error500Rate = 0.06,
+            Error503Rate = 0.06,
+            ResetRate = 0.03,
+            MalformedRate = 0.04,
+            StallRate = 0.005,
+            StallDuration = TimeSpan.FromSeconds(12),
+        });
+        await using var client = Create(emulator, o =>
+        {
+            o.MaxRetries = 8;
+            o.AttemptTimeout = TimeSpan.FromSeconds(4);
+            o.TotalTimeout = TimeSpan.FromSeconds(60);
+        });
+        var conversations = Enumerable.Range(0, Count).Select(Conversation).ToList();
+
+        BatchResult<ChatCompletion> result = await client.CreateChatCompletionsBatchAsync(conversations, maxWorkers: 32);
+
+        result.Should().HaveCount(Count);
+        result.AllSucceeded.Should().BeTrue(result.Failures.FirstOrDefault().Error?.ToString());
+        EmulatorStats stats = emulator.GetStats();
+        stats.InjectedFaults.Total.Should().BeInRange(Count / 10, Count / 2, "about a fifth of first attempts, and of retries, are faulted");
+        for (int i = 0; i < Count; i++)
+        {
+            result[i].Index.Should().Be(i);
+            result[i].Value!.Content.Should().Be($"Re: item {i}");
+            FingerprintStats perItem = stats.ByFingerprint[FingerprintOf("gpt-4o-mini", conversations[i])];
+            perItem.Accepted.Should().Be(1, "the model ran once for each item: faults are retried, answers are never asked for twice");
+            perItem.Received.Should().Be(result[i].Attempts, "every attempt the client counted reached the server");
+        }
+
+        stats.Accepted.Should().Be(Count);
+    }
+
+    [Fact]
+    public async Task A_retry_after_hint_is_honoured_and_a_hint_beyond_the_cap_fails_fast()
+    {
+        await using var emulator = await EmulatorServer.StartAsync();
+        await using var client = Create(emulator, o => o.MaxRetryAfter = TimeSpan.FromSeconds(30));
+
+        BatchResult<ChatCompletion> result = await client.CreateChatCompletionsBatchAsync(
+        [
+            [ChatMessage.User("short wait [[fail:429:1]] [[retry-after-ms:200]]")],
+            [ChatMessage.User("seconds [[fail:503:1]] [[retry-after:1]]")],
+            [ChatMessage.User("114 hours [[fail:429:1]] [[retry-after:410400]]")],
+        ]);
+
+        result[0].Succeeded.Should().BeTrue();
+        result[0].Attempts.Should().Be(2);
+        result[1].Succeeded.Should().BeTrue();
+        result[1].Attempts.Should().Be(2);
+        result[2].Error!.Kind.Should().Be(BatchErrorKind.RateLimited);
+        result[2].Attempts.Should().Be(1, "a wait longer than MaxRetryAfter is not waited for");
+        result[2].Error!.Message.Should().Contain("MaxRetryAfter");
+    }
+
+    [Fact]
+    public async Task Quota_429s_and_x_should_retry_false_are_not_retried()
+    {
+        await using var emulator = await EmulatorServer.StartAsync();
+        await using var client = Create(emulator);
+
+        BatchResult<ChatCompletion> result = await client.CreateChatCompletionsBatchAsync(
+        [
+            [ChatMessage.User("broke [[quota]]")],
+            [ChatMessage.User("server says no [[fail:503]] [[x-should-retry:false]]")],
+            [ChatMessage.User("bad request [[fail:400]]")],
+        ]);
+
+        result[0].Error!.ProviderCode.Should().Be("insufficient_quota");
+        result[0].Attempts.Should().Be(1);
+        result[1].Attempts.Should().Be(1);
+        result[2].Attempts.Should().Be(1);
+        emulator.GetStats().Received.Should().Be(3);
+    }
+
+    [Fact]
+    public async Task The_gate_learns_the_limit_from_headers_and_concurrency_shrinks_under_429s()
+    {
+        await using var emulator = await EmulatorServer.StartAsync(new EmulatorOptions { RequestsPerMinute = 1200 });
+        await using var client = Create(emulator, o => o.MaxRetries = 6);
+
+        BatchResult<ChatCompletion> result = await client.CreateChatCompletionsBatchAsync(
+            Enumerable.Range(0, 100).Select(Conversation).ToList(), new BatchOptions { MaxConcurrency = 32, Model = "learned-model" });
+
+        result.AllSucceeded.Should().BeTrue(result.Failures.FirstOrDefault().Error?.ToString());
+        result.ThrottledResponses.Should().BeGreaterThan(0, "32 at once exceed a burst of 20");
+        result.MinConcurrency.Should().BeLessThan(32);
+        result.ThrottledResponses.Should().BeLessThan(30, "after the first burst the gate keeps requests under the learned limit");
+        var gate = ((IRateLimitedProvider)client.Provider).GateFor("learned-model");
+        gate!.RequestsPerMinute.Should().Be(1200, "learned from x-ratelimit-limit-requests");
+    }
+
+    [Fact]
+    public async Task A_configured_limit_keeps_429s_to_the_cold_start()
+    {
+        await using var emulator = await EmulatorServer.StartAsync(new EmulatorOptions { RequestsPerMinute = 1200 });
+        await using var client = Create(emulator);
+
+        BatchResult<ChatCompletion> result = await client.CreateChatCompletionsBatchAsync(
+            Enumerable.Range(0, 100).Select(Conversation).ToList(), new BatchOptions { MaxConcurrency = 32, RequestsPerMinute = 1200, Model = "configured-model" });
+
+        // Without the gate, 32 at a time against 20 a second draw dozens of 429s. With it, the only ones left are
+        // requests that left the client on schedule but reached the server together while connections were opening.
+        result.AllSucceeded.Should().BeTrue();
+        emulator.GetStats().RejectedRateLimited.Should().BeLessThanOrEqualTo(6);
+        result.ThrottledResponses.Should().Be((int)emulator.GetStats().RejectedRateLimited);
+    }
+
+    [Fact]
+    public async Task Items_move_to_the_fallback_provider_and_the_breaker_stops_calling_the_failing_one()
+    {
+        await using var failing = await EmulatorServer.StartAsync(new EmulatorOptions { FailEveryNth = 1, FailStatus = 503 });
+        await using var backup = await EmulatorServer.StartAsync();
+        await using var client = Create(failing, o =>
+        {
+            o.MaxRetries = 1;
+            o.CircuitBreakFailures = 3;
+            o.CircuitBreakDuration = TimeSpan.FromMinutes(5);
+            o.Fallbacks.Add(new ProviderOptions { Name = "backup", Provider = ProviderKind.OpenAICompatible, BaseUrl = backup.BaseUrl });
+        });
+
+        BatchResult<ChatCompletion> result = await client.CreateChatCompletionsBatchAsync(Enumerable.Range(0, 20).Select(Conversation).ToList(), maxWorkers: 1);
+
+        result.AllSucceeded.Should().BeTrue();
+        result.Should().OnlyContain(i => i.Provider == "backup" && i.Value!.Provider == "backup");
+        result.CountByProvider().Should().Equal(new Dictionary<string, int> { ["backup"] = 20 });
+        failing.GetStats().Received.Should().Be(3 * 2, "three items tried it (with one retry each), then its breaker opened");
+        backup.GetStats().ChatRequestsServed.Should().Be(20);
+    }
+
+    [Fact]
+    public async Task Errors_another_provider_would_repeat_do_not_fall_back()
+    {
+        await using var primary = await EmulatorServer.StartAsync();
+        await using var backup = await EmulatorServer.StartAsync();
+        await using var client = Create(primary, o => o.Fallbacks.Add(new ProviderOptions { Name = "backup", BaseUrl = backup.BaseUrl }));
+
+        BatchResult<ChatCompletion> result = await client.CreateChatCompletionsBatchAsync([[ChatMessage.User("bad [[fail:400]]")]]);
+
+        result[0].Error!.StatusCode.Should().Be(400);
+        backup.GetStats().Received.Should().Be(0);
+    }
+}
