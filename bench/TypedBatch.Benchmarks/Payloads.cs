@@ -138,6 +138,13 @@ internal static class Payloads
 
         Console.WriteLine($"Verified: request body {sourceGenerated.Length} bytes, recorded response {HelloWorldResponseUtf8.Length} bytes, typed response {TicketResponseUtf8.Length} bytes.");
         Console.WriteLine(Encoding.UTF8.GetString(sourceGenerated));
+
+        // How the wire encoder writes non-Latin text: the default JavaScriptEncoder escapes every non-ASCII character.
+        string chinese = Texts.Make(TextKind.Chinese, 1024, seed: 7);
+        byte[] body = JsonSerializer.SerializeToUtf8Bytes(
+            new ChatCompletionRequestDto { Model = "gpt-4o", Messages = [new WireMessage { Role = "user", Content = chinese }] },
+            WireJsonContext.Default.ChatCompletionRequestDto);
+        Console.WriteLine($"1,024 Chinese characters ({Encoding.UTF8.GetByteCount(chinese):N0} bytes of UTF-8) make a request body of {body.Length:N0} bytes.");
     }
 
     private static readonly string[] RoleNames = ["system", "user", "assistant"];

@@ -55,6 +55,21 @@ public class ParseResponse
 
     [Benchmark(Description = "WireJsonContext (source-generated)")]
     public object? SourceGenerated() => JsonSerializer.Deserialize(_body, WireJsonContext.Default.ChatCompletionResponseDto);
+
+    [Benchmark(Description = "Same DTOs with set, not init (copy)")]
+    public object? SourceGeneratedSettable() => JsonSerializer.Deserialize(_body, SettableWireContext.Default.SettableResponseDto);
+
+    /// <summary>The extra Utf8JsonReader pass ResponseValidationHandler makes over every 2xx JSON body.</summary>
+    [Benchmark(Description = "ResponseValidationHandler reader pass")]
+    public long ValidationPass()
+    {
+        var reader = new Utf8JsonReader(_body, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
+        while (reader.Read())
+        {
+        }
+
+        return reader.BytesConsumed;
+    }
 }
 
 /// <summary>The answer's JSON to the record, through StructuredOutput.Parse as generated code calls it.</summary>

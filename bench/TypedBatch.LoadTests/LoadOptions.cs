@@ -18,13 +18,15 @@ internal sealed record LoadOptions
           --scale <x>            limit: multiply the request counts (default 1)
           --concurrency <n>      requests in flight (default 64 for limit, 32 for overhead)
           --requests <n>         overhead: measured requests per run (default 5000)
-          --warmup <n>           overhead: warm-up requests before each run (default 500)
+          --latency-ms <n>       overhead: emulator latency (default 0); with latency every client runs at the same
+                                 throughput (in flight ÷ latency), which removes the closed loop's batching effects
+          --jit-warmup <n>       overhead: unmeasured requests per client before the first run (default 20000)
+          --warmup <n>           overhead: warm-up requests before each run (default 1000)
           --repeat <n>           runs per cell (default 1 for limit, 3 for overhead; the median is reported)
-          --placeholder-limits   limit: leave the unlimited dimension at 0, so the emulator reports its placeholder
-                                 (1,000,000) in x-ratelimit-limit-* instead of a limit far out of reach
           --profile-allocations  overhead: sample allocations by type (GC AllocationTick events) instead
           --quiet-below <cores>  before each run wait until other processes use fewer cores than this (default 0.3)
           --quiet-wait <s>       ... but at most this long (default 60)
+          --top <n>              allocation sampling: types listed per client (default 15)
           --no-pin               do not pin the client to core 0 and the emulator to core 1
           --doc <path>           the Markdown report to update (default docs/benchmarks-load.md)
           --no-doc               print only
@@ -42,15 +44,19 @@ internal sealed record LoadOptions
 
     public int Requests { get; init; } = 5000;
 
-    public int Warmup { get; init; } = 500;
+    public int Warmup { get; init; } = 1000;
+
+    public int JitWarmup { get; init; } = 20_000;
+
+    public int LatencyMs { get; init; }
 
     public int? Repeat { get; init; }
-
-    public bool PlaceholderLimits { get; init; }
 
     public bool ProfileAllocations { get; init; }
 
     public bool NoPin { get; init; }
+
+    public int Top { get; init; } = 15;
 
     public double QuietBelow { get; init; } = 0.3;
 
@@ -85,12 +91,14 @@ internal sealed record LoadOptions
                     "--scale" => options with { Scale = double.Parse(Value(), CultureInfo.InvariantCulture) },
                     "--concurrency" => options with { Concurrency = Positive(Value()) },
                     "--requests" => options with { Requests = Positive(Value()) },
+                    "--latency-ms" => options with { LatencyMs = int.Parse(Value(), CultureInfo.InvariantCulture) },
+                    "--jit-warmup" => options with { JitWarmup = int.Parse(Value(), CultureInfo.InvariantCulture) },
                     "--warmup" => options with { Warmup = int.Parse(Value(), CultureInfo.InvariantCulture) },
                     "--repeat" => options with { Repeat = Positive(Value()) },
-                    "--placeholder-limits" => options with { PlaceholderLimits = true },
                     "--profile-allocations" => options with { ProfileAllocations = true },
                     "--quiet-below" => options with { QuietBelow = double.Parse(Value(), CultureInfo.InvariantCulture) },
                     "--quiet-wait" => options with { QuietWait = TimeSpan.FromSeconds(Positive(Value())) },
+                    "--top" => options with { Top = Positive(Value()) },
                     "--no-pin" => options with { NoPin = true },
                     "--doc" => options with { Doc = Value() },
                     "--no-doc" => options with { Doc = null },

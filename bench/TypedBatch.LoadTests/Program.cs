@@ -1,6 +1,12 @@
 using TypedBatch.LoadTests;
 using TypedBatch.LoadTests.Scenarios;
 
+if (args is ["--help" or "-h" or "-?", ..])
+{
+    Console.WriteLine(LoadOptions.Usage);
+    return 0;
+}
+
 if (!LoadOptions.TryParse(args, out LoadOptions options, out string? error))
 {
     Console.Error.WriteLine(error);
@@ -28,7 +34,7 @@ string body = options.Scenario == "limit"
     ? await LimitScenario.RunAsync(options, cancellation.Token)
     : await OverheadScenario.RunAsync(options, cancellation.Token);
 string section = $"""
-    ### {(options.Scenario == "limit" ? "At the limit" : options.ProfileAllocations ? "Client overhead: allocation sampling" : "Client overhead")}
+    ### {(options.Scenario == "limit" ? "At the limit" : options.ProfileAllocations ? "Client overhead: allocation sampling" : options.LatencyMs > 0 ? $"Client overhead at equal throughput ({options.LatencyMs} ms latency)" : "Client overhead")}
 
     {MachineInfo.Describe(commandLine, Pinning.Description)}
     - Load average (1 min) before/after: {loadBefore} / {MachineInfo.LoadAverage}
@@ -40,7 +46,8 @@ Console.WriteLine(section);
 if (options.Doc is { } doc)
 {
     string path = Path.IsPathRooted(doc) ? doc : Path.Combine(RepoRoot.Path, doc);
-    Report.WriteSection(path, options.Scenario + (options.ProfileAllocations ? "-allocations" : ""), section);
+    string name = options.Scenario + (options.ProfileAllocations ? "-allocations" : options.LatencyMs > 0 ? "-latency" : "");
+    Report.WriteSection(path, name, section);
     Console.WriteLine($"Updated {path}");
 }
 

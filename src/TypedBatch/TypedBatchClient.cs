@@ -72,7 +72,8 @@ public sealed class TypedBatchClient : IDisposable, IAsyncDisposable
         var client = new TypedBatchClient(provider.GetRequiredService<IChatProvider>(), copy, provider.GetRequiredService<ILoggerFactory>(), provider.GetRequiredService<TimeProvider>(), provider);
         if (client._logger.IsEnabled(LogLevel.Information))
         {
-            string baseUrl = copy.EffectiveBaseUrl.ToString();
+            // Never the user info or query of the URL: a proxy URL may carry a key.
+            string baseUrl = copy.EffectiveBaseUrl.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped);
             Log.ClientReady(client._logger, client.Provider.Name, baseUrl, copy.Model);
         }
         return client;
@@ -285,7 +286,12 @@ public sealed class TypedBatchClient : IDisposable, IAsyncDisposable
         try
         {
             EmbeddingResponse response = await Provider.EmbedAsync(new EmbeddingRequest(valid, model, dimensions), cancellationToken).ConfigureAwait(false);
-            Debug.Assert(response.Embeddings.Count == valid.Length, "the provider returns one embedding per input");
+            if (response.Embeddings.Count != valid.Length)
+            {
+                var mismatch = new BatchError(BatchErrorKind.InvalidOutput, $"The provider returned {response.Embeddings.Count} embeddings for {valid.Length} inputs.") { Provider = Provider.Name };
+                return new BatchWorkResult<EmbeddingChunkOutcome>(new EmbeddingChunkOutcome(shape, [], mismatch), response.Usage, response.Attempts);
+            }
+
             return new BatchWorkResult<EmbeddingChunkOutcome>(new EmbeddingChunkOutcome(shape, response.Embeddings, null), response.Usage, response.Attempts);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)

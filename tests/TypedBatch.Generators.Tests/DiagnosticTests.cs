@@ -277,6 +277,65 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
+    public void TB0011_ref_struct_parameter_is_reported_on_the_parameter()
+    {
+        AssertDiagnostics("""
+            [PromptClient]
+            public partial interface ITutor
+            {
+                [User("What is {topic}?")]
+                Task<string> ExplainAsync(System.ReadOnlySpan<char> {|TB0011:topic|});
+            }
+            """);
+    }
+
+    [Fact]
+    public void TB0024_abstract_property_is_reported_on_the_property()
+    {
+        AssertDiagnostics("""
+            [PromptClient]
+            public partial interface ITutor
+            {
+                [User("What is {topic}?")]
+                Task<string> ExplainAsync(string topic);
+
+                string {|TB0024:Name|} { get; }
+            }
+            """);
+    }
+
+    [Fact]
+    public void TB0024_methods_inherited_from_a_base_interface_are_reported_on_the_interface()
+    {
+        AssertDiagnostics("""
+            public interface IBase
+            {
+                Task<string> GreetAsync(string name);
+            }
+
+            [PromptClient]
+            public partial interface {|TB0024:ITutor|} : IBase
+            {
+                [User("What is {topic}?")]
+                Task<string> ExplainAsync(string topic);
+            }
+            """);
+    }
+
+    [Fact]
+    public void TB0025_a_parameter_named_like_another_tuple_element_is_reported_on_the_parameter()
+    {
+        AssertDiagnostics("""
+            [PromptClient]
+            public partial interface ITutor
+            {
+                [User("Translate {text} into {Item1}")]
+                Task<string> TranslateAsync(string text, string {|TB0025:Item1|});
+            }
+            """);
+    }
+
+    [Fact]
     public void TB0012_declared_member_with_a_generated_name_is_reported_on_that_member()
     {
         AssertDiagnostics("""

@@ -57,6 +57,23 @@ public sealed class AdaptiveConcurrencyTests
     }
 
     [Fact]
+    public async Task A_cancelled_waiter_does_not_keep_a_slot()
+    {
+        var controller = new AdaptiveConcurrency(1, new FakeTimeProvider());
+        await controller.EnterAsync(CancellationToken.None);
+        using var cts = new CancellationTokenSource();
+        ValueTask cancelled = controller.EnterAsync(cts.Token);
+        await cts.CancelAsync();
+        Func<Task> act = async () => await cancelled;
+        await act.Should().ThrowAsync<OperationCanceledException>();
+
+        controller.Exit();
+        ValueTask next = controller.EnterAsync(CancellationToken.None);
+
+        next.IsCompleted.Should().BeTrue("the cancelled waiter gave its turn back");
+    }
+
+    [Fact]
     public async Task A_batch_reports_how_low_its_concurrency_went()
     {
         var provider = new ThrottlingProvider();

@@ -135,4 +135,37 @@ public sealed class RateLimitGateTests
         gate.PromptCorrection.Should().BeApproximately(1.5, 0.01);
         TokenEstimator.Reservation(100, maxTokens: 200, gate.PromptCorrection).Should().BeInRange(349, 351);
     }
+
+    [Fact]
+    public async Task A_request_larger_than_the_burst_is_charged_in_full()
+    {
+        var time = new FakeTimeProvider();
+        var gate = new RateLimitGate(tokensPerMinute: 6000, timeProvider: time); // 100 tokens a second, burst of 50
+
+        await gate.WaitAsync(tokens: 1000); // passes on the burst, and leaves 950 tokens of debt
+        ValueTask next = gate.WaitAsync(tokens: 1);
+        time.Advance(TimeSpan.FromSeconds(9.5));
+        next.IsCompleted.Should().BeFalse("1,000 tokens at 100 a second take ten seconds to accrue");
+        time.Advance(TimeSpan.FromSeconds(0.01));
+        await next;
+    }
+
+    [Fact]
+    public async Task The_end_of_a_pause_releases_requests_at_the_rate_not_in_a_burst()
+    {
+        var time = new FakeTimeProvider();
+        var gate = new RateLimitGate(600, timeProvider: time); // 10 a second, burst of 5
+        gate.Pause(TimeSpan.FromSeconds(10));
+
+        Task[] waiting = Enumerable.Range(0, 20).Select(_ => gate.WaitAsync().AsTask()).ToArray();
+        time.Advance(TimeSpan.FromSeconds(10));
+        await Task.Delay(50);
+        waiting.Count(w => w.IsCompleted).Should().Be(0, "nothing accrued while paused");
+
+        time.Advance(TimeSpan.FromSeconds(1));
+        await Task.WhenAll(waiting.Take(10)).WaitAsync(TimeSpan.FromSeconds(10));
+        waiting.Skip(11).Should().OnlyContain(w => !w.IsCompleted, "a second after the pause only a second's worth went");
+        time.Advance(TimeSpan.FromSeconds(1));
+        await Task.WhenAll(waiting).WaitAsync(TimeSpan.FromSeconds(10));
+    }
 }

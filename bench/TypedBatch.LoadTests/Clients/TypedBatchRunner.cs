@@ -74,18 +74,13 @@ internal sealed class TypedBatchRunner : IClientRunner
 
     public string Name { get; }
 
-    /// <summary>Items of the last run that took more than one HTTP attempt (from <see cref="BatchItem{T}.Attempts"/>).</summary>
-    public int LastRetriedItems { get; private set; }
-
     public async Task<RunOutcome> RunAsync(IReadOnlyList<string> topics, CancellationToken cancellationToken)
     {
         int succeeded = 0;
-        int retried = 0;
         string? firstError = null;
-        void Count(bool success, int attempts, BatchError? error)
+        void Count(bool success, BatchError? error)
         {
             succeeded += success ? 1 : 0;
-            retried += attempts > 1 ? 1 : 0;
             firstError ??= error?.ToString();
         }
 
@@ -94,18 +89,17 @@ internal sealed class TypedBatchRunner : IClientRunner
             IEnumerable<IReadOnlyList<ChatMessage>> conversations = topics.Select(static t => (IReadOnlyList<ChatMessage>)[ChatMessage.System(Workload.SystemPrompt), ChatMessage.User(Workload.UserPrompt(t))]);
             foreach (BatchItem<ChatCompletion> item in await _client.CreateChatCompletionsBatchAsync(conversations, _untypedOptions, cancellationToken))
             {
-                Count(item.Succeeded, item.Attempts, item.Error);
+                Count(item.Succeeded, item.Error);
             }
         }
         else
         {
             foreach (BatchItem<string> item in await _prompts.ExplainBatchAsync(topics, _options, cancellationToken))
             {
-                Count(item.Succeeded, item.Attempts, item.Error);
+                Count(item.Succeeded, item.Error);
             }
         }
 
-        LastRetriedItems = retried;
         return new RunOutcome(succeeded, topics.Count - succeeded, firstError);
     }
 

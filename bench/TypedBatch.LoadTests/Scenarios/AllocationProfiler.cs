@@ -10,7 +10,7 @@ namespace TypedBatch.LoadTests.Scenarios;
 /// </summary>
 internal static class AllocationProfiler
 {
-    public static async Task<string> RunAsync(EmulatorProcess emulator, IReadOnlyList<string> clients, int concurrency, int requests, int warmup, CancellationToken cancellationToken)
+    public static async Task<string> RunAsync(EmulatorProcess emulator, IReadOnlyList<string> clients, int concurrency, int requests, int warmup, int top, CancellationToken cancellationToken)
     {
         var sections = new List<string>();
         foreach (string kind in clients)
@@ -28,7 +28,7 @@ internal static class AllocationProfiler
             long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
             double sampled = Math.Max(1, byType.Values.Sum());
             var table = new MarkdownTable("Type (allocation ticks)", "Share of sampled bytes", "≈ bytes / request");
-            foreach ((string type, long bytes) in byType.GroupBy(static p => Shorten(p.Key), static p => p.Value).Select(static g => (g.Key, g.Sum())).OrderByDescending(static p => p.Item2).Take(15))
+            foreach ((string type, long bytes) in byType.GroupBy(static p => Shorten(p.Key), static p => p.Value).Select(static g => (g.Key, g.Sum())).OrderByDescending(static p => p.Item2).Take(top))
             {
                 table.Add($"`{type}`", Fmt.Percent(bytes / sampled), Fmt.N0(bytes / sampled * allocated / requests));
             }
@@ -64,12 +64,18 @@ internal static class AllocationProfiler
                 depth += type[i] == '[' ? 1 : type[i] == ']' ? -1 : 0;
                 if (depth == 0 && type[i] == ',')
                 {
-                    string machine = type[(i + 1)..];
+                    string machine = type[(i + 1)..^1];
                     int open = machine.IndexOf('[', StringComparison.Ordinal);
                     machine = open > 0 ? machine[..open] : machine;
-                    int lt = machine.IndexOf("+<", StringComparison.Ordinal);
-                    int gt = machine.IndexOf('>', StringComparison.Ordinal);
-                    return lt > 0 && gt > lt ? "async " + machine[..lt] + "." + machine[(lt + 2)..gt].Replace("<", "", StringComparison.Ordinal) : "async " + machine;
+                    int plus = machine.LastIndexOf("+<", StringComparison.Ordinal);
+                    if (plus < 0)
+                    {
+                        return "async " + machine;
+                    }
+
+                    string method = machine[(plus + 1)..].TrimStart('<');
+                    int end = method.IndexOf('>', StringComparison.Ordinal);
+                    return "async " + machine[..plus] + "." + (end > 0 ? method[..end] : method);
                 }
             }
         }

@@ -22,9 +22,6 @@ internal static class LimitScenario
     public const int LatencyMs = 40;
     public const int JitterMs = 20;
 
-    /// <summary>Far above anything reached: what the unlimited dimension is set to unless --placeholder-limits.</summary>
-    public const int OutOfReach = 2_000_000_000;
-
     public static readonly LimitCase[] Cases =
     [
         new("rpm3000", "3,000 RPM", 3_000, 0, 1_000),
@@ -45,7 +42,8 @@ internal static class LimitScenario
 
         var table = new MarkdownTable("Case", "Client", "Delivered", "Attempts", "429s", "429s / item", "Items that saw a 429", "Wall", "Ideal", "Wall ÷ ideal", "Targets", "Others' CPU");
         var notes = new StringBuilder();
-        var emulatorCommands = new SortedSet<string>(StringComparer.Ordinal);
+        var emulatorCommands = new List<string>();
+        int tokensPerRequest = 0;
         int run = 0;
         foreach (LimitCase limit in cases)
         {
@@ -56,10 +54,15 @@ internal static class LimitScenario
                 {
                     run++;
                     LimitRun result = await RunOnceAsync(limit, kind, requests, concurrency, options, $"gpt-4o-mini-run{run}", cancellationToken);
-                    emulatorCommands.Add(result.EmulatorCommand);
+                    if (!emulatorCommands.Contains(result.EmulatorCommand))
+                    {
+                        emulatorCommands.Add(result.EmulatorCommand);
+                    }
+
+                    tokensPerRequest = result.TokensPerRequest;
                     table.Add(limit.Title, result.Client, $"{result.Outcome.Succeeded}/{requests}", Fmt.N0(result.Counters.Received), Fmt.N0(result.Counters.RateLimited),
                         Fmt.F(result.Counters.RateLimited / (double)requests, 3), Fmt.Percent(result.Counters.ItemsRejected / (double)requests),
-                        result.TimedOut ? $"> {Fmt.Seconds(result.Wall)} (timed out)" : Fmt.Seconds(result.Wall), Fmt.Seconds(result.Ideal), Fmt.Ratio(result.Wall / result.Ideal), result.Verdict, Fmt.F(result.OthersCores, 2));
+                        result.TimedOut ? $"> {Fmt.Seconds(result.Wall)} (timed out)" : Fmt.Seconds(result.Wall), Fmt.Seconds(result.Ideal), Fmt.Ratio(result.Wall / result.Ideal) + (result.Outcome.Succeeded < requests ? " (items lost)" : ""), result.Verdict, Fmt.F(result.OthersCores, 2));
                     Console.WriteLine($"{limit.Title,-30} {result.Client,-32} delivered {result.Outcome.Succeeded}/{requests}, 429s {result.Counters.RateLimited}, items with 429 {result.Counters.ItemsRejected}, wall {Fmt.Seconds(result.Wall)} / ideal {Fmt.Seconds(result.Ideal)} = {Fmt.Ratio(result.Wall / result.Ideal)} [{result.Verdict}], others used {Fmt.F(result.OthersCores, 2)} cores");
                     if (result.Outcome.FirstError is { } firstError)
                     {
@@ -74,7 +77,8 @@ internal static class LimitScenario
             Emulator per run (a fresh process, so every run starts with a full bucket): `{string.Join("`, `", emulatorCommands)}`.
             Latency {LatencyMs} ms + uniform 0–{JitterMs} ms (mean L = {LatencyMs + (JitterMs / 2.0)} ms); {concurrency} requests in flight for every client; every item has its own prompt.
             Ideal = (N − B) / r + L: r is the limit per second (RPM/60 requests, or TPM/60 tokens at c tokens per request,
-            c = prompt tokens + max_tokens as the emulator counts them), B the one-second burst the emulator's bucket starts with.
+            c = prompt tokens + max_tokens as the emulator counts them: {tokensPerRequest} here), B the one-second burst the emulator's bucket
+            starts with (RPM/60 requests or TPM/60 tokens). A run that lost items can finish under the ideal: the lost items were never served.
             Targets: 100 % delivered, ≤ 1 % of items see a 429, wall ≤ 1.03 × ideal. "Others' CPU": cores used by other processes
             on this shared machine during the run (`/proc/stat` busy time minus the client's and the emulator's), after waiting
             for it to fall below {options.QuietBelow} cores (at most {options.QuietWait.TotalSeconds} s) before the run.
@@ -86,14 +90,7 @@ internal static class LimitScenario
 
     private static async Task<LimitRun> RunOnceAsync(LimitCase limit, string kind, int requests, int concurrency, LoadOptions options, string model, CancellationToken cancellationToken)
     {
-        bool placeholders = options.PlaceholderLimits;
-        // The dimension that does not bind is set out of reach rather than left unlimited: an unlimited dimension makes
-        // the emulator report a 1,000,000 placeholder in x-ratelimit-limit-*, which a client that learns limits obeys.
-        var settings = new EmulatorSettings(
-            limit.Rpm > 0 || placeholders ? limit.Rpm : OutOfReach,
-            limit.Tpm > 0 || placeholders ? limit.Tpm : OutOfReach,
-            LatencyMs,
-            JitterMs);
+        var settings = new EmulatorSettings(limit.Rpm, limit.Tpm, LatencyMs, JitterMs);
         await using EmulatorProcess emulator = await EmulatorProcess.StartAsync(settings, Pinning.EmulatorCore, cancellationToken);
         int tokensPerRequest = await WarmUpEmulatorAsync(emulator, cancellationToken);
         TimeSpan ideal = Ideal(limit, requests, tokensPerRequest);
@@ -123,7 +120,7 @@ internal static class LimitScenario
         double othersCores = others.OthersCores();
         EmulatorCounters after = await emulator.GetStatsAsync(cancellationToken);
         var counters = new EmulatorCounters(after.Received - before.Received, after.Accepted - before.Accepted, after.RateLimited - before.RateLimited, after.ItemsRejected, after.MaxConcurrent);
-        return new LimitRun(client.Name, emulator.CommandLine, outcome, counters, wall, ideal, timedOut, requests, othersCores);
+        return new LimitRun(client.Name, emulator.CommandLine, outcome, counters, wall, ideal, timedOut, requests, othersCores, tokensPerRequest);
     }
 
     /// <summary>The ideal time for <paramref name="requests"/> under the case's limit (see the report's formula).</summary>
@@ -141,10 +138,10 @@ internal static class LimitScenario
     /// </summary>
     private static async Task WarmUpClientsAsync(IReadOnlyList<string> clients, int concurrency, CancellationToken cancellationToken)
     {
-        await using EmulatorProcess emulator = await EmulatorProcess.StartAsync(new EmulatorSettings(OutOfReach, OutOfReach), Pinning.EmulatorCore, cancellationToken);
+        await using EmulatorProcess emulator = await EmulatorProcess.StartAsync(new EmulatorSettings(), Pinning.EmulatorCore, cancellationToken);
         foreach (string kind in clients)
         {
-            await using IClientRunner client = ClientFactory.Create(kind, emulator.BaseUrl, "warm-up", concurrency, (OutOfReach, OutOfReach));
+            await using IClientRunner client = ClientFactory.Create(kind, emulator.BaseUrl, "warm-up", concurrency);
             await client.RunAsync(Workload.Topics(200), cancellationToken);
         }
     }
@@ -170,7 +167,7 @@ internal static class LimitScenario
 
     private static string Shorten(string text) => (text.Length > 240 ? text[..240] + "…" : text).Replace('`', '\'').Replace('\n', ' ');
 
-    private sealed record LimitRun(string Client, string EmulatorCommand, RunOutcome Outcome, EmulatorCounters Counters, TimeSpan Wall, TimeSpan Ideal, bool TimedOut, int Requests, double OthersCores)
+    private sealed record LimitRun(string Client, string EmulatorCommand, RunOutcome Outcome, EmulatorCounters Counters, TimeSpan Wall, TimeSpan Ideal, bool TimedOut, int Requests, double OthersCores, int TokensPerRequest)
     {
         public string Verdict
         {

@@ -67,8 +67,8 @@ namespace TypedBatch.Generators.Diagnostics
 
         public static readonly DiagnosticDescriptor RefParameter = Error("TB0011",
             "ref, out and in parameters are not supported",
-            "Parameter '{0}' of method '{1}' is passed by reference; prompt parameters must be passed by value",
-            "Batch inputs are values; a by-reference parameter cannot be batched.");
+            "Parameter '{0}' of method '{1}' is passed by reference or is a ref struct or pointer; prompt parameters must be values that can be stored",
+            "Batch inputs are values kept in a sequence; by-reference parameters, spans and pointers cannot be batched.");
 
         public static readonly DiagnosticDescriptor MemberCollision = Error("TB0012",
             "Member collides with a generated member",
@@ -131,6 +131,16 @@ namespace TypedBatch.Generators.Diagnostics
             "MaxRepairAttempts out of range",
             "MaxRepairAttempts {0} must be between 0 and 5",
             "Each repair is another paid request; more than a few rarely helps.");
+
+        public static readonly DiagnosticDescriptor UnsupportedMember = Error("TB0024",
+            "Member cannot be generated",
+            "'{0}' on prompt client '{1}' cannot be implemented: {2}",
+            "The generated client implements the prompt methods declared on the [PromptClient] interface itself.");
+
+        public static readonly DiagnosticDescriptor ReservedTupleName = Error("TB0025",
+            "Parameter name is reserved in a tuple",
+            "Parameter '{0}' of method '{1}' cannot name an element of the batch input tuple; rename it",
+            "Batch inputs of several parameters are named tuples; Rest, ItemN out of place and object's members are not valid element names.");
 
         private static readonly Dictionary<string, DiagnosticDescriptor> All = typeof(DiagnosticDescriptors)
             .GetFields()

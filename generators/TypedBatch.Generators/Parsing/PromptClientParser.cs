@@ -76,9 +76,23 @@ namespace TypedBatch.Generators.Parsing
             }
 
             IMethodSymbol[] methods = symbol.GetMembers().OfType<IMethodSymbol>()
-                .Where(m => m.MethodKind == Microsoft.CodeAnalysis.MethodKind.Ordinary && m.IsAbstract)
+                .Where(m => m.MethodKind == Microsoft.CodeAnalysis.MethodKind.Ordinary && m.IsAbstract && !m.IsStatic)
                 .OrderBy(m => m.Locations.FirstOrDefault()?.SourceSpan.Start ?? 0)
                 .ToArray();
+
+            // The generated class implements only prompt methods: anything else abstract would be left unimplemented.
+            foreach (ISymbol member in symbol.GetMembers().Where(m => m.IsAbstract && !(m is IMethodSymbol { MethodKind: Microsoft.CodeAnalysis.MethodKind.Ordinary, IsStatic: false } || m is IMethodSymbol { AssociatedSymbol: not null })))
+            {
+                Report(DiagnosticDescriptors.UnsupportedMember, member.Locations.FirstOrDefault(), member.Name, symbol.Name, "only methods can be prompts; give it a default implementation or move it to another interface");
+            }
+
+            foreach (INamedTypeSymbol baseInterface in symbol.AllInterfaces)
+            {
+                foreach (ISymbol member in baseInterface.GetMembers().Where(m => m.IsAbstract && !m.IsStatic))
+                {
+                    Report(DiagnosticDescriptors.UnsupportedMember, syntax.Identifier.GetLocation(), $"{baseInterface.Name}.{member.Name}", symbol.Name, "members inherited from another interface are not implemented by the generator; declare the prompt methods on the [PromptClient] interface itself");
+                }
+            }
 
             var declaredNames = new Dictionary<string, ISymbol>();
             foreach (ISymbol member in symbol.GetMembers().OrderBy(m => m.Locations.FirstOrDefault()?.SourceSpan.Start ?? 0))
@@ -258,7 +272,25 @@ namespace TypedBatch.Generators.Parsing
                 }
                 else
                 {
+                    if (parameter.Type.IsRefLikeType || parameter.Type.TypeKind is TypeKind.Pointer or TypeKind.FunctionPointer)
+                    {
+                        Report(DiagnosticDescriptors.RefParameter, parameter.Locations.FirstOrDefault(), parameter.Name, method.Name);
+                        failed = true;
+                    }
+
                     parameters.Add(parameter);
+                }
+            }
+
+            if (parameters.Count > 1)
+            {
+                for (int i = 0; i < parameters.Count; i++)
+                {
+                    if (IsReservedTupleName(parameters[i].Name, i))
+                    {
+                        Report(DiagnosticDescriptors.ReservedTupleName, parameters[i].Locations.FirstOrDefault(), parameters[i].Name, method.Name);
+                        failed = true;
+                    }
                 }
             }
 
@@ -311,7 +343,8 @@ namespace TypedBatch.Generators.Parsing
                 var used = new HashSet<string>();
                 foreach ((string role, AttributeData attribute) in interfaceMessages.Concat(methodMessages))
                 {
-                    if (ParseTemplate(attribute, method, parameters, used) is { } segments)
+                    bool interfaceLevel = interfaceMessages.Exists(m => ReferenceEquals(m.Attribute, attribute));
+                    if (ParseTemplate(attribute, method, parameters, used, interfaceLevel ? method.ContainingType.Name : method.Name) is { } segments)
                     {
                         messages.Add(new MessageModel(role, segments));
                     }
@@ -355,7 +388,7 @@ namespace TypedBatch.Generators.Parsing
                 structured);
         }
 
-        private EquatableArray<Segment>? ParseTemplate(AttributeData attribute, IMethodSymbol method, List<IParameterSymbol> parameters, HashSet<string> used)
+        private EquatableArray<Segment>? ParseTemplate(AttributeData attribute, IMethodSymbol method, List<IParameterSymbol> parameters, HashSet<string> used, string owner)
         {
             string template = attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is string text ? text : string.Empty;
             AttributeArgumentSyntax? argument = (attribute.ApplicationSyntaxReference?.GetSyntax(_cancellationToken) as AttributeSyntax)?.ArgumentList?.Arguments.FirstOrDefault();
@@ -363,7 +396,8 @@ namespace TypedBatch.Generators.Parsing
             List<TemplatePart> parts = TemplateParser.Parse(template, errors);
             foreach (TemplateError error in errors)
             {
-                Report(DiagnosticDescriptors.MalformedTemplate, SpanIn(argument, error.Start, error.Length), method.Name, error.Message);
+                // Reported for the template's owner, so a mistake in an interface-level [System] is reported once.
+                Report(DiagnosticDescriptors.MalformedTemplate, SpanIn(argument, error.Start, error.Length), owner, error.Message);
             }
 
             bool ok = errors.Count == 0;
@@ -579,6 +613,19 @@ namespace TypedBatch.Generators.Parsing
 
             // Declaration order is message order.
             return messages.OrderBy(m => m.Position).Select(m => (m.Role, m.Attribute)).ToList();
+        }
+
+        /// <summary>Names a batch's (name1, name2) tuple cannot use: ItemN in another position, Rest, and object's members.</summary>
+        private static bool IsReservedTupleName(string name, int position)
+        {
+            if (name is "Rest" or "ToString" or "GetHashCode" or "Equals" or "GetType" or "CompareTo")
+            {
+                return true;
+            }
+
+            return name.StartsWith("Item", System.StringComparison.Ordinal)
+                && int.TryParse(name.Substring(4), NumberStyles.None, CultureInfo.InvariantCulture, out int n)
+                && n != position + 1;
         }
 
         private static AttributeData? Find(ISymbol symbol, string metadataName)

@@ -78,7 +78,16 @@ public sealed class AdaptiveConcurrency
             _waiters.Enqueue(waiter);
         }
 
-        return new ValueTask(waiter.Task.WaitAsync(cancellationToken));
+        return new ValueTask(WaitAsync(waiter, cancellationToken));
+    }
+
+    private static async Task WaitAsync(TaskCompletionSource waiter, CancellationToken cancellationToken)
+    {
+        // Cancelling the source itself (not just the wait) makes Release skip it, so a cancelled waiter never holds a slot.
+        using (cancellationToken.Register(static state => ((TaskCompletionSource)state!).TrySetCanceled(), waiter))
+        {
+            await waiter.Task.ConfigureAwait(false);
+        }
     }
 
     /// <summary>Frees a slot.</summary>

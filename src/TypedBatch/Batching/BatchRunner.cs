@@ -315,11 +315,14 @@ public sealed class BatchRunner
                 await _sink(item, cancellationToken).ConfigureAwait(false);
                 int completed = Interlocked.Increment(ref _completed);
                 int succeeded = item.Succeeded ? Interlocked.Increment(ref _succeeded) : Volatile.Read(ref _succeeded);
-                _descriptor.Progress?.Report(new BatchProgress(completed, succeeded, completed - succeeded,
-                    Volatile.Read(ref _inFlight), _runner._time.GetElapsedTime(_start))
+                if (_descriptor.Progress is { } progress)
                 {
-                    ConcurrencyLimit = Concurrency.Limit,
-                });
+                    ReportProgress(progress, new BatchProgress(completed, succeeded, completed - succeeded,
+                        Volatile.Read(ref _inFlight), _runner._time.GetElapsedTime(_start))
+                    {
+                        ConcurrencyLimit = Concurrency.Limit,
+                    });
+                }
                 return true;
             }
         }
@@ -349,6 +352,19 @@ public sealed class BatchRunner
             finally
             {
                 Interlocked.Decrement(ref _inFlight);
+            }
+        }
+
+        /// <summary>A progress handler that throws must not lose the batch: the failure is logged once per report.</summary>
+        private void ReportProgress(IProgress<BatchProgress> progress, BatchProgress value)
+        {
+            try
+            {
+                progress.Report(value);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                Log.ProgressFailed(_runner._logger, ex);
             }
         }
 

@@ -56,7 +56,7 @@ internal sealed class ProviderRuntime : IDisposable
                     httpClientFactory.CreateClient(TypedBatchServiceCollectionExtensions.CopilotTokenClientName),
                     provider.CopilotTokenUrl, provider.GitHubToken!, Redactor, _time, loggerFactory.CreateLogger<CopilotTokenSource>());
                 _tokenSources.Add(tokens);
-                return new CopilotEndpoint(tokens, CopilotHeaders.Default, provider.CopilotTokenUrl);
+                return new CopilotEndpoint(tokens, CopilotHeaders.Default, provider.CopilotTokenUrl, provider.GitHubToken!);
             case ProviderKind.AzureOpenAI:
                 return new AzureOpenAIEndpoint(provider.BaseUrl!, provider.AzureApiVersion, provider.AzureUseV1Api, provider.ApiKey, provider.AzureTokenProvider);
             default:

@@ -68,6 +68,13 @@ public static class TypedBatchServiceCollectionExtensions
 
     internal static IServiceCollection AddTypedBatchCore(this IServiceCollection services)
     {
+        // Registering twice would add the handlers twice: two retry loops and a double charge at the gate.
+        if (services.Any(d => d.ServiceType == typeof(TypedBatchRegistered)))
+        {
+            return services;
+        }
+
+        services.AddSingleton<TypedBatchRegistered>();
         services.AddLogging();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ProviderRuntime>();
@@ -130,6 +137,8 @@ public static class TypedBatchServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>()));
         return services;
     }
+
+    private sealed class TypedBatchRegistered;
 
     /// <summary>
     /// The one retry loop: the total timeout, then retries with jittered exponential backoff that honour the server's

@@ -3,8 +3,9 @@ using TypedBatch.Providers;
 namespace TypedBatch;
 
 /// <summary>
-/// Inside the retry loop and outside the per-attempt timeout: every attempt waits for its request and token budget at
-/// the call's <see cref="RateLimitGate"/>, so waiting for budget never counts against the attempt's timeout.
+/// Inside the retry loop and outside the per-attempt timeout: every retry waits for its request and token budget at the
+/// call's <see cref="RateLimitGate"/>. The first attempt's budget is taken by the provider before the call enters the
+/// pipeline, so queueing behind the limit counts against neither the attempt nor the total timeout.
 /// </summary>
 internal sealed class RateGateHandler : DelegatingHandler
 {
@@ -12,7 +13,14 @@ internal sealed class RateGateHandler : DelegatingHandler
     {
         if (request.Options.TryGetValue(CallContext.Key, out CallContext? call) && call.Gate is { } gate)
         {
-            await gate.WaitAsync(call.Reservation, cancellationToken).ConfigureAwait(false);
+            if (call.FirstAttemptPrepaid)
+            {
+                call.FirstAttemptPrepaid = false;
+            }
+            else
+            {
+                await gate.WaitAsync(call.Reservation, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);

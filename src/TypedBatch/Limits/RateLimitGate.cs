@@ -103,8 +103,13 @@ public sealed class RateLimitGate
     {
         lock (_lock)
         {
-            long until = _time.GetTimestamp() + (long)(retryAfter.TotalSeconds * _time.TimestampFrequency);
+            long now = _time.GetTimestamp();
+            long until = now + (long)(retryAfter.TotalSeconds * _time.TimestampFrequency);
             _pausedUntil = Math.Max(_pausedUntil, until);
+
+            // Nothing accrues while paused, so the end of the pause releases one request at a time, not a burst.
+            _requests.Hold(now, _pausedUntil);
+            _tokens.Hold(now, _pausedUntil);
         }
     }
 
@@ -150,6 +155,7 @@ public sealed class RateLimitGate
         private double _capacity;
         private double _perSecond;
         private double _perTick;
+        private long _frequency = 1;
         private long _last;
         private bool _configured;
 
@@ -168,6 +174,7 @@ public sealed class RateLimitGate
             Limit = limit;
             _perSecond = limit / 60.0;
             _perTick = _perSecond / frequency;
+            _frequency = frequency;
             _capacity = Math.Max(1.0, _perSecond / 2);
             _available = first ? _capacity : Math.Min(_available, _capacity);
             _last = now;
@@ -182,15 +189,33 @@ public sealed class RateLimitGate
             }
 
             Refill(now);
-            _available -= Math.Min(amount, _capacity);
-            return _available >= 0 ? 0 : -_available / _perSecond;
+
+            // The whole amount is charged, even beyond the burst, and later callers wait for the debt; this caller waits
+            // only until the part a full bucket could hold has accrued (a full bucket lets a large request through).
+            double before = _available;
+            _available -= amount;
+            double held = now < _last ? (_last - now) / (double)_frequency : 0;
+            return (Math.Max(0, Math.Min(amount, _capacity) - before) / _perSecond) + held;
+        }
+
+        /// <summary>Stops accruing until <paramref name="until"/>, keeping no more than is available now.</summary>
+        public void Hold(long now, long until)
+        {
+            if (Limit is null)
+            {
+                return;
+            }
+
+            Refill(now);
+            _available = Math.Min(_available, 0);
+            _last = Math.Max(_last, until);
         }
 
         public void GiveBack(int amount)
         {
             if (Limit is not null && amount > 0)
             {
-                _available = Math.Min(_capacity, _available + Math.Min(amount, _capacity));
+                _available = Math.Min(_capacity, _available + amount);
             }
         }
 
@@ -210,6 +235,11 @@ public sealed class RateLimitGate
 
         private void Refill(long now)
         {
+            if (now <= _last)
+            {
+                return; // held by a pause until _last
+            }
+
             if (Limit is not null)
             {
                 _available = Math.Min(_capacity, _available + ((now - _last) * _perTick));

@@ -37,8 +37,9 @@ internal sealed class AttemptObserverHandler(RateLimitObserver observer, Resilie
             if (hint is not null || limits is not null)
             {
                 call?.Gate?.Pause(hint is { } wait && wait <= (retryPolicy?.MaxRetryAfter ?? wait) ? wait : DefaultPause);
-                AdaptiveConcurrency.Current?.OnThrottled();
             }
+
+            AdaptiveConcurrency.Current?.OnThrottled();
 
             if (call is not null)
             {
@@ -48,6 +49,10 @@ internal sealed class AttemptObserverHandler(RateLimitObserver observer, Resilie
         else if (response.IsSuccessStatusCode)
         {
             AdaptiveConcurrency.Current?.OnSuccess();
+        }
+        else if (response.StatusCode == System.Net.HttpStatusCode.Unauthorized)
+        {
+            call?.Endpoint?.OnUnauthorized();
         }
 
         return response;

@@ -33,6 +33,12 @@ internal sealed class CallContext
     /// <summary>The tokens each attempt reserves at the gate.</summary>
     public int Reservation { get; init; }
 
+    /// <summary>
+    /// The first attempt's budget was taken before the call entered the pipeline, so that queueing for budget does not
+    /// count against the call's total timeout; retries wait inside the pipeline.
+    /// </summary>
+    public bool FirstAttemptPrepaid { get; set; }
+
     /// <summary>How many attempts were answered 429.</summary>
     public int Throttled { get; set; }
 

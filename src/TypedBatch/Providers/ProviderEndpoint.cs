@@ -17,6 +17,15 @@ internal abstract class ProviderEndpoint
     /// <summary>Where this provider meters rate limits (its API base, or for Copilot the account's token exchange).</summary>
     public abstract Uri MeteringKey { get; }
 
+    /// <summary>The server rejected the credentials: forget any cached token so the next call gets a fresh one.</summary>
+    public virtual void OnUnauthorized()
+    {
+    }
+
+    /// <summary>A short, irreversible tag of a credential, so that different accounts on one endpoint meter apart.</summary>
+    protected static string CredentialTag(string? secret)
+        => string.IsNullOrEmpty(secret) ? "anonymous" : Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(secret)), 0, 6);
+
     /// <summary>Sets the request's URI and credentials for one attempt.</summary>
     public abstract ValueTask PrepareAsync(HttpRequestMessage request, CallContext call, CancellationToken cancellationToken);
 
@@ -57,7 +66,7 @@ internal sealed class OpenAIEndpoint(string name, Uri baseUrl, string? apiKey) :
 
     public override string Name { get; } = name;
 
-    public override Uri MeteringKey => baseUrl;
+    public override Uri MeteringKey { get; } = new(baseUrl.AbsoluteUri.TrimEnd('/') + "/#account-" + CredentialTag(apiKey));
 
     public override ValueTask PrepareAsync(HttpRequestMessage request, CallContext call, CancellationToken cancellationToken)
     {

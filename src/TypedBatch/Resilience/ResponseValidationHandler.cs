@@ -12,7 +12,7 @@ internal sealed class ResponseValidationHandler : DelegatingHandler
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         HttpResponseMessage response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode || response.Content.Headers.ContentType?.MediaType is not ("application/json" or null))
+        if (!response.IsSuccessStatusCode || response.Content.Headers.ContentType?.MediaType != "application/json")
         {
             return response;
         }
@@ -45,14 +45,21 @@ internal sealed class ResponseValidationHandler : DelegatingHandler
             return false;
         }
 
-        var reader = new Utf8JsonReader(body, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
+
+        ReadOnlySpan<byte> json = body.AsSpan();
+        if (json.StartsWith("\uFEFF"u8))
+        {
+            json = json[3..]; // a UTF-8 byte order mark, which Utf8JsonReader does not skip
+        }
+
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
         try
         {
             while (reader.Read())
             {
             }
 
-            return reader.BytesConsumed == body.Length || body.AsSpan((int)reader.BytesConsumed).Trim((byte)' ').Trim("\r\n\t"u8).IsEmpty;
+            return reader.BytesConsumed == json.Length || json[(int)reader.BytesConsumed..].Trim(" \r\n\t"u8).IsEmpty;
         }
         catch (JsonException)
         {

@@ -35,12 +35,12 @@ internal sealed class RetryPolicy(TimeSpan maxRetryAfter, TimeProvider time)
         BackoffType = DelayBackoffType.Exponential,
         UseJitter = true,
         MaxDelay = TimeSpan.FromSeconds(30),
-        ShouldHandle = args => ShouldRetryAsync(args.Outcome),
+        ShouldHandle = args => ShouldRetryAsync(args.Outcome, args.Context.CancellationToken),
         DelayGenerator = args => ValueTask.FromResult(args.Outcome.Result is { } response ? ServerDelay(response) : null),
     };
 
     /// <summary>Whether this outcome is worth another attempt.</summary>
-    public async ValueTask<bool> ShouldRetryAsync(Outcome<HttpResponseMessage> outcome)
+    public async ValueTask<bool> ShouldRetryAsync(Outcome<HttpResponseMessage> outcome, CancellationToken cancellationToken = default)
     {
         if (outcome.Exception is { } exception)
         {
@@ -65,7 +65,7 @@ internal sealed class RetryPolicy(TimeSpan maxRetryAfter, TimeProvider time)
             return false;
         }
 
-        if (response.StatusCode == HttpStatusCode.TooManyRequests && await IsQuotaErrorAsync(response).ConfigureAwait(false))
+        if (response.StatusCode == HttpStatusCode.TooManyRequests && await IsQuotaErrorAsync(response, cancellationToken).ConfigureAwait(false))
         {
             return false;
         }
@@ -105,10 +105,10 @@ internal sealed class RetryPolicy(TimeSpan maxRetryAfter, TimeProvider time)
     }
 
     /// <summary>Whether a 429 says the account is out of quota (read from the error body, which stays readable).</summary>
-    public static async ValueTask<bool> IsQuotaErrorAsync(HttpResponseMessage response)
+    public static async ValueTask<bool> IsQuotaErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken = default)
     {
-        await response.Content.LoadIntoBufferAsync().ConfigureAwait(false);
-        string body = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
+        await response.Content.LoadIntoBufferAsync(cancellationToken).ConfigureAwait(false);
+        string body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
         ErrorDto? error = OpenAICompatibleProvider.ParseError(body, out _);
         string? code = error?.CodeText ?? error?.Type;
         return code is not null && QuotaCodes.Contains(code, StringComparer.OrdinalIgnoreCase);

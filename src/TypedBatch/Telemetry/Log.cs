@@ -19,6 +19,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "{Operation} batch items per provider: {Counts}")]
     public static partial void BatchProviders(ILogger logger, string operation, string counts);
 
+    [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "The batch's progress handler threw; the batch goes on")]
+    public static partial void ProgressFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(EventId = 3, Level = LogLevel.Debug, Message = "Batch item #{Index} failed after {Attempts} attempt(s): {Error}")]
     public static partial void ItemFailed(ILogger logger, int index, int attempts, BatchError error);
 

@@ -14,7 +14,7 @@ internal sealed class AzureOpenAIEndpoint(Uri endpoint, string apiVersion, bool 
 
     public override string Name => "azure-openai";
 
-    public override Uri MeteringKey => endpoint;
+    public override Uri MeteringKey { get; } = new(endpoint.AbsoluteUri.TrimEnd('/') + "/#account-" + CredentialTag(apiKey));
 
     public override async ValueTask PrepareAsync(HttpRequestMessage request, CallContext call, CancellationToken cancellationToken)
     {

@@ -4,11 +4,13 @@ namespace TypedBatch.Providers.Copilot;
 /// GitHub Copilot: every attempt gets a current Copilot token, the headers Copilot expects, and the API base the
 /// token exchange named (<c>endpoints.api</c>).
 /// </summary>
-internal sealed class CopilotEndpoint(CopilotTokenSource tokens, CopilotHeaders headers, Uri tokenUrl) : ProviderEndpoint
+internal sealed class CopilotEndpoint(CopilotTokenSource tokens, CopilotHeaders headers, Uri tokenUrl, string githubToken) : ProviderEndpoint
 {
     public override string Name => CopilotTokenSource.CopilotProviderName;
 
-    public override Uri MeteringKey => tokenUrl;
+    public override Uri MeteringKey { get; } = new(tokenUrl.AbsoluteUri + "#account-" + CredentialTag(githubToken));
+
+    public override void OnUnauthorized() => tokens.Invalidate();
 
     public override async ValueTask PrepareAsync(HttpRequestMessage request, CallContext call, CancellationToken cancellationToken)
     {

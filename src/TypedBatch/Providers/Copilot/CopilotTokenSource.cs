@@ -64,6 +64,9 @@ internal sealed class CopilotTokenSource : IDisposable
         }
     }
 
+    /// <summary>Forgets the cached token (the API rejected it); the next call exchanges again.</summary>
+    public void Invalidate() => _current = null;
+
     public void Dispose() => _exchange.Dispose();
 
     private async Task<CopilotToken> ExchangeAsync(CancellationToken cancellationToken)
@@ -103,8 +106,10 @@ internal sealed class CopilotTokenSource : IDisposable
 
         // Refresh about a minute early, or at half time for tokens that live less than two minutes.
         TimeSpan margin = refreshIn > 2 * MaxRefreshMargin ? MaxRefreshMargin : refreshIn / 2;
+        // refresh_in is relative, so it is right whatever the local clock says; expires_at only caps it when it is
+        // plausible (a local clock running ahead must not force an exchange per request).
         DateTimeOffset refreshAt = now + refreshIn - margin;
-        if (refreshAt > expiresAt - margin)
+        if (expiresAt - margin > now && refreshAt > expiresAt - margin)
         {
             refreshAt = expiresAt - margin;
         }

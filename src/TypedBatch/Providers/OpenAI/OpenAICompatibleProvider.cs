@@ -76,7 +76,8 @@ internal sealed class OpenAICompatibleProvider(
             Gate = gate,
             Reservation = gate is null ? 0 : TokenEstimator.Reservation(promptEstimate, settings.MaxTokens, gate.PromptCorrection),
         };
-        IApiResponse<ChatCompletionResponseDto> response = await SendAsync(() => api.CreateChatCompletionAsync(dto, call, cancellationToken), call, cancellationToken).ConfigureAwait(false);
+        await PrepayAsync(call, cancellationToken).ConfigureAwait(false);
+        using IApiResponse<ChatCompletionResponseDto> response = await SendAsync(() => api.CreateChatCompletionAsync(dto, call, cancellationToken), call, cancellationToken).ConfigureAwait(false);
         ChatCompletionResponseDto body = EnsureSuccess(response, call, cancellationToken);
 
         ChoiceDto? choice = body.Choices is { Count: > 0 } choices ? choices[0] : null;
@@ -125,7 +126,8 @@ internal sealed class OpenAICompatibleProvider(
         }
 
         var call = new CallContext { Endpoint = endpoint, Model = model, Gate = gate, Reservation = tokens };
-        IApiResponse<EmbeddingResponseDto> response = await SendAsync(() => api.CreateEmbeddingsAsync(dto, call, cancellationToken), call, cancellationToken).ConfigureAwait(false);
+        await PrepayAsync(call, cancellationToken).ConfigureAwait(false);
+        using IApiResponse<EmbeddingResponseDto> response = await SendAsync(() => api.CreateEmbeddingsAsync(dto, call, cancellationToken), call, cancellationToken).ConfigureAwait(false);
         EmbeddingResponseDto body = EnsureSuccess(response, call, cancellationToken);
 
         var embeddings = new Embedding[request.Inputs.Count];
@@ -153,6 +155,16 @@ internal sealed class OpenAICompatibleProvider(
     public override string ToString() => Name;
 
     public RateLimitGate? GateFor(string model) => gateFor?.Invoke(modelOverride ?? model);
+
+    /// <summary>Waits for the first attempt's budget before the pipeline's timeouts start.</summary>
+    private static async ValueTask PrepayAsync(CallContext call, CancellationToken cancellationToken)
+    {
+        if (call.Gate is { } gate)
+        {
+            await gate.WaitAsync(call.Reservation, cancellationToken).ConfigureAwait(false);
+            call.FirstAttemptPrepaid = true;
+        }
+    }
 
     private ProviderException InvalidEmbeddings(CallContext call, string message)
         => new(BatchErrorKind.InvalidOutput, Name, message, 200) { RequestId = call.RequestId, Attempts = call.Attempts };
@@ -191,7 +203,7 @@ internal sealed class OpenAICompatibleProvider(
             // A handler in the pipeline (the Copilot token exchange) already described its failure.
             if (requestError.InnerException is ProviderException described)
             {
-                throw described;
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(described);
             }
 
             throw TransportFailure(requestError.InnerException ?? requestError, call);
