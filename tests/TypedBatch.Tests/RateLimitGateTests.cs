@@ -168,4 +168,21 @@ public sealed class RateLimitGateTests
         time.Advance(TimeSpan.FromSeconds(1));
         await Task.WhenAll(waiting).WaitAsync(TimeSpan.FromSeconds(10));
     }
+
+    [Fact]
+    public async Task With_no_limit_known_one_request_goes_first_and_the_rest_wait_for_its_answer()
+    {
+        var gate = new RateLimitGate(timeProvider: new FakeTimeProvider());
+
+        await gate.WaitAsync();
+        Task second = gate.WaitAsync().AsTask();
+        await Task.Delay(20);
+        second.IsCompleted.Should().BeFalse("the first answer may say the limits");
+
+        gate.OnAnswer(new RateLimitInfo { LimitRequests = 60_000, RemainingRequests = 500 });
+
+        await second.WaitAsync(TimeSpan.FromSeconds(5));
+        gate.RequestsPerMinute.Should().Be(60_000);
+        await gate.WaitAsync(); // limits known now: no more holding
+    }
 }

@@ -101,14 +101,15 @@ public static class TypedBatchServiceCollectionExtensions
                 AutomaticDecompression = DecompressionMethods.All,
                 MaxConnectionsPerServer = int.MaxValue,
             })
-            .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
+            .RemoveAllLoggers(); // per-request log scopes cost CPU on the hot path; TypedBatch logs per batch
 
-        // Handlers run outermost first: total timeout and the one retry loop; then, for every attempt, the rate gate
-        // (outside the attempt timeout, so waiting for budget is not a timeout), the attempt timeout, the check that a
-        // 2xx body is whole JSON, authentication, and the observer that counts attempts and reads rate-limit headers.
+        // Handlers run outermost first: one resilience pipeline (total timeout, the one retry loop, the attempt timeout);
+        // then, for every retry, the rate gate (the first attempt's budget is taken before the pipeline, so queueing is
+        // no timeout); the check that a 2xx body is whole JSON; the endpoint (URL, credentials); and the observer that
+        // counts attempts and reads rate-limit headers.
         provider.AddResilienceHandler("TypedBatch", (builder, context) => ConfigureRetries(builder, context.ServiceProvider.GetRequiredService<ProviderRuntime>()));
         provider.AddHttpMessageHandler(() => new RateGateHandler());
-        provider.AddResilienceHandler("TypedBatch.Attempt", (builder, context) => builder.AddTimeout(context.ServiceProvider.GetRequiredService<ProviderRuntime>().Options.AttemptTimeout));
         provider.AddHttpMessageHandler(() => new TypedBatch.Resilience.ResponseValidationHandler());
         provider.AddHttpMessageHandler(() => new EndpointHandler());
         provider.AddHttpMessageHandler(sp =>
@@ -121,7 +122,7 @@ public static class TypedBatchServiceCollectionExtensions
         {
             ProviderRuntime runtime = sp.GetRequiredService<ProviderRuntime>();
             HttpClient http = sp.GetRequiredService<IHttpClientFactory>().CreateClient(ProviderClientName);
-            IOpenAIApi api = RestService.ForGenerated<IOpenAIApi>(http, WireJsonContext.Default);
+            IOpenAIApi api = RestService.ForGenerated<IOpenAIApi>(http, WireJsonContext.Wire);
             IChatProvider[] providers = runtime.Providers
                 .Select(p => (IChatProvider)new OpenAICompatibleProvider(p.Name, api, runtime.Redactor, runtime.Options.StructuredOutputs, p.GateFor, p.Endpoint, p.Model))
                 .ToArray();
@@ -152,5 +153,7 @@ public static class TypedBatchServiceCollectionExtensions
         {
             builder.AddRetry(runtime.RetryPolicy.CreateOptions(options.MaxRetries, options.RetryBaseDelay));
         }
+
+        builder.AddTimeout(options.AttemptTimeout);
     }
 }

@@ -18,6 +18,9 @@ public sealed class RateLimitGate
     private readonly Bucket _tokens = new();
     private long _pausedUntil;
     private double _promptCorrection = 1.0;
+    private bool _observedAny;
+    private bool _probeInFlight;
+    private TaskCompletionSource _firstResponse = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Creates a gate.</summary>
     /// <param name="requestsPerMinute">Requests allowed per minute; <see langword="null"/> until configured or learned from the server.</param>
@@ -69,9 +72,22 @@ public sealed class RateLimitGate
         lock (_lock)
         {
             long now = _time.GetTimestamp();
+            double pause = Math.Max(0, (_pausedUntil - now) / (double)_time.TimestampFrequency);
+            if (_requests.Limit is null && _tokens.Limit is null && !_observedAny && pause == 0)
+            {
+                // No limit configured and none heard yet: one request goes first and the rest wait for its answer,
+                // which usually says the limits, instead of a whole first wave running into them blind.
+                if (!_probeInFlight)
+                {
+                    _probeInFlight = true;
+                    return ValueTask.CompletedTask;
+                }
+
+                return new ValueTask(WaitForFirstAnswerAsync(_firstResponse.Task, tokens, cancellationToken));
+            }
+
             double requestWait = _requests.Take(1, now);
             double tokenWait = _tokens.Take(tokens, now);
-            double pause = Math.Max(0, (_pausedUntil - now) / (double)_time.TimestampFrequency);
             double seconds = Math.Max(pause, Math.Max(requestWait, tokenWait));
             if (seconds <= 0)
             {
@@ -82,6 +98,31 @@ public sealed class RateLimitGate
         }
 
         return new ValueTask(DelayAsync(wait, tokens, cancellationToken));
+    }
+
+    /// <summary>
+    /// The first answer (or failure) of an endpoint and model arrived: whatever it said about limits is applied, and
+    /// the requests held behind the first one go on.
+    /// </summary>
+    /// <param name="info">The rate-limit headers, if the answer had any.</param>
+    public void OnAnswer(RateLimitInfo? info)
+    {
+        if (info is not null)
+        {
+            Observe(info);
+        }
+
+        TaskCompletionSource? release = null;
+        lock (_lock)
+        {
+            if (!_observedAny)
+            {
+                _observedAny = true;
+                release = _firstResponse;
+            }
+        }
+
+        release?.TrySetResult();
     }
 
     /// <summary>Lowers the local budget to what the server says is left, and learns limits that were not configured.</summary>
@@ -129,6 +170,23 @@ public sealed class RateLimitGate
             _promptCorrection += 0.1 * (ratio - _promptCorrection);
         }
     }
+
+    private async Task WaitForFirstAnswerAsync(Task firstAnswer, int tokens, CancellationToken cancellationToken)
+    {
+        // A probe that never answers must not hold everyone: after a while the others go on regardless.
+        try
+        {
+            await firstAnswer.WaitAsync(FirstAnswerTimeout, _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            OnAnswer(null);
+        }
+
+        await WaitAsync(tokens, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static readonly TimeSpan FirstAnswerTimeout = TimeSpan.FromSeconds(5);
 
     private async Task DelayAsync(TimeSpan wait, int tokens, CancellationToken cancellationToken)
     {

@@ -13,7 +13,17 @@ internal sealed class AttemptObserverHandler(RateLimitObserver observer, Resilie
     {
         request.Options.TryGetValue(CallContext.Key, out CallContext? call);
         call?.OnAttempt();
-        HttpResponseMessage response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        HttpResponseMessage response;
+        try
+        {
+            response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            call?.Gate?.OnAnswer(null); // a failed first attempt must not hold the requests queued behind it
+            throw;
+        }
+
         RateLimitInfo? limits = RateLimitInfo.FromHeaders(response.Headers);
         if (limits is not null)
         {
@@ -24,10 +34,7 @@ internal sealed class AttemptObserverHandler(RateLimitObserver observer, Resilie
         {
             call.RateLimit = limits;
             call.RequestId = response.Headers.TryGetValues("x-request-id", out var ids) ? ids.FirstOrDefault() : null;
-            if (limits is not null)
-            {
-                call.Gate?.Observe(limits);
-            }
+            call.Gate?.OnAnswer(limits);
         }
 
         if (response.StatusCode == System.Net.HttpStatusCode.TooManyRequests)

@@ -22,11 +22,9 @@ internal sealed class ResponseValidationHandler : DelegatingHandler
         byte[] body = await original.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
         if (IsCompleteJson(body))
         {
+            // Only the content type matters downstream; copying every content header would re-parse each one.
             var buffered = new ByteArrayContent(body);
-            foreach (KeyValuePair<string, IEnumerable<string>> header in original.Headers)
-            {
-                buffered.Headers.TryAddWithoutValidation(header.Key, header.Value);
-            }
+            buffered.Headers.ContentType = original.Headers.ContentType;
 
             response.Content = buffered;
             original.Dispose();

@@ -4,7 +4,8 @@ using System.Text.Json.Serialization;
 namespace TypedBatch.Providers.OpenAI;
 
 // Wire shapes of the OpenAI-compatible API. Every response field is optional: local servers (Ollama, vLLM,
-// llama.cpp, LM Studio) omit id, created, index and usage, and unknown fields are ignored.
+// llama.cpp, LM Studio) omit id, created, index and usage, and unknown fields are ignored. Response shapes use `set`
+// rather than `init`: source-generated deserialization of init-only properties is markedly slower (docs/benchmarks.md).
 
 internal sealed class ChatCompletionRequestDto
 {
@@ -76,61 +77,61 @@ internal sealed class RawJsonConverter : JsonConverter<RawJson>
 internal sealed class WireMessage
 {
     [JsonPropertyName("role")]
-    public string? Role { get; init; }
+    public string? Role { get; set; }
 
     [JsonPropertyName("content")]
-    public string? Content { get; init; }
+    public string? Content { get; set; }
 
     [JsonPropertyName("refusal")]
-    public string? Refusal { get; init; }
+    public string? Refusal { get; set; }
 }
 
 internal sealed class ChatCompletionResponseDto
 {
     [JsonPropertyName("id")]
-    public string? Id { get; init; }
+    public string? Id { get; set; }
 
     [JsonPropertyName("created")]
-    public long? Created { get; init; }
+    public long? Created { get; set; }
 
     [JsonPropertyName("model")]
-    public string? Model { get; init; }
+    public string? Model { get; set; }
 
     [JsonPropertyName("choices")]
-    public List<ChoiceDto>? Choices { get; init; }
+    public List<ChoiceDto>? Choices { get; set; }
 
     [JsonPropertyName("usage")]
-    public UsageDto? Usage { get; init; }
+    public UsageDto? Usage { get; set; }
 }
 
 internal sealed class ChoiceDto
 {
     [JsonPropertyName("index")]
-    public int? Index { get; init; }
+    public int? Index { get; set; }
 
     [JsonPropertyName("message")]
-    public WireMessage? Message { get; init; }
+    public WireMessage? Message { get; set; }
 
     [JsonPropertyName("finish_reason")]
-    public string? FinishReason { get; init; }
+    public string? FinishReason { get; set; }
 }
 
 internal sealed class UsageDto
 {
     [JsonPropertyName("prompt_tokens")]
-    public long? PromptTokens { get; init; }
+    public long? PromptTokens { get; set; }
 
     [JsonPropertyName("completion_tokens")]
-    public long? CompletionTokens { get; init; }
+    public long? CompletionTokens { get; set; }
 
     [JsonPropertyName("total_tokens")]
-    public long? TotalTokens { get; init; }
+    public long? TotalTokens { get; set; }
 
     [JsonPropertyName("prompt_tokens_details")]
-    public PromptTokensDetailsDto? PromptTokensDetails { get; init; }
+    public PromptTokensDetailsDto? PromptTokensDetails { get; set; }
 
     [JsonPropertyName("completion_tokens_details")]
-    public CompletionTokensDetailsDto? CompletionTokensDetails { get; init; }
+    public CompletionTokensDetailsDto? CompletionTokensDetails { get; set; }
 
     public TokenUsage ToTokenUsage()
     {
@@ -144,13 +145,13 @@ internal sealed class UsageDto
 internal sealed class PromptTokensDetailsDto
 {
     [JsonPropertyName("cached_tokens")]
-    public long? CachedTokens { get; init; }
+    public long? CachedTokens { get; set; }
 }
 
 internal sealed class CompletionTokensDetailsDto
 {
     [JsonPropertyName("reasoning_tokens")]
-    public long? ReasoningTokens { get; init; }
+    public long? ReasoningTokens { get; set; }
 }
 
 internal sealed class EmbeddingRequestDto
@@ -171,49 +172,49 @@ internal sealed class EmbeddingRequestDto
 internal sealed class EmbeddingResponseDto
 {
     [JsonPropertyName("data")]
-    public List<EmbeddingDataDto>? Data { get; init; }
+    public List<EmbeddingDataDto>? Data { get; set; }
 
     [JsonPropertyName("model")]
-    public string? Model { get; init; }
+    public string? Model { get; set; }
 
     [JsonPropertyName("usage")]
-    public UsageDto? Usage { get; init; }
+    public UsageDto? Usage { get; set; }
 }
 
 internal sealed class EmbeddingDataDto
 {
     [JsonPropertyName("index")]
-    public int? Index { get; init; }
+    public int? Index { get; set; }
 
     [JsonPropertyName("embedding")]
     [JsonConverter(typeof(EmbeddingVectorConverter))]
-    public float[]? Embedding { get; init; }
+    public float[]? Embedding { get; set; }
 }
 
 internal sealed class ErrorEnvelopeDto
 {
     [JsonPropertyName("error")]
-    public ErrorDto? Error { get; init; }
+    public ErrorDto? Error { get; set; }
 
     // GitHub's API answers {"message": "..."} without the envelope.
     [JsonPropertyName("message")]
-    public string? Message { get; init; }
+    public string? Message { get; set; }
 }
 
 internal sealed class ErrorDto
 {
     [JsonPropertyName("message")]
-    public string? Message { get; init; }
+    public string? Message { get; set; }
 
     [JsonPropertyName("type")]
-    public string? Type { get; init; }
+    public string? Type { get; set; }
 
     [JsonPropertyName("param")]
-    public string? Param { get; init; }
+    public string? Param { get; set; }
 
     // A string for OpenAI, an integer for vLLM.
     [JsonPropertyName("code")]
-    public JsonElement? Code { get; init; }
+    public JsonElement? Code { get; set; }
 
     public string? CodeText => Code switch
     {

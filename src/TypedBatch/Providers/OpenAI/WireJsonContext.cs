@@ -1,3 +1,5 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace TypedBatch.Providers.OpenAI;
@@ -13,4 +15,16 @@ namespace TypedBatch.Providers.OpenAI;
 [JsonSerializable(typeof(ErrorEnvelopeDto))]
 [JsonSerializable(typeof(Copilot.CopilotTokenDto))]
 [JsonSerializable(typeof(System.Text.Json.JsonElement))]
-internal sealed partial class WireJsonContext : JsonSerializerContext;
+internal sealed partial class WireJsonContext : JsonSerializerContext
+{
+    /// <summary>
+    /// The context the client sends and reads with: text outside ASCII goes as UTF-8, not as <c>\uXXXX</c> escapes,
+    /// which would double the size of a Chinese prompt on the wire. Request bodies are JSON, never HTML.
+    /// </summary>
+    public static WireJsonContext Wire { get; } = new(new JsonSerializerOptions
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        NumberHandling = JsonNumberHandling.AllowReadingFromString,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}
