@@ -28,7 +28,7 @@ internal sealed record LoadOptions
           --quiet-wait <s>       ... but at most this long (default 60)
           --top <n>              allocation sampling: types listed per client (default 15)
           --no-pin               do not pin the client to core 0 and the emulator to core 1
-          --doc <path>           the Markdown report to update (default docs/benchmarks-load.md)
+          --doc <path>           the Markdown report to update (default docs/benchmarks.md)
           --no-doc               print only
         """;
 
@@ -65,7 +65,7 @@ internal sealed record LoadOptions
     /// <summary>Waits for a quiet machine as configured; returns the cores others used in the last second.</summary>
     public Task<double> WaitForQuietAsync(CancellationToken cancellationToken) => MachineLoad.WaitForQuietAsync(QuietBelow, QuietWait, cancellationToken);
 
-    public string? Doc { get; init; } = Path.Combine("docs", "benchmarks-load.md");
+    public string? Doc { get; init; } = Path.Combine("docs", "benchmarks.md");
 
     public static bool TryParse(string[] args, out LoadOptions options, out string? error)
     {
