@@ -70,39 +70,9 @@ internal static class Payloads
         return provider.Request;
     }
 
-    /// <summary>
-    /// The wire DTO the provider builds (OpenAICompatibleProvider.CompleteAsync, json_schema mode): the same mapping,
-    /// copied, since the provider builds it inline before sending.
-    /// </summary>
+    /// <summary>The wire DTO the provider builds, by the provider's own mapping (json_schema mode).</summary>
     public static ChatCompletionRequestDto ToDto(ChatRequest request)
-    {
-        CompletionSettings settings = request.Settings;
-        var messages = new WireMessage[request.Messages.Count];
-        for (int i = 0; i < messages.Length; i++)
-        {
-            ChatMessage message = request.Messages[i];
-            messages[i] = new WireMessage { Role = RoleNames[(int)message.Role], Content = message.Content };
-        }
-
-        ResponseFormat? format = settings.ResponseFormat;
-        return new ChatCompletionRequestDto
-        {
-            Model = request.Model,
-            Messages = messages,
-            Temperature = settings.Temperature,
-            MaxTokens = settings.MaxTokens,
-            TopP = settings.TopP,
-            Stop = settings.Stop,
-            Seed = settings.Seed,
-            ResponseFormat = format is { Type: "json_schema" }
-                ? new ResponseFormatDto
-                {
-                    Type = "json_schema",
-                    JsonSchema = new JsonSchemaDto { Name = format.Name!, Description = format.Description, Schema = new RawJson(format.Schema), Strict = format.Strict },
-                }
-                : null,
-        };
-    }
+        => OpenAICompatibleProvider.ToWire(request, request.Model, StructuredOutputMode.JsonSchema);
 
     /// <summary>Checks that every baseline produces what the library produces, so the ratios compare equal work.</summary>
     public static void Verify()
@@ -147,7 +117,6 @@ internal static class Payloads
         Console.WriteLine($"1,024 Chinese characters ({Encoding.UTF8.GetByteCount(chinese):N0} bytes of UTF-8) make a request body of {body.Length:N0} bytes.");
     }
 
-    private static readonly string[] RoleNames = ["system", "user", "assistant"];
 
     private sealed class CapturingProvider(string answer) : IChatProvider
     {

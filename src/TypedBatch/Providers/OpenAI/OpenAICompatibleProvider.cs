@@ -29,43 +29,8 @@ internal sealed class OpenAICompatibleProvider(
     {
         ArgumentNullException.ThrowIfNull(request);
         CompletionSettings settings = request.Settings;
-        ResponseFormat? format = settings.ResponseFormat;
-        bool schemaInPrompt = format is { Type: "json_schema" } && structuredOutputs == StructuredOutputMode.JsonObjectWithSchemaInPrompt;
-        var messages = new WireMessage[request.Messages.Count + (schemaInPrompt ? 1 : 0)];
-        int offset = 0;
-        if (schemaInPrompt)
-        {
-            messages[0] = new WireMessage { Role = "system", Content = "Reply with one JSON object, and nothing else, that conforms to this JSON schema:\n" + format!.SchemaText };
-            offset = 1;
-        }
-
-        for (int i = 0; i < request.Messages.Count; i++)
-        {
-            ChatMessage message = request.Messages[i];
-            messages[i + offset] = new WireMessage { Role = RoleNames[(int)message.Role], Content = message.Content };
-        }
-
         string model = modelOverride ?? request.Model;
-        var dto = new ChatCompletionRequestDto
-        {
-            Model = model,
-            Messages = messages,
-            Temperature = settings.Temperature,
-            MaxTokens = settings.MaxTokens,
-            TopP = settings.TopP,
-            Stop = settings.Stop,
-            Seed = settings.Seed,
-            ResponseFormat = format switch
-            {
-                null or { Type: "text" } => null,
-                { Type: "json_schema" } when !schemaInPrompt => new ResponseFormatDto
-                {
-                    Type = "json_schema",
-                    JsonSchema = new JsonSchemaDto { Name = format.Name!, Description = format.Description, Schema = new RawJson(format.Schema), Strict = format.Strict },
-                },
-                _ => JsonObjectFormat,
-            },
-        };
+        ChatCompletionRequestDto dto = ToWire(request, model, structuredOutputs);
 
         RateLimitGate? gate = gateFor?.Invoke(model);
         int promptEstimate = TokenEstimator.EstimatePrompt(request.Messages);
@@ -155,6 +120,48 @@ internal sealed class OpenAICompatibleProvider(
     public override string ToString() => Name;
 
     public RateLimitGate? GateFor(string model) => gateFor?.Invoke(modelOverride ?? model);
+
+    /// <summary>The wire request for a chat request: messages, settings and the response format for this server.</summary>
+    internal static ChatCompletionRequestDto ToWire(ChatRequest request, string model, StructuredOutputMode structuredOutputs)
+    {
+        CompletionSettings settings = request.Settings;
+        ResponseFormat? format = settings.ResponseFormat;
+        bool schemaInPrompt = format is { Type: "json_schema" } && structuredOutputs == StructuredOutputMode.JsonObjectWithSchemaInPrompt;
+        var messages = new WireMessage[request.Messages.Count + (schemaInPrompt ? 1 : 0)];
+        int offset = 0;
+        if (schemaInPrompt)
+        {
+            messages[0] = new WireMessage { Role = "system", Content = "Reply with one JSON object, and nothing else, that conforms to this JSON schema:\n" + format!.SchemaText };
+            offset = 1;
+        }
+
+        for (int i = 0; i < request.Messages.Count; i++)
+        {
+            ChatMessage message = request.Messages[i];
+            messages[i + offset] = new WireMessage { Role = RoleNames[(int)message.Role], Content = message.Content };
+        }
+
+        return new ChatCompletionRequestDto
+        {
+            Model = model,
+            Messages = messages,
+            Temperature = settings.Temperature,
+            MaxTokens = settings.MaxTokens,
+            TopP = settings.TopP,
+            Stop = settings.Stop,
+            Seed = settings.Seed,
+            ResponseFormat = format switch
+            {
+                null or { Type: "text" } => null,
+                { Type: "json_schema" } when !schemaInPrompt => new ResponseFormatDto
+                {
+                    Type = "json_schema",
+                    JsonSchema = new JsonSchemaDto { Name = format.Name!, Description = format.Description, Schema = new RawJson(format.Schema), Strict = format.Strict },
+                },
+                _ => JsonObjectFormat,
+            },
+        };
+    }
 
     /// <summary>Waits for the first attempt's budget before the pipeline's timeouts start.</summary>
     private static async ValueTask PrepayAsync(CallContext call, CancellationToken cancellationToken)
