@@ -184,7 +184,7 @@ namespace TypedBatch.Generators.Emitting
                 }
                 else
                 {
-                    EmitEmbeddingMethods(w, model, method);
+                    EmitEmbeddingMethods(w, method);
                 }
             }
 
@@ -281,7 +281,7 @@ namespace TypedBatch.Generators.Emitting
             w.Line($"    => _context.RunChatAsCompletedAsync(inputs, {render}, {settings}, {map}, options, {operation}, cancellationToken);");
         }
 
-        private static void EmitEmbeddingMethods(SourceWriter w, InterfaceModel model, MethodModel method)
+        private static void EmitEmbeddingMethods(SourceWriter w, MethodModel method)
         {
             string token = method.CancellationTokenName ?? $"{Token}.None";
             string map = $"{Tb}PromptClientContext.{MapName(method.Result)}";
@@ -296,7 +296,6 @@ namespace TypedBatch.Generators.Emitting
             w.Line();
             w.Line($"public {AsyncEnumerable}<{Tb}BatchItem<{method.ResultType}>> {method.AsCompletedName}({Enumerable}<string> inputs, {Tb}BatchOptions? options = null, {Token} cancellationToken = default)");
             w.Line($"    => _context.RunEmbeddingAsCompletedAsync(inputs, {embeddingModel}, {dimensions}, {map}, options, cancellationToken);");
-            _ = model;
         }
 
         private static string SettingsInitializer(SettingsModel settings)

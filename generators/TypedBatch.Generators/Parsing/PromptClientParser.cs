@@ -469,7 +469,6 @@ namespace TypedBatch.Generators.Parsing
                 return false;
             }
 
-            string wrapperName = wrapper.ConstructedFrom.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
             if (IsType(wrapper.ConstructedFrom, TypeNames.ValueTask))
             {
                 valueTask = true;
@@ -526,7 +525,6 @@ namespace TypedBatch.Generators.Parsing
                 return true;
             }
 
-            _ = wrapperName;
             return false;
         }
 

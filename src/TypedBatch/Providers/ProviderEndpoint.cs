@@ -35,10 +35,11 @@ internal abstract class ProviderEndpoint
     /// </summary>
     public static Uri Rebase(Uri requestUri, Uri apiBase, string? query = null)
     {
-        string route = requestUri.AbsolutePath;
-        string existingQuery = requestUri.Query.TrimStart('?');
-        string combinedQuery = string.Join('&', new[] { existingQuery, query }.Where(q => !string.IsNullOrEmpty(q)));
-        return new Uri(apiBase.AbsoluteUri.TrimEnd('/') + "/" + route.TrimStart('/') + (combinedQuery.Length == 0 ? string.Empty : "?" + combinedQuery));
+        // One string, no LINQ: this runs on every attempt.
+        string existing = requestUri.Query;
+        string separator = existing.Length > 1 ? "&" : "?";
+        string extra = string.IsNullOrEmpty(query) ? string.Empty : (existing.Length > 1 ? existing + separator : "?") + query;
+        return new Uri(string.Concat(apiBase.AbsoluteUri.AsSpan().TrimEnd('/'), "/", requestUri.AbsolutePath.AsSpan().TrimStart('/'), extra.Length > 0 ? extra : existing));
     }
 }
 
