@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using Microsoft.ML.Tokenizers;
 
 namespace TypedBatch.Benchmarks;
@@ -87,8 +86,8 @@ internal static class TokenizerStudy
                 Simulate(Shuffle(group.ToList(), random), perKind);
 
                 // A long one-kind batch (300 draws), measured once the gate has learned from 30 items.
-                List<Item> kindItems = group.ToList();
-                List<Item> draws = Enumerable.Range(0, 300).Select(_ => kindItems[random.Next(kindItems.Count)]).ToList();
+                var kindItems = group.ToList();
+                var draws = Enumerable.Range(0, 300).Select(_ => kindItems[random.Next(kindItems.Count)]).ToList();
                 Simulate(draws, converged, skip: 30);
                 Simulate(draws, altConverged, skip: 30, alternative: true);
                 Simulate(draws, scriptConverged, skip: 30, scriptAware: true);
@@ -116,7 +115,7 @@ internal static class TokenizerStudy
         Console.WriteLine("|---|--:|--:|--:|");
         foreach (IGrouping<TextKind, Item> group in items.GroupBy(i => i.Kind).OrderBy(g => g.Key).Concat(items.GroupBy(_ => (TextKind)(-1))))
         {
-            List<Item> list = group.ToList();
+            var list = group.ToList();
             double[] raw = list.Select(i => Math.Abs((double)(i.Estimate + maxTokens) - (i.Exact + maxTokens)) / (i.Exact + maxTokens)).ToArray();
             double[] corrected = list.SelectMany(i => mixed[i].Select(c => Math.Abs((double)(c + maxTokens) - (i.Exact + maxTokens)) / (i.Exact + maxTokens))).ToArray();
             string name = (int)group.Key < 0 ? "**All**" : group.Key.ToString();
@@ -142,7 +141,7 @@ internal static class TokenizerStudy
         Console.WriteLine("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
         foreach (IGrouping<TextKind, Item> group in items.GroupBy(i => i.Kind).OrderBy(g => g.Key).Concat(items.GroupBy(_ => (TextKind)(-1))))
         {
-            List<Item> list = group.ToList();
+            var list = group.ToList();
             double[] raw = list.Select(i => Error(i.ScriptEstimate, i.Exact)).ToArray();
             double rawBias = list.Average(i => Signed(i.ScriptEstimate, i.Exact));
             Console.Write(string.Create(CultureInfo.InvariantCulture,
@@ -157,7 +156,7 @@ internal static class TokenizerStudy
         Console.WriteLine("|---|--:|--:|--:|--:|--:|--:|--:|");
         foreach ((string label, int min, int max) in new[] { ("< 200 chars", 0, 200), ("200–2,000 chars", 200, 2000), ("> 2,000 chars", 2000, int.MaxValue) })
         {
-            List<Item> list = items.Where(i => i.Chars >= min && i.Chars < max).ToList();
+            var list = items.Where(i => i.Chars >= min && i.Chars < max).ToList();
             double[] raw = list.Select(i => Error(i.Estimate, i.Exact)).ToArray();
             double[] corrected = list.SelectMany(i => mixed[i].Select(c => Error(c, i.Exact))).ToArray();
             double rawReservation = list.Average(i => Math.Abs((double)i.Estimate - i.Exact) / (i.Exact + maxTokens));

@@ -194,7 +194,7 @@ internal sealed class EmulatorProcess : IAsyncDisposable
         }
 
         Console.Error.WriteLine($"Building the emulator: dotnet build {project} -c Release");
-        using Process build = Process.Start("dotnet", ["build", project, "-c", "Release", "--nologo", "-v", "q"]);
+        using var build = Process.Start("dotnet", ["build", project, "-c", "Release", "--nologo", "-v", "q"]);
         await build.WaitForExitAsync(cancellationToken);
         return build.ExitCode == 0 && File.Exists(dll)
             ? dll

@@ -80,7 +80,7 @@ internal sealed class OthersLoadMeter
 
     private static TimeSpan SelfCpu()
     {
-        using Process self = Process.GetCurrentProcess();
+        using var self = Process.GetCurrentProcess();
         return self.TotalProcessorTime;
     }
 }

@@ -19,7 +19,7 @@ internal static class Workload
     /// </summary>
     public static string[] Topics(int count, int offset = 0)
     {
-        var topics = new string[count];
+        string[] topics = new string[count];
         for (int i = 0; i < count; i++)
         {
             topics[i] = "item " + (offset + i).ToString("D6", System.Globalization.CultureInfo.InvariantCulture);

@@ -1,7 +1,6 @@
 // Records and init-only setters on netstandard2.0 need this marker type.
-namespace System.Runtime.CompilerServices
+namespace System.Runtime.CompilerServices;
+
+internal static class IsExternalInit
 {
-    internal static class IsExternalInit
-    {
-    }
 }

@@ -1,8 +1,8 @@
 // TypedBatch quick start: the original batch helper's demo, in C#.
 // With no OPENAI_API_KEY, OPENAI_BASE_URL or USE_COPILOT_CHAT it runs offline against the in-process emulator.
 using Microsoft.Extensions.Logging;
-using TypedBatch;
 using QuickStart;
+using TypedBatch;
 using TypedBatch.Emulator;
 
 using ILoggerFactory logging = LoggerFactory.Create(builder => builder
@@ -24,7 +24,7 @@ else
     options = new TypedBatchOptions { Provider = ProviderKind.OpenAICompatible, BaseUrl = emulator.BaseUrl, Model = Environment.GetEnvironmentVariable("MODEL_CHOICE") ?? TypedBatchOptions.DefaultModel };
 }
 
-await using TypedBatchClient client = TypedBatchClient.Create(options, logging);
+await using var client = TypedBatchClient.Create(options, logging);
 
 IAssistant assistant = client.For<IAssistant>();
 

@@ -24,19 +24,19 @@ internal static class AccessControl
 
     private static async Task<bool> AuthorizeOpenAIAsync(HttpContext context, EmulatorState state)
     {
-        var apiKey = state.Options.ApiKey;
+        string? apiKey = state.Options.ApiKey;
         if (apiKey is null)
         {
             return true;
         }
 
-        var presented = ReadBearer(context);
+        string? presented = ReadBearer(context);
         if (presented is not null && FixedTimeEquals(presented, apiKey))
         {
             return true;
         }
 
-        var message = presented is null
+        string message = presented is null
             ? "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY)."
             : "Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.";
         await OpenAIErrors.WriteAsync(context, StatusCodes.Status401Unauthorized, message, OpenAIErrors.InvalidRequest, null, "invalid_api_key");
@@ -45,11 +45,11 @@ internal static class AccessControl
 
     private static async Task<bool> AuthorizeCopilotAsync(HttpContext context, EmulatorState state)
     {
-        var presented = ReadBearer(context);
-        var status = presented is null ? CopilotTokenStatus.Unknown : state.CopilotTokens.Check(presented);
+        string? presented = ReadBearer(context);
+        CopilotTokenStatus status = presented is null ? CopilotTokenStatus.Unknown : state.CopilotTokens.Check(presented);
         if (status != CopilotTokenStatus.Valid)
         {
-            var (message, code) = status == CopilotTokenStatus.Expired
+            (string? message, string? code) = status == CopilotTokenStatus.Expired
                 ? ("unauthorized: token expired", "token_expired")
                 : ("unauthorized: a Copilot token from the token exchange is required (Authorization: Bearer <token>)", "invalid_api_key");
             await OpenAIErrors.WriteAsync(context, StatusCodes.Status401Unauthorized, message, OpenAIErrors.InvalidRequest, null, code);
@@ -79,7 +79,7 @@ internal static class AccessControl
             return null;
         }
 
-        var value = header[BearerPrefix.Length..].Trim();
+        string value = header[BearerPrefix.Length..].Trim();
         return value.Length == 0 ? null : value;
     }
 

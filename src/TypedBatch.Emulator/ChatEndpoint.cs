@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using TypedBatch.Emulator.Limits;
 using TypedBatch.Emulator.Structured;
 
@@ -17,14 +18,14 @@ internal sealed class ChatEndpoint(EmulatorState state)
     /// <summary>Answers one chat completion request; credentials are already checked.</summary>
     public async Task HandleAsync(HttpContext context)
     {
-        var started = Stopwatch.GetTimestamp();
-        var stats = state.Stats;
-        var arrival = stats.BeginModelRequest(RequestKind.Chat);
+        long started = Stopwatch.GetTimestamp();
+        StatsCollector stats = state.Stats;
+        long arrival = stats.BeginModelRequest(RequestKind.Chat);
         try
         {
             ChatRequest? request;
             RequestError? error;
-            using (var body = await RequestBody.TryParseAsync(context))
+            using (JsonDocument? body = await RequestBody.TryParseAsync(context))
             {
                 error = RequestError.UnreadableBody;
                 request = body is null ? null : ChatRequest.Parse(body.RootElement, out error);
@@ -38,15 +39,15 @@ internal sealed class ChatEndpoint(EmulatorState state)
                 return;
             }
 
-            var fingerprint = request.Fingerprint();
-            var received = stats.FingerprintReceived(fingerprint);
+            string fingerprint = request.Fingerprint();
+            long received = stats.FingerprintReceived(fingerprint);
             if (request.Format.IsStructured)
             {
                 stats.StructuredRequest();
             }
 
-            var plan = FaultMarkers.Read(default, request.Messages[^1].Content);
-            var gate = await _gate.PassAsync(
+            FaultPlan plan = FaultMarkers.Read(default, request.Messages[^1].Content);
+            GateOutcome gate = await _gate.PassAsync(
                 context,
                 new GateRequest(RequestKind.Chat, request.Model, fingerprint, received, arrival, plan, RequestCost.Of(request), started));
             if (gate.Handled)
@@ -54,7 +55,7 @@ internal sealed class ChatEndpoint(EmulatorState state)
                 return;
             }
 
-            var badAnswer = BadAnswerMarkers.Choose(request, plan, stats);
+            BadAnswer badAnswer = BadAnswerMarkers.Choose(request, plan, stats);
             ChatAnswer answer;
             try
             {
@@ -64,12 +65,12 @@ internal sealed class ChatEndpoint(EmulatorState state)
             {
                 stats.RejectedInvalid(RequestKind.Chat);
                 ResponseHeaders.Add(context.Response, fingerprint, started, gate.Limits);
-                var message = $"Invalid schema for response_format '{request.Format.Name}': {exception.Message}";
+                string message = $"Invalid schema for response_format '{request.Format.Name}': {exception.Message}";
                 await OpenAIErrors.WriteAsync(context, new RequestError(message, "response_format", null));
                 return;
             }
 
-            var id = state.NextCompletionId();
+            string id = state.NextCompletionId();
 
             // Counted before the body goes out, so a client that has its answer sees it counted.
             if (!gate.Faulted)

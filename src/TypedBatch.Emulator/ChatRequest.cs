@@ -47,40 +47,40 @@ internal sealed class ChatRequest
             return null;
         }
 
-        if (!RequestFields.TryReadModel(root, out var model, out error))
+        if (!RequestFields.TryReadModel(root, out string? model, out error))
         {
             return null;
         }
 
-        var messages = ReadMessages(root, out error);
+        List<ChatMessage>? messages = ReadMessages(root, out error);
         if (messages is null)
         {
             return null;
         }
 
         var request = new ChatRequest(model, messages);
-        if (RequestFields.TryGet(root, "temperature", out var temperature)
+        if (RequestFields.TryGet(root, "temperature", out JsonElement temperature)
             && (temperature.ValueKind != JsonValueKind.Number || temperature.GetDouble() is < 0 or > 2))
         {
             error = RequestError.Invalid("temperature", "expected a number between 0 and 2.");
             return null;
         }
 
-        if (!TryReadMaxTokens(root, "max_tokens", out var maxTokens, out error)
-            || !TryReadMaxTokens(root, "max_completion_tokens", out var maxCompletionTokens, out error))
+        if (!TryReadMaxTokens(root, "max_tokens", out int? maxTokens, out error)
+            || !TryReadMaxTokens(root, "max_completion_tokens", out int? maxCompletionTokens, out error))
         {
             return null;
         }
 
         request.MaxTokens = maxCompletionTokens ?? maxTokens;
 
-        if (!RequestFields.TryReadBoolean(root, "stream", out var stream, out error))
+        if (!RequestFields.TryReadBoolean(root, "stream", out bool stream, out error))
         {
             return null;
         }
 
         request.Stream = stream;
-        if (RequestFields.TryGet(root, "stream_options", out var streamOptions))
+        if (RequestFields.TryGet(root, "stream_options", out JsonElement streamOptions))
         {
             if (streamOptions.ValueKind != JsonValueKind.Object)
             {
@@ -88,7 +88,7 @@ internal sealed class ChatRequest
                 return null;
             }
 
-            if (!RequestFields.TryReadBoolean(streamOptions, "include_usage", out var includeUsage, out error))
+            if (!RequestFields.TryReadBoolean(streamOptions, "include_usage", out bool includeUsage, out error))
             {
                 return null;
             }
@@ -109,7 +109,7 @@ internal sealed class ChatRequest
     private static List<ChatMessage>? ReadMessages(JsonElement root, out RequestError? error)
     {
         error = null;
-        if (!RequestFields.TryGet(root, "messages", out var array))
+        if (!RequestFields.TryGet(root, "messages", out JsonElement array))
         {
             error = RequestError.Missing("messages");
             return null;
@@ -122,18 +122,18 @@ internal sealed class ChatRequest
         }
 
         var messages = new List<ChatMessage>(array.GetArrayLength());
-        var index = 0;
-        foreach (var item in array.EnumerateArray())
+        int index = 0;
+        foreach (JsonElement item in array.EnumerateArray())
         {
             if (item.ValueKind != JsonValueKind.Object
-                || !item.TryGetProperty("role", out var role)
+                || !item.TryGetProperty("role", out JsonElement role)
                 || role.ValueKind != JsonValueKind.String)
             {
                 error = RequestError.Invalid($"messages[{index}]", "expected an object with a string 'role'.");
                 return null;
             }
 
-            if (!TryReadContent(item, out var content))
+            if (!TryReadContent(item, out string? content))
             {
                 error = RequestError.Invalid($"messages[{index}].content", "expected a string, null or an array of text parts.");
                 return null;
@@ -151,7 +151,7 @@ internal sealed class ChatRequest
     private static bool TryReadContent(JsonElement message, out string? content)
     {
         content = null;
-        if (!message.TryGetProperty("content", out var value) || value.ValueKind == JsonValueKind.Null)
+        if (!message.TryGetProperty("content", out JsonElement value) || value.ValueKind == JsonValueKind.Null)
         {
             return true;
         }
@@ -168,12 +168,12 @@ internal sealed class ChatRequest
         }
 
         var text = new StringBuilder();
-        foreach (var part in value.EnumerateArray())
+        foreach (JsonElement part in value.EnumerateArray())
         {
             if (part.ValueKind != JsonValueKind.Object
-                || !part.TryGetProperty("type", out var type)
+                || !part.TryGetProperty("type", out JsonElement type)
                 || !type.ValueEquals("text")
-                || !part.TryGetProperty("text", out var partText)
+                || !part.TryGetProperty("text", out JsonElement partText)
                 || partText.ValueKind != JsonValueKind.String)
             {
                 return false;
@@ -190,12 +190,12 @@ internal sealed class ChatRequest
     {
         value = null;
         error = null;
-        if (!RequestFields.TryGet(root, name, out var element))
+        if (!RequestFields.TryGet(root, name, out JsonElement element))
         {
             return true;
         }
 
-        if (element.ValueKind != JsonValueKind.Number || !element.TryGetInt32(out var number) || number < 1)
+        if (element.ValueKind != JsonValueKind.Number || !element.TryGetInt32(out int number) || number < 1)
         {
             error = RequestError.Invalid(name, "expected a positive integer.");
             return false;

@@ -13,7 +13,7 @@ internal static class ChatResponseWriter
     /// <summary>Writes a <c>chat.completion</c> object.</summary>
     public static async Task WriteJsonAsync(HttpContext context, ChatRequest request, ChatAnswer answer, string id)
     {
-        var response = context.Response;
+        HttpResponse response = context.Response;
         response.ContentType = JsonOutput.ContentType;
         using (var writer = new Utf8JsonWriter(response.BodyWriter, JsonOutput.WriterOptions))
         {
@@ -29,8 +29,8 @@ internal static class ChatResponseWriter
     /// </summary>
     public static async Task WriteMalformedAsync(HttpContext context, ChatRequest request, ChatAnswer answer, string id)
     {
-        var response = context.Response;
-        var created = JsonOutput.UnixNow();
+        HttpResponse response = context.Response;
+        long created = JsonOutput.UnixNow();
         var full = new ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(full, JsonOutput.WriterOptions))
         {
@@ -44,7 +44,7 @@ internal static class ChatResponseWriter
             }
         }
 
-        var half = full.WrittenSpan[..(full.WrittenCount / 2)];
+        ReadOnlySpan<byte> half = full.WrittenSpan[..(full.WrittenCount / 2)];
         if (request.Stream)
         {
             response.ContentType = "text/event-stream";
@@ -69,27 +69,27 @@ internal static class ChatResponseWriter
     /// </summary>
     public static async Task WriteStreamAsync(HttpContext context, ChatRequest request, ChatAnswer answer, string id)
     {
-        var response = context.Response;
+        HttpResponse response = context.Response;
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache";
-        var pipe = response.BodyWriter;
-        var created = JsonOutput.UnixNow();
-        var isRefusal = answer.Content is null && answer.Refusal is not null;
-        var content = answer.Content ?? answer.Refusal ?? "";
-        var pieceLength = Math.Max(1, (content.Length + StreamPieces - 1) / StreamPieces);
+        PipeWriter pipe = response.BodyWriter;
+        long created = JsonOutput.UnixNow();
+        bool isRefusal = answer.Content is null && answer.Refusal is not null;
+        string content = answer.Content ?? answer.Refusal ?? "";
+        int pieceLength = Math.Max(1, (content.Length + StreamPieces - 1) / StreamPieces);
         using var writer = new Utf8JsonWriter(pipe, JsonOutput.WriterOptions);
 
-        var start = 0;
+        int start = 0;
         do
         {
-            var end = Math.Min(content.Length, start + pieceLength);
+            int end = Math.Min(content.Length, start + pieceLength);
             if (end < content.Length && char.IsHighSurrogate(content[end - 1]))
             {
                 end++; // never split a surrogate pair
             }
 
-            var piece = content[start..end];
-            var isFirst = start == 0;
+            string piece = content[start..end];
+            bool isFirst = start == 0;
             WriteEvent(pipe, writer, w => WriteChunk(
                 w, request, id, created, isRefusal ? null : piece, isFirst, finishReason: null, isRefusal ? piece : null));
             await pipe.FlushAsync(context.RequestAborted);

@@ -70,11 +70,11 @@ internal static class CommandLineOptions
         options = new EmulatorOptions();
         error = null;
         helpRequested = false;
-        for (var i = 0; i < args.Count; i++)
+        for (int i = 0; i < args.Count; i++)
         {
-            var name = args[i];
+            string name = args[i];
             string? value = null;
-            var equals = name.IndexOf('=', StringComparison.Ordinal);
+            int equals = name.IndexOf('=', StringComparison.Ordinal);
             if (name.StartsWith("--", StringComparison.Ordinal) && equals > 0)
             {
                 value = name[(equals + 1)..];
@@ -107,7 +107,7 @@ internal static class CommandLineOptions
 
         if (options.FindProblem() is { } problem)
         {
-            var argument = ArgumentOf.GetValueOrDefault(problem.Property, problem.Property);
+            string argument = ArgumentOf.GetValueOrDefault(problem.Property, problem.Property);
             error = $"Invalid value for '{argument}': {problem.Rule}.";
             return false;
         }
@@ -127,9 +127,9 @@ internal static class CommandLineOptions
                 return null;
         }
 
-        if (Rates.TryGetValue(name, out var setRate))
+        if (Rates.TryGetValue(name, out Action<EmulatorOptions, double>? setRate))
         {
-            if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var rate))
+            if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double rate))
             {
                 return $"Argument '{name}' expects a number between 0 and 1, got '{value}'.";
             }
@@ -138,7 +138,7 @@ internal static class CommandLineOptions
             return null;
         }
 
-        if (!int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number))
+        if (!int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int number))
         {
             return IsKnown(name)
                 ? $"Argument '{name}' expects an integer, got '{value}'."

@@ -14,7 +14,7 @@ internal sealed class CopilotEndpoint(EmulatorState state)
     /// <summary>Answers one token exchange.</summary>
     public async Task ExchangeAsync(HttpContext context)
     {
-        var response = context.Response;
+        HttpResponse response = context.Response;
         response.ContentType = JsonOutput.ContentType;
         if (!IsGitHubTokenAccepted(context.Request.Headers.Authorization))
         {
@@ -25,11 +25,11 @@ internal sealed class CopilotEndpoint(EmulatorState state)
             return;
         }
 
-        var lifetime = state.Options.CopilotTokenLifetime;
-        var issued = state.CopilotTokens.Issue(lifetime);
+        TimeSpan lifetime = state.Options.CopilotTokenLifetime;
+        IssuedCopilotToken issued = state.CopilotTokens.Issue(lifetime);
         state.Stats.TokenExchanged();
 
-        var request = context.Request;
+        HttpRequest request = context.Request;
         using (var writer = new Utf8JsonWriter(response.BodyWriter, JsonOutput.WriterOptions))
         {
             writer.WriteStartObject();
@@ -53,7 +53,7 @@ internal sealed class CopilotEndpoint(EmulatorState state)
     /// </summary>
     internal static long RefreshIn(TimeSpan lifetime)
     {
-        var seconds = (long)lifetime.TotalSeconds;
+        long seconds = (long)lifetime.TotalSeconds;
         return seconds > 120 ? seconds - 60 : Math.Max(1, seconds / 2);
     }
 
@@ -65,13 +65,13 @@ internal sealed class CopilotEndpoint(EmulatorState state)
             return false;
         }
 
-        var space = header.IndexOf(' ', StringComparison.Ordinal);
+        int space = header.IndexOf(' ', StringComparison.Ordinal);
         if (space < 0)
         {
             return false;
         }
 
-        var scheme = header.AsSpan(0, space);
+        ReadOnlySpan<char> scheme = header.AsSpan(0, space);
         if (!scheme.Equals("token", StringComparison.OrdinalIgnoreCase) && !scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase))
         {
             return false;

@@ -29,10 +29,10 @@ internal sealed class CopilotTokenStore
     /// <summary>Issues a new random token valid for <paramref name="lifetime"/>.</summary>
     public IssuedCopilotToken Issue(TimeSpan lifetime)
     {
-        var now = _time.GetUtcNow();
+        DateTimeOffset now = _time.GetUtcNow();
         if (_expiries.Count > PruneThreshold)
         {
-            foreach (var (token, expiry) in _expiries)
+            foreach ((string? token, DateTimeOffset expiry) in _expiries)
             {
                 if (expiry <= now)
                 {
@@ -41,11 +41,11 @@ internal sealed class CopilotTokenStore
             }
         }
 
-        var expiresAt = now + lifetime;
+        DateTimeOffset expiresAt = now + lifetime;
 
         // Shaped like real Copilot tokens (semicolon-separated fields and a MAC) so that clients
         // which pass the token through verbatim are exercised with the same characters.
-        var issued = string.Create(
+        string issued = string.Create(
             CultureInfo.InvariantCulture,
             $"tid={RandomHex(16)};exp={expiresAt.ToUnixTimeSeconds()};sku=emulator;proxy-ep=emulator:{RandomHex(32)}");
         _expiries[issued] = expiresAt;
@@ -55,7 +55,7 @@ internal sealed class CopilotTokenStore
     /// <summary>Whether <paramref name="token"/> was issued here and has not expired.</summary>
     public CopilotTokenStatus Check(string token)
     {
-        if (!_expiries.TryGetValue(token, out var expiresAt))
+        if (!_expiries.TryGetValue(token, out DateTimeOffset expiresAt))
         {
             return CopilotTokenStatus.Unknown;
         }

@@ -26,10 +26,10 @@ internal static class DeterministicAnswers
     /// <exception cref="SchemaGenerationException">The request's schema has no finite instance.</exception>
     public static ChatAnswer Chat(ChatRequest request, BadAnswer badAnswer, string fingerprint)
     {
-        var messages = request.Messages;
-        var echoed = messages.Count - 1;
-        var promptTokens = PromptTokens(messages);
-        for (var i = 0; i < messages.Count; i++)
+        List<ChatMessage> messages = request.Messages;
+        int echoed = messages.Count - 1;
+        int promptTokens = PromptTokens(messages);
+        for (int i = 0; i < messages.Count; i++)
         {
             if (messages[i].Role == "user")
             {
@@ -37,11 +37,11 @@ internal static class DeterministicAnswers
             }
         }
 
-        var good = ChatPrefix + messages[echoed].Content;
+        string good = ChatPrefix + messages[echoed].Content;
         StructuredContent? structured = request.Format.IsStructured ? StructuredAnswers.Create(request, good, fingerprint) : null;
-        var text = BadAnswers.Apply(badAnswer, structured?.Json ?? good, structured);
-        var content = text.Content;
-        var finishReason = text.FinishReason;
+        AnswerText text = BadAnswers.Apply(badAnswer, structured?.Json ?? good, structured);
+        string? content = text.Content;
+        string finishReason = text.FinishReason;
         if (content is not null && request.MaxTokens is int maxTokens && content.Length > (long)maxTokens * 4)
         {
             content = Cut(content, maxTokens * 4);
@@ -54,8 +54,8 @@ internal static class DeterministicAnswers
     /// <summary>The prompt token estimate of a conversation: 3, plus 3 and the content's estimate per message.</summary>
     public static int PromptTokens(IReadOnlyList<ChatMessage> messages)
     {
-        var promptTokens = 3;
-        for (var i = 0; i < messages.Count; i++)
+        int promptTokens = 3;
+        for (int i = 0; i < messages.Count; i++)
         {
             promptTokens += 3 + EstimateTokens(messages[i].Content);
         }

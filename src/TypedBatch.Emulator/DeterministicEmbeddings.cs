@@ -15,16 +15,16 @@ internal static class DeterministicEmbeddings
     /// <summary>Fills <paramref name="vector"/> with the embedding of <paramref name="text"/>.</summary>
     public static void Fill(string text, Span<float> vector)
     {
-        var state = Seed(text);
+        ulong state = Seed(text);
         double sumOfSquares = 0;
-        for (var i = 0; i < vector.Length; i++)
+        for (int i = 0; i < vector.Length; i++)
         {
             state += 0x9E3779B97F4A7C15UL;
-            var z = state;
+            ulong z = state;
             z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
             z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
             z ^= z >> 31;
-            var value = (float)(((z >> 40) * (1.0 / (1UL << 24)) * 2.0) - 1.0);
+            float value = (float)(((z >> 40) * (1.0 / (1UL << 24)) * 2.0) - 1.0);
             vector[i] = value;
             sumOfSquares += (double)value * value;
         }
@@ -35,8 +35,8 @@ internal static class DeterministicEmbeddings
             return;
         }
 
-        var scale = 1.0 / Math.Sqrt(sumOfSquares);
-        for (var i = 0; i < vector.Length; i++)
+        double scale = 1.0 / Math.Sqrt(sumOfSquares);
+        for (int i = 0; i < vector.Length; i++)
         {
             vector[i] = (float)(vector[i] * scale);
         }
@@ -45,7 +45,7 @@ internal static class DeterministicEmbeddings
     /// <summary>The little-endian float32 bytes of a vector, as the <c>base64</c> encoding format sends them.</summary>
     public static void WriteLittleEndian(ReadOnlySpan<float> vector, Span<byte> destination)
     {
-        for (var i = 0; i < vector.Length; i++)
+        for (int i = 0; i < vector.Length; i++)
         {
             BinaryPrimitives.WriteSingleLittleEndian(destination[(i * sizeof(float))..], vector[i]);
         }
@@ -53,10 +53,10 @@ internal static class DeterministicEmbeddings
 
     private static ulong Seed(string text)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(text.Length));
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(text.Length));
         try
         {
-            var length = Encoding.UTF8.GetBytes(text, buffer);
+            int length = Encoding.UTF8.GetBytes(text, buffer);
             Span<byte> digest = stackalloc byte[32];
             SHA256.HashData(buffer.AsSpan(0, length), digest);
             return BinaryPrimitives.ReadUInt64LittleEndian(digest);

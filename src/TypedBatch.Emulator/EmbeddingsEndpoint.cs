@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using TypedBatch.Emulator.Limits;
 
 namespace TypedBatch.Emulator;
@@ -15,14 +16,14 @@ internal sealed class EmbeddingsEndpoint(EmulatorState state)
     /// <summary>Answers one embeddings request; credentials are already checked.</summary>
     public async Task HandleAsync(HttpContext context)
     {
-        var started = Stopwatch.GetTimestamp();
-        var stats = state.Stats;
-        var arrival = stats.BeginModelRequest(RequestKind.Embeddings);
+        long started = Stopwatch.GetTimestamp();
+        StatsCollector stats = state.Stats;
+        long arrival = stats.BeginModelRequest(RequestKind.Embeddings);
         try
         {
             EmbeddingsRequest? request;
             RequestError? error;
-            using (var body = await RequestBody.TryParseAsync(context))
+            using (JsonDocument? body = await RequestBody.TryParseAsync(context))
             {
                 error = RequestError.UnreadableBody;
                 request = body is null ? null : EmbeddingsRequest.Parse(body.RootElement, state.Options.EmbeddingDimensions, out error);
@@ -36,15 +37,15 @@ internal sealed class EmbeddingsEndpoint(EmulatorState state)
                 return;
             }
 
-            var fingerprint = request.Fingerprint();
-            var received = stats.FingerprintReceived(fingerprint);
+            string fingerprint = request.Fingerprint();
+            long received = stats.FingerprintReceived(fingerprint);
             var plan = default(FaultPlan);
-            foreach (var input in request.Inputs)
+            foreach (string input in request.Inputs)
             {
                 plan = FaultMarkers.Read(plan, input);
             }
 
-            var gate = await _gate.PassAsync(
+            GateOutcome gate = await _gate.PassAsync(
                 context,
                 new GateRequest(RequestKind.Embeddings, request.Model, fingerprint, received, arrival, plan, RequestCost.Of(request), started));
             if (gate.Handled)

@@ -41,19 +41,19 @@ internal sealed class EmbeddingsRequest
             return null;
         }
 
-        if (!RequestFields.TryReadModel(root, out var model, out error))
+        if (!RequestFields.TryReadModel(root, out string? model, out error))
         {
             return null;
         }
 
-        var inputs = ReadInputs(root, out error);
+        List<string>? inputs = ReadInputs(root, out error);
         if (inputs is null)
         {
             return null;
         }
 
-        var dimensions = defaultDimensions;
-        if (RequestFields.TryGet(root, "dimensions", out var element))
+        int dimensions = defaultDimensions;
+        if (RequestFields.TryGet(root, "dimensions", out JsonElement element))
         {
             if (element.ValueKind != JsonValueKind.Number
                 || !element.TryGetInt32(out dimensions)
@@ -64,8 +64,8 @@ internal sealed class EmbeddingsRequest
             }
         }
 
-        var base64 = false;
-        if (RequestFields.TryGet(root, "encoding_format", out var format))
+        bool base64 = false;
+        if (RequestFields.TryGet(root, "encoding_format", out JsonElement format))
         {
             if (format.ValueEquals("base64"))
             {
@@ -84,7 +84,7 @@ internal sealed class EmbeddingsRequest
     private static List<string>? ReadInputs(JsonElement root, out RequestError? error)
     {
         error = null;
-        if (!RequestFields.TryGet(root, "input", out var input))
+        if (!RequestFields.TryGet(root, "input", out JsonElement input))
         {
             error = RequestError.Missing("input");
             return null;
@@ -92,7 +92,7 @@ internal sealed class EmbeddingsRequest
 
         if (input.ValueKind == JsonValueKind.String)
         {
-            var text = input.GetString()!;
+            string text = input.GetString()!;
             if (text.Length == 0)
             {
                 error = RequestError.Invalid("input", "the input must not be an empty string.");
@@ -108,7 +108,7 @@ internal sealed class EmbeddingsRequest
             return null;
         }
 
-        var count = input.GetArrayLength();
+        int count = input.GetArrayLength();
         if (count is 0 or > MaxInputs)
         {
             error = RequestError.Invalid("input", $"expected between 1 and {MaxInputs} inputs, got {count}.");
@@ -116,7 +116,7 @@ internal sealed class EmbeddingsRequest
         }
 
         var inputs = new List<string>(count);
-        foreach (var item in input.EnumerateArray())
+        foreach (JsonElement item in input.EnumerateArray())
         {
             // Token arrays (arrays of integers) are valid on the real service but not supported here.
             if (item.ValueKind != JsonValueKind.String || item.GetString() is not { Length: > 0 } text)

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Pipelines;
 using System.Text.Json;
 
 namespace TypedBatch.Emulator;
@@ -12,7 +13,7 @@ internal static class EmbeddingsResponseWriter
     /// <summary>Writes the answer; when <paramref name="malformed"/>, only the first half of it.</summary>
     public static async Task WriteAsync(HttpContext context, EmbeddingsRequest request, bool malformed)
     {
-        var response = context.Response;
+        HttpResponse response = context.Response;
         response.ContentType = JsonOutput.ContentType;
         if (malformed)
         {
@@ -27,14 +28,14 @@ internal static class EmbeddingsResponseWriter
             return;
         }
 
-        var pipe = response.BodyWriter;
-        var vector = ArrayPool<float>.Shared.Rent(request.Dimensions);
-        var bytes = request.Base64 ? ArrayPool<byte>.Shared.Rent(request.Dimensions * sizeof(float)) : [];
+        PipeWriter pipe = response.BodyWriter;
+        float[] vector = ArrayPool<float>.Shared.Rent(request.Dimensions);
+        byte[] bytes = request.Base64 ? ArrayPool<byte>.Shared.Rent(request.Dimensions * sizeof(float)) : [];
         try
         {
             using var writer = new Utf8JsonWriter(pipe, JsonOutput.WriterOptions);
             WriteStart(writer);
-            for (var i = 0; i < request.Inputs.Count; i++)
+            for (int i = 0; i < request.Inputs.Count; i++)
             {
                 WriteItem(writer, request, i, vector, bytes);
                 if ((i + 1) % InputsPerFlush == 0)
@@ -60,10 +61,10 @@ internal static class EmbeddingsResponseWriter
 
     private static void WriteAll(Utf8JsonWriter writer, EmbeddingsRequest request)
     {
-        var vector = new float[request.Dimensions];
-        var bytes = request.Base64 ? new byte[request.Dimensions * sizeof(float)] : [];
+        float[] vector = new float[request.Dimensions];
+        byte[] bytes = request.Base64 ? new byte[request.Dimensions * sizeof(float)] : [];
         WriteStart(writer);
-        for (var i = 0; i < request.Inputs.Count; i++)
+        for (int i = 0; i < request.Inputs.Count; i++)
         {
             WriteItem(writer, request, i, vector, bytes);
         }
@@ -80,21 +81,21 @@ internal static class EmbeddingsResponseWriter
 
     private static void WriteItem(Utf8JsonWriter writer, EmbeddingsRequest request, int index, float[] vectorBuffer, byte[] bytesBuffer)
     {
-        var vector = vectorBuffer.AsSpan(0, request.Dimensions);
+        Span<float> vector = vectorBuffer.AsSpan(0, request.Dimensions);
         DeterministicEmbeddings.Fill(request.Inputs[index], vector);
         writer.WriteStartObject();
         writer.WriteString("object", "embedding");
         writer.WriteNumber("index", index);
         if (request.Base64)
         {
-            var bytes = bytesBuffer.AsSpan(0, vector.Length * sizeof(float));
+            Span<byte> bytes = bytesBuffer.AsSpan(0, vector.Length * sizeof(float));
             DeterministicEmbeddings.WriteLittleEndian(vector, bytes);
             writer.WriteBase64String("embedding", bytes);
         }
         else
         {
             writer.WriteStartArray("embedding");
-            foreach (var value in vector)
+            foreach (float value in vector)
             {
                 writer.WriteNumberValue(value);
             }
@@ -107,8 +108,8 @@ internal static class EmbeddingsResponseWriter
 
     private static void WriteEnd(Utf8JsonWriter writer, EmbeddingsRequest request)
     {
-        var tokens = 0L;
-        foreach (var input in request.Inputs)
+        long tokens = 0L;
+        foreach (string input in request.Inputs)
         {
             tokens += DeterministicAnswers.EstimateTokens(input);
         }

@@ -121,7 +121,7 @@ public sealed class EmulatorOptions
             return;
         }
 
-        var message = $"EmulatorOptions.{problem.Property} {problem.Rule}.";
+        string message = $"EmulatorOptions.{problem.Property} {problem.Rule}.";
         throw problem.Value is null
             ? new ArgumentException(message, problem.Property)
             : new ArgumentOutOfRangeException(problem.Property, problem.Value, message);
@@ -209,8 +209,8 @@ public sealed class EmulatorOptions
             (nameof(MalformedRate), MalformedRate),
         };
 
-        var sum = 0.0;
-        foreach (var (name, value) in rates)
+        double sum = 0.0;
+        foreach ((string? name, double value) in rates)
         {
             if (!(value is >= 0 and <= 1))
             {

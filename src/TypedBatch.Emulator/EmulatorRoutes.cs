@@ -11,7 +11,7 @@ internal static class EmulatorRoutes
         var copilot = new CopilotEndpoint(state);
         var stats = new StatsEndpoint(state);
 
-        foreach (var (prefix, surface) in new[] { ("/v1", ApiSurface.OpenAI), ("/" + CopilotEndpoint.ApiPath, ApiSurface.Copilot) })
+        foreach ((string? prefix, ApiSurface surface) in new[] { ("/v1", ApiSurface.OpenAI), ("/" + CopilotEndpoint.ApiPath, ApiSurface.Copilot) })
         {
             app.MapPost(prefix + "/chat/completions", context => GuardedAsync(context, state, surface, chat.HandleAsync));
             app.MapPost(prefix + "/embeddings", context => GuardedAsync(context, state, surface, embeddings.HandleAsync));

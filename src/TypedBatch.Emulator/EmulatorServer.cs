@@ -51,7 +51,7 @@ public sealed class EmulatorServer : IAsyncDisposable
         // The empty builder reads no configuration files or environment variables, registers no
         // logging providers and no console lifetime, so nothing outside these options changes the
         // server and a host process keeps its own Ctrl+C handling.
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions
+        WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions
         {
             ApplicationName = typeof(EmulatorServer).Assembly.GetName().Name,
         });
@@ -63,7 +63,7 @@ public sealed class EmulatorServer : IAsyncDisposable
         });
         builder.Services.AddRoutingCore();
 
-        var app = builder.Build();
+        WebApplication app = builder.Build();
         var state = new EmulatorState(options);
         EmulatorRoutes.Map(app, state);
         try
@@ -76,7 +76,7 @@ public sealed class EmulatorServer : IAsyncDisposable
             throw;
         }
 
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        string address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
         return new EmulatorServer(app, state, new Uri(address.EndsWith('/') ? address : address + "/"));
     }
 

@@ -19,7 +19,7 @@ internal static class FaultInjection
             return plan.FailStatus;
         }
 
-        var every = options.FailEveryNth;
+        int every = options.FailEveryNth;
         return every > 0 && arrival % every == 0 ? options.FailStatus : 0;
     }
 }

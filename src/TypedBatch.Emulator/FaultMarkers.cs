@@ -53,10 +53,10 @@ internal static class FaultMarkers
             return plan;
         }
 
-        var start = text.IndexOf("[[", StringComparison.Ordinal);
+        int start = text.IndexOf("[[", StringComparison.Ordinal);
         while (start >= 0)
         {
-            var end = text.IndexOf("]]", start + 2, StringComparison.Ordinal);
+            int end = text.IndexOf("]]", start + 2, StringComparison.Ordinal);
             if (end < 0)
             {
                 break;
@@ -86,42 +86,42 @@ internal static class FaultMarkers
             return plan with { ShouldRetry = marker.EndsWith("true") };
         }
 
-        if (marker.StartsWith("retry-after:") && TryReadNumber(marker["retry-after:".Length..], out var seconds))
+        if (marker.StartsWith("retry-after:") && TryReadNumber(marker["retry-after:".Length..], out int seconds))
         {
             return plan with { RetryAfterSeconds = seconds };
         }
 
-        if (marker.StartsWith("retry-after-ms:") && TryReadNumber(marker["retry-after-ms:".Length..], out var milliseconds))
+        if (marker.StartsWith("retry-after-ms:") && TryReadNumber(marker["retry-after-ms:".Length..], out int milliseconds))
         {
             return plan with { RetryAfterMilliseconds = milliseconds };
         }
 
-        if (marker.StartsWith("retry-after-date:") && TryReadNumber(marker["retry-after-date:".Length..], out var dateSeconds))
+        if (marker.StartsWith("retry-after-date:") && TryReadNumber(marker["retry-after-date:".Length..], out int dateSeconds))
         {
             return plan with { RetryAfterDateSeconds = dateSeconds };
         }
 
-        if (plan.BadAnswer == BadAnswer.None && BadAnswerMarkers.TryRead(marker, out var badAnswer, out var badTimes))
+        if (plan.BadAnswer == BadAnswer.None && BadAnswerMarkers.TryRead(marker, out BadAnswer badAnswer, out int badTimes))
         {
             return plan with { BadAnswer = badAnswer, BadAnswerTimes = badTimes };
         }
 
-        if (marker.StartsWith("delay:") && TryReadNumber(marker["delay:".Length..], out var delay))
+        if (marker.StartsWith("delay:") && TryReadNumber(marker["delay:".Length..], out int delay))
         {
             return plan with { DelayMilliseconds = (int)Math.Min((long)plan.DelayMilliseconds + delay, MaxDelayMilliseconds) };
         }
 
         if (marker.StartsWith("fail:") && plan.FailStatus == 0)
         {
-            var rest = marker["fail:".Length..];
-            var colon = rest.IndexOf(':');
-            var times = 0;
+            ReadOnlySpan<char> rest = marker["fail:".Length..];
+            int colon = rest.IndexOf(':');
+            int times = 0;
             if (colon >= 0 && (!TryReadNumber(rest[(colon + 1)..], out times) || times == 0))
             {
                 return plan;
             }
 
-            if (TryReadNumber(colon >= 0 ? rest[..colon] : rest, out var status) && status is >= 400 and <= 599)
+            if (TryReadNumber(colon >= 0 ? rest[..colon] : rest, out int status) && status is >= 400 and <= 599)
             {
                 return plan with { FailStatus = status, FailTimes = times };
             }

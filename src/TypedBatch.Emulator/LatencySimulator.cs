@@ -16,8 +16,8 @@ internal sealed class LatencySimulator
     /// <summary>Completes after the delay; at once (synchronously) when there is none.</summary>
     public Task DelayAsync(int extraMilliseconds, CancellationToken cancellationToken)
     {
-        var delay = _options.Latency + TimeSpan.FromMilliseconds(extraMilliseconds);
-        var jitter = _options.LatencyJitter;
+        TimeSpan delay = _options.Latency + TimeSpan.FromMilliseconds(extraMilliseconds);
+        TimeSpan jitter = _options.LatencyJitter;
         if (jitter > TimeSpan.Zero)
         {
             double fraction;

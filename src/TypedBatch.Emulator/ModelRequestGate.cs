@@ -37,10 +37,10 @@ internal sealed class ModelRequestGate(EmulatorState state)
     /// <summary>Runs the checks; answers the request itself when one of them fails it.</summary>
     public async Task<GateOutcome> PassAsync(HttpContext context, GateRequest request)
     {
-        var response = context.Response;
-        var stats = state.Stats;
-        var options = state.Options;
-        var plan = request.Plan;
+        HttpResponse response = context.Response;
+        StatsCollector stats = state.Stats;
+        EmulatorOptions options = state.Options;
+        FaultPlan plan = request.Plan;
         RetryHints.AddShouldRetryOnError(response, plan);
 
         if (plan.Quota || options.QuotaExhausted)
@@ -51,7 +51,7 @@ internal sealed class ModelRequestGate(EmulatorState state)
             return new(Handled: true, false, false, default);
         }
 
-        var decision = state.Limiter.TryAcquire(request.TokenCost);
+        RateLimitDecision decision = state.Limiter.TryAcquire(request.TokenCost);
         if (decision.Rejection is { } rejection)
         {
             stats.RejectedRateLimited(request.Kind);
@@ -62,8 +62,8 @@ internal sealed class ModelRequestGate(EmulatorState state)
 
         await state.Latency.DelayAsync(plan.DelayMilliseconds, context.RequestAborted);
 
-        var failStatus = FaultInjection.ChooseFailureStatus(plan, request.Received, request.Arrival, options);
-        var fault = failStatus != 0 ? InjectedFault.Scripted : SeededFaults.Draw(options, request.Fingerprint, request.Received);
+        int failStatus = FaultInjection.ChooseFailureStatus(plan, request.Received, request.Arrival, options);
+        InjectedFault fault = failStatus != 0 ? InjectedFault.Scripted : SeededFaults.Draw(options, request.Fingerprint, request.Received);
         if (fault == InjectedFault.None && plan.Malformed)
         {
             fault = InjectedFault.Malformed;
@@ -84,7 +84,7 @@ internal sealed class ModelRequestGate(EmulatorState state)
                     response.Headers["retry-after-ms"] = OverloadedRetryAfterMilliseconds;
                 }
 
-                var status = fault switch
+                int status = fault switch
                 {
                     InjectedFault.Error500 => StatusCodes.Status500InternalServerError,
                     InjectedFault.Error503 => StatusCodes.Status503ServiceUnavailable,

@@ -34,7 +34,7 @@ internal static class ModelsEndpoint
             writer.WriteStartObject();
             writer.WriteString("object", "list");
             writer.WriteStartArray("data");
-            foreach (var id in ModelIds)
+            foreach (string id in ModelIds)
             {
                 writer.WriteStartObject();
                 writer.WriteString("id", id);

@@ -36,14 +36,14 @@ internal static class OpenAIErrors
             _ => null,
         };
 
-        var headers = context.Response.Headers;
+        IHeaderDictionary headers = context.Response.Headers;
         if (status == StatusCodes.Status429TooManyRequests && !headers.ContainsKey("Retry-After") && !headers.ContainsKey("retry-after-ms"))
         {
             headers["Retry-After"] = "1";
             headers["retry-after-ms"] = "1000";
         }
 
-        var message = status == StatusCodes.Status429TooManyRequests
+        string message = status == StatusCodes.Status429TooManyRequests
             ? "Rate limit reached (injected by the TypedBatch emulator). Please try again in 1s."
             : $"The TypedBatch emulator injected a failure with status {status}.";
         return WriteAsync(context, status, message, status >= 500 ? ServerError : InvalidRequest, null, code);
@@ -52,7 +52,7 @@ internal static class OpenAIErrors
     /// <summary>Writes an error answer with the given status and fields.</summary>
     public static async Task WriteAsync(HttpContext context, int status, string message, string type, string? param, string? code)
     {
-        var response = context.Response;
+        HttpResponse response = context.Response;
         response.StatusCode = status;
         response.ContentType = JsonOutput.ContentType;
         using (var writer = new Utf8JsonWriter(response.BodyWriter, JsonOutput.WriterOptions))

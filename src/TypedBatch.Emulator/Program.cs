@@ -5,9 +5,9 @@ internal static class Program
 {
     private static async Task<int> Main(string[] args)
     {
-        if (!CommandLineOptions.TryParse(args, out var options, out var error, out var helpRequested))
+        if (!CommandLineOptions.TryParse(args, out EmulatorOptions? options, out string? error, out bool helpRequested))
         {
-            var output = helpRequested ? Console.Out : Console.Error;
+            TextWriter output = helpRequested ? Console.Out : Console.Error;
             if (error is not null)
             {
                 await output.WriteLineAsync(error);
@@ -29,7 +29,7 @@ internal static class Program
             return 1;
         }
 
-        await using var running = server;
+        await using EmulatorServer running = server;
         Console.WriteLine($"TypedBatch emulator listening on {server.BaseUrl}");
         await shutdown.Task;
         return 0;

@@ -15,7 +15,7 @@ internal static class RequestFields
     {
         model = null;
         error = null;
-        if (!TryGet(root, "model", out var element))
+        if (!TryGet(root, "model", out JsonElement element))
         {
             error = new RequestError("You must provide a model parameter.", "model", "missing_required_parameter");
             return false;
@@ -36,7 +36,7 @@ internal static class RequestFields
     {
         value = false;
         error = null;
-        if (!TryGet(obj, name, out var element))
+        if (!TryGet(obj, name, out JsonElement element))
         {
             return true;
         }

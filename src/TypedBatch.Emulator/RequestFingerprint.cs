@@ -21,12 +21,12 @@ public static class RequestFingerprint
         ArgumentNullException.ThrowIfNull(messages);
 
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = ArrayPool<byte>.Shared.Rent(512);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(512);
         try
         {
             Append(hash, model, ref buffer);
             hash.AppendData("\n"u8);
-            foreach (var (role, content) in messages)
+            foreach ((string? role, string? content) in messages)
             {
                 Append(hash, role, ref buffer);
                 hash.AppendData(":"u8);
@@ -51,14 +51,14 @@ public static class RequestFingerprint
             return;
         }
 
-        var needed = Encoding.UTF8.GetMaxByteCount(text.Length);
+        int needed = Encoding.UTF8.GetMaxByteCount(text.Length);
         if (needed > buffer.Length)
         {
             ArrayPool<byte>.Shared.Return(buffer);
             buffer = ArrayPool<byte>.Shared.Rent(needed);
         }
 
-        var length = Encoding.UTF8.GetBytes(text, buffer);
+        int length = Encoding.UTF8.GetBytes(text, buffer);
         hash.AppendData(buffer, 0, length);
     }
 }

@@ -18,7 +18,7 @@ internal static class ResponseHeaders
     /// <param name="limits">The rate-limit state to report (after this request when it passed the limiter).</param>
     public static void Add(HttpResponse response, string? fingerprint, long startTimestamp, RateLimitSnapshot limits)
     {
-        var headers = response.Headers;
+        IHeaderDictionary headers = response.Headers;
         if (fingerprint is not null)
         {
             headers[Fingerprint] = fingerprint;
@@ -26,7 +26,7 @@ internal static class ResponseHeaders
 
         AddBucket(headers, "requests", limits.Requests);
         AddBucket(headers, "tokens", limits.Tokens);
-        var elapsed = (long)Stopwatch.GetElapsedTime(startTimestamp).TotalMilliseconds;
+        long elapsed = (long)Stopwatch.GetElapsedTime(startTimestamp).TotalMilliseconds;
         headers["openai-processing-ms"] = elapsed.ToString(CultureInfo.InvariantCulture);
     }
 

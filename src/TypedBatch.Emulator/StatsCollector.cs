@@ -40,7 +40,7 @@ internal sealed class StatsCollector
     /// <summary>Counts an arriving chat or embeddings request; returns its 1-based arrival number.</summary>
     public long BeginModelRequest(RequestKind kind)
     {
-        var arrival = Interlocked.Increment(ref _arrivals);
+        long arrival = Interlocked.Increment(ref _arrivals);
         if (kind == RequestKind.Chat)
         {
             Interlocked.Increment(ref _chatReceived);
@@ -50,11 +50,11 @@ internal sealed class StatsCollector
             Interlocked.Increment(ref _embeddingReceived);
         }
 
-        var inFlight = Interlocked.Increment(ref _inFlight);
-        var max = Interlocked.Read(ref _maxConcurrent);
+        long inFlight = Interlocked.Increment(ref _inFlight);
+        long max = Interlocked.Read(ref _maxConcurrent);
         while (inFlight > max)
         {
-            var seen = Interlocked.CompareExchange(ref _maxConcurrent, inFlight, max);
+            long seen = Interlocked.CompareExchange(ref _maxConcurrent, inFlight, max);
             if (seen == max)
             {
                 break;
@@ -151,14 +151,14 @@ internal sealed class StatsCollector
     /// <summary>Reads every counter; answered counts are read before received counts.</summary>
     public EmulatorStats Snapshot()
     {
-        var chatServed = Interlocked.Read(ref _chatServed);
-        var chatFailed = Interlocked.Read(ref _chatFailed);
-        var embeddingInputsServed = Interlocked.Read(ref _embeddingInputsServed);
-        var embeddingServed = Interlocked.Read(ref _embeddingServed);
-        var accepted = Interlocked.Read(ref _accepted);
-        var rejectedInvalid = Interlocked.Read(ref _rejectedInvalid);
-        var rejectedRateLimited = Interlocked.Read(ref _rejectedRateLimited);
-        var rejectedQuota = Interlocked.Read(ref _rejectedQuota);
+        long chatServed = Interlocked.Read(ref _chatServed);
+        long chatFailed = Interlocked.Read(ref _chatFailed);
+        long embeddingInputsServed = Interlocked.Read(ref _embeddingInputsServed);
+        long embeddingServed = Interlocked.Read(ref _embeddingServed);
+        long accepted = Interlocked.Read(ref _accepted);
+        long rejectedInvalid = Interlocked.Read(ref _rejectedInvalid);
+        long rejectedRateLimited = Interlocked.Read(ref _rejectedRateLimited);
+        long rejectedQuota = Interlocked.Read(ref _rejectedQuota);
         var faults = new InjectedFaultStats
         {
             Scripted = Interlocked.Read(ref _faults[(int)InjectedFault.Scripted]),
@@ -169,13 +169,13 @@ internal sealed class StatsCollector
             Malformed = Interlocked.Read(ref _faults[(int)InjectedFault.Malformed]),
         };
         var byFingerprint = new Dictionary<string, FingerprintStats>(_byFingerprint.Count, StringComparer.Ordinal);
-        foreach (var (fingerprint, counter) in _byFingerprint)
+        foreach ((string? fingerprint, FingerprintCounter? counter) in _byFingerprint)
         {
             byFingerprint[fingerprint] = counter.Snapshot();
         }
 
-        var chatReceived = Interlocked.Read(ref _chatReceived);
-        var embeddingReceived = Interlocked.Read(ref _embeddingReceived);
+        long chatReceived = Interlocked.Read(ref _chatReceived);
+        long embeddingReceived = Interlocked.Read(ref _embeddingReceived);
         return new EmulatorStats
         {
             Received = chatReceived + embeddingReceived,
@@ -217,7 +217,7 @@ internal sealed class StatsCollector
         Interlocked.Exchange(ref _rejectedInvalid, 0);
         Interlocked.Exchange(ref _rejectedRateLimited, 0);
         Interlocked.Exchange(ref _rejectedQuota, 0);
-        for (var i = 0; i < _faults.Length; i++)
+        for (int i = 0; i < _faults.Length; i++)
         {
             Interlocked.Exchange(ref _faults[i], 0);
         }
@@ -241,8 +241,8 @@ internal sealed class StatsCollector
 
         public FingerprintStats Snapshot()
         {
-            var served = Interlocked.Read(ref _served);
-            var accepted = Interlocked.Read(ref _accepted);
+            long served = Interlocked.Read(ref _served);
+            long accepted = Interlocked.Read(ref _accepted);
             return new FingerprintStats(Interlocked.Read(ref _received), served) { Accepted = accepted };
         }
     }

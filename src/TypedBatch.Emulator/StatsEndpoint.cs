@@ -8,8 +8,8 @@ internal sealed class StatsEndpoint(EmulatorState state)
     /// <summary>Writes the current snapshot.</summary>
     public async Task GetAsync(HttpContext context)
     {
-        var stats = state.Stats.Snapshot();
-        var response = context.Response;
+        EmulatorStats stats = state.Stats.Snapshot();
+        HttpResponse response = context.Response;
         response.ContentType = JsonOutput.ContentType;
         using (var writer = new Utf8JsonWriter(response.BodyWriter, JsonOutput.WriterOptions))
         {
@@ -28,7 +28,7 @@ internal sealed class StatsEndpoint(EmulatorState state)
             writer.WriteNumber("rejectedInvalid", stats.RejectedInvalid);
             writer.WriteNumber("rejectedRateLimited", stats.RejectedRateLimited);
             writer.WriteNumber("rejectedQuota", stats.RejectedQuota);
-            var faults = stats.InjectedFaults;
+            InjectedFaultStats faults = stats.InjectedFaults;
             writer.WriteStartObject("injectedFaults");
             writer.WriteNumber("scripted", faults.Scripted);
             writer.WriteNumber("error500", faults.Error500);
@@ -39,7 +39,7 @@ internal sealed class StatsEndpoint(EmulatorState state)
             writer.WriteNumber("total", faults.Total);
             writer.WriteEndObject();
             writer.WriteStartObject("byFingerprint");
-            foreach (var (fingerprint, counts) in stats.ByFingerprint.OrderBy(static p => p.Key, StringComparer.Ordinal))
+            foreach ((string? fingerprint, FingerprintStats? counts) in stats.ByFingerprint.OrderBy(static p => p.Key, StringComparer.Ordinal))
             {
                 writer.WriteStartObject(fingerprint);
                 writer.WriteNumber("received", counts.Received);

@@ -13,7 +13,7 @@ public sealed class BaselineTests
     public void Generated_source_matches_baseline(string caseName)
     {
         GeneratorRun run = GeneratorHarness.Run(Baselines.Compilation(caseName));
-        Dictionary<string, string> actual = run.Sources.ToDictionary(
+        var actual = run.Sources.ToDictionary(
             s => Baselines.FileName(caseName, s.HintName),
             s => Baselines.Scrub(s.Text),
             StringComparer.Ordinal);

@@ -353,7 +353,7 @@ public sealed class DiagnosticTests
     [Fact]
     public void TB0012_overloads_are_reported_on_the_later_overload_once_per_shared_generated_name()
     {
-        Markup markup = Markup.Parse(Usings + """
+        var markup = Markup.Parse(Usings + """
             [PromptClient]
             public partial interface ITutor
             {
@@ -573,7 +573,7 @@ public sealed class DiagnosticTests
     /// </summary>
     private static void AssertDiagnostics(string body)
     {
-        Markup markup = Markup.Parse(Usings + body);
+        var markup = Markup.Parse(Usings + body);
         markup.Spans.Should().NotBeEmpty("the test must mark where the diagnostic goes");
         GeneratorRun run = GeneratorHarness.Run(markup.Source);
 

@@ -1,7 +1,6 @@
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
-using TypedBatch.Generators;
 
 namespace TypedBatch.Generators.Tests;
 
@@ -66,7 +65,7 @@ internal static class GeneratorHarness
         GeneratorDriverRunResult result = driver.GetRunResult();
         GeneratorRunResult single = result.Results.Single();
         single.Exception.Should().BeNull("the generator must never throw");
-        ImmutableArray<GeneratedFile> sources = single.GeneratedSources
+        var sources = single.GeneratedSources
             .Select(s => new GeneratedFile(s.HintName, s.SourceText.ToString()))
             .OrderBy(s => s.HintName, StringComparer.Ordinal)
             .ToImmutableArray();

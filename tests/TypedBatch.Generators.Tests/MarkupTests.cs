@@ -7,7 +7,7 @@ public sealed class MarkupTests
     [Fact]
     public void Markers_are_removed_and_their_spans_kept()
     {
-        Markup markup = Markup.Parse("a [|bc|] d {|TB0003:{x}|}!");
+        var markup = Markup.Parse("a [|bc|] d {|TB0003:{x}|}!");
 
         markup.Source.Should().Be("a bc d {x}!");
         markup.Spans.Should().Equal(
@@ -18,7 +18,7 @@ public sealed class MarkupTests
     [Fact]
     public void A_lone_brace_inside_an_id_marker_is_text()
     {
-        Markup markup = Markup.Parse("\"a {|TB0006:{|}b\"");
+        var markup = Markup.Parse("\"a {|TB0006:{|}b\"");
 
         markup.Source.Should().Be("\"a {b\"");
         markup.Spans.Should().ContainSingle().Which.Should().Be(new ExpectedSpan("TB0006", new TextSpan(3, 1)));

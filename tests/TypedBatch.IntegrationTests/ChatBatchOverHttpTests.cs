@@ -8,8 +8,8 @@ public sealed class ChatBatchOverHttpTests
     [Fact]
     public async Task A_single_completion_round_trips_over_http()
     {
-        await using var emulator = await EmulatorServer.StartAsync(new EmulatorOptions { ApiKey = "emulator-key-123" });
-        await using var client = Create(emulator);
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync(new EmulatorOptions { ApiKey = "emulator-key-123" });
+        await using TypedBatchClient client = Create(emulator);
 
         ChatCompletion answer = await client.CreateChatCompletionAsync([ChatMessage.User("What is Rust?")], new CompletionSettings { MaxTokens = 50, Temperature = 0.2 });
 
@@ -27,8 +27,8 @@ public sealed class ChatBatchOverHttpTests
     public async Task Thousand_requests_at_32_workers_with_injected_500s_give_one_result_per_input_in_order()
     {
         const int Count = 1000;
-        await using var emulator = await EmulatorServer.StartAsync();
-        await using var client = Create(emulator);
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync();
+        await using TypedBatchClient client = Create(emulator);
 
         // Every 10th item is answered 500 twice, then served; every 100th fails on every attempt.
         var conversations = Enumerable.Range(0, Count)
@@ -75,8 +75,8 @@ public sealed class ChatBatchOverHttpTests
     [Fact]
     public async Task Every_nth_arrival_failing_is_retried_transparently()
     {
-        await using var emulator = await EmulatorServer.StartAsync(new EmulatorOptions { FailEveryNth = 3, FailStatus = 503 });
-        await using var client = Create(emulator);
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync(new EmulatorOptions { FailEveryNth = 3, FailStatus = 503 });
+        await using TypedBatchClient client = Create(emulator);
 
         // One worker makes arrivals deterministic: arrivals 3, 6, 9, … fail and their retries succeed.
         BatchResult<ChatCompletion> result = await client.CreateChatCompletionsBatchAsync(Enumerable.Range(0, 20).Select(Conversation).ToList(), maxWorkers: 1);
@@ -90,8 +90,8 @@ public sealed class ChatBatchOverHttpTests
     [Fact]
     public async Task Allocations_per_request_are_reported()
     {
-        await using var emulator = await EmulatorServer.StartAsync();
-        await using var client = Create(emulator);
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync();
+        await using TypedBatchClient client = Create(emulator);
         var warmup = Enumerable.Range(0, 200).Select(Conversation).ToList();
         await client.CreateChatCompletionsBatchAsync(warmup, maxWorkers: 16);
 
@@ -110,8 +110,8 @@ public sealed class ChatBatchOverHttpTests
     [Fact]
     public async Task Timeouts_transport_failures_and_bad_bodies_become_item_errors()
     {
-        await using var emulator = await EmulatorServer.StartAsync();
-        await using var client = Create(emulator, o =>
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync();
+        await using TypedBatchClient client = Create(emulator, o =>
         {
             o.AttemptTimeout = TimeSpan.FromMilliseconds(300);
             o.TotalTimeout = TimeSpan.FromSeconds(5);
@@ -140,8 +140,8 @@ public sealed class ChatBatchOverHttpTests
     [Fact]
     public async Task Requests_per_minute_gate_spaces_requests()
     {
-        await using var emulator = await EmulatorServer.StartAsync();
-        await using var client = Create(emulator, o => o.RequestsPerMinute = 600);
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync();
+        await using TypedBatchClient client = Create(emulator, o => o.RequestsPerMinute = 600);
 
         BatchResult<ChatCompletion> result = await client.CreateChatCompletionsBatchAsync(Enumerable.Range(0, 15).Select(Conversation).ToList(), maxWorkers: 15);
 

@@ -17,8 +17,8 @@ public sealed class CopilotTests
     [Fact]
     public async Task The_token_is_exchanged_once_and_reused_by_concurrent_requests()
     {
-        await using var emulator = await EmulatorServer.StartAsync();
-        await using var client = CreateCopilotClient(emulator);
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync();
+        await using TypedBatchClient client = CreateCopilotClient(emulator);
 
         BatchResult<ChatCompletion> result = await client.CreateChatCompletionsBatchAsync(
             Enumerable.Range(0, 40).Select(i => (IReadOnlyList<ChatMessage>)[ChatMessage.User($"question {i}")]).ToList(), maxWorkers: 8);
@@ -34,8 +34,8 @@ public sealed class CopilotTests
     public async Task The_token_is_refreshed_before_it_expires()
     {
         // A 2 s lifetime: refresh_in is 1 s, so the client refreshes after half a second, before the server would reject it.
-        await using var emulator = await EmulatorServer.StartAsync(new EmulatorOptions { CopilotTokenLifetime = TimeSpan.FromSeconds(2) });
-        await using var client = CreateCopilotClient(emulator);
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync(new EmulatorOptions { CopilotTokenLifetime = TimeSpan.FromSeconds(2) });
+        await using TypedBatchClient client = CreateCopilotClient(emulator);
 
         await client.CreateChatCompletionAsync([ChatMessage.User("first")]);
         await client.CreateChatCompletionAsync([ChatMessage.User("second")]);
@@ -53,8 +53,8 @@ public sealed class CopilotTests
     public async Task A_bad_github_token_fails_with_a_clear_error_that_does_not_leak_it()
     {
         const string Sentinel = "ghp_SENTINEL_not_a_real_token_42";
-        await using var emulator = await EmulatorServer.StartAsync();
-        await using var client = CreateCopilotClient(emulator, Sentinel);
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync();
+        await using TypedBatchClient client = CreateCopilotClient(emulator, Sentinel);
 
         Func<Task> act = () => client.CreateChatCompletionAsync([ChatMessage.User("hello")]);
 

@@ -11,8 +11,8 @@ public sealed class EmbeddingsOverHttpTests
     public async Task Inputs_are_packed_into_requests_of_at_most_2048_and_come_back_in_order()
     {
         const int Count = 5000;
-        await using var emulator = await EmulatorServer.StartAsync();
-        await using var client = Create(emulator);
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync();
+        await using TypedBatchClient client = Create(emulator);
         string[] inputs = Enumerable.Range(0, Count).Select(i => $"chunk number {i}").ToArray();
 
         BatchResult<Embedding> result = await client.CreateEmbeddingsBatchAsync(inputs, maxWorkers: 4);
@@ -36,8 +36,8 @@ public sealed class EmbeddingsOverHttpTests
     [Fact]
     public async Task The_token_budget_splits_requests_before_the_input_limit()
     {
-        await using var emulator = await EmulatorServer.StartAsync();
-        await using var client = Create(emulator, o => o.EmbeddingTokensPerRequest = 1000);
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync();
+        await using TypedBatchClient client = Create(emulator, o => o.EmbeddingTokensPerRequest = 1000);
         string[] inputs = Enumerable.Range(0, 10).Select(i => new string((char)('a' + i), 900)).ToArray(); // ~300 estimated tokens each
 
         BatchResult<Embedding> result = await client.CreateEmbeddingsBatchAsync(inputs);
@@ -49,13 +49,13 @@ public sealed class EmbeddingsOverHttpTests
     [Fact]
     public async Task Base64_vectors_decode_to_the_same_floats_the_server_sends_as_json_numbers()
     {
-        await using var emulator = await EmulatorServer.StartAsync();
-        await using var client = Create(emulator);
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync();
+        await using TypedBatchClient client = Create(emulator);
         Embedding viaBase64 = await client.CreateEmbeddingAsync("The quick brown fox", dimensions: 64);
 
         using var http = new HttpClient();
         using HttpResponseMessage response = await http.PostAsJsonAsync(new Uri(emulator.BaseUrl, "embeddings"), new { model = "text-embedding-3-small", input = "The quick brown fox", dimensions = 64, encoding_format = "float" });
-        using JsonDocument json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         float[] viaFloats = json.RootElement.GetProperty("data")[0].GetProperty("embedding").EnumerateArray().Select(e => e.GetSingle()).ToArray();
 
         viaBase64.Dimensions.Should().Be(64);
@@ -65,8 +65,8 @@ public sealed class EmbeddingsOverHttpTests
     [Fact]
     public async Task A_failed_request_fails_every_input_it_carried_and_no_other()
     {
-        await using var emulator = await EmulatorServer.StartAsync();
-        await using var client = Create(emulator, o => { o.EmbeddingInputsPerRequest = 2; o.MaxRetries = 0; });
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync();
+        await using TypedBatchClient client = Create(emulator, o => { o.EmbeddingInputsPerRequest = 2; o.MaxRetries = 0; });
 
         BatchResult<Embedding> result = await client.CreateEmbeddingsBatchAsync(["a", "b", "c [[fail:503]]", "d", "e"]);
 
@@ -77,8 +77,8 @@ public sealed class EmbeddingsOverHttpTests
     [Fact]
     public async Task An_empty_input_is_rejected_before_anything_is_sent()
     {
-        await using var emulator = await EmulatorServer.StartAsync();
-        await using var client = Create(emulator);
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync();
+        await using TypedBatchClient client = Create(emulator);
 
         Func<Task> act = () => client.CreateEmbeddingsBatchAsync(["fine", ""]);
 

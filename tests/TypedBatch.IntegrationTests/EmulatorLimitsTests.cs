@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -18,10 +17,10 @@ public sealed class EmulatorLimitsTests
     public async Task Requests_per_minute_allow_a_one_second_burst_then_429_with_exact_retry_hints_and_refill_continuously()
     {
         var time = new FakeTimeProvider();
-        await using var emulator = await EmulatorServer.StartAsync(new EmulatorOptions { RequestsPerMinute = 120, TimeProvider = time });
-        using var http = Http(emulator);
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync(new EmulatorOptions { RequestsPerMinute = 120, TimeProvider = time });
+        using HttpClient http = Http(emulator);
 
-        using (var first = await ChatAsync(http, "one"))
+        using (HttpResponseMessage first = await ChatAsync(http, "one"))
         {
             first.StatusCode.Should().Be(HttpStatusCode.OK);
             Header(first, "x-ratelimit-limit-requests").Should().Be("120");
@@ -29,20 +28,20 @@ public sealed class EmulatorLimitsTests
             first.Headers.Contains("x-ratelimit-limit-tokens").Should().BeFalse("tokens are unlimited: no made-up limit is sent");
         }
 
-        using (var second = await ChatAsync(http, "two"))
+        using (HttpResponseMessage second = await ChatAsync(http, "two"))
         {
             second.StatusCode.Should().Be(HttpStatusCode.OK);
             Header(second, "x-ratelimit-remaining-requests").Should().Be("0");
         }
 
-        using (var third = await ChatAsync(http, "three"))
+        using (HttpResponseMessage third = await ChatAsync(http, "three"))
         {
             third.StatusCode.Should().Be(HttpStatusCode.TooManyRequests);
             Header(third, "retry-after-ms").Should().Be("500");
             Header(third, "Retry-After").Should().Be("1");
             Header(third, "x-ratelimit-remaining-requests").Should().Be("0");
             Header(third, "x-ratelimit-reset-requests").Should().Be("1s");
-            var error = await ErrorOf(third);
+            JsonNode error = await ErrorOf(third);
             error["type"]!.GetValue<string>().Should().Be("requests");
             error["code"]!.GetValue<string>().Should().Be("rate_limit_exceeded");
             error["param"].Should().BeNull();
@@ -51,7 +50,7 @@ public sealed class EmulatorLimitsTests
         }
 
         time.Advance(TimeSpan.FromMilliseconds(499));
-        using (var early = await ChatAsync(http, "four"))
+        using (HttpResponseMessage early = await ChatAsync(http, "four"))
         {
             early.StatusCode.Should().Be(HttpStatusCode.TooManyRequests, "a rejected request takes nothing, and 499 ms refill 0.998 of a request");
             Header(early, "retry-after-ms").Should().Be("1");
@@ -59,18 +58,18 @@ public sealed class EmulatorLimitsTests
         }
 
         time.Advance(TimeSpan.FromMilliseconds(1));
-        using (var refilled = await ChatAsync(http, "four"))
+        using (HttpResponseMessage refilled = await ChatAsync(http, "four"))
         {
             refilled.StatusCode.Should().Be(HttpStatusCode.OK);
             Header(refilled, "x-ratelimit-remaining-requests").Should().Be("0");
         }
 
-        using (var again = await ChatAsync(http, "five"))
+        using (HttpResponseMessage again = await ChatAsync(http, "five"))
         {
             again.StatusCode.Should().Be(HttpStatusCode.TooManyRequests);
         }
 
-        var stats = emulator.GetStats();
+        EmulatorStats stats = emulator.GetStats();
         stats.RejectedRateLimited.Should().Be(3);
         stats.Accepted.Should().Be(3);
         stats.ChatRequestsServed.Should().Be(3);
@@ -83,10 +82,10 @@ public sealed class EmulatorLimitsTests
         var time = new FakeTimeProvider();
 
         // 6000 TPM: 100 tokens a second, and a bucket of 100. "hi" is 7 prompt tokens; with max_tokens 43 a request reserves 50.
-        await using var emulator = await EmulatorServer.StartAsync(new EmulatorOptions { TokensPerMinute = 6000, TimeProvider = time });
-        using var http = Http(emulator);
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync(new EmulatorOptions { TokensPerMinute = 6000, TimeProvider = time });
+        using HttpClient http = Http(emulator);
 
-        using (var first = await ChatAsync(http, "hi", maxTokens: 43))
+        using (HttpResponseMessage first = await ChatAsync(http, "hi", maxTokens: 43))
         {
             first.StatusCode.Should().Be(HttpStatusCode.OK);
             Header(first, "x-ratelimit-limit-tokens").Should().Be("6000");
@@ -95,40 +94,40 @@ public sealed class EmulatorLimitsTests
             first.Headers.Contains("x-ratelimit-limit-requests").Should().BeFalse("requests are unlimited");
         }
 
-        using (var second = await ChatAsync(http, "hi", maxTokens: 43, field: "max_completion_tokens"))
+        using (HttpResponseMessage second = await ChatAsync(http, "hi", maxTokens: 43, field: "max_completion_tokens"))
         {
             second.StatusCode.Should().Be(HttpStatusCode.OK);
             Header(second, "x-ratelimit-remaining-tokens").Should().Be("0");
         }
 
-        using (var third = await ChatAsync(http, "hi", maxTokens: 43))
+        using (HttpResponseMessage third = await ChatAsync(http, "hi", maxTokens: 43))
         {
             third.StatusCode.Should().Be(HttpStatusCode.TooManyRequests);
             Header(third, "retry-after-ms").Should().Be("500");
             Header(third, "Retry-After").Should().Be("1");
             Header(third, "x-ratelimit-remaining-tokens").Should().Be("0");
-            var error = await ErrorOf(third);
+            JsonNode error = await ErrorOf(third);
             error["type"]!.GetValue<string>().Should().Be("tokens");
             error["code"]!.GetValue<string>().Should().Be("rate_limit_exceeded");
             error["message"]!.GetValue<string>().Should().Contain("tokens per min (TPM): Limit 6000, Requested 50").And.Contain("Please try again in 500ms.");
         }
 
         time.Advance(TimeSpan.FromMilliseconds(500));
-        using (var refilled = await ChatAsync(http, "hi", maxTokens: 43))
+        using (HttpResponseMessage refilled = await ChatAsync(http, "hi", maxTokens: 43))
         {
             refilled.StatusCode.Should().Be(HttpStatusCode.OK);
         }
 
         // Without a token limit the reservation is the prompt plus 16.
         time.Advance(TimeSpan.FromSeconds(1));
-        using (var defaulted = await ChatAsync(http, "hi"))
+        using (HttpResponseMessage defaulted = await ChatAsync(http, "hi"))
         {
             Header(defaulted, "x-ratelimit-remaining-tokens").Should().Be("77");
         }
 
         // Embeddings reserve their input tokens: 400 characters are 100 tokens.
         time.Advance(TimeSpan.FromSeconds(1));
-        using (var embeddings = await EmbeddingsAsync(http, new string('a', 400)))
+        using (HttpResponseMessage embeddings = await EmbeddingsAsync(http, new string('a', 400)))
         {
             embeddings.StatusCode.Should().Be(HttpStatusCode.OK);
             Header(embeddings, "x-ratelimit-remaining-tokens").Should().Be("0");
@@ -136,7 +135,7 @@ public sealed class EmulatorLimitsTests
 
         // More than the whole per-minute limit can never pass: no retry hint, and x-should-retry: false.
         time.Advance(TimeSpan.FromSeconds(1));
-        using (var tooLarge = await ChatAsync(http, "hi", maxTokens: 7000))
+        using (HttpResponseMessage tooLarge = await ChatAsync(http, "hi", maxTokens: 7000))
         {
             tooLarge.StatusCode.Should().Be(HttpStatusCode.TooManyRequests);
             tooLarge.Headers.Contains("Retry-After").Should().BeFalse();
@@ -150,15 +149,15 @@ public sealed class EmulatorLimitsTests
     public async Task Reset_headers_are_go_durations_and_remaining_counts_go_down()
     {
         var time = new FakeTimeProvider();
-        await using var emulator = await EmulatorServer.StartAsync(new EmulatorOptions
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync(new EmulatorOptions
         {
             RequestsPerMinute = 1,
             TokensPerMinute = 600_000,
             TimeProvider = time,
         });
-        using var http = Http(emulator);
+        using HttpClient http = Http(emulator);
 
-        using (var first = await ChatAsync(http, "hi", maxTokens: 43))
+        using (HttpResponseMessage first = await ChatAsync(http, "hi", maxTokens: 43))
         {
             first.StatusCode.Should().Be(HttpStatusCode.OK);
             Header(first, "x-ratelimit-remaining-requests").Should().Be("0");
@@ -168,7 +167,7 @@ public sealed class EmulatorLimitsTests
         }
 
         time.Advance(TimeSpan.FromMilliseconds(18_800));
-        using (var refused = await ChatAsync(http, "hi", maxTokens: 43))
+        using (HttpResponseMessage refused = await ChatAsync(http, "hi", maxTokens: 43))
         {
             refused.StatusCode.Should().Be(HttpStatusCode.TooManyRequests);
             Header(refused, "x-ratelimit-reset-requests").Should().Be("41.2s");
@@ -181,9 +180,9 @@ public sealed class EmulatorLimitsTests
         time.Advance(TimeSpan.FromMilliseconds(41_200));
         var remaining = new List<long>();
         emulator.Options.RequestsPerMinute = 600; // a changed limit starts a full bucket of 10
-        for (var i = 0; i < 3; i++)
+        for (int i = 0; i < 3; i++)
         {
-            using var response = await ChatAsync(http, $"item {i}");
+            using HttpResponseMessage response = await ChatAsync(http, $"item {i}");
             remaining.Add(long.Parse(Header(response, "x-ratelimit-remaining-requests"), System.Globalization.CultureInfo.InvariantCulture));
             Header(response, "x-ratelimit-reset-requests").Should().Be($"{(i + 1) * 100}ms");
         }
@@ -197,17 +196,17 @@ public sealed class EmulatorLimitsTests
         var time = new FakeTimeProvider();
 
         // 60 TPM: a bucket of one token refilled at one a second; a 50-token request still passes, then 50 s of debt.
-        await using var emulator = await EmulatorServer.StartAsync(new EmulatorOptions { TokensPerMinute = 60, TimeProvider = time });
-        using var http = Http(emulator);
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync(new EmulatorOptions { TokensPerMinute = 60, TimeProvider = time });
+        using HttpClient http = Http(emulator);
 
-        using (var big = await ChatAsync(http, "hi", maxTokens: 43))
+        using (HttpResponseMessage big = await ChatAsync(http, "hi", maxTokens: 43))
         {
             big.StatusCode.Should().Be(HttpStatusCode.OK);
             Header(big, "x-ratelimit-remaining-tokens").Should().Be("0");
             Header(big, "x-ratelimit-reset-tokens").Should().Be("50s");
         }
 
-        using var next = await ChatAsync(http, "hi", maxTokens: 43);
+        using HttpResponseMessage next = await ChatAsync(http, "hi", maxTokens: 43);
         next.StatusCode.Should().Be(HttpStatusCode.TooManyRequests);
         Header(next, "retry-after-ms").Should().Be("50000");
     }
@@ -215,31 +214,31 @@ public sealed class EmulatorLimitsTests
     [Fact]
     public async Task Quota_marker_and_option_answer_429_insufficient_quota_without_retry_after()
     {
-        await using var emulator = await EmulatorServer.StartAsync();
-        using var http = Http(emulator);
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync();
+        using HttpClient http = Http(emulator);
 
-        using (var response = await ChatAsync(http, "hello [[quota]]"))
+        using (HttpResponseMessage response = await ChatAsync(http, "hello [[quota]]"))
         {
             await ShouldBeQuotaError(response);
         }
 
-        using (var ok = await ChatAsync(http, "hello"))
+        using (HttpResponseMessage ok = await ChatAsync(http, "hello"))
         {
             ok.StatusCode.Should().Be(HttpStatusCode.OK);
         }
 
         emulator.Options.QuotaExhausted = true;
-        using (var chat = await ChatAsync(http, "hello"))
+        using (HttpResponseMessage chat = await ChatAsync(http, "hello"))
         {
             await ShouldBeQuotaError(chat);
         }
 
-        using (var embeddings = await EmbeddingsAsync(http, "hello"))
+        using (HttpResponseMessage embeddings = await EmbeddingsAsync(http, "hello"))
         {
             await ShouldBeQuotaError(embeddings);
         }
 
-        var stats = emulator.GetStats();
+        EmulatorStats stats = emulator.GetStats();
         stats.RejectedQuota.Should().Be(3);
         stats.Accepted.Should().Be(1);
     }
@@ -247,28 +246,28 @@ public sealed class EmulatorLimitsTests
     [Fact]
     public async Task X_should_retry_marker_is_added_to_any_error_but_not_to_a_success()
     {
-        await using var emulator = await EmulatorServer.StartAsync();
-        using var http = Http(emulator);
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync();
+        using HttpClient http = Http(emulator);
 
-        using (var failed = await ChatAsync(http, "a [[fail:500:1]] [[x-should-retry:false]]"))
+        using (HttpResponseMessage failed = await ChatAsync(http, "a [[fail:500:1]] [[x-should-retry:false]]"))
         {
             failed.StatusCode.Should().Be(HttpStatusCode.InternalServerError);
             Header(failed, "x-should-retry").Should().Be("false");
         }
 
-        using (var retried = await ChatAsync(http, "a [[fail:500:1]] [[x-should-retry:false]]"))
+        using (HttpResponseMessage retried = await ChatAsync(http, "a [[fail:500:1]] [[x-should-retry:false]]"))
         {
             retried.StatusCode.Should().Be(HttpStatusCode.OK);
             retried.Headers.Contains("x-should-retry").Should().BeFalse();
         }
 
-        using (var quota = await ChatAsync(http, "b [[quota]] [[x-should-retry:false]]"))
+        using (HttpResponseMessage quota = await ChatAsync(http, "b [[quota]] [[x-should-retry:false]]"))
         {
             quota.StatusCode.Should().Be(HttpStatusCode.TooManyRequests);
             Header(quota, "x-should-retry").Should().Be("false");
         }
 
-        using (var overloaded = await ChatAsync(http, "c [[fail:503]] [[x-should-retry:true]]"))
+        using (HttpResponseMessage overloaded = await ChatAsync(http, "c [[fail:503]] [[x-should-retry:true]]"))
         {
             Header(overloaded, "x-should-retry").Should().Be("true");
         }
@@ -278,36 +277,36 @@ public sealed class EmulatorLimitsTests
     public async Task Retry_after_markers_replace_the_retry_hints_of_an_injected_error()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2030, 1, 2, 3, 4, 5, 250, TimeSpan.Zero));
-        await using var emulator = await EmulatorServer.StartAsync(new EmulatorOptions { TimeProvider = time });
-        using var http = Http(emulator);
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync(new EmulatorOptions { TimeProvider = time });
+        using HttpClient http = Http(emulator);
 
-        using (var plain = await ChatAsync(http, "a [[fail:429:1]]"))
+        using (HttpResponseMessage plain = await ChatAsync(http, "a [[fail:429:1]]"))
         {
             Header(plain, "Retry-After").Should().Be("1");
             Header(plain, "retry-after-ms").Should().Be("1000");
         }
 
-        using (var seconds = await ChatAsync(http, "b [[fail:429:1]] [[retry-after:5]]"))
+        using (HttpResponseMessage seconds = await ChatAsync(http, "b [[fail:429:1]] [[retry-after:5]]"))
         {
             seconds.StatusCode.Should().Be(HttpStatusCode.TooManyRequests);
             Header(seconds, "Retry-After").Should().Be("5");
             seconds.Headers.Contains("retry-after-ms").Should().BeFalse("a marker's hints replace the defaults");
         }
 
-        using (var milliseconds = await ChatAsync(http, "c [[fail:429:1]] [[retry-after-ms:1500]]"))
+        using (HttpResponseMessage milliseconds = await ChatAsync(http, "c [[fail:429:1]] [[retry-after-ms:1500]]"))
         {
             Header(milliseconds, "retry-after-ms").Should().Be("1500");
             milliseconds.Headers.Contains("Retry-After").Should().BeFalse();
         }
 
-        using (var date = await ChatAsync(http, "d [[fail:503:1]] [[retry-after-date:3]]"))
+        using (HttpResponseMessage date = await ChatAsync(http, "d [[fail:503:1]] [[retry-after-date:3]]"))
         {
             date.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
             date.Headers.RetryAfter!.Date.Should().Be(new DateTimeOffset(2030, 1, 2, 3, 4, 9, TimeSpan.Zero), "at least 3 s ahead, in whole seconds");
             Header(date, "Retry-After").Should().Be("Wed, 02 Jan 2030 03:04:09 GMT");
         }
 
-        using (var both = await ChatAsync(http, "e [[fail:429:1]] [[retry-after:2]] [[retry-after-ms:1500]]"))
+        using (HttpResponseMessage both = await ChatAsync(http, "e [[fail:429:1]] [[retry-after:2]] [[retry-after-ms:1500]]"))
         {
             Header(both, "Retry-After").Should().Be("2");
             Header(both, "retry-after-ms").Should().Be("1500");
@@ -320,31 +319,31 @@ public sealed class EmulatorLimitsTests
         const int Count = 500;
         var contents = Enumerable.Range(0, Count).Select(i => $"seeded item {i}").ToList();
 
-        var firstRun = await FailedContentsAsync(contents);
+        HashSet<string> firstRun = await FailedContentsAsync(contents);
         firstRun.Count.Should().BeInRange(Count * 12 / 100, Count * 28 / 100);
 
         // A fresh emulator with the same seed fails exactly the same requests, whatever the order.
         var reversed = contents.AsEnumerable().Reverse().ToList();
-        var secondRun = await FailedContentsAsync(reversed);
+        HashSet<string> secondRun = await FailedContentsAsync(reversed);
         secondRun.Should().BeEquivalentTo(firstRun);
 
         // Another seed fails other requests.
-        var otherSeed = await FailedContentsAsync(contents, seed: 8);
+        HashSet<string> otherSeed = await FailedContentsAsync(contents, seed: 8);
         otherSeed.Should().NotBeEquivalentTo(firstRun);
     }
 
     [Fact]
     public async Task A_retry_of_a_seeded_fault_gets_a_fresh_draw()
     {
-        await using var emulator = await EmulatorServer.StartAsync(new EmulatorOptions { FaultSeed = 7, Error500Rate = 0.5 });
-        using var http = Http(emulator);
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync(new EmulatorOptions { FaultSeed = 7, Error500Rate = 0.5 });
+        using HttpClient http = Http(emulator);
         var pending = Enumerable.Range(0, 40).Select(i => $"retry item {i}").ToList();
-        for (var attempt = 0; attempt < 30 && pending.Count > 0; attempt++)
+        for (int attempt = 0; attempt < 30 && pending.Count > 0; attempt++)
         {
             var stillFailing = new List<string>();
-            foreach (var content in pending)
+            foreach (string? content in pending)
             {
-                using var response = await ChatAsync(http, content);
+                using HttpResponseMessage response = await ChatAsync(http, content);
                 if (response.StatusCode != HttpStatusCode.OK)
                 {
                     response.StatusCode.Should().Be(HttpStatusCode.InternalServerError);
@@ -356,7 +355,7 @@ public sealed class EmulatorLimitsTests
         }
 
         pending.Should().BeEmpty("each retry draws again, so every request eventually passes");
-        var stats = emulator.GetStats();
+        EmulatorStats stats = emulator.GetStats();
         stats.Accepted.Should().Be(40);
         stats.ByFingerprint.Values.Should().OnlyContain(f => f.Accepted == 1 && f.Served == 1);
         stats.Received.Should().Be(40 + stats.InjectedFaults.Error500);
@@ -365,10 +364,10 @@ public sealed class EmulatorLimitsTests
     [Fact]
     public async Task Seeded_503s_are_server_is_overloaded_with_a_short_retry_after_ms_only()
     {
-        await using var emulator = await EmulatorServer.StartAsync(new EmulatorOptions { Error503Rate = 1 });
-        using var http = Http(emulator);
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync(new EmulatorOptions { Error503Rate = 1 });
+        using HttpClient http = Http(emulator);
 
-        using var response = await ChatAsync(http, "hello");
+        using HttpResponseMessage response = await ChatAsync(http, "hello");
         response.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
         Header(response, "retry-after-ms").Should().Be("50");
         response.Headers.Contains("Retry-After").Should().BeFalse();
@@ -379,13 +378,13 @@ public sealed class EmulatorLimitsTests
     [Fact]
     public async Task A_seeded_reset_aborts_the_connection()
     {
-        await using var emulator = await EmulatorServer.StartAsync(new EmulatorOptions { ResetRate = 1 });
-        using var http = Http(emulator);
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync(new EmulatorOptions { ResetRate = 1 });
+        using HttpClient http = Http(emulator);
 
-        var send = () => ChatAsync(http, "hello");
+        Func<Task<HttpResponseMessage>> send = () => ChatAsync(http, "hello");
         await send.Should().ThrowAsync<HttpRequestException>();
 
-        var stats = emulator.GetStats();
+        EmulatorStats stats = emulator.GetStats();
         stats.InjectedFaults.Reset.Should().Be(1);
         stats.ChatRequestsServed.Should().Be(0);
         stats.ChatRequestsFailed.Should().Be(0, "an aborted connection is no answer");
@@ -394,22 +393,22 @@ public sealed class EmulatorLimitsTests
     [Fact]
     public async Task A_seeded_malformed_answer_is_a_200_that_does_not_parse()
     {
-        await using var emulator = await EmulatorServer.StartAsync(new EmulatorOptions { MalformedRate = 1 });
-        using var http = Http(emulator);
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync(new EmulatorOptions { MalformedRate = 1 });
+        using HttpClient http = Http(emulator);
 
-        foreach (var response in new[] { await ChatAsync(http, "hello"), await EmbeddingsAsync(http, "hello") })
+        foreach (HttpResponseMessage? response in new[] { await ChatAsync(http, "hello"), await EmbeddingsAsync(http, "hello") })
         {
             using (response)
             {
                 response.StatusCode.Should().Be(HttpStatusCode.OK);
-                var body = await response.Content.ReadAsStringAsync();
+                string body = await response.Content.ReadAsStringAsync();
                 body.Should().NotBeEmpty();
-                var parse = () => JsonDocument.Parse(body);
+                Func<JsonDocument> parse = () => JsonDocument.Parse(body);
                 parse.Should().Throw<JsonException>();
             }
         }
 
-        var stats = emulator.GetStats();
+        EmulatorStats stats = emulator.GetStats();
         stats.InjectedFaults.Malformed.Should().Be(2);
         stats.ChatRequestsServed.Should().Be(1);
         stats.EmbeddingRequestsServed.Should().Be(1);
@@ -419,14 +418,14 @@ public sealed class EmulatorLimitsTests
     [Fact]
     public async Task A_seeded_stall_delays_the_answer_by_the_stall_duration()
     {
-        await using var emulator = await EmulatorServer.StartAsync(new EmulatorOptions { StallRate = 1, StallDuration = TimeSpan.FromMilliseconds(200) });
-        using var http = Http(emulator);
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync(new EmulatorOptions { StallRate = 1, StallDuration = TimeSpan.FromMilliseconds(200) });
+        using HttpClient http = Http(emulator);
 
         var watch = Stopwatch.StartNew();
-        using var response = await ChatAsync(http, "hello");
+        using HttpResponseMessage response = await ChatAsync(http, "hello");
         watch.Elapsed.Should().BeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(190));
         response.StatusCode.Should().Be(HttpStatusCode.OK);
-        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        JsonNode body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
         body["choices"]![0]!["message"]!["content"]!.GetValue<string>().Should().Be("Re: hello");
         emulator.GetStats().InjectedFaults.Stall.Should().Be(1);
     }
@@ -434,12 +433,12 @@ public sealed class EmulatorLimitsTests
     [Fact]
     public async Task A_stall_ends_when_the_client_goes_away()
     {
-        var emulator = await EmulatorServer.StartAsync(new EmulatorOptions { StallRate = 1, StallDuration = TimeSpan.FromMinutes(5) });
+        EmulatorServer emulator = await EmulatorServer.StartAsync(new EmulatorOptions { StallRate = 1, StallDuration = TimeSpan.FromMinutes(5) });
         try
         {
-            using var http = Http(emulator);
+            using HttpClient http = Http(emulator);
             using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
-            var send = () => ChatAsync(http, "hello", cancellationToken: cancel.Token);
+            Func<Task<HttpResponseMessage>> send = () => ChatAsync(http, "hello", cancellationToken: cancel.Token);
             await send.Should().ThrowAsync<OperationCanceledException>();
         }
         finally
@@ -457,7 +456,7 @@ public sealed class EmulatorLimitsTests
     public async Task Counters_add_up_over_a_mixed_run()
     {
         var time = new FakeTimeProvider();
-        await using var emulator = await EmulatorServer.StartAsync(new EmulatorOptions
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync(new EmulatorOptions
         {
             RequestsPerMinute = 1200, // a bucket of 20 that the fake clock never refills
             TimeProvider = time,
@@ -466,34 +465,34 @@ public sealed class EmulatorLimitsTests
             Error503Rate = 0.1,
             MalformedRate = 0.1,
         });
-        using var http = Http(emulator);
+        using HttpClient http = Http(emulator);
 
-        for (var i = 0; i < 5; i++)
+        for (int i = 0; i < 5; i++)
         {
-            using var quota = await ChatAsync(http, $"quota {i} [[quota]]");
+            using HttpResponseMessage quota = await ChatAsync(http, $"quota {i} [[quota]]");
             quota.StatusCode.Should().Be(HttpStatusCode.TooManyRequests);
         }
 
-        for (var i = 0; i < 3; i++)
+        for (int i = 0; i < 3; i++)
         {
-            using var invalid = await http.PostAsync("chat/completions", new StringContent("{\"model\":\"gpt-4o-mini\"}", Encoding.UTF8, "application/json"));
+            using HttpResponseMessage invalid = await http.PostAsync("chat/completions", new StringContent("{\"model\":\"gpt-4o-mini\"}", Encoding.UTF8, "application/json"));
             invalid.StatusCode.Should().Be(HttpStatusCode.BadRequest);
         }
 
-        for (var i = 0; i < 2; i++)
+        for (int i = 0; i < 2; i++)
         {
-            using var scripted = await ChatAsync(http, $"scripted {i} [[fail:502]]");
+            using HttpResponseMessage scripted = await ChatAsync(http, $"scripted {i} [[fail:502]]");
             scripted.StatusCode.Should().Be(HttpStatusCode.BadGateway);
         }
 
         var statuses = new List<HttpStatusCode>();
-        for (var i = 0; i < 40; i++)
+        for (int i = 0; i < 40; i++)
         {
-            using var response = i % 10 == 0 ? await EmbeddingsAsync(http, $"mixed {i}") : await ChatAsync(http, $"mixed {i}");
+            using HttpResponseMessage response = i % 10 == 0 ? await EmbeddingsAsync(http, $"mixed {i}") : await ChatAsync(http, $"mixed {i}");
             statuses.Add(response.StatusCode);
         }
 
-        var stats = emulator.GetStats();
+        EmulatorStats stats = emulator.GetStats();
         stats.Received.Should().Be(50);
         stats.Received.Should().Be(stats.ChatRequestsReceived + stats.EmbeddingRequestsReceived);
         stats.RejectedQuota.Should().Be(5);
@@ -521,13 +520,13 @@ public sealed class EmulatorLimitsTests
         var arguments = new List<string> { typeof(EmulatorServer).Assembly.Location, name };
         arguments.AddRange(value.Split(' '));
         var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var argument in arguments)
+        foreach (string argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
 
-        using var process = Process.Start(start)!;
-        var error = await process.StandardError.ReadToEndAsync();
+        using Process process = Process.Start(start)!;
+        string error = await process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
         process.ExitCode.Should().Be(2);
         error.Should().Contain(expected);
@@ -535,12 +534,12 @@ public sealed class EmulatorLimitsTests
 
     private static async Task<HashSet<string>> FailedContentsAsync(IReadOnlyList<string> contents, int seed = 7)
     {
-        await using var emulator = await EmulatorServer.StartAsync(new EmulatorOptions { FaultSeed = seed, Error500Rate = 0.2 });
-        using var http = Http(emulator);
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync(new EmulatorOptions { FaultSeed = seed, Error500Rate = 0.2 });
+        using HttpClient http = Http(emulator);
         var failed = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var content in contents)
+        foreach (string content in contents)
         {
-            using var response = await ChatAsync(http, content);
+            using HttpResponseMessage response = await ChatAsync(http, content);
             if (response.StatusCode != HttpStatusCode.OK)
             {
                 response.StatusCode.Should().Be(HttpStatusCode.InternalServerError);
@@ -557,7 +556,7 @@ public sealed class EmulatorLimitsTests
         response.StatusCode.Should().Be(HttpStatusCode.TooManyRequests);
         response.Headers.Contains("Retry-After").Should().BeFalse();
         response.Headers.Contains("retry-after-ms").Should().BeFalse();
-        var error = await ErrorOf(response);
+        JsonNode error = await ErrorOf(response);
         error["code"]!.GetValue<string>().Should().Be("insufficient_quota");
         error["type"]!.GetValue<string>().Should().Be("insufficient_quota");
         error["message"]!.GetValue<string>().Should().Be(QuotaMessage);
@@ -588,7 +587,7 @@ public sealed class EmulatorLimitsTests
     }
 
     private static string Header(HttpResponseMessage response, string name) =>
-        response.Headers.TryGetValues(name, out var values) ? string.Join(",", values) : throw new InvalidOperationException($"No header {name}.");
+        response.Headers.TryGetValues(name, out IEnumerable<string>? values) ? string.Join(",", values) : throw new InvalidOperationException($"No header {name}.");
 
     private static async Task<JsonNode> ErrorOf(HttpResponseMessage response) =>
         JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!;

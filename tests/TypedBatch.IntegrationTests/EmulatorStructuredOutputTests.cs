@@ -79,15 +79,15 @@ public sealed class EmulatorStructuredOutputTests
     [Fact]
     public async Task Answers_to_a_rich_strict_schema_validate_and_cover_both_sides_of_each_union()
     {
-        await using var emulator = await EmulatorServer.StartAsync();
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync();
         using var http = new HttpClient();
-        var schema = JsonNode.Parse(RichSchema)!;
+        JsonNode schema = JsonNode.Parse(RichSchema)!;
         var answers = new List<JsonNode>();
-        for (var i = 0; i < 40; i++)
+        for (int i = 0; i < 40; i++)
         {
-            var content = (await PostAsync(emulator, http, SchemaRequest(RichSchema, User($"article {i}")))).Content!;
+            string content = (await PostAsync(emulator, http, SchemaRequest(RichSchema, User($"article {i}")))).Content!;
             content.Should().NotContain("\n").And.NotContain(": ", "the content is compact JSON");
-            var answer = JsonNode.Parse(content)!;
+            JsonNode answer = JsonNode.Parse(content)!;
             SchemaValidator.Validate(schema, answer).Should().BeEmpty($"answer {i} must fit the schema: {content}");
             answers.Add(answer);
         }
@@ -104,30 +104,30 @@ public sealed class EmulatorStructuredOutputTests
     [Fact]
     public async Task The_same_request_gets_the_same_answer_and_a_recursive_schema_terminates()
     {
-        await using var emulator = await EmulatorServer.StartAsync();
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync();
         using var http = new HttpClient();
         const string Tree = """
             {"type":"object","properties":{"label":{"type":"string"},"children":{"type":"array","items":{"$ref":"#"},"maxItems":2}},
              "required":["label","children"],"additionalProperties":false}
             """;
 
-        var first = await PostAsync(emulator, http, SchemaRequest(RichSchema, User("same question")));
-        var second = await PostAsync(emulator, http, SchemaRequest(RichSchema, User("same question")));
+        Answer first = await PostAsync(emulator, http, SchemaRequest(RichSchema, User("same question")));
+        Answer second = await PostAsync(emulator, http, SchemaRequest(RichSchema, User("same question")));
         second.Content.Should().Be(first.Content);
 
         // A root recursion through an array: the depth guard ends it with empty arrays.
-        var tree = await PostAsync(emulator, http, SchemaRequest(Tree, User("a tree")));
+        Answer tree = await PostAsync(emulator, http, SchemaRequest(Tree, User("a tree")));
         SchemaValidator.Validate(JsonNode.Parse(Tree)!, JsonNode.Parse(tree.Content!)!).Should().BeEmpty();
     }
 
     [Fact]
     public async Task Invalid_json_marker_gives_text_that_is_not_json_for_structured_and_plain_requests()
     {
-        await using var emulator = await EmulatorServer.StartAsync();
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync();
         using var http = new HttpClient();
 
-        var structured = await PostAsync(emulator, http, SchemaRequest(PersonSchema, User("who? [[invalid-json]]")));
-        var plain = await PostAsync(emulator, http, PlainRequest(User("who? [[invalid-json]]")));
+        Answer structured = await PostAsync(emulator, http, SchemaRequest(PersonSchema, User("who? [[invalid-json]]")));
+        Answer plain = await PostAsync(emulator, http, PlainRequest(User("who? [[invalid-json]]")));
 
         structured.FinishReason.Should().Be("stop");
         IsJson(structured.Content!).Should().BeFalse();
@@ -138,14 +138,14 @@ public sealed class EmulatorStructuredOutputTests
     [Fact]
     public async Task Wrong_shape_marker_gives_json_that_does_not_fit_the_schema()
     {
-        await using var emulator = await EmulatorServer.StartAsync();
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync();
         using var http = new HttpClient();
 
-        var answer = await PostAsync(emulator, http, SchemaRequest(RichSchema, User("shape [[wrong-shape]]")));
-        var person = await PostAsync(emulator, http, SchemaRequest(PersonSchema, User("person [[wrong-shape]]")));
+        Answer answer = await PostAsync(emulator, http, SchemaRequest(RichSchema, User("shape [[wrong-shape]]")));
+        Answer person = await PostAsync(emulator, http, SchemaRequest(PersonSchema, User("person [[wrong-shape]]")));
 
         SchemaValidator.Validate(JsonNode.Parse(RichSchema)!, JsonNode.Parse(answer.Content!)!).Should().NotBeEmpty();
-        var wrong = JsonNode.Parse(person.Content!)!;
+        JsonNode wrong = JsonNode.Parse(person.Content!)!;
         wrong["name"]!.GetValueKind().Should().Be(JsonValueKind.Number, "the first required property gets a value of the wrong type");
         SchemaValidator.Validate(JsonNode.Parse(PersonSchema)!, wrong).Should().NotBeEmpty();
     }
@@ -153,42 +153,42 @@ public sealed class EmulatorStructuredOutputTests
     [Fact]
     public async Task Fenced_marker_wraps_the_good_json_in_a_markdown_fence()
     {
-        await using var emulator = await EmulatorServer.StartAsync();
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync();
         using var http = new HttpClient();
 
-        var answer = await PostAsync(emulator, http, SchemaRequest(PersonSchema, User("fence [[fenced]]")));
+        Answer answer = await PostAsync(emulator, http, SchemaRequest(PersonSchema, User("fence [[fenced]]")));
 
         answer.Content.Should().StartWith("```json\n").And.EndWith("\n```");
-        var inner = answer.Content!["```json\n".Length..^"\n```".Length];
+        string inner = answer.Content!["```json\n".Length..^"\n```".Length];
         SchemaValidator.Validate(JsonNode.Parse(PersonSchema)!, JsonNode.Parse(inner)!).Should().BeEmpty();
     }
 
     [Fact]
     public async Task Truncated_marker_cuts_the_answer_in_half_with_finish_reason_length()
     {
-        await using var emulator = await EmulatorServer.StartAsync();
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync();
         using var http = new HttpClient();
 
-        var structured = await PostAsync(emulator, http, SchemaRequest(RichSchema, User("cut [[truncated]]")));
-        var plain = await PostAsync(emulator, http, PlainRequest(User("cut this [[truncated]]")));
+        Answer structured = await PostAsync(emulator, http, SchemaRequest(RichSchema, User("cut [[truncated]]")));
+        Answer plain = await PostAsync(emulator, http, PlainRequest(User("cut this [[truncated]]")));
 
         structured.FinishReason.Should().Be("length");
         structured.Content.Should().StartWith("{");
         IsJson(structured.Content!).Should().BeFalse();
         plain.FinishReason.Should().Be("length");
-        var full = "Re: cut this [[truncated]]";
+        string full = "Re: cut this [[truncated]]";
         plain.Content.Should().Be(full[..(full.Length / 2)]);
     }
 
     [Fact]
     public async Task Refuse_marker_answers_with_a_refusal_and_null_content_like_the_real_service()
     {
-        await using var emulator = await EmulatorServer.StartAsync();
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync();
         using var http = new HttpClient();
 
-        foreach (var body in new[] { SchemaRequest(PersonSchema, User("rob a bank [[refuse]]")), PlainRequest(User("rob a bank [[refuse]]")) })
+        foreach (JsonObject? body in new[] { SchemaRequest(PersonSchema, User("rob a bank [[refuse]]")), PlainRequest(User("rob a bank [[refuse]]")) })
         {
-            var message = (await PostRawAsync(emulator, http, body))["choices"]![0]!;
+            JsonNode message = (await PostRawAsync(emulator, http, body))["choices"]![0]!;
             message["finish_reason"]!.GetValue<string>().Should().Be("stop");
             message["message"]!.AsObject().ContainsKey("content").Should().BeTrue();
             message["message"]!["content"].Should().BeNull();
@@ -199,12 +199,12 @@ public sealed class EmulatorStructuredOutputTests
     [Fact]
     public async Task A_counted_marker_spoils_only_the_first_answers_of_a_conversation_even_when_the_re_ask_appends_messages()
     {
-        await using var emulator = await EmulatorServer.StartAsync();
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync();
         using var http = new HttpClient();
         const string Question = "who is it? [[invalid-json:1]]";
 
-        var first = await PostAsync(emulator, http, SchemaRequest(PersonSchema, User(Question)));
-        var reAsk = await PostAsync(emulator, http, SchemaRequest(
+        Answer first = await PostAsync(emulator, http, SchemaRequest(PersonSchema, User(Question)));
+        Answer reAsk = await PostAsync(emulator, http, SchemaRequest(
             PersonSchema, User(Question), Message("assistant", first.Content!), User("That was not valid JSON. Answer with JSON only.")));
 
         IsJson(first.Content!).Should().BeFalse();
@@ -212,16 +212,16 @@ public sealed class EmulatorStructuredOutputTests
 
         // Without a count the marker stays in the conversation's first user message and keeps spoiling.
         const string Always = "who is it? [[wrong-shape]]";
-        var bad = await PostAsync(emulator, http, SchemaRequest(PersonSchema, User(Always)));
-        var stillBad = await PostAsync(emulator, http, SchemaRequest(
+        Answer bad = await PostAsync(emulator, http, SchemaRequest(PersonSchema, User(Always)));
+        Answer stillBad = await PostAsync(emulator, http, SchemaRequest(
             PersonSchema, User(Always), Message("assistant", bad.Content!), User("That did not match the schema.")));
         SchemaValidator.Validate(JsonNode.Parse(PersonSchema)!, JsonNode.Parse(stillBad.Content!)!).Should().NotBeEmpty();
 
         // The identical request sent again counts against the same conversation, and a reset restarts it.
-        var plainRetry = await PostAsync(emulator, http, PlainRequest(User("again [[refuse:1]]")));
-        var plainRetry2 = await PostAsync(emulator, http, PlainRequest(User("again [[refuse:1]]")));
+        Answer plainRetry = await PostAsync(emulator, http, PlainRequest(User("again [[refuse:1]]")));
+        Answer plainRetry2 = await PostAsync(emulator, http, PlainRequest(User("again [[refuse:1]]")));
         emulator.ResetStats();
-        var afterReset = await PostAsync(emulator, http, PlainRequest(User("again [[refuse:1]]")));
+        Answer afterReset = await PostAsync(emulator, http, PlainRequest(User("again [[refuse:1]]")));
         plainRetry.Content.Should().BeNull();
         plainRetry2.Content.Should().Be("Re: again [[refuse:1]]");
         afterReset.Content.Should().BeNull();
@@ -230,16 +230,16 @@ public sealed class EmulatorStructuredOutputTests
     [Fact]
     public async Task Json_object_uses_a_schema_from_the_system_message_or_answers_an_answer_object()
     {
-        await using var emulator = await EmulatorServer.StartAsync();
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync();
         using var http = new HttpClient();
-        var system = Message("system", "Reply with JSON only, no prose {like this}. The JSON must follow this schema:\n" + RichSchema + "\nThanks.");
+        JsonObject system = Message("system", "Reply with JSON only, no prose {like this}. The JSON must follow this schema:\n" + RichSchema + "\nThanks.");
 
-        var withSchema = await PostAsync(emulator, http, JsonObjectRequest(system, User("an article")));
-        var without = await PostAsync(emulator, http, JsonObjectRequest(Message("system", "Answer in JSON."), User("say \"hi\"")));
+        Answer withSchema = await PostAsync(emulator, http, JsonObjectRequest(system, User("an article")));
+        Answer without = await PostAsync(emulator, http, JsonObjectRequest(Message("system", "Answer in JSON."), User("say \"hi\"")));
 
         SchemaValidator.Validate(JsonNode.Parse(RichSchema)!, JsonNode.Parse(withSchema.Content!)!).Should().BeEmpty();
         without.Content.Should().Be("""{"answer":"Re: say \"hi\""}""");
-        var stats = emulator.GetStats();
+        EmulatorStats stats = emulator.GetStats();
         stats.StructuredRequests.Should().Be(2);
         stats.ChatRequestsServed.Should().Be(2);
     }
@@ -253,13 +253,13 @@ public sealed class EmulatorStructuredOutputTests
     [InlineData("""{"type":"array","items":{"type":"string"}}""", "type: \"object\"")]
     public async Task An_invalid_schema_is_answered_400_naming_the_problem(string schema, string expected)
     {
-        await using var emulator = await EmulatorServer.StartAsync();
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync();
         using var http = new HttpClient();
 
-        using var response = await http.PostAsync(Endpoint(emulator), Json(SchemaRequest(schema, User("x"))));
+        using HttpResponseMessage response = await http.PostAsync(Endpoint(emulator), Json(SchemaRequest(schema, User("x"))));
 
         response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
-        var error = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!;
+        JsonNode error = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!;
         error["type"]!.GetValue<string>().Should().Be("invalid_request_error");
         error["param"]!.GetValue<string>().Should().Be("response_format");
         error["message"]!.GetValue<string>().Should().StartWith("Invalid schema for response_format 'answer': ").And.Contain(expected);
@@ -268,11 +268,11 @@ public sealed class EmulatorStructuredOutputTests
     [Fact]
     public async Task A_required_recursion_without_an_exit_is_answered_400()
     {
-        await using var emulator = await EmulatorServer.StartAsync();
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync();
         using var http = new HttpClient();
         const string Endless = """{"type":"object","properties":{"next":{"$ref":"#"}},"required":["next"],"additionalProperties":false}""";
 
-        using var response = await http.PostAsync(Endpoint(emulator), Json(SchemaRequest(Endless, User("x"))));
+        using HttpResponseMessage response = await http.PostAsync(Endpoint(emulator), Json(SchemaRequest(Endless, User("x"))));
 
         response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
         (await response.Content.ReadAsStringAsync()).Should().Contain("no finite instance");
@@ -281,12 +281,12 @@ public sealed class EmulatorStructuredOutputTests
     [Fact]
     public async Task Streaming_sends_the_same_structured_content_and_a_refusal_as_refusal_deltas()
     {
-        await using var emulator = await EmulatorServer.StartAsync();
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync();
         using var http = new HttpClient();
 
-        var whole = await PostAsync(emulator, http, SchemaRequest(RichSchema, User("stream me")));
-        var streamed = await StreamAsync(emulator, http, SchemaRequest(RichSchema, User("stream me")));
-        var refused = await StreamAsync(emulator, http, SchemaRequest(PersonSchema, User("no [[refuse]]")));
+        Answer whole = await PostAsync(emulator, http, SchemaRequest(RichSchema, User("stream me")));
+        Answer streamed = await StreamAsync(emulator, http, SchemaRequest(RichSchema, User("stream me")));
+        Answer refused = await StreamAsync(emulator, http, SchemaRequest(PersonSchema, User("no [[refuse]]")));
 
         streamed.Content.Should().Be(whole.Content);
         streamed.FinishReason.Should().Be("stop");
@@ -297,11 +297,11 @@ public sealed class EmulatorStructuredOutputTests
     [Fact]
     public async Task Plain_requests_still_echo_the_last_user_message()
     {
-        await using var emulator = await EmulatorServer.StartAsync();
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync();
         using var http = new HttpClient();
 
-        var answer = await PostAsync(emulator, http, PlainRequest(User("plain [[fenced]] [[wrong-shape]]")));
-        var text = await PostAsync(emulator, http, new JsonObject
+        Answer answer = await PostAsync(emulator, http, PlainRequest(User("plain [[fenced]] [[wrong-shape]]")));
+        Answer text = await PostAsync(emulator, http, new JsonObject
         {
             ["model"] = "gpt-4o-mini",
             ["messages"] = new JsonArray(User("typed text")),
@@ -326,14 +326,14 @@ public sealed class EmulatorStructuredOutputTests
 
     private static JsonObject JsonObjectRequest(params JsonObject[] messages)
     {
-        var request = PlainRequest(messages);
+        JsonObject request = PlainRequest(messages);
         request["response_format"] = new JsonObject { ["type"] = "json_object" };
         return request;
     }
 
     private static JsonObject SchemaRequest(string schema, params JsonObject[] messages)
     {
-        var request = PlainRequest(messages);
+        JsonObject request = PlainRequest(messages);
         request["response_format"] = new JsonObject
         {
             ["type"] = "json_schema",
@@ -346,35 +346,35 @@ public sealed class EmulatorStructuredOutputTests
 
     private static async Task<JsonNode> PostRawAsync(EmulatorServer emulator, HttpClient http, JsonNode body)
     {
-        using var response = await http.PostAsync(Endpoint(emulator), Json(body));
-        var text = await response.Content.ReadAsStringAsync();
+        using HttpResponseMessage response = await http.PostAsync(Endpoint(emulator), Json(body));
+        string text = await response.Content.ReadAsStringAsync();
         response.StatusCode.Should().Be(HttpStatusCode.OK, text);
         return JsonNode.Parse(text)!;
     }
 
     private static async Task<Answer> PostAsync(EmulatorServer emulator, HttpClient http, JsonNode body)
     {
-        var choice = (await PostRawAsync(emulator, http, body))["choices"]![0]!;
-        var message = choice["message"]!;
+        JsonNode choice = (await PostRawAsync(emulator, http, body))["choices"]![0]!;
+        JsonNode message = choice["message"]!;
         return new Answer(message["content"]?.GetValue<string>(), message["refusal"]?.GetValue<string>(), choice["finish_reason"]!.GetValue<string>());
     }
 
     private static async Task<Answer> StreamAsync(EmulatorServer emulator, HttpClient http, JsonObject body)
     {
         body["stream"] = true;
-        using var response = await http.PostAsync(Endpoint(emulator), Json(body));
+        using HttpResponseMessage response = await http.PostAsync(Endpoint(emulator), Json(body));
         response.StatusCode.Should().Be(HttpStatusCode.OK);
         var content = new StringBuilder();
         var refusal = new StringBuilder();
         string? finishReason = null;
-        foreach (var line in (await response.Content.ReadAsStringAsync()).Split('\n'))
+        foreach (string line in (await response.Content.ReadAsStringAsync()).Split('\n'))
         {
             if (!line.StartsWith("data: {", StringComparison.Ordinal))
             {
                 continue;
             }
 
-            var choice = JsonNode.Parse(line["data: ".Length..])!["choices"]![0]!;
+            JsonNode choice = JsonNode.Parse(line["data: ".Length..])!["choices"]![0]!;
             content.Append(choice["delta"]!["content"]?.GetValue<string>());
             refusal.Append(choice["delta"]!["refusal"]?.GetValue<string>());
             finishReason ??= choice["finish_reason"]?.GetValue<string>();
@@ -431,8 +431,8 @@ public sealed class EmulatorStructuredOutputTests
 
             if (schema["type"] is { } type)
             {
-                var types = type is JsonArray list ? list.Select(t => t!.GetValue<string>()).ToList() : [type.GetValue<string>()];
-                var actual = TypeOf(value);
+                List<string> types = type is JsonArray list ? list.Select(t => t!.GetValue<string>()).ToList() : [type.GetValue<string>()];
+                string actual = TypeOf(value);
                 if (!types.Contains(actual) && !(actual == "integer" && types.Contains("number")))
                 {
                     problems.Add($"{path}: expected {string.Join("|", types)}, got {actual}");
@@ -466,8 +466,8 @@ public sealed class EmulatorStructuredOutputTests
 
         private static JsonNode Resolve(JsonNode root, string reference)
         {
-            var target = root;
-            foreach (var segment in reference.TrimStart('#').Split('/', StringSplitOptions.RemoveEmptyEntries))
+            JsonNode target = root;
+            foreach (string segment in reference.TrimStart('#').Split('/', StringSplitOptions.RemoveEmptyEntries))
             {
                 target = target[segment]!;
             }
@@ -487,8 +487,8 @@ public sealed class EmulatorStructuredOutputTests
 
         private static void CheckObject(JsonNode root, JsonNode schema, JsonObject obj, string path, List<string> problems)
         {
-            var properties = schema["properties"]?.AsObject();
-            foreach (var required in schema["required"]?.AsArray() ?? [])
+            JsonObject? properties = schema["properties"]?.AsObject();
+            foreach (JsonNode? required in schema["required"]?.AsArray() ?? [])
             {
                 if (!obj.ContainsKey(required!.GetValue<string>()))
                 {
@@ -496,7 +496,7 @@ public sealed class EmulatorStructuredOutputTests
                 }
             }
 
-            foreach (var (name, child) in obj)
+            foreach ((string? name, JsonNode? child) in obj)
             {
                 if (properties?[name] is { } propertySchema)
                 {
@@ -521,7 +521,7 @@ public sealed class EmulatorStructuredOutputTests
                 problems.Add($"{path}: more than {max} items");
             }
 
-            for (var i = 0; i < array.Count; i++)
+            for (int i = 0; i < array.Count; i++)
             {
                 if (schema["items"] is { } items)
                 {
@@ -532,7 +532,7 @@ public sealed class EmulatorStructuredOutputTests
 
         private static void CheckNumber(JsonNode schema, double value, string path, List<string> problems)
         {
-            var broken = (schema["minimum"] is { } min && value < min.GetValue<double>())
+            bool broken = (schema["minimum"] is { } min && value < min.GetValue<double>())
                 || (schema["maximum"] is { } max && value > max.GetValue<double>())
                 || (schema["exclusiveMinimum"] is { } exMin && value <= exMin.GetValue<double>())
                 || (schema["exclusiveMaximum"] is { } exMax && value >= exMax.GetValue<double>());
@@ -544,7 +544,7 @@ public sealed class EmulatorStructuredOutputTests
 
         private static void CheckString(JsonNode schema, string value, string path, List<string> problems)
         {
-            var valid = schema["format"]?.GetValue<string>() switch
+            bool valid = schema["format"]?.GetValue<string>() switch
             {
                 "date-time" => Regex.IsMatch(value, @"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
                     && DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.None, out _),
@@ -553,8 +553,8 @@ public sealed class EmulatorStructuredOutputTests
                 "duration" => Regex.IsMatch(value, @"^P(?!$)(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$"),
                 "email" => Regex.IsMatch(value, @"^[a-z0-9._-]+@[a-z0-9-]+(\.[a-z0-9-]+)+$"),
                 "hostname" => Regex.IsMatch(value, @"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$"),
-                "ipv4" => IPAddress.TryParse(value, out var v4) && v4.AddressFamily == AddressFamily.InterNetwork && value.Count(c => c == '.') == 3,
-                "ipv6" => IPAddress.TryParse(value, out var v6) && v6.AddressFamily == AddressFamily.InterNetworkV6,
+                "ipv4" => IPAddress.TryParse(value, out IPAddress? v4) && v4.AddressFamily == AddressFamily.InterNetwork && value.Count(c => c == '.') == 3,
+                "ipv6" => IPAddress.TryParse(value, out IPAddress? v6) && v6.AddressFamily == AddressFamily.InterNetworkV6,
                 "uuid" => Guid.TryParseExact(value, "D", out _),
                 _ => true,
             };

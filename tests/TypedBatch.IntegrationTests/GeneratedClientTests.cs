@@ -30,7 +30,7 @@ public sealed class GeneratedClientTests : IAsyncLifetime
         string answer = await Tutor.ExplainAsync("Rust");
 
         answer.Should().Be("Re: What is Rust?");
-        var sent = _emulator.GetStats().ByFingerprint.Keys;
+        IEnumerable<string> sent = _emulator.GetStats().ByFingerprint.Keys;
         sent.Should().ContainSingle().Which.Should().Be(FingerprintOf("gpt-4o-mini", ITutor.RenderExplain("Rust")),
             "the interface-level system prompt comes first and [PromptClient(Model)] is the model");
     }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using TypedBatch.Emulator;
 using static TypedBatch.IntegrationTests.EmulatorClients;
 
@@ -10,7 +11,7 @@ public sealed class HostingAndSecretsTests
     [Fact]
     public async Task AddTypedBatch_binds_the_TypedBatch_configuration_section()
     {
-        await using var emulator = await EmulatorServer.StartAsync(new EmulatorOptions { ApiKey = "configured-key-1" });
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync(new EmulatorOptions { ApiKey = "configured-key-1" });
         IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["TypedBatch:Provider"] = "OpenAICompatible",
@@ -35,7 +36,7 @@ public sealed class HostingAndSecretsTests
     [Fact]
     public async Task AddTypedBatch_with_a_delegate_resolves_the_provider_and_client()
     {
-        await using var emulator = await EmulatorServer.StartAsync();
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync();
         await using ServiceProvider services = new ServiceCollection()
             .AddTypedBatch(o => { o.Provider = ProviderKind.OpenAICompatible; o.BaseUrl = emulator.BaseUrl; })
             .BuildServiceProvider();
@@ -60,10 +61,10 @@ public sealed class HostingAndSecretsTests
     public async Task A_sentinel_key_never_appears_in_logs_errors_or_ToString()
     {
         const string Sentinel = "sk-SENTINEL-0123456789abcdefXYZ";
-        await using var emulator = await EmulatorServer.StartAsync(new EmulatorOptions { ApiKey = "the-right-key-000" });
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync(new EmulatorOptions { ApiKey = "the-right-key-000" });
         var logs = new ListLoggerProvider();
-        using var loggerFactory = logs.CreateFactory();
-        await using var client = Create(emulator, o => o.ApiKey = Sentinel, loggerFactory);
+        using ILoggerFactory loggerFactory = logs.CreateFactory();
+        await using TypedBatchClient client = Create(emulator, o => o.ApiKey = Sentinel, loggerFactory);
 
         BatchResult<ChatCompletion> batch = await client.CreateChatCompletionsBatchAsync(Enumerable.Range(0, 5).Select(Conversation).ToList());
         Func<Task> single = () => client.CreateChatCompletionAsync([ChatMessage.User("hello")]);

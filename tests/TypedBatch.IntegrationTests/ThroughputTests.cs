@@ -10,7 +10,7 @@ public sealed class ThroughputTests
     public async Task Two_thousand_requests_with_20_percent_faults_give_one_ordered_result_each_and_no_double_acceptance()
     {
         const int Count = 2000;
-        await using var emulator = await EmulatorServer.StartAsync(new EmulatorOptions
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync(new EmulatorOptions
         {
             FaultSeed = 11,
             Error500Rate = 0.06,
@@ -20,7 +20,7 @@ public sealed class ThroughputTests
             StallRate = 0.005,
             StallDuration = TimeSpan.FromSeconds(12),
         });
-        await using var client = Create(emulator, o =>
+        await using TypedBatchClient client = Create(emulator, o =>
         {
             o.MaxRetries = 8;
             o.AttemptTimeout = TimeSpan.FromSeconds(4);
@@ -49,8 +49,8 @@ public sealed class ThroughputTests
     [Fact]
     public async Task A_retry_after_hint_is_honoured_and_a_hint_beyond_the_cap_fails_fast()
     {
-        await using var emulator = await EmulatorServer.StartAsync();
-        await using var client = Create(emulator, o => o.MaxRetryAfter = TimeSpan.FromSeconds(30));
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync();
+        await using TypedBatchClient client = Create(emulator, o => o.MaxRetryAfter = TimeSpan.FromSeconds(30));
 
         BatchResult<ChatCompletion> result = await client.CreateChatCompletionsBatchAsync(
         [
@@ -71,8 +71,8 @@ public sealed class ThroughputTests
     [Fact]
     public async Task Quota_429s_and_x_should_retry_false_are_not_retried()
     {
-        await using var emulator = await EmulatorServer.StartAsync();
-        await using var client = Create(emulator);
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync();
+        await using TypedBatchClient client = Create(emulator);
 
         BatchResult<ChatCompletion> result = await client.CreateChatCompletionsBatchAsync(
         [
@@ -91,8 +91,8 @@ public sealed class ThroughputTests
     [Fact]
     public async Task The_gate_learns_the_limit_from_the_first_answer_and_stays_under_it()
     {
-        await using var emulator = await EmulatorServer.StartAsync(new EmulatorOptions { RequestsPerMinute = 1200 });
-        await using var client = Create(emulator, o => o.MaxRetries = 6);
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync(new EmulatorOptions { RequestsPerMinute = 1200 });
+        await using TypedBatchClient client = Create(emulator, o => o.MaxRetries = 6);
 
         BatchResult<ChatCompletion> result = await client.CreateChatCompletionsBatchAsync(
             Enumerable.Range(0, 100).Select(Conversation).ToList(), new BatchOptions { MaxConcurrency = 32, Model = "learned-model" });
@@ -101,15 +101,15 @@ public sealed class ThroughputTests
         // limit before the others go, so at most a few that reach the server bunched together are turned away.
         result.AllSucceeded.Should().BeTrue(result.Failures.FirstOrDefault().Error?.ToString());
         emulator.GetStats().RejectedRateLimited.Should().BeLessThanOrEqualTo(4);
-        var gate = ((IRateLimitedProvider)client.Provider).GateFor("learned-model");
+        RateLimitGate? gate = ((IRateLimitedProvider)client.Provider).GateFor("learned-model");
         gate!.RequestsPerMinute.Should().Be(1200, "learned from x-ratelimit-limit-requests");
     }
 
     [Fact]
     public async Task Concurrency_shrinks_under_429s_and_every_item_still_succeeds()
     {
-        await using var emulator = await EmulatorServer.StartAsync();
-        await using var client = Create(emulator);
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync();
+        await using TypedBatchClient client = Create(emulator);
         var conversations = Enumerable.Range(0, 60)
             .Select(i => i < 20 ? [ChatMessage.User($"item {i} [[fail:429:1]] [[retry-after-ms:20]]")] : Conversation(i))
             .ToList();
@@ -124,8 +124,8 @@ public sealed class ThroughputTests
     [Fact]
     public async Task A_configured_limit_keeps_429s_to_the_cold_start()
     {
-        await using var emulator = await EmulatorServer.StartAsync(new EmulatorOptions { RequestsPerMinute = 1200 });
-        await using var client = Create(emulator);
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync(new EmulatorOptions { RequestsPerMinute = 1200 });
+        await using TypedBatchClient client = Create(emulator);
 
         BatchResult<ChatCompletion> result = await client.CreateChatCompletionsBatchAsync(
             Enumerable.Range(0, 100).Select(Conversation).ToList(), new BatchOptions { MaxConcurrency = 32, RequestsPerMinute = 1200, Model = "configured-model" });
@@ -140,9 +140,9 @@ public sealed class ThroughputTests
     [Fact]
     public async Task Items_move_to_the_fallback_provider_and_the_breaker_stops_calling_the_failing_one()
     {
-        await using var failing = await EmulatorServer.StartAsync(new EmulatorOptions { FailEveryNth = 1, FailStatus = 503 });
-        await using var backup = await EmulatorServer.StartAsync();
-        await using var client = Create(failing, o =>
+        await using EmulatorServer failing = await EmulatorServer.StartAsync(new EmulatorOptions { FailEveryNth = 1, FailStatus = 503 });
+        await using EmulatorServer backup = await EmulatorServer.StartAsync();
+        await using TypedBatchClient client = Create(failing, o =>
         {
             o.MaxRetries = 1;
             o.CircuitBreakFailures = 3;
@@ -162,9 +162,9 @@ public sealed class ThroughputTests
     [Fact]
     public async Task Errors_another_provider_would_repeat_do_not_fall_back()
     {
-        await using var primary = await EmulatorServer.StartAsync();
-        await using var backup = await EmulatorServer.StartAsync();
-        await using var client = Create(primary, o => o.Fallbacks.Add(new ProviderOptions { Name = "backup", BaseUrl = backup.BaseUrl }));
+        await using EmulatorServer primary = await EmulatorServer.StartAsync();
+        await using EmulatorServer backup = await EmulatorServer.StartAsync();
+        await using TypedBatchClient client = Create(primary, o => o.Fallbacks.Add(new ProviderOptions { Name = "backup", BaseUrl = backup.BaseUrl }));
 
         BatchResult<ChatCompletion> result = await client.CreateChatCompletionsBatchAsync([[ChatMessage.User("bad [[fail:400]]")]]);
 

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Xunit.Abstractions;
 
 namespace TypedBatch.Tests;
@@ -13,7 +12,7 @@ public sealed class BatchRunnerTests(ITestOutputHelper output)
     public async Task Results_keep_input_order_under_random_latency_and_failures()
     {
         var random = new Random(7);
-        var delays = Enumerable.Range(0, 300).Select(_ => TimeSpan.FromMilliseconds(random.Next(0, 15))).ToArray();
+        TimeSpan[] delays = Enumerable.Range(0, 300).Select(_ => TimeSpan.FromMilliseconds(random.Next(0, 15))).ToArray();
         var provider = new FakeChatProvider
         {
             Delay = r => delays[IndexOf(r)],

@@ -76,7 +76,7 @@ internal sealed class FakeChatProvider : IChatProvider
     public Task<EmbeddingResponse> EmbedAsync(EmbeddingRequest request, CancellationToken cancellationToken = default)
     {
         Interlocked.Increment(ref _calls);
-        var embeddings = request.Inputs.Select(text => new Embedding(new[] { (float)text.Length, 1f })).ToArray();
+        Embedding[] embeddings = request.Inputs.Select(text => new Embedding(new[] { (float)text.Length, 1f })).ToArray();
         return Task.FromResult(new EmbeddingResponse(embeddings, new TokenUsage(request.Inputs.Count, 0, request.Inputs.Count)));
     }
 }

@@ -105,7 +105,7 @@ public sealed class FallbackTests
     [Fact]
     public void Azure_from_environment_needs_a_key()
     {
-        TypedBatchOptions options = TypedBatchOptions.FromEnvironment(name => name switch
+        var options = TypedBatchOptions.FromEnvironment(name => name switch
         {
             "AZURE_OPENAI_ENDPOINT" => "https://my.openai.azure.com",
             "AZURE_OPENAI_API_KEY" => "k-123456",

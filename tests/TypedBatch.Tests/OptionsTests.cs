@@ -8,7 +8,7 @@ public sealed class OptionsTests
     [Fact]
     public void An_api_key_alone_selects_OpenAI_with_the_default_model()
     {
-        TypedBatchOptions options = TypedBatchOptions.FromEnvironment(Env(("OPENAI_API_KEY", "sk-test-123456")));
+        var options = TypedBatchOptions.FromEnvironment(Env(("OPENAI_API_KEY", "sk-test-123456")));
 
         options.Provider.Should().Be(ProviderKind.OpenAI);
         options.EffectiveBaseUrl.Should().Be(new Uri("https://api.openai.com/v1"));
@@ -19,7 +19,7 @@ public sealed class OptionsTests
     [Fact]
     public void A_base_url_selects_an_OpenAI_compatible_server_with_an_optional_key()
     {
-        TypedBatchOptions options = TypedBatchOptions.FromEnvironment(Env(("OPENAI_BASE_URL", "http://localhost:11434/v1"), ("MODEL_CHOICE", "llama3.2")));
+        var options = TypedBatchOptions.FromEnvironment(Env(("OPENAI_BASE_URL", "http://localhost:11434/v1"), ("MODEL_CHOICE", "llama3.2")));
 
         options.Provider.Should().Be(ProviderKind.OpenAICompatible);
         options.EffectiveBaseUrl.Should().Be(KnownEndpoints.Ollama);
@@ -31,8 +31,8 @@ public sealed class OptionsTests
     [Fact]
     public void Copilot_defaults_to_60_requests_a_minute_and_reads_the_override()
     {
-        TypedBatchOptions defaults = TypedBatchOptions.FromEnvironment(Env(("USE_COPILOT_CHAT", "true"), ("GITHUB_TOKEN", "ghp_abcdef123456")));
-        TypedBatchOptions custom = TypedBatchOptions.FromEnvironment(Env(("USE_COPILOT_CHAT", "TRUE"), ("GITHUB_TOKEN", "ghp_abcdef123456"), ("COPILOT_REQUESTS_PER_MINUTE", "30")));
+        var defaults = TypedBatchOptions.FromEnvironment(Env(("USE_COPILOT_CHAT", "true"), ("GITHUB_TOKEN", "ghp_abcdef123456")));
+        var custom = TypedBatchOptions.FromEnvironment(Env(("USE_COPILOT_CHAT", "TRUE"), ("GITHUB_TOKEN", "ghp_abcdef123456"), ("COPILOT_REQUESTS_PER_MINUTE", "30")));
 
         defaults.Provider.Should().Be(ProviderKind.GitHubCopilot);
         defaults.EffectiveRequestsPerMinute.Should().Be(60);

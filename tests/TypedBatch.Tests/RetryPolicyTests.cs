@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using Microsoft.Extensions.Time.Testing;
 using Polly;
+using Polly.Retry;
 using TypedBatch.Resilience;
 
 namespace TypedBatch.Tests;
@@ -122,7 +123,7 @@ public sealed class RetryPolicyTests
     public async Task The_retry_strategy_waits_exactly_what_the_server_asked()
     {
         RetryPolicy policy = Policy();
-        var options = policy.CreateOptions(maxRetries: 3, baseDelay: TimeSpan.FromSeconds(1));
+        RetryStrategyOptions<HttpResponseMessage> options = policy.CreateOptions(maxRetries: 3, baseDelay: TimeSpan.FromSeconds(1));
         var args = new Polly.Retry.RetryDelayGeneratorArguments<HttpResponseMessage>(ResilienceContextPool.Shared.Get(), Outcome.FromResult(Response(HttpStatusCode.TooManyRequests, null, ("retry-after-ms", "42"))), 0);
 
         (await options.DelayGenerator!(args)).Should().Be(TimeSpan.FromMilliseconds(42));

@@ -110,7 +110,7 @@ internal static class OverheadScenario
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();
-        using Process self = Process.GetCurrentProcess();
+        using var self = Process.GetCurrentProcess();
         int[] gcBefore = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
         long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         self.Refresh();

@@ -3,833 +3,832 @@ using System.Linq;
 using System.Text;
 using Microsoft.CodeAnalysis;
 
-namespace TypedBatch.Generators.Parsing
+namespace TypedBatch.Generators.Parsing;
+
+/// <summary>The property naming policy of the JSON contract, as System.Text.Json applies it.</summary>
+internal enum NamingPolicy
 {
-    /// <summary>The property naming policy of the JSON contract, as System.Text.Json applies it.</summary>
-    internal enum NamingPolicy
+    None,
+    CamelCase,
+    SnakeCaseLower,
+    SnakeCaseUpper,
+    KebabCaseLower,
+    KebabCaseUpper,
+}
+
+/// <summary>A strict-mode JSON schema for a type, built from its symbol at compile time.</summary>
+internal sealed class SchemaResult
+{
+    public SchemaResult(string json, bool wrapped, string name, IReadOnlyList<string> enumTypes, IReadOnlyList<string> errors)
     {
-        None,
-        CamelCase,
-        SnakeCaseLower,
-        SnakeCaseUpper,
-        KebabCaseLower,
-        KebabCaseUpper,
+        Json = json;
+        Wrapped = wrapped;
+        Name = name;
+        EnumTypes = enumTypes;
+        Errors = errors;
     }
 
-    /// <summary>A strict-mode JSON schema for a type, built from its symbol at compile time.</summary>
-    internal sealed class SchemaResult
+    /// <summary>The schema, minified.</summary>
+    public string Json { get; }
+
+    /// <summary>Whether a non-object type was wrapped in <c>{"value": …}</c>.</summary>
+    public bool Wrapped { get; }
+
+    /// <summary>A schema name: <c>[a-zA-Z0-9_-]</c>, at most 64 characters.</summary>
+    public string Name { get; }
+
+    /// <summary>Fully qualified enum types in the graph, which are read as names.</summary>
+    public IReadOnlyList<string> EnumTypes { get; }
+
+    /// <summary>Why the type cannot be expressed in strict mode, one entry per member at fault.</summary>
+    public IReadOnlyList<string> Errors { get; }
+}
+
+/// <summary>
+/// Builds the JSON schema of a result type the way OpenAI strict mode needs it and System.Text.Json reads it:
+/// every property required, nullable as a union with null, <c>additionalProperties: false</c>, enums as names,
+/// recursive types through <c>$defs</c>/<c>$ref</c>, and a non-object root wrapped in an object.
+/// </summary>
+internal sealed class JsonSchemaBuilder
+{
+    public const int MaxProperties = 5000;
+    public const int MaxDepth = 10;
+    public const int MaxEnumValues = 1000;
+
+    private static readonly SymbolDisplayFormat FullName = SymbolDisplayFormat.FullyQualifiedFormat;
+
+    private readonly NamingPolicy _policy;
+    private readonly List<string> _errors = new List<string>();
+    private readonly HashSet<string> _enumTypes = new HashSet<string>();
+    private readonly HashSet<ITypeSymbol> _recursive = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default);
+    private readonly Dictionary<ITypeSymbol, string> _defNames = new Dictionary<ITypeSymbol, string>(SymbolEqualityComparer.Default);
+    private readonly Dictionary<string, string> _defs = new Dictionary<string, string>();
+    private readonly List<string> _defOrder = new List<string>();
+    private ITypeSymbol? _inlineRoot;
+    private int _properties;
+    private int _enumValues;
+
+    private JsonSchemaBuilder(NamingPolicy policy) => _policy = policy;
+
+    public static SchemaResult Build(ITypeSymbol type, NamingPolicy policy)
     {
-        public SchemaResult(string json, bool wrapped, string name, IReadOnlyList<string> enumTypes, IReadOnlyList<string> errors)
+        var builder = new JsonSchemaBuilder(policy);
+        builder.FindRecursion(type);
+
+        (ITypeSymbol root, bool rootNullable) = Unwrap(type);
+        bool wrapped = rootNullable || Classify(root) != Kind.Object;
+
+        // An object root is written inline; a reference back to it is "#". A wrapped root cannot be "#".
+        if (!wrapped)
         {
-            Json = json;
-            Wrapped = wrapped;
-            Name = name;
-            EnumTypes = enumTypes;
-            Errors = errors;
+            builder._inlineRoot = root;
         }
 
-        /// <summary>The schema, minified.</summary>
-        public string Json { get; }
-
-        /// <summary>Whether a non-object type was wrapped in <c>{"value": …}</c>.</summary>
-        public bool Wrapped { get; }
-
-        /// <summary>A schema name: <c>[a-zA-Z0-9_-]</c>, at most 64 characters.</summary>
-        public string Name { get; }
-
-        /// <summary>Fully qualified enum types in the graph, which are read as names.</summary>
-        public IReadOnlyList<string> EnumTypes { get; }
-
-        /// <summary>Why the type cannot be expressed in strict mode, one entry per member at fault.</summary>
-        public IReadOnlyList<string> Errors { get; }
-    }
-
-    /// <summary>
-    /// Builds the JSON schema of a result type the way OpenAI strict mode needs it and System.Text.Json reads it:
-    /// every property required, nullable as a union with null, <c>additionalProperties: false</c>, enums as names,
-    /// recursive types through <c>$defs</c>/<c>$ref</c>, and a non-object root wrapped in an object.
-    /// </summary>
-    internal sealed class JsonSchemaBuilder
-    {
-        public const int MaxProperties = 5000;
-        public const int MaxDepth = 10;
-        public const int MaxEnumValues = 1000;
-
-        private static readonly SymbolDisplayFormat FullName = SymbolDisplayFormat.FullyQualifiedFormat;
-
-        private readonly NamingPolicy _policy;
-        private readonly List<string> _errors = new List<string>();
-        private readonly HashSet<string> _enumTypes = new HashSet<string>();
-        private readonly HashSet<ITypeSymbol> _recursive = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default);
-        private readonly Dictionary<ITypeSymbol, string> _defNames = new Dictionary<ITypeSymbol, string>(SymbolEqualityComparer.Default);
-        private readonly Dictionary<string, string> _defs = new Dictionary<string, string>();
-        private readonly List<string> _defOrder = new List<string>();
-        private ITypeSymbol? _inlineRoot;
-        private int _properties;
-        private int _enumValues;
-
-        private JsonSchemaBuilder(NamingPolicy policy) => _policy = policy;
-
-        public static SchemaResult Build(ITypeSymbol type, NamingPolicy policy)
+        string body = wrapped
+            ? "{\"type\":\"object\",\"properties\":{\"value\":" + builder.Describe(type, 1, path: "value") + "},\"required\":[\"value\"],\"additionalProperties\":false"
+            : builder.ObjectBody(root, 0, path: string.Empty);
+        var json = new StringBuilder(body);
+        if (builder._defOrder.Count > 0)
         {
-            var builder = new JsonSchemaBuilder(policy);
-            builder.FindRecursion(type);
-
-            (ITypeSymbol root, bool rootNullable) = Unwrap(type);
-            bool wrapped = rootNullable || Classify(root) != Kind.Object;
-
-            // An object root is written inline; a reference back to it is "#". A wrapped root cannot be "#".
-            if (!wrapped)
+            json.Append(",\"$defs\":{");
+            for (int i = 0; i < builder._defOrder.Count; i++)
             {
-                builder._inlineRoot = root;
-            }
-
-            string body = wrapped
-                ? "{\"type\":\"object\",\"properties\":{\"value\":" + builder.Describe(type, 1, path: "value") + "},\"required\":[\"value\"],\"additionalProperties\":false"
-                : builder.ObjectBody(root, 0, path: string.Empty);
-            var json = new StringBuilder(body);
-            if (builder._defOrder.Count > 0)
-            {
-                json.Append(",\"$defs\":{");
-                for (int i = 0; i < builder._defOrder.Count; i++)
-                {
-                    string name = builder._defOrder[i];
-                    json.Append(i == 0 ? string.Empty : ",").Append(JsonText.Quote(name)).Append(':').Append(builder._defs[name]);
-                }
-
-                json.Append('}');
+                string name = builder._defOrder[i];
+                json.Append(i == 0 ? string.Empty : ",").Append(JsonText.Quote(name)).Append(':').Append(builder._defs[name]);
             }
 
             json.Append('}');
-            if (builder._properties > MaxProperties)
-            {
-                builder._errors.Add($"it has {builder._properties} properties; strict mode allows {MaxProperties}");
-            }
-
-            if (builder._enumValues > MaxEnumValues)
-            {
-                builder._errors.Add($"its enums have {builder._enumValues} values in all; strict mode allows {MaxEnumValues}");
-            }
-
-            return new SchemaResult(json.ToString(), wrapped, SchemaName(type), builder._enumTypes.OrderBy(t => t, System.StringComparer.Ordinal).ToList(), builder._errors);
         }
 
-        /// <summary>The JSON name of a property under a naming policy, as System.Text.Json computes it.</summary>
-        public static string ConvertName(string name, NamingPolicy policy)
+        json.Append('}');
+        if (builder._properties > MaxProperties)
         {
-            switch (policy)
-            {
-                case NamingPolicy.CamelCase:
-                    return CamelCase(name);
-                case NamingPolicy.SnakeCaseLower:
-                    return Separated(name, '_', upper: false);
-                case NamingPolicy.SnakeCaseUpper:
-                    return Separated(name, '_', upper: true);
-                case NamingPolicy.KebabCaseLower:
-                    return Separated(name, '-', upper: false);
-                case NamingPolicy.KebabCaseUpper:
-                    return Separated(name, '-', upper: true);
-                default:
-                    return name;
-            }
+            builder._errors.Add($"it has {builder._properties} properties; strict mode allows {MaxProperties}");
         }
 
-        private enum Kind
+        if (builder._enumValues > MaxEnumValues)
         {
-            Polymorphic,
-            String,
-            Integer,
-            Number,
-            Boolean,
-            Enum,
-            Array,
-            Object,
-            Unsupported,
+            builder._errors.Add($"its enums have {builder._enumValues} values in all; strict mode allows {MaxEnumValues}");
         }
 
-        private string Describe(ITypeSymbol declared, int depth, string path)
-        {
-            (ITypeSymbol type, bool nullable) = Unwrap(declared);
+        return new SchemaResult(json.ToString(), wrapped, SchemaName(type), builder._enumTypes.OrderBy(t => t, System.StringComparer.Ordinal).ToList(), builder._errors);
+    }
 
-            // An object written inline at depth 10 is the 11th level of objects, even when it has no properties.
-            if (depth > MaxDepth || (depth == MaxDepth && Classify(type) is Kind.Object or Kind.Polymorphic && !_recursive.Contains(type)))
-            {
-                _errors.Add($"'{path}' is nested more than {MaxDepth} levels deep, which strict mode does not allow");
+    /// <summary>The JSON name of a property under a naming policy, as System.Text.Json computes it.</summary>
+    public static string ConvertName(string name, NamingPolicy policy)
+    {
+        switch (policy)
+        {
+            case NamingPolicy.CamelCase:
+                return CamelCase(name);
+            case NamingPolicy.SnakeCaseLower:
+                return Separated(name, '_', upper: false);
+            case NamingPolicy.SnakeCaseUpper:
+                return Separated(name, '_', upper: true);
+            case NamingPolicy.KebabCaseLower:
+                return Separated(name, '-', upper: false);
+            case NamingPolicy.KebabCaseUpper:
+                return Separated(name, '-', upper: true);
+            default:
+                return name;
+        }
+    }
+
+    private enum Kind
+    {
+        Polymorphic,
+        String,
+        Integer,
+        Number,
+        Boolean,
+        Enum,
+        Array,
+        Object,
+        Unsupported,
+    }
+
+    private string Describe(ITypeSymbol declared, int depth, string path)
+    {
+        (ITypeSymbol type, bool nullable) = Unwrap(declared);
+
+        // An object written inline at depth 10 is the 11th level of objects, even when it has no properties.
+        if (depth > MaxDepth || (depth == MaxDepth && Classify(type) is Kind.Object or Kind.Polymorphic && !_recursive.Contains(type)))
+        {
+            _errors.Add($"'{path}' is nested more than {MaxDepth} levels deep, which strict mode does not allow");
+            return "{}";
+        }
+
+        switch (Classify(type))
+        {
+            case Kind.String:
+                string? format = Format(type);
+                return "{\"type\":" + TypeName("string", nullable) + (format is null ? string.Empty : ",\"format\":" + JsonText.Quote(format)) + "}";
+            case Kind.Integer:
+                return "{\"type\":" + TypeName("integer", nullable) + "}";
+            case Kind.Number:
+                return "{\"type\":" + TypeName("number", nullable) + "}";
+            case Kind.Boolean:
+                return "{\"type\":" + TypeName("boolean", nullable) + "}";
+            case Kind.Enum:
+                return EnumSchema((INamedTypeSymbol)type, nullable, path);
+            case Kind.Array:
+                string items = Describe(ElementType(type)!, depth + 1, path + "[]");
+                return "{\"type\":" + TypeName("array", nullable) + ",\"items\":" + items + "}";
+            case Kind.Object:
+                string reference = ObjectReference(type, depth, path);
+                return nullable ? "{\"anyOf\":[" + reference + ",{\"type\":\"null\"}]}" : reference;
+            case Kind.Polymorphic:
+                return PolymorphicReference(type, nullable, depth, path);
+            default:
+                _errors.Add(Unsupported(type, path));
                 return "{}";
-            }
+        }
+    }
 
-            switch (Classify(type))
-            {
-                case Kind.String:
-                    string? format = Format(type);
-                    return "{\"type\":" + TypeName("string", nullable) + (format is null ? string.Empty : ",\"format\":" + JsonText.Quote(format)) + "}";
-                case Kind.Integer:
-                    return "{\"type\":" + TypeName("integer", nullable) + "}";
-                case Kind.Number:
-                    return "{\"type\":" + TypeName("number", nullable) + "}";
-                case Kind.Boolean:
-                    return "{\"type\":" + TypeName("boolean", nullable) + "}";
-                case Kind.Enum:
-                    return EnumSchema((INamedTypeSymbol)type, nullable, path);
-                case Kind.Array:
-                    string items = Describe(ElementType(type)!, depth + 1, path + "[]");
-                    return "{\"type\":" + TypeName("array", nullable) + ",\"items\":" + items + "}";
-                case Kind.Object:
-                    string reference = ObjectReference(type, depth, path);
-                    return nullable ? "{\"anyOf\":[" + reference + ",{\"type\":\"null\"}]}" : reference;
-                case Kind.Polymorphic:
-                    return PolymorphicReference(type, nullable, depth, path);
-                default:
-                    _errors.Add(Unsupported(type, path));
-                    return "{}";
-            }
+    private string ObjectReference(ITypeSymbol type, int depth, string path)
+    {
+        if (_inlineRoot is not null && SymbolEqualityComparer.Default.Equals(type, _inlineRoot))
+        {
+            return "{\"$ref\":\"#\"}";
         }
 
-        private string ObjectReference(ITypeSymbol type, int depth, string path)
+        if (!_recursive.Contains(type))
         {
-            if (_inlineRoot is not null && SymbolEqualityComparer.Default.Equals(type, _inlineRoot))
-            {
-                return "{\"$ref\":\"#\"}";
-            }
-
-            if (!_recursive.Contains(type))
-            {
-                return ObjectBody(type, depth, path) + "}";
-            }
-
-            if (!_defNames.TryGetValue(type, out string? name))
-            {
-                name = UniqueDefName(type);
-                _defNames.Add(type, name);
-                _defs[name] = string.Empty; // reserve before describing, so self-references resolve
-                _defOrder.Add(name);
-                _defs[name] = ObjectBody(type, depth, path) + "}";
-            }
-
-            return "{\"$ref\":\"#/$defs/" + name + "\"}";
+            return ObjectBody(type, depth, path) + "}";
         }
 
-        /// <summary>An object schema without its closing brace (the root appends <c>$defs</c> before closing).</summary>
-        private string ObjectBody(ITypeSymbol type, int depth, string path, string? discriminatorName = null, string? discriminator = null)
+        if (!_defNames.TryGetValue(type, out string? name))
         {
-            var properties = new StringBuilder();
-            var required = new StringBuilder();
-            var names = new HashSet<string>();
-            if (discriminatorName is not null)
+            name = UniqueDefName(type);
+            _defNames.Add(type, name);
+            _defs[name] = string.Empty; // reserve before describing, so self-references resolve
+            _defOrder.Add(name);
+            _defs[name] = ObjectBody(type, depth, path) + "}";
+        }
+
+        return "{\"$ref\":\"#/$defs/" + name + "\"}";
+    }
+
+    /// <summary>An object schema without its closing brace (the root appends <c>$defs</c> before closing).</summary>
+    private string ObjectBody(ITypeSymbol type, int depth, string path, string? discriminatorName = null, string? discriminator = null)
+    {
+        var properties = new StringBuilder();
+        var required = new StringBuilder();
+        var names = new HashSet<string>();
+        if (discriminatorName is not null)
+        {
+            // System.Text.Json reads the discriminator first; strict mode writes properties in schema order.
+            string kind = discriminator!.StartsWith("\"", System.StringComparison.Ordinal) ? "string" : "integer";
+            properties.Append(JsonText.Quote(discriminatorName)).Append(":{\"type\":\"").Append(kind).Append("\",\"enum\":[").Append(discriminator).Append("]}");
+            required.Append(JsonText.Quote(discriminatorName));
+            names.Add(discriminatorName);
+        }
+
+        foreach ((ISymbol member, ITypeSymbol memberType) in Members(type))
+        {
+            string name = JsonName(member);
+            if (!names.Add(name))
             {
-                // System.Text.Json reads the discriminator first; strict mode writes properties in schema order.
-                string kind = discriminator!.StartsWith("\"", System.StringComparison.Ordinal) ? "string" : "integer";
-                properties.Append(JsonText.Quote(discriminatorName)).Append(":{\"type\":\"").Append(kind).Append("\",\"enum\":[").Append(discriminator).Append("]}");
-                required.Append(JsonText.Quote(discriminatorName));
-                names.Add(discriminatorName);
+                _errors.Add($"'{Join(path, member.Name)}' has the JSON name '{name}' twice");
+                continue;
             }
 
-            foreach ((ISymbol member, ITypeSymbol memberType) in Members(type))
+            _properties++;
+            string schema = Describe(memberType, depth + 1, Join(path, member.Name));
+            string? description = Description(member);
+            string? memberTypeDescription = Description(Unwrap(memberType).Type);
+            string inlineTypeDescription = "{\"type\":\"object\",\"description\":" + (memberTypeDescription is null ? string.Empty : JsonText.Quote(memberTypeDescription));
+            if (description is not null && memberTypeDescription is not null && schema.StartsWith(inlineTypeDescription, System.StringComparison.Ordinal))
             {
-                string name = JsonName(member);
-                if (!names.Add(name))
+                // An inline object already carries its type's description: the member's replaces it (a key may not repeat).
+                schema = "{\"type\":\"object\",\"description\":" + JsonText.Quote(description) + schema.Substring(inlineTypeDescription.Length);
+            }
+            else if (description is not null)
+            {
+                schema = schema.Substring(0, schema.Length - 1) + (schema.Length > 2 ? "," : string.Empty) + "\"description\":" + JsonText.Quote(description) + "}";
+            }
+
+            properties.Append(properties.Length == 0 ? string.Empty : ",").Append(JsonText.Quote(name)).Append(':').Append(schema);
+            required.Append(required.Length == 0 ? string.Empty : ",").Append(JsonText.Quote(name));
+        }
+
+        string? typeDescription = Description(type);
+        return "{\"type\":\"object\""
+            + (typeDescription is null ? string.Empty : ",\"description\":" + JsonText.Quote(typeDescription))
+            + ",\"properties\":{" + properties + "},\"required\":[" + required + "],\"additionalProperties\":false";
+    }
+
+    private string EnumSchema(INamedTypeSymbol type, bool nullable, string path)
+    {
+        if (type.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "System.FlagsAttribute"))
+        {
+            _errors.Add($"'{Describe(path, type)}' is a [Flags] enum, whose combined values strict mode cannot list");
+            return "{}";
+        }
+
+        _enumTypes.Add(type.ToDisplayString(FullName));
+        var values = new List<string>();
+        foreach (IFieldSymbol field in type.GetMembers().OfType<IFieldSymbol>().Where(f => f.HasConstantValue))
+        {
+            AttributeData? rename = field.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == "System.Text.Json.Serialization.JsonStringEnumMemberNameAttribute");
+            values.Add(JsonText.Quote(rename?.ConstructorArguments.FirstOrDefault().Value as string ?? field.Name));
+        }
+
+        _enumValues += values.Count;
+        if (nullable)
+        {
+            values.Add("null");
+        }
+
+        return "{\"type\":" + TypeName("string", nullable) + ",\"enum\":[" + string.Join(",", values) + "]}";
+    }
+
+    /// <summary>Marks every object type that can reach itself; those go to <c>$defs</c> and are referenced.</summary>
+    private void FindRecursion(ITypeSymbol root)
+    {
+        var all = new List<ITypeSymbol>();
+        var seen = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default);
+        var pending = new Stack<ITypeSymbol>();
+        pending.Push(root);
+        while (pending.Count > 0)
+        {
+            foreach (ITypeSymbol next in Children(pending.Pop()))
+            {
+                if (seen.Add(next))
                 {
-                    _errors.Add($"'{Join(path, member.Name)}' has the JSON name '{name}' twice");
-                    continue;
+                    all.Add(next);
+                    pending.Push(next);
+                }
+            }
+        }
+
+        (ITypeSymbol unwrappedRoot, _) = Unwrap(root);
+        if (Classify(unwrappedRoot) is Kind.Object or Kind.Polymorphic && seen.Add(unwrappedRoot))
+        {
+            all.Add(unwrappedRoot);
+        }
+
+        foreach (ITypeSymbol type in all)
+        {
+            var visited = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default);
+            var stack = new Stack<ITypeSymbol>(Children(type));
+            while (stack.Count > 0)
+            {
+                ITypeSymbol current = stack.Pop();
+                if (SymbolEqualityComparer.Default.Equals(current, type))
+                {
+                    _recursive.Add(type);
+                    break;
                 }
 
-                _properties++;
-                string schema = Describe(memberType, depth + 1, Join(path, member.Name));
-                string? description = Description(member);
-                string? memberTypeDescription = Description(Unwrap(memberType).Type);
-                string inlineTypeDescription = "{\"type\":\"object\",\"description\":" + (memberTypeDescription is null ? string.Empty : JsonText.Quote(memberTypeDescription));
-                if (description is not null && memberTypeDescription is not null && schema.StartsWith(inlineTypeDescription, System.StringComparison.Ordinal))
+                if (visited.Add(current))
                 {
-                    // An inline object already carries its type's description: the member's replaces it (a key may not repeat).
-                    schema = "{\"type\":\"object\",\"description\":" + JsonText.Quote(description) + schema.Substring(inlineTypeDescription.Length);
-                }
-                else if (description is not null)
-                {
-                    schema = schema.Substring(0, schema.Length - 1) + (schema.Length > 2 ? "," : string.Empty) + "\"description\":" + JsonText.Quote(description) + "}";
-                }
-
-                properties.Append(properties.Length == 0 ? string.Empty : ",").Append(JsonText.Quote(name)).Append(':').Append(schema);
-                required.Append(required.Length == 0 ? string.Empty : ",").Append(JsonText.Quote(name));
-            }
-
-            string? typeDescription = Description(type);
-            return "{\"type\":\"object\""
-                + (typeDescription is null ? string.Empty : ",\"description\":" + JsonText.Quote(typeDescription))
-                + ",\"properties\":{" + properties + "},\"required\":[" + required + "],\"additionalProperties\":false";
-        }
-
-        private string EnumSchema(INamedTypeSymbol type, bool nullable, string path)
-        {
-            if (type.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "System.FlagsAttribute"))
-            {
-                _errors.Add($"'{Describe(path, type)}' is a [Flags] enum, whose combined values strict mode cannot list");
-                return "{}";
-            }
-
-            _enumTypes.Add(type.ToDisplayString(FullName));
-            var values = new List<string>();
-            foreach (IFieldSymbol field in type.GetMembers().OfType<IFieldSymbol>().Where(f => f.HasConstantValue))
-            {
-                AttributeData? rename = field.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == "System.Text.Json.Serialization.JsonStringEnumMemberNameAttribute");
-                values.Add(JsonText.Quote(rename?.ConstructorArguments.FirstOrDefault().Value as string ?? field.Name));
-            }
-
-            _enumValues += values.Count;
-            if (nullable)
-            {
-                values.Add("null");
-            }
-
-            return "{\"type\":" + TypeName("string", nullable) + ",\"enum\":[" + string.Join(",", values) + "]}";
-        }
-
-        /// <summary>Marks every object type that can reach itself; those go to <c>$defs</c> and are referenced.</summary>
-        private void FindRecursion(ITypeSymbol root)
-        {
-            var all = new List<ITypeSymbol>();
-            var seen = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default);
-            var pending = new Stack<ITypeSymbol>();
-            pending.Push(root);
-            while (pending.Count > 0)
-            {
-                foreach (ITypeSymbol next in Children(pending.Pop()))
-                {
-                    if (seen.Add(next))
+                    foreach (ITypeSymbol child in Children(current))
                     {
-                        all.Add(next);
-                        pending.Push(next);
-                    }
-                }
-            }
-
-            (ITypeSymbol unwrappedRoot, _) = Unwrap(root);
-            if (Classify(unwrappedRoot) is Kind.Object or Kind.Polymorphic && seen.Add(unwrappedRoot))
-            {
-                all.Add(unwrappedRoot);
-            }
-
-            foreach (ITypeSymbol type in all)
-            {
-                var visited = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default);
-                var stack = new Stack<ITypeSymbol>(Children(type));
-                while (stack.Count > 0)
-                {
-                    ITypeSymbol current = stack.Pop();
-                    if (SymbolEqualityComparer.Default.Equals(current, type))
-                    {
-                        _recursive.Add(type);
-                        break;
-                    }
-
-                    if (visited.Add(current))
-                    {
-                        foreach (ITypeSymbol child in Children(current))
-                        {
-                            stack.Push(child);
-                        }
+                        stack.Push(child);
                     }
                 }
             }
         }
+    }
 
-        /// <summary>The object types directly inside a type: its members' types, array elements, derived types.</summary>
-        private IEnumerable<ITypeSymbol> Children(ITypeSymbol declared)
+    /// <summary>The object types directly inside a type: its members' types, array elements, derived types.</summary>
+    private IEnumerable<ITypeSymbol> Children(ITypeSymbol declared)
+    {
+        (ITypeSymbol type, _) = Unwrap(declared);
+        switch (Classify(type))
         {
-            (ITypeSymbol type, _) = Unwrap(declared);
-            switch (Classify(type))
-            {
-                case Kind.Array:
-                    return ElementType(type) is { } element ? Flatten(element) : Enumerable.Empty<ITypeSymbol>();
-                case Kind.Object:
-                    return Members(type, report: false).SelectMany(m => Flatten(m.Type));
-                case Kind.Polymorphic:
-                    return DerivedTypes(type).Select(d => d.Type);
-                default:
-                    return Enumerable.Empty<ITypeSymbol>();
-            }
+            case Kind.Array:
+                return ElementType(type) is { } element ? Flatten(element) : Enumerable.Empty<ITypeSymbol>();
+            case Kind.Object:
+                return Members(type, report: false).SelectMany(m => Flatten(m.Type));
+            case Kind.Polymorphic:
+                return DerivedTypes(type).Select(d => d.Type);
+            default:
+                return Enumerable.Empty<ITypeSymbol>();
+        }
+    }
+
+    /// <summary>The object type a member type stands for, looking through nullability and arrays.</summary>
+    private static IEnumerable<ITypeSymbol> Flatten(ITypeSymbol declared)
+    {
+        (ITypeSymbol type, _) = Unwrap(declared);
+        Kind kind = Classify(type);
+        if (kind is Kind.Object or Kind.Polymorphic)
+        {
+            return new[] { type };
         }
 
-        /// <summary>The object type a member type stands for, looking through nullability and arrays.</summary>
-        private static IEnumerable<ITypeSymbol> Flatten(ITypeSymbol declared)
-        {
-            (ITypeSymbol type, _) = Unwrap(declared);
-            Kind kind = Classify(type);
-            if (kind is Kind.Object or Kind.Polymorphic)
-            {
-                return new[] { type };
-            }
+        return kind == Kind.Array && ElementType(type) is { } element ? Flatten(element) : Enumerable.Empty<ITypeSymbol>();
+    }
 
-            return kind == Kind.Array && ElementType(type) is { } element ? Flatten(element) : Enumerable.Empty<ITypeSymbol>();
-        }
-
-        /// <summary>The [JsonDerivedType] declarations of a polymorphic base: each derived type and its discriminator as JSON.</summary>
-        private static List<(ITypeSymbol Type, string Discriminator)> DerivedTypes(ITypeSymbol type)
+    /// <summary>The [JsonDerivedType] declarations of a polymorphic base: each derived type and its discriminator as JSON.</summary>
+    private static List<(ITypeSymbol Type, string Discriminator)> DerivedTypes(ITypeSymbol type)
+    {
+        var derived = new List<(ITypeSymbol, string)>();
+        foreach (AttributeData attribute in type.GetAttributes().Where(a => a.AttributeClass?.ToDisplayString() == "System.Text.Json.Serialization.JsonDerivedTypeAttribute"))
         {
-            var derived = new List<(ITypeSymbol, string)>();
-            foreach (AttributeData attribute in type.GetAttributes().Where(a => a.AttributeClass?.ToDisplayString() == "System.Text.Json.Serialization.JsonDerivedTypeAttribute"))
+            if (attribute.ConstructorArguments.Length > 0 && attribute.ConstructorArguments[0].Value is ITypeSymbol derivedType)
             {
-                if (attribute.ConstructorArguments.Length > 0 && attribute.ConstructorArguments[0].Value is ITypeSymbol derivedType)
+                object? discriminator = attribute.ConstructorArguments.Length > 1 ? attribute.ConstructorArguments[1].Value : null;
+                string json = discriminator switch
                 {
-                    object? discriminator = attribute.ConstructorArguments.Length > 1 ? attribute.ConstructorArguments[1].Value : null;
-                    string json = discriminator switch
-                    {
-                        string text => JsonText.Quote(text),
-                        int number => number.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                        _ => string.Empty,
-                    };
-                    derived.Add((derivedType, json));
-                }
-            }
-
-            return derived;
-        }
-
-        private static string DiscriminatorName(ITypeSymbol type)
-        {
-            AttributeData? polymorphic = type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == "System.Text.Json.Serialization.JsonPolymorphicAttribute");
-            foreach (KeyValuePair<string, TypedConstant> argument in polymorphic?.NamedArguments ?? Enumerable.Empty<KeyValuePair<string, TypedConstant>>())
-            {
-                if (argument.Key == "TypeDiscriminatorPropertyName" && argument.Value.Value is string name)
-                {
-                    return name;
-                }
-            }
-
-            return "$type";
-        }
-
-        /// <summary>A polymorphic type inline, or, when it can reach itself, once in <c>$defs</c> and referenced.</summary>
-        private string PolymorphicReference(ITypeSymbol type, bool nullable, int depth, string path)
-        {
-            if (!_recursive.Contains(type))
-            {
-                return PolymorphicSchema(type, nullable, depth, path);
-            }
-
-            if (!_defNames.TryGetValue(type, out string? name))
-            {
-                name = UniqueDefName(type);
-                _defNames.Add(type, name);
-                _defs[name] = string.Empty; // reserve before describing, so self-references resolve
-                _defOrder.Add(name);
-                _defs[name] = PolymorphicSchema(type, nullable: false, depth, path);
-            }
-
-            string reference = "{\"$ref\":\"#/$defs/" + name + "\"}";
-            return nullable ? "{\"anyOf\":[" + reference + ",{\"type\":\"null\"}]}" : reference;
-        }
-
-        private string PolymorphicSchema(ITypeSymbol type, bool nullable, int depth, string path)
-        {
-            var branches = new List<string>();
-            string discriminatorName = DiscriminatorName(type);
-            foreach ((ITypeSymbol derived, string discriminator) in DerivedTypes(type))
-            {
-                if (discriminator.Length == 0)
-                {
-                    _errors.Add($"'{Describe(path, type)}' declares {derived.Name} without a type discriminator, so a JSON answer could not say which type it is");
-                    continue;
-                }
-
-                string body = ObjectBody(derived, depth, path, discriminatorName, discriminator) + "}";
-                branches.Add(body);
-            }
-
-            if (nullable)
-            {
-                branches.Add("{\"type\":\"null\"}");
-            }
-
-            return "{\"anyOf\":[" + string.Join(",", branches) + "]}";
-        }
-
-        private List<(ISymbol Member, ITypeSymbol Type)> Members(ITypeSymbol type, bool report = true)
-        {
-            var seen = new HashSet<string>();
-            var result = new List<(ISymbol, ITypeSymbol)>();
-            for (ITypeSymbol? current = type; current is not null && current.SpecialType != SpecialType.System_Object && current.SpecialType != SpecialType.System_ValueType; current = current.BaseType)
-            {
-                foreach (ISymbol member in current.GetMembers())
-                {
-                    if (member.IsStatic || member.IsImplicitlyDeclared || !seen.Add(member.Name))
-                    {
-                        continue;
-                    }
-
-                    bool included = HasAttribute(member, "System.Text.Json.Serialization.JsonIncludeAttribute");
-                    if (IsIgnored(member))
-                    {
-                        continue;
-                    }
-
-                    if (member is IPropertySymbol { IsIndexer: false, GetMethod: not null } property
-                        && (property.DeclaredAccessibility == Accessibility.Public || included)
-                        && property.Name != "EqualityContract")
-                    {
-                        if (HasAttribute(member, "System.Text.Json.Serialization.JsonExtensionDataAttribute"))
-                        {
-                            if (!report)
-                            {
-                                continue;
-                            }
-
-                            _errors.Add($"'{type.Name}.{member.Name}' is [JsonExtensionData], an open set of properties that strict mode cannot express");
-                            continue;
-                        }
-
-                        result.Add((property, property.Type));
-                    }
-                    else if (member is IFieldSymbol field && included && !field.IsConst)
-                    {
-                        result.Add((field, field.Type));
-                    }
-                }
-            }
-
-            // Base-type members first, in declaration order, as System.Text.Json orders them.
-            return result
-                .Select((m, i) => (m, i, Order(m.Item1)))
-                .OrderBy(x => x.Item3)
-                .ThenBy(x => InheritanceDepth(type, x.m.Item1.ContainingType))
-                .ThenBy(x => x.i)
-                .Select(x => x.m)
-                .ToList();
-        }
-
-        private static int Order(ISymbol member)
-            => member.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == "System.Text.Json.Serialization.JsonPropertyOrderAttribute")?.ConstructorArguments.FirstOrDefault().Value as int? ?? 0;
-
-        private static int InheritanceDepth(ITypeSymbol derived, ITypeSymbol declaring)
-        {
-            int depth = 0;
-            for (ITypeSymbol? t = derived; t is not null; t = t.BaseType)
-            {
-                if (SymbolEqualityComparer.Default.Equals(t, declaring))
-                {
-                    return -depth;
-                }
-
-                depth++;
-            }
-
-            return 0;
-        }
-
-        private string JsonName(ISymbol member)
-        {
-            AttributeData? attribute = member.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == "System.Text.Json.Serialization.JsonPropertyNameAttribute");
-            return attribute?.ConstructorArguments.FirstOrDefault().Value as string ?? ConvertName(member.Name, _policy);
-        }
-
-        private static bool IsIgnored(ISymbol member)
-        {
-            AttributeData? ignore = member.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == "System.Text.Json.Serialization.JsonIgnoreAttribute");
-            if (ignore is null)
-            {
-                return false;
-            }
-
-            // [JsonIgnore] alone, or Condition = Always, removes the property; conditional ignores keep it in the contract.
-            foreach (KeyValuePair<string, TypedConstant> argument in ignore.NamedArguments)
-            {
-                if (argument.Key == "Condition" && argument.Value.Value is int condition)
-                {
-                    return condition == 1;
-                }
-            }
-
-            return true;
-        }
-
-        private static string? Description(ISymbol symbol)
-            => symbol.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == "System.ComponentModel.DescriptionAttribute")?.ConstructorArguments.FirstOrDefault().Value as string;
-
-        private static bool HasAttribute(ISymbol symbol, string name) => symbol.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == name);
-
-        private static (ITypeSymbol Type, bool Nullable) Unwrap(ITypeSymbol type)
-        {
-            if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable)
-            {
-                return (nullable.TypeArguments[0], true);
-            }
-
-            return (type.WithNullableAnnotation(NullableAnnotation.NotAnnotated), type.IsReferenceType && type.NullableAnnotation == NullableAnnotation.Annotated);
-        }
-
-        private static Kind Classify(ITypeSymbol type)
-        {
-            switch (type.SpecialType)
-            {
-                case SpecialType.System_String:
-                case SpecialType.System_Char:
-                case SpecialType.System_DateTime:
-                    return Kind.String;
-                case SpecialType.System_Boolean:
-                    return Kind.Boolean;
-                case SpecialType.System_SByte:
-                case SpecialType.System_Byte:
-                case SpecialType.System_Int16:
-                case SpecialType.System_UInt16:
-                case SpecialType.System_Int32:
-                case SpecialType.System_UInt32:
-                case SpecialType.System_Int64:
-                case SpecialType.System_UInt64:
-                    return Kind.Integer;
-                case SpecialType.System_Single:
-                case SpecialType.System_Double:
-                case SpecialType.System_Decimal:
-                    return Kind.Number;
-                case SpecialType.System_Object:
-                    return Kind.Unsupported;
-            }
-
-            if (type.TypeKind == TypeKind.Enum)
-            {
-                return Kind.Enum;
-            }
-
-            // System.Text.Json writes byte[] as a base64 string, not as an array of numbers.
-            if (type is IArrayTypeSymbol { Rank: 1, ElementType.SpecialType: SpecialType.System_Byte })
-            {
-                return Kind.String;
-            }
-
-            if (Format(type) is not null || IsOneOf(type, "System.Uri", "System.TimeSpan", "System.Half"))
-            {
-                return type.ToDisplayString() == "System.Half" ? Kind.Number : Kind.String;
-            }
-
-            if (type is IArrayTypeSymbol { Rank: 1 })
-            {
-                return Kind.Array;
-            }
-
-            if ((type.IsAbstract || type.TypeKind == TypeKind.Interface) && type.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "System.Text.Json.Serialization.JsonDerivedTypeAttribute"))
-            {
-                return Kind.Polymorphic;
-            }
-
-            if (IsDictionary(type) || type.TypeKind is TypeKind.Interface && ElementType(type) is null)
-            {
-                return Kind.Unsupported;
-            }
-
-            if (ElementType(type) is not null)
-            {
-                return Kind.Array;
-            }
-
-            if (type.TypeKind is TypeKind.Class or TypeKind.Struct && !type.IsAbstract && type is INamedTypeSymbol { IsTupleType: false })
-            {
-                return type.ContainingNamespace?.ToDisplayString().StartsWith("System", System.StringComparison.Ordinal) == true ? Kind.Unsupported : Kind.Object;
-            }
-
-            return Kind.Unsupported;
-        }
-
-        private static string? Format(ITypeSymbol type)
-        {
-            switch (type.ToDisplayString())
-            {
-                case "System.DateTime":
-                case "System.DateTimeOffset":
-                    return "date-time";
-                case "System.DateOnly":
-                    return "date";
-                case "System.TimeOnly":
-                    return "time";
-                case "System.Guid":
-                    return "uuid";
-                default:
-                    return null;
+                    string text => JsonText.Quote(text),
+                    int number => number.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    _ => string.Empty,
+                };
+                derived.Add((derivedType, json));
             }
         }
 
-        private static bool IsOneOf(ITypeSymbol type, params string[] names) => names.Contains(type.ToDisplayString());
+        return derived;
+    }
 
-        private static bool IsDictionary(ITypeSymbol type)
-            => AllInterfacesAndSelf(type).Any(i => i.OriginalDefinition.ToDisplayString() is "System.Collections.Generic.IDictionary<TKey, TValue>" or "System.Collections.Generic.IReadOnlyDictionary<TKey, TValue>" or "System.Collections.IDictionary");
-
-        /// <summary>The element type of an array or a generic collection System.Text.Json reads as a JSON array.</summary>
-        private static ITypeSymbol? ElementType(ITypeSymbol type)
+    private static string DiscriminatorName(ITypeSymbol type)
+    {
+        AttributeData? polymorphic = type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == "System.Text.Json.Serialization.JsonPolymorphicAttribute");
+        foreach (KeyValuePair<string, TypedConstant> argument in polymorphic?.NamedArguments ?? Enumerable.Empty<KeyValuePair<string, TypedConstant>>())
         {
-            if (type is IArrayTypeSymbol { Rank: 1 } array)
-            {
-                return array.ElementType;
-            }
-
-            if (type.SpecialType == SpecialType.System_String || IsDictionary(type))
-            {
-                return null;
-            }
-
-            foreach (INamedTypeSymbol candidate in AllInterfacesAndSelf(type).OfType<INamedTypeSymbol>())
-            {
-                if (candidate.OriginalDefinition.SpecialType == SpecialType.System_Collections_Generic_IEnumerable_T)
-                {
-                    return candidate.TypeArguments[0];
-                }
-            }
-
-            return null;
-        }
-
-        private static IEnumerable<ITypeSymbol> AllInterfacesAndSelf(ITypeSymbol type) => new[] { type }.Concat(type.AllInterfaces);
-
-        private static string TypeName(string type, bool nullable) => nullable ? "[\"" + type + "\",\"null\"]" : "\"" + type + "\"";
-
-        private static string Unsupported(ITypeSymbol type, string path)
-        {
-            string where = Describe(path, type);
-            if (IsDictionary(type))
-            {
-                return $"'{where}' is a dictionary, an open set of properties that strict mode cannot express (additionalProperties must be false); use a list of key/value records";
-            }
-
-            if (type.SpecialType == SpecialType.System_Object || type.TypeKind == TypeKind.Dynamic)
-            {
-                return $"'{where}' is object, which has no schema; give it a concrete type";
-            }
-
-            if (type.TypeKind == TypeKind.Interface)
-            {
-                return $"'{where}' is an interface, which has no schema; use a concrete type";
-            }
-
-            if (type.IsAbstract)
-            {
-                return $"'{where}' is abstract, with no concrete shape; use a concrete type";
-            }
-
-            if (type is INamedTypeSymbol { IsTupleType: true })
-            {
-                return $"'{where}' is a tuple, whose fields System.Text.Json does not serialize; use a record";
-            }
-
-            return $"'{where}' has type {type.ToDisplayString()}, which strict mode cannot express";
-        }
-
-        private static string Describe(string path, ITypeSymbol type) => path.Length == 0 ? type.ToDisplayString() : path;
-
-        private static string Join(string path, string name) => path.Length == 0 ? name : path + "." + name;
-
-        private string UniqueDefName(ITypeSymbol type)
-        {
-            string name = Sanitize(type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat));
-            string candidate = name;
-            for (int i = 2; _defs.ContainsKey(candidate); i++)
-            {
-                candidate = name + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            }
-
-            return candidate;
-        }
-
-        private static string SchemaName(ITypeSymbol type)
-        {
-            string name = Sanitize(type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat));
-            return name.Length > 64 ? name.Substring(0, 64) : name;
-        }
-
-        private static string Sanitize(string text)
-        {
-            var sb = new StringBuilder();
-            foreach (char c in text)
-            {
-                if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-')
-                {
-                    sb.Append(c);
-                }
-                else if (c == '<' || c == ',' || c == '[')
-                {
-                    sb.Append('_');
-                }
-                else if (c == '?')
-                {
-                    sb.Append("_Nullable");
-                }
-            }
-
-            string result = sb.ToString().Trim('_');
-            return result.Length == 0 ? "Result" : result;
-        }
-
-        private static string CamelCase(string name)
-        {
-            if (name.Length == 0 || !char.IsUpper(name[0]))
+            if (argument.Key == "TypeDiscriminatorPropertyName" && argument.Value.Value is string name)
             {
                 return name;
             }
+        }
 
-            // System.Text.Json lowers the leading run of capitals, except the last one before a lower-case letter.
-            char[] chars = name.ToCharArray();
-            for (int i = 0; i < chars.Length; i++)
+        return "$type";
+    }
+
+    /// <summary>A polymorphic type inline, or, when it can reach itself, once in <c>$defs</c> and referenced.</summary>
+    private string PolymorphicReference(ITypeSymbol type, bool nullable, int depth, string path)
+    {
+        if (!_recursive.Contains(type))
+        {
+            return PolymorphicSchema(type, nullable, depth, path);
+        }
+
+        if (!_defNames.TryGetValue(type, out string? name))
+        {
+            name = UniqueDefName(type);
+            _defNames.Add(type, name);
+            _defs[name] = string.Empty; // reserve before describing, so self-references resolve
+            _defOrder.Add(name);
+            _defs[name] = PolymorphicSchema(type, nullable: false, depth, path);
+        }
+
+        string reference = "{\"$ref\":\"#/$defs/" + name + "\"}";
+        return nullable ? "{\"anyOf\":[" + reference + ",{\"type\":\"null\"}]}" : reference;
+    }
+
+    private string PolymorphicSchema(ITypeSymbol type, bool nullable, int depth, string path)
+    {
+        var branches = new List<string>();
+        string discriminatorName = DiscriminatorName(type);
+        foreach ((ITypeSymbol derived, string discriminator) in DerivedTypes(type))
+        {
+            if (discriminator.Length == 0)
             {
-                if (i == 1 && !char.IsUpper(chars[i]))
+                _errors.Add($"'{Describe(path, type)}' declares {derived.Name} without a type discriminator, so a JSON answer could not say which type it is");
+                continue;
+            }
+
+            string body = ObjectBody(derived, depth, path, discriminatorName, discriminator) + "}";
+            branches.Add(body);
+        }
+
+        if (nullable)
+        {
+            branches.Add("{\"type\":\"null\"}");
+        }
+
+        return "{\"anyOf\":[" + string.Join(",", branches) + "]}";
+    }
+
+    private List<(ISymbol Member, ITypeSymbol Type)> Members(ITypeSymbol type, bool report = true)
+    {
+        var seen = new HashSet<string>();
+        var result = new List<(ISymbol, ITypeSymbol)>();
+        for (ITypeSymbol? current = type; current is not null && current.SpecialType != SpecialType.System_Object && current.SpecialType != SpecialType.System_ValueType; current = current.BaseType)
+        {
+            foreach (ISymbol member in current.GetMembers())
+            {
+                if (member.IsStatic || member.IsImplicitlyDeclared || !seen.Add(member.Name))
                 {
-                    break;
+                    continue;
                 }
 
-                bool hasNext = i + 1 < chars.Length;
-                if (i > 0 && hasNext && !char.IsUpper(chars[i + 1]))
+                bool included = HasAttribute(member, "System.Text.Json.Serialization.JsonIncludeAttribute");
+                if (IsIgnored(member))
                 {
-                    if (char.IsSeparator(chars[i + 1]))
+                    continue;
+                }
+
+                if (member is IPropertySymbol { IsIndexer: false, GetMethod: not null } property
+                    && (property.DeclaredAccessibility == Accessibility.Public || included)
+                    && property.Name != "EqualityContract")
+                {
+                    if (HasAttribute(member, "System.Text.Json.Serialization.JsonExtensionDataAttribute"))
                     {
-                        chars[i] = char.ToLowerInvariant(chars[i]);
+                        if (!report)
+                        {
+                            continue;
+                        }
+
+                        _errors.Add($"'{type.Name}.{member.Name}' is [JsonExtensionData], an open set of properties that strict mode cannot express");
+                        continue;
                     }
 
-                    break;
+                    result.Add((property, property.Type));
                 }
-
-                chars[i] = char.ToLowerInvariant(chars[i]);
-            }
-
-            return new string(chars);
-        }
-
-        private static string Separated(string name, char separator, bool upper)
-        {
-            // Mirrors JsonSeparatorNamingPolicy: a separator where an upper-case letter follows a lower-case letter, a digit
-            // or a space, or ends a run of capitals before a lower-case letter; spaces are trimmed or become separators;
-            // any other character ('_' included) is kept as it is and starts afresh.
-            const int NotStarted = 0, UpperCase = 1, LowerCaseOrDigit = 2, Space = 3;
-            var sb = new StringBuilder(name.Length + 4);
-            int state = NotStarted;
-            for (int i = 0; i < name.Length; i++)
-            {
-                char c = name[i];
-                switch (char.GetUnicodeCategory(c))
+                else if (member is IFieldSymbol field && included && !field.IsConst)
                 {
-                    case System.Globalization.UnicodeCategory.UppercaseLetter:
-                        if (state == LowerCaseOrDigit || state == Space || (state == UpperCase && i + 1 < name.Length && char.IsLower(name[i + 1])))
-                        {
-                            sb.Append(separator);
-                        }
-
-                        sb.Append(upper ? c : char.ToLowerInvariant(c));
-                        state = UpperCase;
-                        break;
-                    case System.Globalization.UnicodeCategory.LowercaseLetter:
-                    case System.Globalization.UnicodeCategory.DecimalDigitNumber:
-                        if (state == Space)
-                        {
-                            sb.Append(separator);
-                        }
-
-                        sb.Append(upper ? char.ToUpperInvariant(c) : c);
-                        state = LowerCaseOrDigit;
-                        break;
-                    case System.Globalization.UnicodeCategory.SpaceSeparator:
-                        state = state == NotStarted ? NotStarted : Space;
-                        break;
-                    default:
-                        sb.Append(c);
-                        state = NotStarted;
-                        break;
+                    result.Add((field, field.Type));
                 }
             }
-
-            return sb.ToString();
         }
+
+        // Base-type members first, in declaration order, as System.Text.Json orders them.
+        return result
+            .Select((m, i) => (m, i, Order(m.Item1)))
+            .OrderBy(x => x.Item3)
+            .ThenBy(x => InheritanceDepth(type, x.m.Item1.ContainingType))
+            .ThenBy(x => x.i)
+            .Select(x => x.m)
+            .ToList();
+    }
+
+    private static int Order(ISymbol member)
+        => member.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == "System.Text.Json.Serialization.JsonPropertyOrderAttribute")?.ConstructorArguments.FirstOrDefault().Value as int? ?? 0;
+
+    private static int InheritanceDepth(ITypeSymbol derived, ITypeSymbol declaring)
+    {
+        int depth = 0;
+        for (ITypeSymbol? t = derived; t is not null; t = t.BaseType)
+        {
+            if (SymbolEqualityComparer.Default.Equals(t, declaring))
+            {
+                return -depth;
+            }
+
+            depth++;
+        }
+
+        return 0;
+    }
+
+    private string JsonName(ISymbol member)
+    {
+        AttributeData? attribute = member.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == "System.Text.Json.Serialization.JsonPropertyNameAttribute");
+        return attribute?.ConstructorArguments.FirstOrDefault().Value as string ?? ConvertName(member.Name, _policy);
+    }
+
+    private static bool IsIgnored(ISymbol member)
+    {
+        AttributeData? ignore = member.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == "System.Text.Json.Serialization.JsonIgnoreAttribute");
+        if (ignore is null)
+        {
+            return false;
+        }
+
+        // [JsonIgnore] alone, or Condition = Always, removes the property; conditional ignores keep it in the contract.
+        foreach (KeyValuePair<string, TypedConstant> argument in ignore.NamedArguments)
+        {
+            if (argument.Key == "Condition" && argument.Value.Value is int condition)
+            {
+                return condition == 1;
+            }
+        }
+
+        return true;
+    }
+
+    private static string? Description(ISymbol symbol)
+        => symbol.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == "System.ComponentModel.DescriptionAttribute")?.ConstructorArguments.FirstOrDefault().Value as string;
+
+    private static bool HasAttribute(ISymbol symbol, string name) => symbol.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == name);
+
+    private static (ITypeSymbol Type, bool Nullable) Unwrap(ITypeSymbol type)
+    {
+        if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable)
+        {
+            return (nullable.TypeArguments[0], true);
+        }
+
+        return (type.WithNullableAnnotation(NullableAnnotation.NotAnnotated), type.IsReferenceType && type.NullableAnnotation == NullableAnnotation.Annotated);
+    }
+
+    private static Kind Classify(ITypeSymbol type)
+    {
+        switch (type.SpecialType)
+        {
+            case SpecialType.System_String:
+            case SpecialType.System_Char:
+            case SpecialType.System_DateTime:
+                return Kind.String;
+            case SpecialType.System_Boolean:
+                return Kind.Boolean;
+            case SpecialType.System_SByte:
+            case SpecialType.System_Byte:
+            case SpecialType.System_Int16:
+            case SpecialType.System_UInt16:
+            case SpecialType.System_Int32:
+            case SpecialType.System_UInt32:
+            case SpecialType.System_Int64:
+            case SpecialType.System_UInt64:
+                return Kind.Integer;
+            case SpecialType.System_Single:
+            case SpecialType.System_Double:
+            case SpecialType.System_Decimal:
+                return Kind.Number;
+            case SpecialType.System_Object:
+                return Kind.Unsupported;
+        }
+
+        if (type.TypeKind == TypeKind.Enum)
+        {
+            return Kind.Enum;
+        }
+
+        // System.Text.Json writes byte[] as a base64 string, not as an array of numbers.
+        if (type is IArrayTypeSymbol { Rank: 1, ElementType.SpecialType: SpecialType.System_Byte })
+        {
+            return Kind.String;
+        }
+
+        if (Format(type) is not null || IsOneOf(type, "System.Uri", "System.TimeSpan", "System.Half"))
+        {
+            return type.ToDisplayString() == "System.Half" ? Kind.Number : Kind.String;
+        }
+
+        if (type is IArrayTypeSymbol { Rank: 1 })
+        {
+            return Kind.Array;
+        }
+
+        if ((type.IsAbstract || type.TypeKind == TypeKind.Interface) && type.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "System.Text.Json.Serialization.JsonDerivedTypeAttribute"))
+        {
+            return Kind.Polymorphic;
+        }
+
+        if (IsDictionary(type) || type.TypeKind is TypeKind.Interface && ElementType(type) is null)
+        {
+            return Kind.Unsupported;
+        }
+
+        if (ElementType(type) is not null)
+        {
+            return Kind.Array;
+        }
+
+        if (type.TypeKind is TypeKind.Class or TypeKind.Struct && !type.IsAbstract && type is INamedTypeSymbol { IsTupleType: false })
+        {
+            return type.ContainingNamespace?.ToDisplayString().StartsWith("System", System.StringComparison.Ordinal) == true ? Kind.Unsupported : Kind.Object;
+        }
+
+        return Kind.Unsupported;
+    }
+
+    private static string? Format(ITypeSymbol type)
+    {
+        switch (type.ToDisplayString())
+        {
+            case "System.DateTime":
+            case "System.DateTimeOffset":
+                return "date-time";
+            case "System.DateOnly":
+                return "date";
+            case "System.TimeOnly":
+                return "time";
+            case "System.Guid":
+                return "uuid";
+            default:
+                return null;
+        }
+    }
+
+    private static bool IsOneOf(ITypeSymbol type, params string[] names) => names.Contains(type.ToDisplayString());
+
+    private static bool IsDictionary(ITypeSymbol type)
+        => AllInterfacesAndSelf(type).Any(i => i.OriginalDefinition.ToDisplayString() is "System.Collections.Generic.IDictionary<TKey, TValue>" or "System.Collections.Generic.IReadOnlyDictionary<TKey, TValue>" or "System.Collections.IDictionary");
+
+    /// <summary>The element type of an array or a generic collection System.Text.Json reads as a JSON array.</summary>
+    private static ITypeSymbol? ElementType(ITypeSymbol type)
+    {
+        if (type is IArrayTypeSymbol { Rank: 1 } array)
+        {
+            return array.ElementType;
+        }
+
+        if (type.SpecialType == SpecialType.System_String || IsDictionary(type))
+        {
+            return null;
+        }
+
+        foreach (INamedTypeSymbol candidate in AllInterfacesAndSelf(type).OfType<INamedTypeSymbol>())
+        {
+            if (candidate.OriginalDefinition.SpecialType == SpecialType.System_Collections_Generic_IEnumerable_T)
+            {
+                return candidate.TypeArguments[0];
+            }
+        }
+
+        return null;
+    }
+
+    private static IEnumerable<ITypeSymbol> AllInterfacesAndSelf(ITypeSymbol type) => new[] { type }.Concat(type.AllInterfaces);
+
+    private static string TypeName(string type, bool nullable) => nullable ? "[\"" + type + "\",\"null\"]" : "\"" + type + "\"";
+
+    private static string Unsupported(ITypeSymbol type, string path)
+    {
+        string where = Describe(path, type);
+        if (IsDictionary(type))
+        {
+            return $"'{where}' is a dictionary, an open set of properties that strict mode cannot express (additionalProperties must be false); use a list of key/value records";
+        }
+
+        if (type.SpecialType == SpecialType.System_Object || type.TypeKind == TypeKind.Dynamic)
+        {
+            return $"'{where}' is object, which has no schema; give it a concrete type";
+        }
+
+        if (type.TypeKind == TypeKind.Interface)
+        {
+            return $"'{where}' is an interface, which has no schema; use a concrete type";
+        }
+
+        if (type.IsAbstract)
+        {
+            return $"'{where}' is abstract, with no concrete shape; use a concrete type";
+        }
+
+        if (type is INamedTypeSymbol { IsTupleType: true })
+        {
+            return $"'{where}' is a tuple, whose fields System.Text.Json does not serialize; use a record";
+        }
+
+        return $"'{where}' has type {type.ToDisplayString()}, which strict mode cannot express";
+    }
+
+    private static string Describe(string path, ITypeSymbol type) => path.Length == 0 ? type.ToDisplayString() : path;
+
+    private static string Join(string path, string name) => path.Length == 0 ? name : path + "." + name;
+
+    private string UniqueDefName(ITypeSymbol type)
+    {
+        string name = Sanitize(type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat));
+        string candidate = name;
+        for (int i = 2; _defs.ContainsKey(candidate); i++)
+        {
+            candidate = name + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return candidate;
+    }
+
+    private static string SchemaName(ITypeSymbol type)
+    {
+        string name = Sanitize(type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat));
+        return name.Length > 64 ? name.Substring(0, 64) : name;
+    }
+
+    private static string Sanitize(string text)
+    {
+        var sb = new StringBuilder();
+        foreach (char c in text)
+        {
+            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-')
+            {
+                sb.Append(c);
+            }
+            else if (c == '<' || c == ',' || c == '[')
+            {
+                sb.Append('_');
+            }
+            else if (c == '?')
+            {
+                sb.Append("_Nullable");
+            }
+        }
+
+        string result = sb.ToString().Trim('_');
+        return result.Length == 0 ? "Result" : result;
+    }
+
+    private static string CamelCase(string name)
+    {
+        if (name.Length == 0 || !char.IsUpper(name[0]))
+        {
+            return name;
+        }
+
+        // System.Text.Json lowers the leading run of capitals, except the last one before a lower-case letter.
+        char[] chars = name.ToCharArray();
+        for (int i = 0; i < chars.Length; i++)
+        {
+            if (i == 1 && !char.IsUpper(chars[i]))
+            {
+                break;
+            }
+
+            bool hasNext = i + 1 < chars.Length;
+            if (i > 0 && hasNext && !char.IsUpper(chars[i + 1]))
+            {
+                if (char.IsSeparator(chars[i + 1]))
+                {
+                    chars[i] = char.ToLowerInvariant(chars[i]);
+                }
+
+                break;
+            }
+
+            chars[i] = char.ToLowerInvariant(chars[i]);
+        }
+
+        return new string(chars);
+    }
+
+    private static string Separated(string name, char separator, bool upper)
+    {
+        // Mirrors JsonSeparatorNamingPolicy: a separator where an upper-case letter follows a lower-case letter, a digit
+        // or a space, or ends a run of capitals before a lower-case letter; spaces are trimmed or become separators;
+        // any other character ('_' included) is kept as it is and starts afresh.
+        const int NotStarted = 0, UpperCase = 1, LowerCaseOrDigit = 2, Space = 3;
+        var sb = new StringBuilder(name.Length + 4);
+        int state = NotStarted;
+        for (int i = 0; i < name.Length; i++)
+        {
+            char c = name[i];
+            switch (char.GetUnicodeCategory(c))
+            {
+                case System.Globalization.UnicodeCategory.UppercaseLetter:
+                    if (state == LowerCaseOrDigit || state == Space || (state == UpperCase && i + 1 < name.Length && char.IsLower(name[i + 1])))
+                    {
+                        sb.Append(separator);
+                    }
+
+                    sb.Append(upper ? c : char.ToLowerInvariant(c));
+                    state = UpperCase;
+                    break;
+                case System.Globalization.UnicodeCategory.LowercaseLetter:
+                case System.Globalization.UnicodeCategory.DecimalDigitNumber:
+                    if (state == Space)
+                    {
+                        sb.Append(separator);
+                    }
+
+                    sb.Append(upper ? char.ToUpperInvariant(c) : c);
+                    state = LowerCaseOrDigit;
+                    break;
+                case System.Globalization.UnicodeCategory.SpaceSeparator:
+                    state = state == NotStarted ? NotStarted : Space;
+                    break;
+                default:
+                    sb.Append(c);
+                    state = NotStarted;
+                    break;
+            }
+        }
+
+        return sb.ToString();
     }
 }

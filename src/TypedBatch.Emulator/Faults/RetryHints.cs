@@ -37,7 +37,7 @@ internal static class RetryHints
     /// <param name="now">The current time, for <c>[[retry-after-date:N]]</c>.</param>
     public static void ApplyOverrides(HttpResponse response, FaultPlan plan, DateTimeOffset now)
     {
-        var headers = response.Headers;
+        IHeaderDictionary headers = response.Headers;
         if (plan.RetryAfterSeconds is { } seconds)
         {
             headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
@@ -46,7 +46,7 @@ internal static class RetryHints
         if (plan.RetryAfterDateSeconds is { } dateSeconds)
         {
             // An HTTP date has whole seconds: round up so the date is at least N seconds ahead.
-            var wholeSecond = now.ToUnixTimeSeconds() + (now.UtcTicks % TimeSpan.TicksPerSecond == 0 ? 0 : 1);
+            long wholeSecond = now.ToUnixTimeSeconds() + (now.UtcTicks % TimeSpan.TicksPerSecond == 0 ? 0 : 1);
             var when = DateTimeOffset.FromUnixTimeSeconds(wholeSecond + dateSeconds);
             headers.RetryAfter = when.ToString("R", CultureInfo.InvariantCulture);
         }

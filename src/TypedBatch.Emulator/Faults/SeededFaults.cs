@@ -16,17 +16,17 @@ internal static class SeededFaults
     /// <param name="received">How often the fingerprint has been received, this time included.</param>
     public static InjectedFault Draw(EmulatorOptions options, string fingerprint, long received)
     {
-        var error500 = options.Error500Rate;
-        var error503 = error500 + options.Error503Rate;
-        var reset = error503 + options.ResetRate;
-        var stall = reset + options.StallRate;
-        var malformed = stall + options.MalformedRate;
+        double error500 = options.Error500Rate;
+        double error503 = error500 + options.Error503Rate;
+        double reset = error503 + options.ResetRate;
+        double stall = reset + options.StallRate;
+        double malformed = stall + options.MalformedRate;
         if (malformed <= 0)
         {
             return InjectedFault.None;
         }
 
-        var draw = Unit(options.FaultSeed, fingerprint, received);
+        double draw = Unit(options.FaultSeed, fingerprint, received);
         return draw < error500 ? InjectedFault.Error500
             : draw < error503 ? InjectedFault.Error503
             : draw < reset ? InjectedFault.Reset
@@ -39,8 +39,8 @@ internal static class SeededFaults
     public static double Unit(int seed, string fingerprint, long received)
     {
         // FNV-1a over the fingerprint, then SplitMix64 rounds folding in the seed and the receipt number.
-        var hash = 14695981039346656037UL;
-        foreach (var c in fingerprint)
+        ulong hash = 14695981039346656037UL;
+        foreach (char c in fingerprint)
         {
             hash = (hash ^ c) * 1099511628211UL;
         }

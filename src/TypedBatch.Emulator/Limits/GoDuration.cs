@@ -14,7 +14,7 @@ internal static class GoDuration
     /// <summary>The duration as Go would print it after rounding up to a whole millisecond.</summary>
     public static string Format(TimeSpan duration)
     {
-        var milliseconds = CeilingMilliseconds(duration);
+        long milliseconds = CeilingMilliseconds(duration);
         if (milliseconds <= 0)
         {
             return "0s";
@@ -25,9 +25,9 @@ internal static class GoDuration
             return milliseconds.ToString(CultureInfo.InvariantCulture) + "ms";
         }
 
-        var hours = milliseconds / 3_600_000;
-        var minutes = milliseconds / 60_000 % 60;
-        var seconds = Seconds(milliseconds % 60_000);
+        long hours = milliseconds / 3_600_000;
+        long minutes = milliseconds / 60_000 % 60;
+        string seconds = Seconds(milliseconds % 60_000);
         if (hours > 0)
         {
             return string.Create(CultureInfo.InvariantCulture, $"{hours}h{minutes}m{seconds}s");

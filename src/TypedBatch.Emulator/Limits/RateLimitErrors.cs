@@ -18,8 +18,8 @@ internal static class RateLimitErrors
     /// <param name="model">The requested model, named in the message.</param>
     public static Task WriteAsync(HttpContext context, RateLimitRejection rejection, string model)
     {
-        var headers = context.Response.Headers;
-        var unit = rejection.Type == "requests" ? "requests per min (RPM)" : "tokens per min (TPM)";
+        IHeaderDictionary headers = context.Response.Headers;
+        string unit = rejection.Type == "requests" ? "requests per min (RPM)" : "tokens per min (TPM)";
         string message;
         if (rejection.TooLarge)
         {
@@ -30,7 +30,7 @@ internal static class RateLimitErrors
         }
         else
         {
-            var milliseconds = Math.Max(1, GoDuration.CeilingMilliseconds(rejection.RetryAfter));
+            long milliseconds = Math.Max(1, GoDuration.CeilingMilliseconds(rejection.RetryAfter));
             headers.RetryAfter = Math.Max(1, (milliseconds + 999) / 1000).ToString(CultureInfo.InvariantCulture);
             headers["retry-after-ms"] = milliseconds.ToString(CultureInfo.InvariantCulture);
             message = string.Create(

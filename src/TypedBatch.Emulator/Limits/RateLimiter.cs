@@ -18,19 +18,19 @@ internal sealed class RateLimiter(EmulatorOptions options)
     {
         lock (_lock)
         {
-            var requests = Current(ref _requests, options.RequestsPerMinute);
-            var tokens = Current(ref _tokens, options.TokensPerMinute);
+            TokenBucket? requests = Current(ref _requests, options.RequestsPerMinute);
+            TokenBucket? tokens = Current(ref _tokens, options.TokensPerMinute);
             if (tokens is not null && tokenCost > tokens.Limit)
             {
                 return new(new RateLimitRejection("tokens", tokens.Limit, tokenCost, TimeSpan.Zero, TooLarge: true), Snapshot(requests, tokens));
             }
 
-            var requestWait = requests?.WaitFor(1) ?? TimeSpan.Zero;
-            var tokenWait = tokens?.WaitFor(tokenCost) ?? TimeSpan.Zero;
+            TimeSpan requestWait = requests?.WaitFor(1) ?? TimeSpan.Zero;
+            TimeSpan tokenWait = tokens?.WaitFor(tokenCost) ?? TimeSpan.Zero;
             if (requestWait > TimeSpan.Zero || tokenWait > TimeSpan.Zero)
             {
                 // The longer wait is the one that binds; report that dimension.
-                var rejection = requestWait >= tokenWait
+                RateLimitRejection rejection = requestWait >= tokenWait
                     ? new RateLimitRejection("requests", requests!.Limit, 1, requestWait, TooLarge: false)
                     : new RateLimitRejection("tokens", tokens!.Limit, tokenCost, tokenWait, TooLarge: false);
                 return new(rejection, Snapshot(requests, tokens));

@@ -19,7 +19,7 @@ internal static class RequestCost
     public static int Of(EmbeddingsRequest request)
     {
         long tokens = 0;
-        foreach (var input in request.Inputs)
+        foreach (string input in request.Inputs)
         {
             tokens += DeterministicAnswers.EstimateTokens(input);
         }

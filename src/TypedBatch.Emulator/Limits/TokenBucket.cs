@@ -37,8 +37,8 @@ internal sealed class TokenBucket
     /// <summary>Adds what has refilled since the last call.</summary>
     public void Refill()
     {
-        var now = _time.GetTimestamp();
-        var elapsed = _time.GetElapsedTime(_lastTimestamp, now);
+        long now = _time.GetTimestamp();
+        TimeSpan elapsed = _time.GetElapsedTime(_lastTimestamp, now);
         _lastTimestamp = now;
         if (elapsed > TimeSpan.Zero)
         {
@@ -49,7 +49,7 @@ internal sealed class TokenBucket
     /// <summary>How long until a request of <paramref name="cost"/> may pass; zero when it may pass now. Call <see cref="Refill"/> first.</summary>
     public TimeSpan WaitFor(double cost)
     {
-        var needed = Math.Min(cost, Capacity) - _tokens;
+        double needed = Math.Min(cost, Capacity) - _tokens;
         return needed <= Epsilon ? TimeSpan.Zero : TimeSpan.FromSeconds(needed / _perSecond);
     }
 
@@ -64,7 +64,7 @@ internal sealed class TokenBucket
     {
         get
         {
-            var missing = Capacity - _tokens;
+            double missing = Capacity - _tokens;
             return missing <= Epsilon ? TimeSpan.Zero : TimeSpan.FromSeconds(missing / _perSecond);
         }
     }

@@ -54,7 +54,7 @@ internal static class BadAnswerMarkers
     public static bool TryRead(ReadOnlySpan<char> marker, out BadAnswer kind, out int times)
     {
         times = 0;
-        foreach (var (name, candidate) in Names)
+        foreach ((string? name, BadAnswer candidate) in Names)
         {
             kind = candidate;
             if (marker.SequenceEqual(name))
@@ -81,7 +81,7 @@ internal static class BadAnswerMarkers
     /// <param name="stats">Where answers per conversation are counted.</param>
     public static BadAnswer Choose(ChatRequest request, FaultPlan lastMessagePlan, StatsCollector stats)
     {
-        var plan = lastMessagePlan;
+        FaultPlan plan = lastMessagePlan;
         if (plan.BadAnswer == BadAnswer.None && ConversationKey.FirstUserMessage(request) is { } first)
         {
             plan = FaultMarkers.Read(default, first);

@@ -27,7 +27,7 @@ internal static class FakeScalars
             return formatted;
         }
 
-        var word = name + "-" + random.HexWord();
+        string word = name + "-" + random.HexWord();
         if (SchemaReading.Count(schema, "maxLength") is { } maxLength && word.Length > maxLength)
         {
             word = word[^maxLength..]; // keep the varying hex digits
@@ -51,7 +51,7 @@ internal static class FakeScalars
     // The value of a supported format; null for formats that are not known (a plain word is used).
     private static string? Formatted(string format, string name, SeededRandom random)
     {
-        var invariant = CultureInfo.InvariantCulture;
+        CultureInfo invariant = CultureInfo.InvariantCulture;
         return format switch
         {
             "date-time" => Moment(random).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", invariant),
@@ -73,8 +73,8 @@ internal static class FakeScalars
     // ISO 8601 like PT1H30M; never PT0M.
     private static string Duration(SeededRandom random)
     {
-        var hours = random.Next(24);
-        var minutes = 1 + random.Next(59);
+        int hours = random.Next(24);
+        int minutes = 1 + random.Next(59);
         return hours == 0
             ? string.Create(CultureInfo.InvariantCulture, $"PT{minutes}M")
             : string.Create(CultureInfo.InvariantCulture, $"PT{hours}H{minutes}M");
@@ -95,12 +95,12 @@ internal static class FakeScalars
     private static string Slug(string name)
     {
         var slug = new StringBuilder(name.Length);
-        foreach (var c in name.ToLowerInvariant())
+        foreach (char c in name.ToLowerInvariant())
         {
             slug.Append(c is (>= 'a' and <= 'z') or (>= '0' and <= '9') ? c : '-');
         }
 
-        var text = slug.ToString().Trim('-');
+        string text = slug.ToString().Trim('-');
         return text.Length == 0 ? "item" : text[..Math.Min(text.Length, 40)].TrimEnd('-');
     }
 }

@@ -75,23 +75,23 @@ internal sealed class JsonSchemaFaker
             return;
         }
 
-        if (node.TryGetProperty("const", out var constant))
+        if (node.TryGetProperty("const", out JsonElement constant))
         {
             constant.WriteTo(writer);
             return;
         }
 
-        if (node.TryGetProperty("enum", out var values))
+        if (node.TryGetProperty("enum", out JsonElement values))
         {
             var options = values.EnumerateArray().ToList();
-            var chosen = Deep && options.Any(static o => o.ValueKind == JsonValueKind.Null)
+            JsonElement chosen = Deep && options.Any(static o => o.ValueKind == JsonValueKind.Null)
                 ? options.First(static o => o.ValueKind == JsonValueKind.Null)
                 : options[_random.Next(options.Count)];
             chosen.WriteTo(writer);
             return;
         }
 
-        if (node.TryGetProperty("anyOf", out var branches))
+        if (node.TryGetProperty("anyOf", out JsonElement branches))
         {
             Write(writer, ChooseBranch(branches.EnumerateArray().ToList()), name);
             return;
@@ -125,8 +125,8 @@ internal sealed class JsonSchemaFaker
 
     private void WriteReference(Utf8JsonWriter writer, string reference, string name)
     {
-        SchemaReading.TryResolveRef(_root, reference, out var target);
-        var reentry = _refPath.Contains(reference);
+        SchemaReading.TryResolveRef(_root, reference, out JsonElement target);
+        bool reentry = _refPath.Contains(reference);
         _reentries += reentry ? 1 : 0;
         _refPath.Add(reference);
         try
@@ -154,9 +154,9 @@ internal sealed class JsonSchemaFaker
             static b => SchemaReading.Types(b).Contains("null"),
             static b => !b.TryGetProperty("$ref", out _) && IsScalar(b),
         ];
-        foreach (var preferred in preferences)
+        foreach (Func<JsonElement, bool> preferred in preferences)
         {
-            foreach (var branch in branches)
+            foreach (JsonElement branch in branches)
             {
                 if (preferred(branch))
                 {
@@ -170,14 +170,14 @@ internal sealed class JsonSchemaFaker
 
     private static bool IsScalar(JsonElement schema)
     {
-        var types = SchemaReading.Types(schema);
+        List<string> types = SchemaReading.Types(schema);
         return schema.TryGetProperty("enum", out _) || schema.TryGetProperty("const", out _)
             || (types.Count > 0 && !types.Contains("object") && !types.Contains("array"));
     }
 
     private string ChooseType(JsonElement node)
     {
-        var types = SchemaReading.Types(node);
+        List<string> types = SchemaReading.Types(node);
         if (types.Count == 0)
         {
             return node.TryGetProperty("properties", out _) ? "object" : node.TryGetProperty("items", out _) ? "array" : "string";
@@ -195,9 +195,9 @@ internal sealed class JsonSchemaFaker
     private void WriteObject(Utf8JsonWriter writer, JsonElement node)
     {
         writer.WriteStartObject();
-        if (node.TryGetProperty("properties", out var properties))
+        if (node.TryGetProperty("properties", out JsonElement properties))
         {
-            foreach (var property in properties.EnumerateObject())
+            foreach (JsonProperty property in properties.EnumerateObject())
             {
                 writer.WritePropertyName(property.Name);
                 Write(writer, property.Value, property.Name);
@@ -209,15 +209,15 @@ internal sealed class JsonSchemaFaker
 
     private void WriteArray(Utf8JsonWriter writer, JsonElement node, string name)
     {
-        var min = SchemaReading.Count(node, "minItems") ?? 0;
-        var max = SchemaReading.Count(node, "maxItems");
-        var low = Math.Min(Math.Max(min, 1), max ?? int.MaxValue);
-        var high = Math.Max(low, Math.Min(max ?? 3, Math.Max(min, 3)));
-        var count = Deep ? min : (int)_random.NextInRange(low, high);
-        var hasItems = node.TryGetProperty("items", out var items);
+        int min = SchemaReading.Count(node, "minItems") ?? 0;
+        int? max = SchemaReading.Count(node, "maxItems");
+        int low = Math.Min(Math.Max(min, 1), max ?? int.MaxValue);
+        int high = Math.Max(low, Math.Min(max ?? 3, Math.Max(min, 3)));
+        int count = Deep ? min : (int)_random.NextInRange(low, high);
+        bool hasItems = node.TryGetProperty("items", out JsonElement items);
 
         writer.WriteStartArray();
-        for (var i = 0; i < count; i++)
+        for (int i = 0; i < count; i++)
         {
             if (hasItems)
             {

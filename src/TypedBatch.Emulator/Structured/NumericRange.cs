@@ -15,11 +15,11 @@ internal readonly record struct NumericRange(double? Low, bool LowExclusive, dou
     /// <summary>Reads the bounds of a schema.</summary>
     public static NumericRange Of(JsonElement schema)
     {
-        var low = SchemaReading.Number(schema, "minimum");
-        var high = SchemaReading.Number(schema, "maximum");
-        var lowExclusive = false;
-        var highExclusive = false;
-        if (schema.TryGetProperty("exclusiveMinimum", out var exclusiveMin))
+        double? low = SchemaReading.Number(schema, "minimum");
+        double? high = SchemaReading.Number(schema, "maximum");
+        bool lowExclusive = false;
+        bool highExclusive = false;
+        if (schema.TryGetProperty("exclusiveMinimum", out JsonElement exclusiveMin))
         {
             if (exclusiveMin.ValueKind == JsonValueKind.Number && (low is null || exclusiveMin.GetDouble() >= low))
             {
@@ -31,7 +31,7 @@ internal readonly record struct NumericRange(double? Low, bool LowExclusive, dou
             }
         }
 
-        if (schema.TryGetProperty("exclusiveMaximum", out var exclusiveMax))
+        if (schema.TryGetProperty("exclusiveMaximum", out JsonElement exclusiveMax))
         {
             if (exclusiveMax.ValueKind == JsonValueKind.Number && (high is null || exclusiveMax.GetDouble() <= high))
             {
@@ -49,9 +49,9 @@ internal readonly record struct NumericRange(double? Low, bool LowExclusive, dou
     /// <summary>The whole numbers allowed, as an inclusive range; <see langword="null"/> when there are none.</summary>
     public (long Min, long Max)? IntegerBounds()
     {
-        var (low, high) = Defaulted();
-        var min = LowExclusive && Low is not null ? Math.Floor(low) + 1 : Math.Ceiling(low);
-        var max = HighExclusive && High is not null ? Math.Ceiling(high) - 1 : Math.Floor(high);
+        (double low, double high) = Defaulted();
+        double min = LowExclusive && Low is not null ? Math.Floor(low) + 1 : Math.Ceiling(low);
+        double max = HighExclusive && High is not null ? Math.Ceiling(high) - 1 : Math.Floor(high);
         min = Math.Max(min, -Limit);
         max = Math.Min(max, Limit);
         return min <= max ? ((long)min, (long)max) : null;
@@ -60,14 +60,14 @@ internal readonly record struct NumericRange(double? Low, bool LowExclusive, dou
     /// <summary>Whether any number is allowed.</summary>
     public bool HasNumbers()
     {
-        var (low, high) = Defaulted();
+        (double low, double high) = Defaulted();
         return low < high || (low == high && !LowExclusive && !HighExclusive);
     }
 
     /// <summary>A number inside the range, rounded to two decimals when that keeps it inside.</summary>
     public double PickNumber(SeededRandom random)
     {
-        var (low, high) = Defaulted();
+        (double low, double high) = Defaulted();
         low = Math.Max(low, -Limit);
         high = Math.Min(high, Limit);
         if (low >= high)
@@ -75,8 +75,8 @@ internal readonly record struct NumericRange(double? Low, bool LowExclusive, dou
             return low;
         }
 
-        var value = low + ((high - low) * (0.05 + (0.9 * random.NextDouble())));
-        var rounded = Math.Round(value, 2);
+        double value = low + ((high - low) * (0.05 + (0.9 * random.NextDouble())));
+        double rounded = Math.Round(value, 2);
         return Inside(rounded) ? rounded : Inside(value) ? value : (low + high) / 2;
     }
 

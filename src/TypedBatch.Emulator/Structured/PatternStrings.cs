@@ -19,7 +19,7 @@ internal static class PatternStrings
     {
         try
         {
-            var text = new Generator(pattern, random).Run();
+            string text = new Generator(pattern, random).Run();
             return Regex.IsMatch(text, pattern, RegexOptions.None, MatchTimeout) ? text : null;
         }
         catch (NotSupportedException)
@@ -41,7 +41,7 @@ internal static class PatternStrings
 
         public string Run()
         {
-            var text = Alternation();
+            string text = Alternation();
             return _position == pattern.Length ? text : throw new NotSupportedException();
         }
 
@@ -62,12 +62,12 @@ internal static class PatternStrings
             var text = new StringBuilder();
             while (Peek() is { } next && next != '|' && next != ')')
             {
-                var atomStart = _position;
+                int atomStart = _position;
                 Atom();
-                var (min, max) = Quantifier();
-                var afterQuantifier = _position;
-                var count = (int)random.NextInRange(min, max);
-                for (var i = 0; i < count; i++)
+                (int min, int max) = Quantifier();
+                int afterQuantifier = _position;
+                int count = (int)random.NextInRange(min, max);
+                for (int i = 0; i < count; i++)
                 {
                     _position = atomStart; // generate each repetition afresh
                     text.Append(Atom());
@@ -81,7 +81,7 @@ internal static class PatternStrings
 
         private string Atom()
         {
-            var c = pattern[_position++];
+            char c = pattern[_position++];
             switch (c)
             {
                 case '^' or '$':
@@ -99,7 +99,7 @@ internal static class PatternStrings
                         _position += 2;
                     }
 
-                    var inner = Alternation();
+                    string inner = Alternation();
                     Expect(')');
                     return inner;
                 case '[':
@@ -124,17 +124,17 @@ internal static class PatternStrings
             while (Peek() is { } next && next != ']')
             {
                 _position++;
-                var set = next == '\\' ? Escape() : next.ToString();
+                string set = next == '\\' ? Escape() : next.ToString();
                 if (set.Length == 1 && Peek() == '-' && _position + 1 < pattern.Length && pattern[_position + 1] != ']')
                 {
-                    var last = pattern[_position + 1];
+                    char last = pattern[_position + 1];
                     _position += 2;
                     if (last < set[0] || last == '\\')
                     {
                         throw new NotSupportedException();
                     }
 
-                    for (var member = set[0]; member <= last; member++)
+                    for (char member = set[0]; member <= last; member++)
                     {
                         members.Append(member);
                     }
@@ -152,7 +152,7 @@ internal static class PatternStrings
         // The characters an escape stands for; throws for escapes with no single-character meaning.
         private string Escape()
         {
-            var c = Peek() ?? throw new NotSupportedException();
+            char c = Peek() ?? throw new NotSupportedException();
             _position++;
             return c switch
             {
@@ -193,16 +193,16 @@ internal static class PatternStrings
 
         private (int Min, int Max) Braces()
         {
-            var close = pattern.IndexOf('}', _position);
+            int close = pattern.IndexOf('}', _position);
             if (close < 0)
             {
                 throw new NotSupportedException();
             }
 
-            var parts = pattern[(_position + 1)..close].Split(',');
+            string[] parts = pattern[(_position + 1)..close].Split(',');
             _position = close + 1;
             SkipLazy();
-            if (parts.Length > 2 || !int.TryParse(parts[0], out var min) || min > 1000)
+            if (parts.Length > 2 || !int.TryParse(parts[0], out int min) || min > 1000)
             {
                 throw new NotSupportedException();
             }
@@ -217,7 +217,7 @@ internal static class PatternStrings
                 return (min, min + 2);
             }
 
-            return int.TryParse(parts[1], out var max) && max >= min ? (min, Math.Min(max, min + 3)) : throw new NotSupportedException();
+            return int.TryParse(parts[1], out int max) && max >= min ? (min, Math.Min(max, min + 3)) : throw new NotSupportedException();
         }
 
         private void SkipLazy()

@@ -36,12 +36,12 @@ internal sealed record ResponseFormat(ResponseFormatKind Kind, string? Name, Jso
     public static ResponseFormat? Parse(JsonElement root, out RequestError? error)
     {
         error = null;
-        if (!RequestFields.TryGet(root, "response_format", out var format))
+        if (!RequestFields.TryGet(root, "response_format", out JsonElement format))
         {
             return Text;
         }
 
-        if (format.ValueKind != JsonValueKind.Object || !format.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String)
+        if (format.ValueKind != JsonValueKind.Object || !format.TryGetProperty("type", out JsonElement type) || type.ValueKind != JsonValueKind.String)
         {
             error = RequestError.Invalid("response_format", "expected an object with a string 'type'.");
             return null;
@@ -64,7 +64,7 @@ internal sealed record ResponseFormat(ResponseFormatKind Kind, string? Name, Jso
     private static ResponseFormat? ParseJsonSchema(JsonElement format, out RequestError? error)
     {
         error = null;
-        if (!RequestFields.TryGet(format, "json_schema", out var jsonSchema))
+        if (!RequestFields.TryGet(format, "json_schema", out JsonElement jsonSchema))
         {
             error = RequestError.Missing("response_format.json_schema");
             return null;
@@ -76,13 +76,13 @@ internal sealed record ResponseFormat(ResponseFormatKind Kind, string? Name, Jso
             return null;
         }
 
-        if (!RequestFields.TryGet(jsonSchema, "name", out var nameElement))
+        if (!RequestFields.TryGet(jsonSchema, "name", out JsonElement nameElement))
         {
             error = RequestError.Missing("response_format.json_schema.name");
             return null;
         }
 
-        var name = nameElement.ValueKind == JsonValueKind.String ? nameElement.GetString()! : "";
+        string name = nameElement.ValueKind == JsonValueKind.String ? nameElement.GetString()! : "";
         if (name.Length is 0 or > MaxNameLength || !name.All(static c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-'))
         {
             error = RequestError.Invalid(
@@ -90,13 +90,13 @@ internal sealed record ResponseFormat(ResponseFormatKind Kind, string? Name, Jso
             return null;
         }
 
-        if (!RequestFields.TryReadBoolean(jsonSchema, "strict", out var strict, out _))
+        if (!RequestFields.TryReadBoolean(jsonSchema, "strict", out bool strict, out _))
         {
             error = RequestError.Invalid("response_format.json_schema.strict", "expected a boolean.");
             return null;
         }
 
-        if (!RequestFields.TryGet(jsonSchema, "schema", out var schema))
+        if (!RequestFields.TryGet(jsonSchema, "schema", out JsonElement schema))
         {
             return new ResponseFormat(ResponseFormatKind.JsonSchema, name, null);
         }

@@ -40,9 +40,9 @@ internal sealed class SchemaChecker
             return "In context=(), schema must be a JSON object";
         }
 
-        if (strict && (!schema.TryGetProperty("type", out var type) || !type.ValueEquals("object")))
+        if (strict && (!schema.TryGetProperty("type", out JsonElement type) || !type.ValueEquals("object")))
         {
-            var got = schema.TryGetProperty("type", out type) ? type.GetRawText() : "None";
+            string got = schema.TryGetProperty("type", out type) ? type.GetRawText() : "None";
             return $"In context=(), schema must be a JSON Schema of 'type: \"object\"', got 'type: {got}'";
         }
 
@@ -56,7 +56,7 @@ internal sealed class SchemaChecker
             return Problem("schema must be a JSON object");
         }
 
-        foreach (var keyword in Unsupported)
+        foreach (string keyword in Unsupported)
         {
             if (node.TryGetProperty(keyword, out _))
             {
@@ -64,7 +64,7 @@ internal sealed class SchemaChecker
             }
         }
 
-        return CheckType(node, out var types)
+        return CheckType(node, out List<string>? types)
             ?? CheckRef(node)
             ?? CheckEnum(node)
             ?? CheckChildren(node, "anyOf", isArray: true)
@@ -79,20 +79,20 @@ internal sealed class SchemaChecker
     private string? CheckType(JsonElement node, out List<string> types)
     {
         types = [];
-        if (!node.TryGetProperty("type", out var type))
+        if (!node.TryGetProperty("type", out JsonElement type))
         {
             return null;
         }
 
-        var items = type.ValueKind == JsonValueKind.Array ? type.EnumerateArray().ToList() : [type];
+        List<JsonElement> items = type.ValueKind == JsonValueKind.Array ? type.EnumerateArray().ToList() : [type];
         if (items.Count == 0)
         {
             return Problem("'type' must not be an empty array");
         }
 
-        foreach (var item in items)
+        foreach (JsonElement item in items)
         {
-            var name = item.ValueKind == JsonValueKind.String ? item.GetString()! : item.GetRawText();
+            string name = item.ValueKind == JsonValueKind.String ? item.GetString()! : item.GetRawText();
             if (item.ValueKind != JsonValueKind.String || Array.IndexOf(SchemaReading.KnownTypes, name) < 0)
             {
                 return Problem($"'{name}' is not a valid type; expected one of {string.Join(", ", SchemaReading.KnownTypes)}");
@@ -111,7 +111,7 @@ internal sealed class SchemaChecker
 
     private string? CheckRef(JsonElement node)
     {
-        if (!node.TryGetProperty("$ref", out var reference))
+        if (!node.TryGetProperty("$ref", out JsonElement reference))
         {
             return null;
         }
@@ -121,8 +121,8 @@ internal sealed class SchemaChecker
             return Problem("'$ref' must be a string");
         }
 
-        var text = reference.GetString()!;
-        if (!SchemaReading.TryResolveRef(_root, text, out var target))
+        string text = reference.GetString()!;
+        if (!SchemaReading.TryResolveRef(_root, text, out JsonElement target))
         {
             return Problem($"reference '{text}' cannot be resolved; use '#' or '#/$defs/Name'");
         }
@@ -132,7 +132,7 @@ internal sealed class SchemaChecker
 
     private string? CheckEnum(JsonElement node)
     {
-        if (!node.TryGetProperty("enum", out var values))
+        if (!node.TryGetProperty("enum", out JsonElement values))
         {
             return null;
         }
@@ -146,7 +146,7 @@ internal sealed class SchemaChecker
 
     private string? CheckChildren(JsonElement node, string keyword, bool isArray)
     {
-        if (!node.TryGetProperty(keyword, out var children))
+        if (!node.TryGetProperty(keyword, out JsonElement children))
         {
             return null;
         }
@@ -158,8 +158,8 @@ internal sealed class SchemaChecker
 
         if (isArray)
         {
-            var index = 0;
-            foreach (var child in children.EnumerateArray())
+            int index = 0;
+            foreach (JsonElement child in children.EnumerateArray())
             {
                 if (Nested(child, keyword, index.ToString(CultureInfo.InvariantCulture)) is { } problem)
                 {
@@ -172,7 +172,7 @@ internal sealed class SchemaChecker
             return null;
         }
 
-        foreach (var child in children.EnumerateObject())
+        foreach (JsonProperty child in children.EnumerateObject())
         {
             if (Nested(child.Value, keyword, child.Name) is { } problem)
             {
@@ -185,7 +185,7 @@ internal sealed class SchemaChecker
 
     private string? CheckObject(JsonElement node, List<string> types)
     {
-        var hasProperties = node.TryGetProperty("properties", out var properties);
+        bool hasProperties = node.TryGetProperty("properties", out JsonElement properties);
         if (hasProperties && properties.ValueKind != JsonValueKind.Object)
         {
             return Problem("'properties' must be an object");
@@ -196,9 +196,9 @@ internal sealed class SchemaChecker
             return childProblem;
         }
 
-        var names = hasProperties ? properties.EnumerateObject().Select(static p => p.Name).ToList() : [];
+        List<string> names = hasProperties ? properties.EnumerateObject().Select(static p => p.Name).ToList() : [];
         var required = new List<string>();
-        if (node.TryGetProperty("required", out var requiredList))
+        if (node.TryGetProperty("required", out JsonElement requiredList))
         {
             if (requiredList.ValueKind != JsonValueKind.Array || requiredList.EnumerateArray().Any(static r => r.ValueKind != JsonValueKind.String))
             {
@@ -212,8 +212,8 @@ internal sealed class SchemaChecker
             }
         }
 
-        var isObject = types.Contains("object") || (types.Count == 0 && hasProperties);
-        node.TryGetProperty("additionalProperties", out var additional);
+        bool isObject = types.Contains("object") || (types.Count == 0 && hasProperties);
+        node.TryGetProperty("additionalProperties", out JsonElement additional);
         if (additional.ValueKind == JsonValueKind.Object && Nested(additional, "additionalProperties") is { } additionalProblem)
         {
             return additionalProblem;
@@ -237,7 +237,7 @@ internal sealed class SchemaChecker
 
     private string? CheckArray(JsonElement node)
     {
-        if (node.TryGetProperty("items", out var items) && Nested(items, "items") is { } problem)
+        if (node.TryGetProperty("items", out JsonElement items) && Nested(items, "items") is { } problem)
         {
             return problem;
         }
@@ -247,9 +247,9 @@ internal sealed class SchemaChecker
 
     private string? CheckNumbers(JsonElement node, List<string> types)
     {
-        foreach (var keyword in (string[])["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"])
+        foreach (string keyword in (string[])["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"])
         {
-            if (node.TryGetProperty(keyword, out var bound)
+            if (node.TryGetProperty(keyword, out JsonElement bound)
                 && bound.ValueKind is not (JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False))
             {
                 return Problem($"'{keyword}' must be a number");
@@ -257,7 +257,7 @@ internal sealed class SchemaChecker
         }
 
         var range = NumericRange.Of(node);
-        var wantsNumbers = types.Contains("number") || types.Contains("integer");
+        bool wantsNumbers = types.Contains("number") || types.Contains("integer");
         if (wantsNumbers && !types.Contains("number") && range.IntegerBounds() is null)
         {
             return Problem("no integer lies between 'minimum' and 'maximum'");
@@ -268,12 +268,12 @@ internal sealed class SchemaChecker
 
     private string? CheckString(JsonElement node)
     {
-        if (node.TryGetProperty("format", out var format) && format.ValueKind != JsonValueKind.String)
+        if (node.TryGetProperty("format", out JsonElement format) && format.ValueKind != JsonValueKind.String)
         {
             return Problem("'format' must be a string");
         }
 
-        if (node.TryGetProperty("pattern", out var pattern))
+        if (node.TryGetProperty("pattern", out JsonElement pattern))
         {
             if (pattern.ValueKind != JsonValueKind.String)
             {
@@ -295,10 +295,10 @@ internal sealed class SchemaChecker
 
     private string? CheckCounts(JsonElement node, string minKeyword, string maxKeyword)
     {
-        foreach (var keyword in (string[])[minKeyword, maxKeyword])
+        foreach (string keyword in (string[])[minKeyword, maxKeyword])
         {
-            if (node.TryGetProperty(keyword, out var value)
-                && (value.ValueKind != JsonValueKind.Number || !value.TryGetInt32(out var count) || count < 0))
+            if (node.TryGetProperty(keyword, out JsonElement value)
+                && (value.ValueKind != JsonValueKind.Number || !value.TryGetInt32(out int count) || count < 0))
             {
                 return Problem($"'{keyword}' must be a non-negative whole number");
             }
@@ -312,7 +312,7 @@ internal sealed class SchemaChecker
     private string? Nested(JsonElement child, params string[] segments)
     {
         _context.AddRange(segments);
-        var problem = Check(child);
+        string? problem = Check(child);
         _context.RemoveRange(_context.Count - segments.Length, segments.Length);
         return problem;
     }

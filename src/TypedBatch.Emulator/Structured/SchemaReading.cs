@@ -15,7 +15,7 @@ internal static class SchemaReading
     public static List<string> Types(JsonElement schema)
     {
         var types = new List<string>(2);
-        if (!schema.TryGetProperty("type", out var type))
+        if (!schema.TryGetProperty("type", out JsonElement type))
         {
             return types;
         }
@@ -26,7 +26,7 @@ internal static class SchemaReading
         }
         else if (type.ValueKind == JsonValueKind.Array)
         {
-            foreach (var item in type.EnumerateArray())
+            foreach (JsonElement item in type.EnumerateArray())
             {
                 types.Add(item.GetString()!);
             }
@@ -52,15 +52,15 @@ internal static class SchemaReading
             return false;
         }
 
-        foreach (var raw in reference[2..].Split('/'))
+        foreach (string raw in reference[2..].Split('/'))
         {
-            var segment = raw.Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal);
-            if (target.ValueKind == JsonValueKind.Object && target.TryGetProperty(segment, out var child))
+            string segment = raw.Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal);
+            if (target.ValueKind == JsonValueKind.Object && target.TryGetProperty(segment, out JsonElement child))
             {
                 target = child;
             }
             else if (target.ValueKind == JsonValueKind.Array
-                && int.TryParse(segment, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var index)
+                && int.TryParse(segment, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int index)
                 && index < target.GetArrayLength())
             {
                 target = target[index];
@@ -76,15 +76,15 @@ internal static class SchemaReading
 
     /// <summary>Reads an optional number keyword.</summary>
     public static double? Number(JsonElement schema, string keyword) =>
-        schema.TryGetProperty(keyword, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetDouble() : null;
+        schema.TryGetProperty(keyword, out JsonElement value) && value.ValueKind == JsonValueKind.Number ? value.GetDouble() : null;
 
     /// <summary>Reads an optional non-negative whole-number keyword such as <c>minItems</c>.</summary>
     public static int? Count(JsonElement schema, string keyword) =>
-        schema.TryGetProperty(keyword, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var count)
+        schema.TryGetProperty(keyword, out JsonElement value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out int count)
             ? count
             : null;
 
     /// <summary>Reads an optional string keyword.</summary>
     public static string? Text(JsonElement schema, string keyword) =>
-        schema.TryGetProperty(keyword, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        schema.TryGetProperty(keyword, out JsonElement value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 }

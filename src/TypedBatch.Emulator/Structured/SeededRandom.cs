@@ -13,13 +13,13 @@ internal sealed class SeededRandom(ulong seed)
     /// <summary>A generator seeded from a <see cref="RequestFingerprint"/> (16 hex digits); other texts are hashed.</summary>
     public static SeededRandom FromFingerprint(string fingerprint)
     {
-        if (ulong.TryParse(fingerprint, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var seed))
+        if (ulong.TryParse(fingerprint, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out ulong seed))
         {
             return new SeededRandom(seed);
         }
 
-        var hash = 14695981039346656037UL; // FNV-1a, enough to spread an arbitrary text
-        foreach (var c in fingerprint)
+        ulong hash = 14695981039346656037UL; // FNV-1a, enough to spread an arbitrary text
+        foreach (char c in fingerprint)
         {
             hash = (hash ^ c) * 1099511628211UL;
         }
@@ -30,7 +30,7 @@ internal sealed class SeededRandom(ulong seed)
     /// <summary>The next 64 random bits.</summary>
     public ulong NextUInt64()
     {
-        var z = _state += 0x9E3779B97F4A7C15UL;
+        ulong z = _state += 0x9E3779B97F4A7C15UL;
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
         z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
         return z ^ (z >> 31);
@@ -42,7 +42,7 @@ internal sealed class SeededRandom(ulong seed)
     /// <summary>A whole number in <c>[min, max]</c>, both included.</summary>
     public long NextInRange(long min, long max)
     {
-        var span = (ulong)(max - min);
+        ulong span = (ulong)(max - min);
         return span == ulong.MaxValue ? (long)NextUInt64() : min + (long)(NextUInt64() % (span + 1));
     }
 

@@ -12,7 +12,7 @@ internal static class SystemPromptSchema
     /// <summary>The schema, cloned; <see langword="null"/> when no system message holds one.</summary>
     public static JsonElement? Find(IEnumerable<ChatMessage> messages)
     {
-        foreach (var message in messages)
+        foreach (ChatMessage message in messages)
         {
             if (message.Role is "system" or "developer" && message.Content is { } text && FindIn(text) is { } schema)
             {
@@ -25,10 +25,10 @@ internal static class SystemPromptSchema
 
     private static JsonElement? FindIn(string text)
     {
-        var start = text.IndexOf('{', StringComparison.Ordinal);
+        int start = text.IndexOf('{', StringComparison.Ordinal);
         while (start >= 0)
         {
-            var end = MatchingBrace(text, start);
+            int end = MatchingBrace(text, start);
             if (end < 0)
             {
                 return null;
@@ -48,11 +48,11 @@ internal static class SystemPromptSchema
     // The index of the '}' that closes the '{' at start, skipping braces inside JSON strings; -1 if none.
     private static int MatchingBrace(string text, int start)
     {
-        var depth = 0;
-        var inString = false;
-        for (var i = start; i < text.Length; i++)
+        int depth = 0;
+        bool inString = false;
+        for (int i = start; i < text.Length; i++)
         {
-            var c = text[i];
+            char c = text[i];
             if (inString)
             {
                 if (c == '\\')
@@ -86,8 +86,8 @@ internal static class SystemPromptSchema
         try
         {
             using var document = JsonDocument.Parse(candidate);
-            var root = document.RootElement;
-            var looksLikeSchema = root.TryGetProperty("type", out _) || root.TryGetProperty("properties", out _);
+            JsonElement root = document.RootElement;
+            bool looksLikeSchema = root.TryGetProperty("type", out _) || root.TryGetProperty("properties", out _);
             return looksLikeSchema && SchemaChecker.FindProblem(root, strict: false) is null ? root.Clone() : null;
         }
         catch (JsonException)

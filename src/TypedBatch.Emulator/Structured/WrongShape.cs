@@ -36,13 +36,13 @@ internal static class WrongShape
         var node = JsonNode.Parse(goodJson);
         if (node is JsonObject obj && schema is { } root && Resolve(root, root) is var rootSchema)
         {
-            var required = rootSchema.TryGetProperty("required", out var list)
+            List<string> required = rootSchema.TryGetProperty("required", out JsonElement list)
                 ? list.EnumerateArray().Select(static r => r.GetString()!).Where(obj.ContainsKey).ToList()
                 : [];
             if (required.Count > 0)
             {
-                var name = required[0];
-                var propertySchema = Resolve(root, rootSchema.GetProperty("properties").GetProperty(name));
+                string name = required[0];
+                JsonElement propertySchema = Resolve(root, rootSchema.GetProperty("properties").GetProperty(name));
                 if (WrongValueFor(propertySchema) is { } wrong)
                 {
                     obj[name] = wrong;
@@ -55,14 +55,14 @@ internal static class WrongShape
                 return obj.ToJsonString(Compact);
             }
 
-            if (rootSchema.TryGetProperty("additionalProperties", out var additional) && additional.ValueKind == JsonValueKind.False)
+            if (rootSchema.TryGetProperty("additionalProperties", out JsonElement additional) && additional.ValueKind == JsonValueKind.False)
             {
                 obj["unexpected_property"] = true;
                 return obj.ToJsonString(Compact);
             }
         }
 
-        var values = node is JsonObject answer
+        JsonArray values = node is JsonObject answer
             ? new JsonArray(answer.Select(static p => p.Value?.DeepClone()).ToArray())
             : new JsonArray(node?.DeepClone(), node?.DeepClone());
         return values.ToJsonString(Compact);
@@ -75,13 +75,13 @@ internal static class WrongShape
             return null;
         }
 
-        var types = SchemaReading.Types(schema);
+        List<string> types = SchemaReading.Types(schema);
         if (types.Count == 0)
         {
             return null;
         }
 
-        foreach (var (wrongTypes, value) in WrongValues)
+        foreach ((string[]? wrongTypes, Func<JsonNode>? value) in WrongValues)
         {
             if (!wrongTypes.Any(types.Contains))
             {
@@ -94,7 +94,7 @@ internal static class WrongShape
 
     private static JsonElement Resolve(JsonElement root, JsonElement schema)
     {
-        for (var hops = 0; hops < 32 && SchemaReading.Text(schema, "$ref") is { } reference; hops++)
+        for (int hops = 0; hops < 32 && SchemaReading.Text(schema, "$ref") is { } reference; hops++)
         {
             SchemaReading.TryResolveRef(root, reference, out schema);
         }

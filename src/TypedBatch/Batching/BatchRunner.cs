@@ -343,8 +343,8 @@ public sealed class BatchRunner
             }
             catch (Exception ex)
             {
-                BatchError error = BatchError.FromException(ex);
-                ProviderException? provider = ex as ProviderException;
+                var error = BatchError.FromException(ex);
+                var provider = ex as ProviderException;
                 int attempts = provider?.Attempts ?? 0;
                 Log.ItemFailed(_runner._logger, index, attempts, error);
                 return BatchItem.Failure<TOut>(index, error, provider?.Usage ?? default, attempts, Stopwatch.GetElapsedTime(started), provider?.Repairs ?? 0);

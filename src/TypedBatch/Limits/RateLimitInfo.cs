@@ -125,13 +125,13 @@ public sealed record RateLimitInfo
     }
 
     private static long? ReadLong(HttpResponseHeaders headers, string name)
-        => headers.TryGetValues(name, out var values)
+        => headers.TryGetValues(name, out IEnumerable<string>? values)
            && long.TryParse(values.FirstOrDefault(), NumberStyles.Integer, CultureInfo.InvariantCulture, out long value)
             ? value
             : null;
 
     private static TimeSpan? ReadDuration(HttpResponseHeaders headers, string name)
-        => headers.TryGetValues(name, out var values) && TryParseDuration(values.FirstOrDefault(), out TimeSpan value)
+        => headers.TryGetValues(name, out IEnumerable<string>? values) && TryParseDuration(values.FirstOrDefault(), out TimeSpan value)
             ? value
             : null;
 }

@@ -114,14 +114,14 @@ public static class StructuredOutput
     public static T Parse<T>(string json, JsonSerializerOptions options, bool wrapped)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var typeInfo = (JsonTypeInfo<T>?)options.GetTypeInfo(typeof(T))
+        JsonTypeInfo<T> typeInfo = (JsonTypeInfo<T>?)options.GetTypeInfo(typeof(T))
             ?? throw new InvalidOperationException($"The JSON options have no metadata for {typeof(T)}; add [JsonSerializable(typeof({typeof(T).Name}))] to the JsonContext.");
         if (!wrapped)
         {
             return JsonSerializer.Deserialize(json, typeInfo) ?? throw new JsonException($"The answer is null, not a {typeof(T).Name}.");
         }
 
-        using JsonDocument document = JsonDocument.Parse(json);
+        using var document = JsonDocument.Parse(json);
         if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty(WrapperProperty, out JsonElement value))
         {
             throw new JsonException($"Expected an object with a \"{WrapperProperty}\" property.");

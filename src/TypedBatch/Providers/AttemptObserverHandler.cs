@@ -24,7 +24,7 @@ internal sealed class AttemptObserverHandler(RateLimitObserver observer, Resilie
             throw;
         }
 
-        RateLimitInfo? limits = RateLimitInfo.FromHeaders(response.Headers);
+        var limits = RateLimitInfo.FromHeaders(response.Headers);
         if (limits is not null)
         {
             observer.Observe(limits);
@@ -33,7 +33,7 @@ internal sealed class AttemptObserverHandler(RateLimitObserver observer, Resilie
         if (call is not null)
         {
             call.RateLimit = limits;
-            call.RequestId = response.Headers.TryGetValues("x-request-id", out var ids) ? ids.FirstOrDefault() : null;
+            call.RequestId = response.Headers.TryGetValues("x-request-id", out IEnumerable<string>? ids) ? ids.FirstOrDefault() : null;
             call.Gate?.OnAnswer(limits);
         }
 

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Text.Json;
 using Polly;
 using Polly.Retry;
 using Polly.Timeout;
@@ -53,7 +52,7 @@ internal sealed class RetryPolicy(TimeSpan maxRetryAfter, TimeProvider time)
             return false;
         }
 
-        if (response.Headers.TryGetValues("x-should-retry", out var shouldRetry) && bool.TryParse(shouldRetry.FirstOrDefault(), out bool serverSays))
+        if (response.Headers.TryGetValues("x-should-retry", out IEnumerable<string>? shouldRetry) && bool.TryParse(shouldRetry.FirstOrDefault(), out bool serverSays))
         {
             return serverSays && WithinCap(response);
         }
@@ -126,7 +125,7 @@ internal sealed class RetryPolicy(TimeSpan maxRetryAfter, TimeProvider time)
     }
 
     private static TimeSpan? ReadMilliseconds(HttpResponseHeaders headers, string name)
-        => headers.TryGetValues(name, out var values)
+        => headers.TryGetValues(name, out IEnumerable<string>? values)
            && double.TryParse(values.FirstOrDefault(), NumberStyles.Float, CultureInfo.InvariantCulture, out double ms)
            && double.IsFinite(ms) && ms >= 0 && ms < TimeSpan.MaxValue.TotalMilliseconds
             ? TimeSpan.FromMilliseconds(ms)

@@ -169,7 +169,7 @@ public sealed class ExporterAgreementTests
     private static Shape OursToCompare(SchemaResult result)
     {
         JsonNode document = SchemaJson.Parse(result.Json);
-        Shape root = Shape.Read(document, SchemaDialect.Builder);
+        var root = Shape.Read(document, SchemaDialect.Builder);
         if (!result.Wrapped)
         {
             return root;
@@ -186,7 +186,7 @@ public sealed class ExporterAgreementTests
     /// <summary>The exporter's schema, with "null" added to a root declared as a nullable reference type (difference 10).</summary>
     private static Shape ExporterToCompare(SchemaCase sample)
     {
-        Shape root = Shape.Read(Samples.Export(sample), SchemaDialect.Exporter);
+        var root = Shape.Read(Samples.Export(sample), SchemaDialect.Exporter);
         ITypeSymbol declared = Samples.Symbol(sample);
         if (declared.IsReferenceType && declared.NullableAnnotation == NullableAnnotation.Annotated)
         {

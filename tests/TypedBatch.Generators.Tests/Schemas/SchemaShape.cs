@@ -174,7 +174,7 @@ internal sealed class Shape
 
         private Shape ReadAnyOf(JsonObject schema, Shape shape, JsonArray anyOf)
         {
-            List<Shape> branches = anyOf.Select(Read).ToList();
+            var branches = anyOf.Select(Read).ToList();
             bool hasNull = branches.RemoveAll(b => b.Types.SetEquals(["null"]) && b.Properties is null && b.Enum is null) > 0;
             if (branches.Count == 1 && hasNull && shape.Types.Count == 0 && shape.Properties is null)
             {

@@ -26,15 +26,15 @@ public sealed class PackageTests : IClassFixture<PackageTests.PackedPackage>
         entries.Should().NotContain(e => e.StartsWith("lib/", StringComparison.Ordinal) && e.Contains("Generators", StringComparison.Ordinal));
         entries.Should().Contain("build/TypedBatch.props").And.Contain("buildTransitive/TypedBatch.props");
 
-        XDocument nuspec = XDocument.Load(zip.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open());
-        var dependencies = nuspec.Descendants().Where(e => e.Name.LocalName == "dependency").Select(e => (string)e.Attribute("id")!).ToArray();
+        var nuspec = XDocument.Load(zip.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open());
+        string[] dependencies = nuspec.Descendants().Where(e => e.Name.LocalName == "dependency").Select(e => (string)e.Attribute("id")!).ToArray();
         dependencies.Should().Contain("Refit").And.NotContain(d => d.Contains("Generators", StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task A_consumer_referencing_the_package_gets_generated_clients_and_runs_against_the_emulator()
     {
-        await using var emulator = await EmulatorServer.StartAsync();
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync();
         string consumer = Directory.CreateTempSubdirectory("typedbatch-consumer-").FullName;
         try
         {

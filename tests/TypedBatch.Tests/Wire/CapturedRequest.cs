@@ -8,7 +8,7 @@ internal sealed record CapturedRequest(HttpMethod Method, Uri? RequestUri, IRead
     /// <summary>The body parsed as JSON.</summary>
     public JsonElement Json()
     {
-        using JsonDocument document = JsonDocument.Parse(Body ?? throw new InvalidOperationException("The request had no body."));
+        using var document = JsonDocument.Parse(Body ?? throw new InvalidOperationException("The request had no body."));
         return document.RootElement.Clone();
     }
 }

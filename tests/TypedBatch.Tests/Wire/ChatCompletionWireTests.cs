@@ -39,7 +39,7 @@ public sealed class ChatCompletionWireTests
     [Fact]
     public async Task Request_is_posted_to_chat_completions_with_the_same_body_as_the_official_sdk()
     {
-        RecordedExchange recorded = RecordedExchange.Load("ChatTests_HelloWorldChat");
+        var recorded = RecordedExchange.Load("ChatTests_HelloWorldChat");
         using var wire = new WireHarness(recorded);
 
         await wire.Provider.CompleteAsync(HelloWorld);
@@ -74,14 +74,14 @@ public sealed class ChatCompletionWireTests
     [Fact]
     public async Task Structured_output_content_is_the_json_text_the_model_wrote()
     {
-        RecordedExchange recorded = RecordedExchange.Load("ChatTests_StructuredOutputsWork");
+        var recorded = RecordedExchange.Load("ChatTests_StructuredOutputsWork");
         using var wire = new WireHarness(recorded);
 
         ChatCompletion answer = await wire.Provider.CompleteAsync(WireHarness.Chat("gpt-4o-mini",
             ChatMessage.User("What's heavier, a pound of feathers or sixteen ounces of steel?")));
 
         answer.Content.Should().Be(recorded.ResponseBody!.Value.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString());
-        using JsonDocument json = JsonDocument.Parse(answer.Content!);
+        using var json = JsonDocument.Parse(answer.Content!);
         json.RootElement.GetProperty("answer").GetString().Should().Be("A pound of feathers and sixteen ounces of steel weigh the same.");
         json.RootElement.GetProperty("steps").GetArrayLength().Should().Be(5);
         answer.Usage.Should().Be(new TokenUsage(75, 91, 166, 0, 0));

@@ -17,7 +17,7 @@ public sealed class EmbeddingWireTests
     [Fact]
     public async Task Single_embedding_is_decoded_from_base64()
     {
-        RecordedExchange recorded = RecordedExchange.Load(Single);
+        var recorded = RecordedExchange.Load(Single);
         using var wire = new WireHarness(recorded);
 
         EmbeddingResponse response = await wire.Provider.EmbedAsync(SingleRequest);
@@ -33,7 +33,7 @@ public sealed class EmbeddingWireTests
     [Fact]
     public async Task Multiple_embeddings_are_decoded_in_input_order()
     {
-        RecordedExchange recorded = RecordedExchange.Load(Multiple);
+        var recorded = RecordedExchange.Load(Multiple);
         using var wire = new WireHarness(recorded);
 
         EmbeddingResponse response = await wire.Provider.EmbedAsync(MultipleRequest);
@@ -78,7 +78,7 @@ public sealed class EmbeddingWireTests
     [Fact]
     public async Task Request_asks_for_base64_with_the_requested_dimensions()
     {
-        RecordedExchange recorded = RecordedExchange.Load(Multiple);
+        var recorded = RecordedExchange.Load(Multiple);
         using var wire = new WireHarness(recorded);
 
         await wire.Provider.EmbedAsync(MultipleRequest);
@@ -109,7 +109,7 @@ public sealed class EmbeddingWireTests
     [Fact]
     public async Task Float_array_embeddings_decode_to_exactly_the_base64_values()
     {
-        RecordedExchange recorded = RecordedExchange.Load(Multiple);
+        var recorded = RecordedExchange.Load(Multiple);
         IReadOnlyList<string> base64 = RecordedVectors(recorded);
         JsonNode body = JsonNode.Parse(recorded.ResponseBodyText)!;
         JsonArray data = body["data"]!.AsArray();
@@ -140,7 +140,7 @@ public sealed class EmbeddingWireTests
     private static float[] DecodeIndependently(string base64)
     {
         byte[] bytes = Convert.FromBase64String(base64);
-        var values = new float[bytes.Length / sizeof(float)];
+        float[] values = new float[bytes.Length / sizeof(float)];
         for (int i = 0; i < values.Length; i++)
         {
             values[i] = BitConverter.ToSingle(bytes, i * sizeof(float));

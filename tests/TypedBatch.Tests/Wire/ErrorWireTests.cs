@@ -120,7 +120,7 @@ public sealed class ErrorWireTests
     [Fact]
     public async Task Success_status_with_a_cut_off_body_is_a_transport_failure()
     {
-        RecordedExchange recorded = RecordedExchange.Load("ChatTests_HelloWorldChat");
+        var recorded = RecordedExchange.Load("ChatTests_HelloWorldChat");
         RecordedExchange truncated = recorded with { ResponseBodyText = recorded.ResponseBodyText[..(recorded.ResponseBodyText.Length / 2)] };
         using var wire = new WireHarness(truncated);
 

@@ -26,10 +26,10 @@ public sealed partial class RateLimitHeaderTests
     [MemberData(nameof(RecordedResponses))]
     public void Recorded_rate_limit_headers_are_read_into_the_numbers_they_say(string recording, int entry)
     {
-        RecordedExchange recorded = RecordedExchange.Load(recording, entry);
+        var recorded = RecordedExchange.Load(recording, entry);
         using HttpResponseMessage response = RecordingHandler.CreateResponse(recorded);
 
-        RateLimitInfo? info = RateLimitInfo.FromHeaders(response.Headers);
+        var info = RateLimitInfo.FromHeaders(response.Headers);
 
         info.Should().Be(StraightforwardParse(response.Headers));
     }
@@ -37,7 +37,7 @@ public sealed partial class RateLimitHeaderTests
     [Fact]
     public void Recordings_hold_responses_with_and_without_rate_limit_headers()
     {
-        List<RecordedExchange> all = RecordedExchange.RecordingNames().SelectMany(RecordedExchange.LoadAll).ToList();
+        var all = RecordedExchange.RecordingNames().SelectMany(RecordedExchange.LoadAll).ToList();
 
         all.Count(e => e.ResponseHeaders.Keys.Any(k => k.StartsWith("x-ratelimit-", StringComparison.OrdinalIgnoreCase)))
             .Should().Be(8, "the chat, streaming and embeddings answers carry them; the 401, files and batch answers do not");
@@ -107,7 +107,7 @@ public sealed partial class RateLimitHeaderTests
 
     private static RecordedExchange WithResetTokens(string value)
     {
-        RecordedExchange recorded = RecordedExchange.Load("ChatTests_HelloWorldChat");
+        var recorded = RecordedExchange.Load("ChatTests_HelloWorldChat");
         var headers = new Dictionary<string, string[]>(recorded.ResponseHeaders, StringComparer.OrdinalIgnoreCase)
         {
             ["x-ratelimit-reset-tokens"] = [value],

@@ -45,7 +45,7 @@ internal sealed record RecordedExchange
     public static IReadOnlyList<RecordedExchange> LoadAll(string recording)
     {
         string path = Path.Combine(RecordingsDirectory, recording + ".json");
-        using JsonDocument document = JsonDocument.Parse(File.ReadAllText(path));
+        using var document = JsonDocument.Parse(File.ReadAllText(path));
         return document.RootElement.GetProperty("Entries").EnumerateArray().Select(FromEntry).ToList();
     }
 
@@ -75,7 +75,7 @@ internal sealed record RecordedExchange
     private static RecordedExchange FromEntry(JsonElement entry)
     {
         JsonElement? responseBody = Optional(entry, "ResponseBody");
-        var responseHeaders = Headers(entry.GetProperty("ResponseHeaders"));
+        Dictionary<string, string[]> responseHeaders = Headers(entry.GetProperty("ResponseHeaders"));
         return new RecordedExchange
         {
             RequestUri = entry.GetProperty("RequestUri").GetString()!,

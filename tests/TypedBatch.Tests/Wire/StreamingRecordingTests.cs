@@ -12,17 +12,17 @@ public sealed class StreamingRecordingTests
     [Fact]
     public void Recorded_stream_ends_with_a_usage_chunk_our_usage_dto_reads()
     {
-        RecordedExchange recorded = RecordedExchange.Load("ChatTests_StreamingStructuredRefusalWorks");
-        List<string> lines = recorded.ResponseBody!.Value.EnumerateArray().Select(line => line.GetString()!).ToList();
+        var recorded = RecordedExchange.Load("ChatTests_StreamingStructuredRefusalWorks");
+        var lines = recorded.ResponseBody!.Value.EnumerateArray().Select(line => line.GetString()!).ToList();
         lines.Should().AllSatisfy(line => line.Should().StartWith("data: ").And.EndWith("\n\n"));
-        List<string> events = lines.Select(line => line["data: ".Length..^2]).ToList();
+        var events = lines.Select(line => line["data: ".Length..^2]).ToList();
 
         events[^1].Should().Be("[DONE]");
-        using JsonDocument last = JsonDocument.Parse(events[^2]);
+        using var last = JsonDocument.Parse(events[^2]);
         last.RootElement.GetProperty("choices").GetArrayLength().Should().Be(0);
         events.SkipLast(2).Should().AllSatisfy(chunk =>
         {
-            using JsonDocument earlier = JsonDocument.Parse(chunk);
+            using var earlier = JsonDocument.Parse(chunk);
             earlier.RootElement.GetProperty("usage").ValueKind.Should().Be(JsonValueKind.Null);
         });
 

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace TypedBatch.Tests.Wire;
@@ -26,7 +27,7 @@ public sealed class StructuredRecordingTests
 
         answer.Answer.Should().Be("A pound of feathers and sixteen ounces of steel weigh the same.");
         answer.Steps.Should().HaveCount(5).And.StartWith("Understand that a pound is a unit of weight equivalent to 16 ounces.");
-        var sent = harness.Server.Requests.Single().Json();
+        JsonElement sent = harness.Server.Requests.Single().Json();
         sent.GetProperty("response_format").GetProperty("type").GetString().Should().Be("json_schema");
         sent.GetProperty("response_format").GetProperty("json_schema").GetProperty("strict").GetBoolean().Should().BeTrue();
         sent.GetProperty("response_format").GetProperty("json_schema").GetProperty("schema").GetRawText().Should().Be(Schema);

@@ -66,7 +66,7 @@ internal sealed class RawJsonConverter : JsonConverter<RawJson>
 {
     public override RawJson Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
-        using JsonDocument document = JsonDocument.ParseValue(ref reader);
+        using var document = JsonDocument.ParseValue(ref reader);
         return new RawJson(JsonSerializer.SerializeToUtf8Bytes(document.RootElement, WireJsonContext.Default.JsonElement));
     }
 
