@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using Microsoft.ML.Tokenizers;
+using TypedBatch.Limits;
 
 namespace TypedBatch.Benchmarks;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.ML.Tokenizers;
+using TypedBatch.Limits;
 
 namespace TypedBatch.Benchmarks;
 

@@ -6,7 +6,8 @@ using Microsoft.Extensions.Options;
 namespace TypedBatch;
 
 /// <summary>
-/// The entry point: one provider, its defaults and a <see cref="BatchRunner"/>. Thread-safe; create one and share it.
+/// The entry point: one provider (or fallback chain), its defaults, and the engine every batch runs on. Thread-safe;
+/// create one and share it.
 /// </summary>
 /// <remarks>
 /// Batch methods return one <see cref="BatchItem{T}"/> per input, in input order, and never throw for a failed item.
@@ -18,6 +19,12 @@ public sealed class TypedBatchClient : IDisposable, IAsyncDisposable
     private readonly ServiceProvider? _ownedServices;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Type, object> _promptClients = new();
     private readonly ILogger _logger;
+
+    /// <summary>The original design's sampling temperature for untyped batches.</summary>
+    public const double DefaultTemperature = 0.3;
+
+    /// <summary>The original design's maximum output tokens for untyped batches.</summary>
+    public const int DefaultMaxTokens = 200;
 
     /// <summary>Creates a client over a provider.</summary>
     /// <param name="provider">The provider, for example a fake in tests.</param>
@@ -36,7 +43,7 @@ public sealed class TypedBatchClient : IDisposable, IAsyncDisposable
         Options = options ?? new TypedBatchOptions();
         loggerFactory ??= NullLoggerFactory.Instance;
         _logger = loggerFactory.CreateLogger<TypedBatchClient>();
-        Runner = new BatchRunner(loggerFactory.CreateLogger<BatchRunner>(), timeProvider);
+        Engine = new BatchEngine(provider, Options, loggerFactory, timeProvider ?? TimeProvider.System);
         _ownedServices = ownedServices;
     }
 
@@ -46,8 +53,8 @@ public sealed class TypedBatchClient : IDisposable, IAsyncDisposable
     /// <summary>The options in effect.</summary>
     public TypedBatchOptions Options { get; }
 
-    /// <summary>The runner every batch of this client goes through.</summary>
-    public BatchRunner Runner { get; }
+    /// <summary>What every batch of this client and of its prompt clients runs on.</summary>
+    internal BatchEngine Engine { get; }
 
     /// <summary>Creates a client with its own HTTP pipeline (retries, timeouts, rate limits) for the given options.</summary>
     /// <param name="options">The options; validated.</param>
@@ -71,8 +78,11 @@ public sealed class TypedBatchClient : IDisposable, IAsyncDisposable
         var client = new TypedBatchClient(provider.GetRequiredService<IChatProvider>(), copy, provider.GetRequiredService<ILoggerFactory>(), provider.GetRequiredService<TimeProvider>(), provider);
         if (client._logger.IsEnabled(LogLevel.Information))
         {
-            // Never the user info or query of the URL: a proxy URL may carry a key.
-            string baseUrl = copy.EffectiveBaseUrl.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped);
+            // Never the user info or query of the URL: a proxy URL may carry a key. Copilot's API base is the one its
+            // token exchange names, logged when the first token arrives.
+            string baseUrl = copy.Provider == ProviderKind.GitHubCopilot && copy.BaseUrl is null
+                ? "from the token exchange at " + copy.CopilotTokenUrl.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped)
+                : copy.EffectiveBaseUrl.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped);
             Log.ClientReady(client._logger, client.Provider.Name, baseUrl, copy.Model);
         }
         return client;
@@ -96,15 +106,15 @@ public sealed class TypedBatchClient : IDisposable, IAsyncDisposable
     {
         Guard.Messages(messages, nameof(messages));
         settings?.Validate(nameof(settings));
-        return Provider.CompleteAsync(new ChatRequest(messages, Resolve(settings)), cancellationToken);
+        return Engine.CompleteAsync(messages, settings ?? new CompletionSettings(), cancellationToken);
     }
 
     /// <summary>
     /// The original design's <c>create_chat_completions_batch</c>: sends every conversation concurrently and returns
     /// one result per conversation, in input order, with failures as per-item errors.
     /// </summary>
-    /// <param name="messagesList">The conversations. A list or array is validated whole before anything is sent;
-    /// a lazy sequence is enumerated as workers free up, and an invalid conversation in it fails only its own item.</param>
+    /// <param name="messagesList">The conversations, enumerated lazily as workers free up; an invalid conversation
+    /// (null, empty, or with an empty message) fails only its own item, as <see cref="BatchErrorKind.InvalidInput"/>.</param>
     /// <param name="model">The model; the client's default when <see langword="null"/>.</param>
     /// <param name="temperature">Sampling temperature, 0 to 2.</param>
     /// <param name="maxTokens">Most tokens per answer, at least 1.</param>
@@ -113,37 +123,69 @@ public sealed class TypedBatchClient : IDisposable, IAsyncDisposable
     public Task<BatchResult<ChatCompletion>> CreateChatCompletionsBatchAsync(
         IEnumerable<IReadOnlyList<ChatMessage>> messagesList,
         string? model = null,
-        double temperature = 0.3,
-        int maxTokens = 200,
+        double temperature = DefaultTemperature,
+        int maxTokens = DefaultMaxTokens,
         int maxWorkers = 10,
         CancellationToken cancellationToken = default)
         => CreateChatCompletionsBatchAsync(messagesList, new BatchOptions { Model = model, Temperature = temperature, MaxTokens = maxTokens, MaxConcurrency = maxWorkers }, cancellationToken);
 
-    /// <summary>Sends every conversation concurrently with the given options; one result per conversation, in input order.</summary>
-    /// <param name="messagesList">The conversations (see the other overload for validation).</param>
-    /// <param name="options">Concurrency, model and sampling overrides, progress.</param>
+    /// <summary>
+    /// Sends every conversation concurrently with the given options; one result per conversation, in input order.
+    /// What the options leave unset keeps the original design's defaults: temperature 0.3, 200 max tokens.
+    /// </summary>
+    /// <param name="messagesList">The conversations (see the other overload).</param>
+    /// <param name="options">Concurrency, model and sampling overrides, limits, progress.</param>
     /// <param name="cancellationToken">Cancels the batch: throws <see cref="OperationCanceledException"/>.</param>
     public Task<BatchResult<ChatCompletion>> CreateChatCompletionsBatchAsync(
         IEnumerable<IReadOnlyList<ChatMessage>> messagesList,
         BatchOptions options,
         CancellationToken cancellationToken = default)
+        => CreateChatCompletionsBatchAsync(messagesList, new CompletionSettings(), options, cancellationToken);
+
+    /// <summary>
+    /// Sends every conversation concurrently with every completion setting (top-p, seed, stop, response format);
+    /// one result per conversation, in input order. A temperature or max tokens left unset keeps the original design's
+    /// defaults (0.3, 200); <paramref name="options"/> overrides model, temperature and max tokens on top.
+    /// </summary>
+    /// <param name="messagesList">The conversations (see the other overload).</param>
+    /// <param name="settings">The settings of every request.</param>
+    /// <param name="options">Concurrency, overrides, limits, progress.</param>
+    /// <param name="cancellationToken">Cancels the batch: throws <see cref="OperationCanceledException"/>.</param>
+    public Task<BatchResult<ChatCompletion>> CreateChatCompletionsBatchAsync(
+        IEnumerable<IReadOnlyList<ChatMessage>> messagesList,
+        CompletionSettings settings,
+        BatchOptions? options = null,
+        CancellationToken cancellationToken = default)
     {
-        (CompletionSettings settings, BatchRunDescriptor descriptor) = PrepareChatBatch(messagesList, options);
-        return Runner.RunAsync(messagesList, (messages, ct) => CompleteOneAsync(messages, settings, ct), descriptor, cancellationToken);
+        BatchPlan plan = PlanChat(messagesList, settings, options);
+        return Engine.Runner.RunAsync(messagesList, Engine.ConversationWork(plan), plan, cancellationToken);
     }
 
     /// <summary>Sends every conversation concurrently and yields each result as soon as it arrives.</summary>
-    /// <param name="messagesList">The conversations (see <see cref="CreateChatCompletionsBatchAsync(IEnumerable{IReadOnlyList{ChatMessage}}, string?, double, int, int, CancellationToken)"/> for validation).</param>
-    /// <param name="options">Concurrency, model and sampling overrides, progress.</param>
+    /// <param name="messagesList">The conversations (see <see cref="CreateChatCompletionsBatchAsync(IEnumerable{IReadOnlyList{ChatMessage}}, string?, double, int, int, CancellationToken)"/>).</param>
+    /// <param name="options">Concurrency, model and sampling overrides, limits, progress.</param>
     /// <param name="cancellationToken">Cancels the batch.</param>
     /// <returns>Items in completion order, each with its input index.</returns>
     public IAsyncEnumerable<BatchItem<ChatCompletion>> CreateChatCompletionsAsCompletedAsync(
         IEnumerable<IReadOnlyList<ChatMessage>> messagesList,
         BatchOptions? options = null,
         CancellationToken cancellationToken = default)
+        => CreateChatCompletionsAsCompletedAsync(messagesList, new CompletionSettings(), options, cancellationToken);
+
+    /// <summary>Sends every conversation concurrently with every completion setting and yields each result as soon as it arrives.</summary>
+    /// <param name="messagesList">The conversations.</param>
+    /// <param name="settings">The settings of every request (temperature and max tokens default to 0.3 and 200).</param>
+    /// <param name="options">Concurrency, overrides, limits, progress.</param>
+    /// <param name="cancellationToken">Cancels the batch.</param>
+    /// <returns>Items in completion order, each with its input index.</returns>
+    public IAsyncEnumerable<BatchItem<ChatCompletion>> CreateChatCompletionsAsCompletedAsync(
+        IEnumerable<IReadOnlyList<ChatMessage>> messagesList,
+        CompletionSettings settings,
+        BatchOptions? options = null,
+        CancellationToken cancellationToken = default)
     {
-        (CompletionSettings settings, BatchRunDescriptor descriptor) = PrepareChatBatch(messagesList, options);
-        return Runner.RunAsCompletedAsync(messagesList, (messages, ct) => CompleteOneAsync(messages, settings, ct), descriptor, cancellationToken);
+        BatchPlan plan = PlanChat(messagesList, settings, options);
+        return Engine.Runner.RunAsCompletedAsync(messagesList, Engine.ConversationWork(plan), plan, cancellationToken);
     }
 
     /// <summary>Embeds one text.</summary>
@@ -152,12 +194,12 @@ public sealed class TypedBatchClient : IDisposable, IAsyncDisposable
     /// <param name="dimensions">Requested vector length, for models that support it.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <exception cref="ProviderException">The call failed after retries.</exception>
-    public async Task<Embedding> CreateEmbeddingAsync(string input, string? model = null, int? dimensions = null, CancellationToken cancellationToken = default)
+    public Task<Embedding> CreateEmbeddingAsync(string input, string? model = null, int? dimensions = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(input);
         ValidateDimensions(dimensions);
-        EmbeddingResponse response = await Provider.EmbedAsync(new EmbeddingRequest([input], model ?? Options.EmbeddingModel, dimensions), cancellationToken).ConfigureAwait(false);
-        return response.Embeddings[0];
+        ValidateModel(model);
+        return Engine.EmbedAsync(input, model, dimensions, cancellationToken);
     }
 
     /// <summary>
@@ -165,32 +207,44 @@ public sealed class TypedBatchClient : IDisposable, IAsyncDisposable
     /// inputs and an estimated <see cref="TypedBatchOptions.EmbeddingTokensPerRequest"/> tokens, sends the requests
     /// concurrently, and returns one embedding per input, in input order.
     /// </summary>
-    /// <param name="inputs">The texts. A list or array is validated whole first; in a lazy sequence a null or empty text fails only its own item.</param>
+    /// <param name="inputs">The texts, enumerated lazily; a null or empty text fails only its own item, as <see cref="BatchErrorKind.InvalidInput"/>.</param>
     /// <param name="model">The embedding model; the client's default when <see langword="null"/>.</param>
     /// <param name="dimensions">Requested vector length.</param>
     /// <param name="maxWorkers">Most requests in flight, at least 1.</param>
     /// <param name="cancellationToken">Cancels the batch: throws <see cref="OperationCanceledException"/>.</param>
-    public async Task<BatchResult<Embedding>> CreateEmbeddingsBatchAsync(
+    public Task<BatchResult<Embedding>> CreateEmbeddingsBatchAsync(
         IEnumerable<string> inputs,
         string? model = null,
         int? dimensions = null,
         int maxWorkers = 10,
         CancellationToken cancellationToken = default)
     {
-        (IEnumerable<EmbeddingChunk> chunks, string resolvedModel, BatchRunDescriptor descriptor) = PrepareEmbeddings(inputs, model, dimensions, maxWorkers);
-        BatchResult<EmbeddingChunkOutcome> requests = await Runner.RunAsync(
-            chunks,
-            (chunk, ct) => EmbedChunkAsync(chunk, resolvedModel, dimensions, ct),
-            descriptor,
-            cancellationToken).ConfigureAwait(false);
-        BatchResult<Embedding> result = EmbeddingPacker.Unpack(requests);
-        Runner.LogSummary(descriptor with { LogSummary = true }, result.SucceededCount, result.Count, result.Elapsed, result.PeakConcurrency, result.Usage);
-        return result;
+        Guard.Workers(maxWorkers, nameof(maxWorkers));
+        ValidateModel(model);
+        return CreateEmbeddingsBatchAsync(inputs, new BatchOptions { Model = model, MaxConcurrency = maxWorkers }, dimensions, cancellationToken);
     }
 
     /// <summary>
-    /// Embeds many texts like <see cref="CreateEmbeddingsBatchAsync"/>, yielding the items of each request as soon as
-    /// it completes.
+    /// Embeds many texts with the given options (model, concurrency, limits, progress, adaptive concurrency); one
+    /// embedding per input, in input order.
+    /// </summary>
+    /// <param name="inputs">The texts (see the other overload).</param>
+    /// <param name="options">Model, concurrency, limits and progress; progress counts inputs.</param>
+    /// <param name="dimensions">Requested vector length.</param>
+    /// <param name="cancellationToken">Cancels the batch: throws <see cref="OperationCanceledException"/>.</param>
+    public Task<BatchResult<Embedding>> CreateEmbeddingsBatchAsync(
+        IEnumerable<string> inputs,
+        BatchOptions options,
+        int? dimensions = null,
+        CancellationToken cancellationToken = default)
+    {
+        BatchPlan plan = PlanEmbeddings(inputs, options, dimensions);
+        return Engine.EmbedBatchAsync(plan, inputs, cancellationToken);
+    }
+
+    /// <summary>
+    /// Embeds many texts like <see cref="CreateEmbeddingsBatchAsync(IEnumerable{string}, string?, int?, int, CancellationToken)"/>,
+    /// yielding the items of each request as soon as it completes.
     /// </summary>
     /// <param name="inputs">The texts.</param>
     /// <param name="model">The embedding model; the client's default when <see langword="null"/>.</param>
@@ -198,24 +252,32 @@ public sealed class TypedBatchClient : IDisposable, IAsyncDisposable
     /// <param name="maxWorkers">Most requests in flight, at least 1.</param>
     /// <param name="cancellationToken">Cancels the batch.</param>
     /// <returns>Items in completion order, each with its input index.</returns>
-    public async IAsyncEnumerable<BatchItem<Embedding>> CreateEmbeddingsAsCompletedAsync(
+    public IAsyncEnumerable<BatchItem<Embedding>> CreateEmbeddingsAsCompletedAsync(
         IEnumerable<string> inputs,
         string? model = null,
         int? dimensions = null,
         int maxWorkers = 10,
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default)
     {
-        (IEnumerable<EmbeddingChunk> chunks, string resolvedModel, BatchRunDescriptor descriptor) = PrepareEmbeddings(inputs, model, dimensions, maxWorkers);
-        // Streaming: the runner's own summary counts requests, since items are not gathered here.
-        descriptor = descriptor with { LogSummary = true, Unit = "requests" };
-        await foreach (BatchItem<EmbeddingChunkOutcome> request in Runner.RunAsCompletedAsync(
-            chunks, (chunk, ct) => EmbedChunkAsync(chunk, resolvedModel, dimensions, ct), descriptor, cancellationToken).ConfigureAwait(false))
-        {
-            foreach (BatchItem<Embedding> item in EmbeddingPacker.Expand(request))
-            {
-                yield return item;
-            }
-        }
+        Guard.Workers(maxWorkers, nameof(maxWorkers));
+        ValidateModel(model);
+        return CreateEmbeddingsAsCompletedAsync(inputs, new BatchOptions { Model = model, MaxConcurrency = maxWorkers }, dimensions, cancellationToken);
+    }
+
+    /// <summary>Embeds many texts with the given options, yielding the items of each request as soon as it completes.</summary>
+    /// <param name="inputs">The texts.</param>
+    /// <param name="options">Model, concurrency, limits and progress.</param>
+    /// <param name="dimensions">Requested vector length.</param>
+    /// <param name="cancellationToken">Cancels the batch.</param>
+    /// <returns>Items in completion order, each with its input index.</returns>
+    public IAsyncEnumerable<BatchItem<Embedding>> CreateEmbeddingsAsCompletedAsync(
+        IEnumerable<string> inputs,
+        BatchOptions options,
+        int? dimensions = null,
+        CancellationToken cancellationToken = default)
+    {
+        BatchPlan plan = PlanEmbeddings(inputs, options, dimensions);
+        return Engine.EmbedAsCompletedAsync(plan, inputs, cancellationToken);
     }
 
     /// <summary>
@@ -233,131 +295,34 @@ public sealed class TypedBatchClient : IDisposable, IAsyncDisposable
     /// <inheritdoc />
     public ValueTask DisposeAsync() => _ownedServices?.DisposeAsync() ?? ValueTask.CompletedTask;
 
-    private (CompletionSettings Settings, BatchRunDescriptor Descriptor) PrepareChatBatch(IEnumerable<IReadOnlyList<ChatMessage>> messagesList, BatchOptions? options)
+    private BatchPlan PlanChat(IEnumerable<IReadOnlyList<ChatMessage>> messagesList, CompletionSettings settings, BatchOptions? options)
     {
         ArgumentNullException.ThrowIfNull(messagesList);
-        options ??= new BatchOptions();
-        options.Validate(nameof(options));
-        if (messagesList is IReadOnlyList<IReadOnlyList<ChatMessage>> list)
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Validate(nameof(settings));
+        CompletionSettings withDefaults = settings with
         {
-            for (int i = 0; i < list.Count; i++)
-            {
-                if (Guard.DescribeInvalidMessages(list[i]) is { } problem)
-                {
-                    throw new ArgumentException($"messagesList[{i}] is invalid: {problem}.", nameof(messagesList));
-                }
-            }
-        }
-
-        CompletionSettings settings = Resolve(new CompletionSettings { Model = options.Model, Temperature = options.Temperature, MaxTokens = options.MaxTokens });
-        ApplyRateLimits(settings.Model!, options);
-        var descriptor = new BatchRunDescriptor("chat", Provider.Name, settings.Model!, options.MaxConcurrency ?? Options.MaxConcurrency)
-        {
-            Temperature = settings.Temperature,
-            MaxTokens = settings.MaxTokens,
-            Progress = options.Progress,
-            AdaptiveConcurrency = options.AdaptiveConcurrency,
+            Temperature = settings.Temperature ?? DefaultTemperature,
+            MaxTokens = settings.MaxTokens ?? DefaultMaxTokens,
         };
-        return (settings, descriptor);
+        return BatchPlanner.Chat("chat", Provider.Name, withDefaults, options, Options);
     }
 
-    private async ValueTask<BatchWorkResult<ChatCompletion>> CompleteOneAsync(IReadOnlyList<ChatMessage> messages, CompletionSettings settings, CancellationToken cancellationToken)
-    {
-        if (Guard.DescribeInvalidMessages(messages) is { } problem)
-        {
-            throw new ArgumentException($"Invalid conversation: {problem}; nothing was sent.", nameof(messages));
-        }
-
-        ChatCompletion completion = await Provider.CompleteAsync(new ChatRequest(messages, settings), cancellationToken).ConfigureAwait(false);
-        return new BatchWorkResult<ChatCompletion>(completion, completion.Usage, completion.Attempts, 0, completion.Provider);
-    }
-
-    /// <summary>Sends one chunk. Never throws but for cancellation: a failure becomes the outcome of every input it carried.</summary>
-    private async ValueTask<BatchWorkResult<EmbeddingChunkOutcome>> EmbedChunkAsync(EmbeddingChunk chunk, string model, int? dimensions, CancellationToken cancellationToken)
-    {
-        string[] valid = chunk.Inputs.Where(s => !string.IsNullOrEmpty(s)).ToArray()!;
-        EmbeddingChunkShape shape = chunk.Shape;
-        if (valid.Length == 0)
-        {
-            return new BatchWorkResult<EmbeddingChunkOutcome>(new EmbeddingChunkOutcome(shape, [], null), default, 0);
-        }
-
-        try
-        {
-            EmbeddingResponse response = await Provider.EmbedAsync(new EmbeddingRequest(valid, model, dimensions), cancellationToken).ConfigureAwait(false);
-            if (response.Embeddings.Count != valid.Length)
-            {
-                var mismatch = new BatchError(BatchErrorKind.InvalidOutput, $"The provider returned {response.Embeddings.Count} embeddings for {valid.Length} inputs.") { Provider = Provider.Name };
-                return new BatchWorkResult<EmbeddingChunkOutcome>(new EmbeddingChunkOutcome(shape, [], mismatch), response.Usage, response.Attempts);
-            }
-
-            return new BatchWorkResult<EmbeddingChunkOutcome>(new EmbeddingChunkOutcome(shape, response.Embeddings, null), response.Usage, response.Attempts);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            int attempts = ex is ProviderException p ? p.Attempts : 0;
-            return new BatchWorkResult<EmbeddingChunkOutcome>(new EmbeddingChunkOutcome(shape, [], BatchError.FromException(ex)), default, attempts);
-        }
-    }
-
-    private (IEnumerable<EmbeddingChunk> Chunks, string Model, BatchRunDescriptor Descriptor) PrepareEmbeddings(IEnumerable<string> inputs, string? model, int? dimensions, int maxWorkers)
+    private BatchPlan PlanEmbeddings(IEnumerable<string> inputs, BatchOptions options, int? dimensions)
     {
         ArgumentNullException.ThrowIfNull(inputs);
-        Guard.Workers(maxWorkers, nameof(maxWorkers));
+        ArgumentNullException.ThrowIfNull(options);
         ValidateDimensions(dimensions);
+        return BatchPlanner.Embeddings("embeddings", Provider.Name, null, dimensions, options, Options);
+    }
+
+    private static void ValidateModel(string? model)
+    {
         if (model is not null && string.IsNullOrWhiteSpace(model))
         {
             throw new ArgumentException("The model must not be blank.", nameof(model));
         }
-
-        if (inputs is IReadOnlyList<string> list)
-        {
-            for (int i = 0; i < list.Count; i++)
-            {
-                if (string.IsNullOrEmpty(list[i]))
-                {
-                    throw new ArgumentException($"inputs[{i}] is null or empty; every input must be a non-empty text.", nameof(inputs));
-                }
-            }
-        }
-
-        string resolvedModel = model ?? Options.EmbeddingModel;
-        var descriptor = new BatchRunDescriptor("embeddings", Provider.Name, resolvedModel, maxWorkers)
-        {
-            Size = inputs.TryGetNonEnumeratedCount(out int count) ? count : null,
-            Unit = "embeddings",
-            LogSummary = false,
-        };
-        return (EmbeddingPacker.Pack(inputs, Options.EmbeddingInputsPerRequest, Options.EmbeddingTokensPerRequest), resolvedModel, descriptor);
     }
-
-    /// <summary>Applies a batch's requests/tokens-per-minute limits to the shared gate of its provider and model.</summary>
-    internal void ApplyRateLimits(string model, BatchOptions? options)
-    {
-        if (options is { RequestsPerMinute: not null } or { TokensPerMinute: not null } && Provider is IRateLimitedProvider limited)
-        {
-            limited.GateFor(model)?.Configure(options.RequestsPerMinute, options.TokensPerMinute);
-        }
-    }
-
-    /// <summary>Merges a prompt method's settings with a call's overrides and the client's defaults.</summary>
-    internal CompletionSettings ResolveSettings(CompletionSettings settings, BatchOptions? overrides)
-    {
-        if (overrides is null || (overrides.Model is null && overrides.Temperature is null && overrides.MaxTokens is null))
-        {
-            return settings.Model is null ? settings with { Model = Options.Model } : settings;
-        }
-
-        return settings with
-        {
-            Model = overrides.Model ?? settings.Model ?? Options.Model,
-            Temperature = overrides.Temperature ?? settings.Temperature,
-            MaxTokens = overrides.MaxTokens ?? settings.MaxTokens,
-        };
-    }
-
-    private CompletionSettings Resolve(CompletionSettings? settings)
-        => settings is { Model: not null } ? settings : (settings ?? new CompletionSettings()) with { Model = Options.Model };
 
     private static void ValidateDimensions(int? dimensions)
     {

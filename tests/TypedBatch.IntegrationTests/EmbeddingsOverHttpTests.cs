@@ -75,14 +75,16 @@ public sealed class EmbeddingsOverHttpTests
     }
 
     [Fact]
-    public async Task An_empty_input_is_rejected_before_anything_is_sent()
+    public async Task An_empty_input_fails_its_own_item_and_is_never_sent()
     {
         await using EmulatorServer emulator = await EmulatorServer.StartAsync();
         await using TypedBatchClient client = Create(emulator);
 
-        Func<Task> act = () => client.CreateEmbeddingsBatchAsync(["fine", ""]);
+        BatchResult<Embedding> result = await client.CreateEmbeddingsBatchAsync(["fine", ""]);
 
-        (await act.Should().ThrowAsync<ArgumentException>()).Which.ParamName.Should().Be("inputs");
-        emulator.GetStats().EmbeddingRequestsReceived.Should().Be(0);
+        result[0].Succeeded.Should().BeTrue();
+        result[1].Error!.Kind.Should().Be(BatchErrorKind.InvalidInput);
+        emulator.GetStats().EmbeddingRequestsReceived.Should().Be(1, "one request carried the valid input");
+        emulator.GetStats().EmbeddingInputsServed.Should().Be(1);
     }
 }

@@ -54,7 +54,8 @@ public sealed class HostingAndSecretsTests
 
         Action act = () => services.GetRequiredService<TypedBatchClient>();
 
-        act.Should().Throw<InvalidOperationException>().WithMessage("*BaseUrl*OPENAI_BASE_URL*");
+        // Validated through IValidateOptions when the options are first read.
+        act.Should().Throw<Microsoft.Extensions.Options.OptionsValidationException>().WithMessage("*BaseUrl*OPENAI_BASE_URL*");
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
+using TypedBatch.Limits;
 
 namespace TypedBatch.Tests;
 
@@ -99,11 +100,11 @@ public sealed class AdaptiveConcurrencyTests
             await Task.Yield();
             if (Interlocked.Increment(ref _calls) == 5)
             {
-                AdaptiveConcurrency.Current!.OnThrottled();
+                BatchScope.Current!.Concurrency!.OnThrottled();
             }
             else
             {
-                AdaptiveConcurrency.Current!.OnSuccess();
+                BatchScope.Current!.Concurrency!.OnSuccess();
             }
 
             return new ChatCompletion { Content = "ok" };

@@ -13,10 +13,6 @@ public sealed class ArgumentValidationTests
     public static TheoryData<string, Func<TypedBatchClient, Task>, string> Cases => new()
     {
         { "null list", c => c.CreateChatCompletionsBatchAsync(null!), "messagesList" },
-        { "null conversation in a list", c => c.CreateChatCompletionsBatchAsync([Valid, null!]), "messagesList" },
-        { "empty conversation", c => c.CreateChatCompletionsBatchAsync([Valid, []]), "messagesList" },
-        { "empty message", c => c.CreateChatCompletionsBatchAsync([[ChatMessage.User("ok"), ChatMessage.Assistant("  ")]]), "messagesList" },
-        { "null message", c => c.CreateChatCompletionsBatchAsync([[ChatMessage.User("ok"), null!]]), "messagesList" },
         { "temperature above 2", c => c.CreateChatCompletionsBatchAsync([Valid], temperature: 2.5), "options.Temperature" },
         { "negative temperature", c => c.CreateChatCompletionsBatchAsync([Valid], temperature: -0.1), "options.Temperature" },
         { "NaN temperature", c => c.CreateChatCompletionsBatchAsync([Valid], temperature: double.NaN), "options.Temperature" },
@@ -29,7 +25,6 @@ public sealed class ArgumentValidationTests
         { "single: bad top_p", c => c.CreateChatCompletionAsync(Valid, new CompletionSettings { TopP = 0 }), "settings.TopP" },
         { "single: five stop sequences", c => c.CreateChatCompletionAsync(Valid, new CompletionSettings { Stop = ["a", "b", "c", "d", "e"] }), "settings.Stop" },
         { "embeddings: null inputs", c => c.CreateEmbeddingsBatchAsync(null!), "inputs" },
-        { "embeddings: null element", c => c.CreateEmbeddingsBatchAsync(["a", null!]), "inputs" },
         { "embeddings: zero workers", c => c.CreateEmbeddingsBatchAsync(["a"], maxWorkers: 0), "maxWorkers" },
         { "embeddings: zero dimensions", c => c.CreateEmbeddingsBatchAsync(["a"], dimensions: 0), "dimensions" },
     };
@@ -44,12 +39,41 @@ public sealed class ArgumentValidationTests
         _provider.Calls.Should().Be(0);
     }
 
-    [Fact]
-    public async Task The_error_message_says_which_conversation_is_wrong()
+    public static TheoryData<string, IReadOnlyList<ChatMessage>, string> InvalidConversations => new()
     {
-        Func<Task> act = () => _client.CreateChatCompletionsBatchAsync([Valid, Valid, []]);
+        { "null conversation", null!, "the message list is null" },
+        { "empty conversation", [], "the message list is empty" },
+        { "empty message", [ChatMessage.User("ok"), ChatMessage.Assistant("  ")], "message 1 (Assistant) has empty content" },
+        { "null message", [ChatMessage.User("ok"), null!], "message 1 is null" },
+    };
 
-        await act.Should().ThrowAsync<ArgumentException>().WithMessage("messagesList[2] is invalid: the message list is empty*");
+    [Theory]
+    [MemberData(nameof(InvalidConversations))]
+    public async Task An_invalid_conversation_in_a_list_fails_only_its_own_item_and_is_not_sent(string name, IReadOnlyList<ChatMessage> invalid, string problem)
+    {
+        BatchResult<ChatCompletion> result = await _client.CreateChatCompletionsBatchAsync([Valid, invalid, Valid]);
+
+        result.Should().HaveCount(3, name);
+        result[0].Succeeded.Should().BeTrue();
+        result[2].Succeeded.Should().BeTrue();
+        result[1].Error!.Kind.Should().Be(BatchErrorKind.InvalidInput);
+        result[1].Error!.Message.Should().Contain(problem).And.Contain("nothing was sent");
+        result[1].Attempts.Should().Be(0);
+        _provider.Calls.Should().Be(2, "the invalid conversation is never sent");
+    }
+
+    [Fact]
+    public async Task A_null_or_empty_text_in_an_embeddings_list_fails_only_its_own_item()
+    {
+        var provider = new FakeChatProvider();
+        var client = new TypedBatchClient(provider);
+
+        BatchResult<Embedding> result = await client.CreateEmbeddingsBatchAsync(["a", null!, "", "b"]);
+
+        result.Select(i => i.Succeeded).Should().Equal(true, false, false, true);
+        result[1].Error!.Kind.Should().Be(BatchErrorKind.InvalidInput);
+        result[2].Error!.Kind.Should().Be(BatchErrorKind.InvalidInput);
+        provider.EmbeddedTexts.Should().Equal("a", "b");
     }
 
     [Fact]

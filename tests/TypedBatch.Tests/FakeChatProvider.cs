@@ -24,6 +24,9 @@ internal sealed class FakeChatProvider : IChatProvider
 
     public ConcurrentQueue<ChatRequest> Requests { get; } = new();
 
+    /// <summary>Every text sent to <see cref="EmbedAsync"/>, in arrival order.</summary>
+    public ConcurrentQueue<string> EmbeddedTexts { get; } = new();
+
     public bool RecordRequests { get; init; } = true;
 
     public async Task<ChatCompletion> CompleteAsync(ChatRequest request, CancellationToken cancellationToken = default)
@@ -76,6 +79,11 @@ internal sealed class FakeChatProvider : IChatProvider
     public Task<EmbeddingResponse> EmbedAsync(EmbeddingRequest request, CancellationToken cancellationToken = default)
     {
         Interlocked.Increment(ref _calls);
+        foreach (string text in request.Inputs)
+        {
+            EmbeddedTexts.Enqueue(text);
+        }
+
         Embedding[] embeddings = request.Inputs.Select(text => new Embedding(new[] { (float)text.Length, 1f })).ToArray();
         return Task.FromResult(new EmbeddingResponse(embeddings, new TokenUsage(request.Inputs.Count, 0, request.Inputs.Count)));
     }

@@ -1,6 +1,9 @@
 using Microsoft.Extensions.Time.Testing;
+using Refit;
+using TypedBatch.Http;
 using TypedBatch.Providers;
 using TypedBatch.Providers.Azure;
+using TypedBatch.Providers.OpenAI;
 
 namespace TypedBatch.Tests;
 
@@ -31,21 +34,19 @@ public sealed class FallbackTests
         var time = new FakeTimeProvider();
         var primary = new ScriptedProvider("primary") { Next = () => new ProviderException(BatchErrorKind.Http, "primary", "down", 503) };
         var backup = new ScriptedProvider("backup");
-        var chain = new FallbackChatProvider([primary, backup], breakerThreshold: 2, breakDuration: TimeSpan.FromSeconds(30), time);
+        var chain = new FallbackChatProvider([primary, backup], failures: 2, breakDuration: TimeSpan.FromSeconds(30), time);
 
         for (int i = 0; i < 5; i++)
         {
             (await chain.CompleteAsync(Request)).Provider.Should().Be("backup");
         }
 
-        primary.Calls.Should().Be(2, "open after two failures in a row");
-        chain.IsOpen(0).Should().BeTrue();
+        primary.Calls.Should().Be(2, "open after two failures in a row: the next three skip it");
 
         time.Advance(TimeSpan.FromSeconds(31));
         primary.Next = () => null;
         (await chain.CompleteAsync(Request)).Provider.Should().Be("primary", "the half-open trial succeeded");
-        chain.IsOpen(0).Should().BeFalse();
-        (await chain.CompleteAsync(Request)).Provider.Should().Be("primary");
+        (await chain.CompleteAsync(Request)).Provider.Should().Be("primary", "closed again");
         primary.Calls.Should().Be(4);
     }
 
@@ -80,26 +81,45 @@ public sealed class FallbackTests
     [Fact]
     public async Task Azure_classic_deployments_get_the_deployment_url_api_version_and_api_key()
     {
-        var endpoint = new AzureOpenAIEndpoint(new Uri("https://my.openai.azure.com/"), "2024-10-21", useV1: false, "azure-key-123", null);
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(ProviderEndpoint.PlaceholderBase, "/chat/completions"));
+        var capture = new CaptureHandler();
+        using var http = new HttpClient(new AzureAuthHandler("azure-key-123", null) { InnerHandler = capture }) { BaseAddress = new Uri("https://my.openai.azure.com/openai") };
+        var routes = new AzureDeploymentRoutes(RestService.ForGenerated<IAzureOpenAIApi>(http, WireJsonContext.Wire), "2024-10-21");
 
-        await endpoint.PrepareAsync(request, new CallContext { Model = "gpt4o-prod" }, CancellationToken.None);
+        using IApiResponse<ChatCompletionResponseDto> _ = await routes.ChatAsync(new ChatCompletionRequestDto { Model = "gpt4o-prod", Messages = [] }, new CallContext { Model = "gpt4o-prod" }, CancellationToken.None);
 
-        request.RequestUri.Should().Be(new Uri("https://my.openai.azure.com/openai/deployments/gpt4o-prod/chat/completions?api-version=2024-10-21"));
-        request.Headers.GetValues("api-key").Should().Equal("azure-key-123");
-        request.Headers.Authorization.Should().BeNull();
+        capture.Uri.Should().Be(new Uri("https://my.openai.azure.com/openai/deployments/gpt4o-prod/chat/completions?api-version=2024-10-21"));
+        capture.ApiKey.Should().Be("azure-key-123");
+        capture.Authorization.Should().BeNull();
     }
 
     [Fact]
     public async Task Azure_v1_api_uses_the_v1_path_and_a_bearer_token_from_the_callback()
     {
-        var endpoint = new AzureOpenAIEndpoint(new Uri("https://my.openai.azure.com"), "2024-10-21", useV1: true, null, _ => ValueTask.FromResult("entra-token"));
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(ProviderEndpoint.PlaceholderBase, "/embeddings"));
+        var capture = new CaptureHandler();
+        using var http = new HttpClient(new AzureAuthHandler(null, _ => ValueTask.FromResult("entra-token")) { InnerHandler = capture }) { BaseAddress = new Uri("https://my.openai.azure.com/openai/v1") };
+        var routes = new OpenAIRoutes(RestService.ForGenerated<IOpenAIApi>(http, WireJsonContext.Wire));
 
-        await endpoint.PrepareAsync(request, new CallContext { Model = "embed-prod" }, CancellationToken.None);
+        using IApiResponse<EmbeddingResponseDto> _ = await routes.EmbedAsync(new EmbeddingRequestDto { Model = "embed-prod", Input = ["x"] }, new CallContext { Model = "embed-prod" }, CancellationToken.None);
 
-        request.RequestUri.Should().Be(new Uri("https://my.openai.azure.com/openai/v1/embeddings"));
-        request.Headers.Authorization!.ToString().Should().Be("Bearer entra-token");
+        capture.Uri.Should().Be(new Uri("https://my.openai.azure.com/openai/v1/embeddings"));
+        capture.Authorization.Should().Be("Bearer entra-token");
+    }
+
+    private sealed class CaptureHandler : HttpMessageHandler
+    {
+        public Uri? Uri { get; private set; }
+
+        public string? ApiKey { get; private set; }
+
+        public string? Authorization { get; private set; }
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            Uri = request.RequestUri;
+            ApiKey = request.Headers.TryGetValues("api-key", out IEnumerable<string>? keys) ? keys.Single() : null;
+            Authorization = request.Headers.Authorization?.ToString();
+            return Task.FromResult(new HttpResponseMessage(System.Net.HttpStatusCode.OK) { Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json") });
+        }
     }
 
     [Fact]

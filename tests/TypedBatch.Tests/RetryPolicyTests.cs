@@ -3,6 +3,8 @@ using System.Text;
 using Microsoft.Extensions.Time.Testing;
 using Polly;
 using Polly.Retry;
+using TypedBatch.Http;
+using TypedBatch.Providers.OpenAI;
 using TypedBatch.Resilience;
 
 namespace TypedBatch.Tests;
@@ -12,7 +14,7 @@ public sealed class RetryPolicyTests
 {
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 29, 12, 0, 0, TimeSpan.Zero));
 
-    private RetryPolicy Policy(int maxRetryAfterSeconds = 60) => new(TimeSpan.FromSeconds(maxRetryAfterSeconds), _time);
+    private RetryPolicy Policy(int maxRetryAfterSeconds = 60) => new(TimeSpan.FromSeconds(maxRetryAfterSeconds), _time, OpenAIErrors.IsQuotaError);
 
     private static HttpResponseMessage Response(HttpStatusCode status, string? body = null, params (string Name, string Value)[] headers)
     {
@@ -113,10 +115,11 @@ public sealed class RetryPolicyTests
     public async Task A_wait_beyond_the_cap_is_not_retried_and_is_marked_for_a_clear_error()
     {
         HttpResponseMessage response = Response(HttpStatusCode.TooManyRequests, null, ("Retry-After", "410400")); // 114 hours
+        var call = new CallContext { Model = "m" };
+        response.RequestMessage!.Options.Set(CallContext.Key, call);
 
         (await Policy(maxRetryAfterSeconds: 60).ShouldRetryAsync(Outcome.FromResult(response))).Should().BeFalse();
-        response.RequestMessage!.Options.TryGetValue(RetryPolicy.RetryAfterTooLong, out TimeSpan wait).Should().BeTrue();
-        wait.Should().Be(TimeSpan.FromHours(114));
+        call.RetryAfterRefused.Should().Be(TimeSpan.FromHours(114));
     }
 
     [Fact]

@@ -38,6 +38,12 @@ public sealed record BatchError
     /// <summary>The model's last answer, for <see cref="BatchErrorKind.InvalidOutput"/> and <see cref="BatchErrorKind.Truncated"/>.</summary>
     public string? RawOutput { get; init; }
 
+    /// <summary>
+    /// The original exception of an unexpected failure (<see cref="BatchErrorKind.Unknown"/>, such as a bug in a
+    /// mapping or progress callback), with its stack trace; <see langword="null"/> for the failures TypedBatch describes.
+    /// </summary>
+    public Exception? Exception { get; init; }
+
     /// <summary>Maps an exception from the pipeline to an error value.</summary>
     /// <param name="exception">The exception.</param>
     public static BatchError FromException(Exception exception)
@@ -56,7 +62,7 @@ public sealed record BatchError
             },
             ArgumentException a => new BatchError(BatchErrorKind.InvalidInput, a.Message),
             OperationCanceledException => new BatchError(BatchErrorKind.Cancelled, "The operation was cancelled."),
-            _ => new BatchError(BatchErrorKind.Unknown, $"{exception.GetType().Name}: {exception.Message}"),
+            _ => new BatchError(BatchErrorKind.Unknown, $"{exception.GetType().Name}: {exception.Message}") { Exception = exception },
         };
     }
 

@@ -51,7 +51,11 @@ public readonly struct BatchItem<T>
     /// <summary>The input's zero-based position in the batch.</summary>
     public int Index { get; }
 
-    /// <summary>The value, when <see cref="Succeeded"/>; otherwise the default.</summary>
+    /// <summary>
+    /// The value, when <see cref="Succeeded"/>; otherwise the default. After <c>if (item.Succeeded)</c> the compiler
+    /// knows it is set; for a nullable <typeparamref name="T"/> (a method returning <c>Task&lt;Person?&gt;</c>) a
+    /// successful value may still be the <see langword="null"/> the model answered.
+    /// </summary>
     public T? Value { get; }
 
     /// <summary>Why the item failed, when it did.</summary>
@@ -59,6 +63,7 @@ public readonly struct BatchItem<T>
 
     /// <summary>Whether the item has a value.</summary>
     [MemberNotNullWhen(false, nameof(Error))]
+    [MemberNotNullWhen(true, nameof(Value))]
     public bool Succeeded => Error is null;
 
     /// <summary>Tokens counted for this item.</summary>

@@ -18,10 +18,16 @@ public sealed record BatchOptions
     /// <summary>Receives a <see cref="BatchProgress"/> after every finished item.</summary>
     public IProgress<BatchProgress>? Progress { get; init; }
 
-    /// <summary>Sets the requests-per-minute limit of the provider and model this batch calls (shared with every other batch on them).</summary>
+    /// <summary>
+    /// Requests per minute for this batch alone: its requests wait for this budget and for the provider account's shared
+    /// one. Other batches and clients are not affected.
+    /// </summary>
     public int? RequestsPerMinute { get; init; }
 
-    /// <summary>Sets the tokens-per-minute limit of the provider and model this batch calls (shared with every other batch on them).</summary>
+    /// <summary>
+    /// Tokens per minute for this batch alone (prompt estimate plus requested maximum output per attempt), under the
+    /// provider account's shared budget. Other batches and clients are not affected.
+    /// </summary>
     public int? TokensPerMinute { get; init; }
 
     /// <summary>
@@ -77,41 +83,3 @@ public readonly record struct BatchProgress(int Completed, int Succeeded, int Fa
     /// <summary>The adaptive concurrency limit now: <c>MaxConcurrency</c>, lower after the provider answered 429.</summary>
     public int ConcurrencyLimit { get; init; }
 }
-
-/// <summary>What the runner logs about a batch and how wide it runs.</summary>
-/// <param name="Operation">What is run, for example <c>chat</c> or <c>embeddings</c>.</param>
-/// <param name="Provider">The provider's name.</param>
-/// <param name="Model">The model.</param>
-/// <param name="MaxConcurrency">Most items in flight at once.</param>
-public sealed record BatchRunDescriptor(string Operation, string Provider, string Model, int MaxConcurrency)
-{
-    /// <summary>The temperature, for the log.</summary>
-    public double? Temperature { get; init; }
-
-    /// <summary>The maximum output tokens, for the log.</summary>
-    public int? MaxTokens { get; init; }
-
-    /// <summary>Receives progress after every finished item.</summary>
-    public IProgress<BatchProgress>? Progress { get; init; }
-
-    /// <summary>The batch size to log when the inputs are not a collection but the caller knows it.</summary>
-    public int? Size { get; init; }
-
-    /// <summary>What one unit of work is called in the summary's rate, for example <c>completions</c>.</summary>
-    public string Unit { get; init; } = "completions";
-
-    /// <summary>Whether 429s cut the concurrency limit and successes grow it back (on by default).</summary>
-    public bool AdaptiveConcurrency { get; init; } = true;
-
-    /// <summary>Whether the runner logs the summary itself; off when the caller logs one over derived items.</summary>
-    public bool LogSummary { get; init; } = true;
-}
-
-/// <summary>What one unit of batch work produced: its value, tokens and HTTP attempts.</summary>
-/// <typeparam name="T">The value type.</typeparam>
-/// <param name="Value">The value.</param>
-/// <param name="Usage">Tokens counted.</param>
-/// <param name="Attempts">HTTP attempts made.</param>
-/// <param name="Repairs">Repair re-asks made for an answer that did not parse.</param>
-/// <param name="Provider">The provider that answered, when known.</param>
-public readonly record struct BatchWorkResult<T>(T Value, TokenUsage Usage, int Attempts, int Repairs = 0, string? Provider = null);

@@ -4,27 +4,26 @@ using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using TypedBatch.Limits;
 
 namespace TypedBatch;
 
 /// <summary>
-/// Runs one unit of work per input with bounded concurrency. Inputs are pulled lazily, one at a time, as a worker
-/// frees up, so a million-input sequence is never materialized; each input gets exactly one <see cref="BatchItem{T}"/>;
-/// failures are captured per item and never escape the batch.
+/// Runs one unit of work per input of a <see cref="BatchPlan"/>. Inputs are pulled lazily, one at a time, as a worker
+/// frees up, so a million-input sequence is never materialized; workers are started only as inputs arrive, never more
+/// than <see cref="BatchPlan.MaxConcurrency"/>; each input gets exactly one <see cref="BatchItem{T}"/>; failures are
+/// captured per item and never escape the batch. Logs the batch's start and summary and reports its progress.
 /// </summary>
 /// <remarks>
 /// Only two things end a batch early with an exception: the caller's <see cref="CancellationToken"/>
 /// (an <see cref="OperationCanceledException"/>, thrown as soon as the in-flight requests observe it), and an
 /// exception thrown by the input sequence itself while it is enumerated.
 /// </remarks>
-public sealed class BatchRunner
+internal sealed class BatchRunner
 {
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
 
-    /// <summary>Creates a runner.</summary>
-    /// <param name="logger">Where the batch start and summary are logged.</param>
-    /// <param name="timeProvider">The clock for elapsed times.</param>
     public BatchRunner(ILogger<BatchRunner>? logger = null, TimeProvider? timeProvider = null)
     {
         _logger = logger ?? NullLogger<BatchRunner>.Instance;
@@ -32,26 +31,36 @@ public sealed class BatchRunner
     }
 
     /// <summary>Runs <paramref name="work"/> for every input and returns the items in input order.</summary>
-    /// <typeparam name="TIn">The input type.</typeparam>
-    /// <typeparam name="TOut">The value type.</typeparam>
-    /// <param name="inputs">The inputs, enumerated lazily, once.</param>
-    /// <param name="work">The work for one input. Exceptions it throws become the item's <see cref="BatchError"/>.</param>
-    /// <param name="descriptor">Concurrency, progress and what to log.</param>
-    /// <param name="cancellationToken">Cancels the batch; the call then throws <see cref="OperationCanceledException"/>.</param>
-    public async Task<BatchResult<TOut>> RunAsync<TIn, TOut>(
+    public Task<BatchResult<TOut>> RunAsync<TIn, TOut>(
         IEnumerable<TIn> inputs,
         Func<TIn, CancellationToken, ValueTask<BatchWorkResult<TOut>>> work,
-        BatchRunDescriptor descriptor,
+        BatchPlan plan,
+        CancellationToken cancellationToken = default)
+        => RunPackedAsync<TIn, TOut, TOut>(inputs, work, null, plan, cancellationToken);
+
+    /// <summary>Runs <paramref name="work"/> for every input and yields each item as soon as it finishes.</summary>
+    public IAsyncEnumerable<BatchItem<TOut>> RunAsCompletedAsync<TIn, TOut>(
+        IEnumerable<TIn> inputs,
+        Func<TIn, CancellationToken, ValueTask<BatchWorkResult<TOut>>> work,
+        BatchPlan plan,
+        CancellationToken cancellationToken = default)
+        => RunPackedAsCompletedAsync<TIn, TOut, TOut>(inputs, work, null, plan, cancellationToken);
+
+    /// <summary>
+    /// Like <see cref="RunAsync"/>, for work whose units carry several items (an embeddings request packs many inputs):
+    /// <paramref name="packing"/> says how far each unit reaches and turns a unit's result into its items.
+    /// </summary>
+    public async Task<BatchResult<TOut>> RunPackedAsync<TIn, TUnit, TOut>(
+        IEnumerable<TIn> inputs,
+        Func<TIn, CancellationToken, ValueTask<BatchWorkResult<TUnit>>> work,
+        IBatchPacking<TIn, TUnit, TOut>? packing,
+        BatchPlan plan,
         CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(inputs);
-        ArgumentNullException.ThrowIfNull(work);
-        ArgumentNullException.ThrowIfNull(descriptor);
-        Guard.Workers(descriptor.MaxConcurrency, $"{nameof(descriptor)}.{nameof(descriptor.MaxConcurrency)}");
+        Validate(inputs, work, plan);
         cancellationToken.ThrowIfCancellationRequested();
-
         var buffer = new ResultBuffer<BatchItem<TOut>>();
-        var run = new Run<TIn, TOut>(this, inputs, work, descriptor, (item, _) =>
+        var run = new Run<TIn, TUnit, TOut>(this, inputs, work, packing, plan, (item, _) =>
         {
             buffer[item.Index] = item;
             return ValueTask.CompletedTask;
@@ -63,63 +72,46 @@ public sealed class BatchRunner
             MinConcurrency = run.Concurrency.Minimum,
             ThrottledResponses = run.Concurrency.Throttles,
         };
-        LogSummary(descriptor, result.SucceededCount, result.Count, result.Elapsed, result.PeakConcurrency, result.Usage, run.Concurrency);
-        if (descriptor.LogSummary && _logger.IsEnabled(LogLevel.Information))
+        LogSummary(plan, run);
+        if (_logger.IsEnabled(LogLevel.Information))
         {
             IReadOnlyDictionary<string, int> byProvider = result.CountByProvider();
             if (byProvider.Count > 1)
             {
-                string counts = string.Join(", ", byProvider.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key} {p.Value}"));
-                Log.BatchProviders(_logger, descriptor.Operation, counts);
+                string counts = string.Join(", ", byProvider.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key} {p.Value.ToString(CultureInfo.InvariantCulture)}"));
+                Log.BatchProviders(_logger, plan.Operation, counts);
             }
         }
 
         return result;
     }
 
-    /// <summary>Runs <paramref name="work"/> for every input and yields each item as soon as it finishes.</summary>
-    /// <typeparam name="TIn">The input type.</typeparam>
-    /// <typeparam name="TOut">The value type.</typeparam>
-    /// <param name="inputs">The inputs, enumerated lazily, once.</param>
-    /// <param name="work">The work for one input.</param>
-    /// <param name="descriptor">Concurrency, progress and what to log.</param>
-    /// <param name="cancellationToken">Cancels the batch.</param>
-    /// <returns>Items in completion order; <see cref="BatchItem{T}.Index"/> gives each one's input position.</returns>
-    public async IAsyncEnumerable<BatchItem<TOut>> RunAsCompletedAsync<TIn, TOut>(
+    /// <summary>Like <see cref="RunAsCompletedAsync"/>, for work whose units carry several items.</summary>
+    public async IAsyncEnumerable<BatchItem<TOut>> RunPackedAsCompletedAsync<TIn, TUnit, TOut>(
         IEnumerable<TIn> inputs,
-        Func<TIn, CancellationToken, ValueTask<BatchWorkResult<TOut>>> work,
-        BatchRunDescriptor descriptor,
+        Func<TIn, CancellationToken, ValueTask<BatchWorkResult<TUnit>>> work,
+        IBatchPacking<TIn, TUnit, TOut>? packing,
+        BatchPlan plan,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(inputs);
-        ArgumentNullException.ThrowIfNull(work);
-        ArgumentNullException.ThrowIfNull(descriptor);
-        Guard.Workers(descriptor.MaxConcurrency, $"{nameof(descriptor)}.{nameof(descriptor.MaxConcurrency)}");
+        Validate(inputs, work, plan);
         cancellationToken.ThrowIfCancellationRequested();
 
-        // Bounded so that a slow consumer holds back the workers instead of buffering without limit.
-        var channel = Channel.CreateBounded<BatchItem<TOut>>(new BoundedChannelOptions(descriptor.MaxConcurrency)
+        // Bounded so that a slow consumer holds back the workers instead of buffering without limit; never sized by
+        // the concurrency bound itself, which may be huge.
+        var channel = Channel.CreateBounded<BatchItem<TOut>>(new BoundedChannelOptions(Math.Min(plan.MaxConcurrency, 1024))
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        int succeeded = 0, total = 0;
-        var usage = new UsageAccumulator();
-        var run = new Run<TIn, TOut>(this, inputs, work, descriptor, (item, ct) => channel.Writer.WriteAsync(item, ct), static _ => { });
+        var run = new Run<TIn, TUnit, TOut>(this, inputs, work, packing, plan, (item, ct) => channel.Writer.WriteAsync(item, ct), static _ => { });
         Task producer = RunAndCompleteAsync(run, channel.Writer, stop.Token);
 
         try
         {
             await foreach (BatchItem<TOut> item in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                total++;
-                if (item.Succeeded)
-                {
-                    succeeded++;
-                }
-
-                usage.Add(item.Usage);
                 yield return item;
             }
 
@@ -132,9 +124,9 @@ public sealed class BatchRunner
             await producer.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
-        LogSummary(descriptor, succeeded, total, run.Elapsed, run.PeakInFlight, usage.Total, run.Concurrency);
+        LogSummary(plan, run);
 
-        static async Task RunAndCompleteAsync(Run<TIn, TOut> run, ChannelWriter<BatchItem<TOut>> writer, CancellationToken ct)
+        static async Task RunAndCompleteAsync(Run<TIn, TUnit, TOut> run, ChannelWriter<BatchItem<TOut>> writer, CancellationToken ct)
         {
             try
             {
@@ -149,72 +141,125 @@ public sealed class BatchRunner
         }
     }
 
-    /// <summary>Logs the batch summary: time, success rate, rate, peak concurrency and tokens.</summary>
-    internal void LogSummary(BatchRunDescriptor descriptor, int succeeded, int total, TimeSpan elapsed, int peak, TokenUsage usage, AdaptiveConcurrency? concurrency = null)
+    private static void Validate<TIn, TWork>(IEnumerable<TIn> inputs, TWork work, BatchPlan plan)
+        where TWork : class
     {
-        if (!descriptor.LogSummary || !_logger.IsEnabled(LogLevel.Information))
-        {
-            return;
-        }
-
-        double seconds = elapsed.TotalSeconds;
-        Log.BatchFinished(_logger, descriptor.Operation, seconds, succeeded, total,
-            total == 0 ? 1 : (double)succeeded / total, seconds > 0 ? total / seconds : 0, descriptor.Unit, peak,
-            usage.PromptTokens, usage.CompletionTokens, usage.TotalTokens);
-        if (concurrency is { Throttles: > 0 })
-        {
-            Log.BatchThrottled(_logger, descriptor.Operation, concurrency.Throttles, concurrency.Minimum, concurrency.Limit, concurrency.Max);
-        }
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(work);
+        ArgumentNullException.ThrowIfNull(plan);
+        Guard.Workers(plan.MaxConcurrency, $"{nameof(plan)}.{nameof(plan.MaxConcurrency)}");
     }
 
-    private void LogStart<TIn>(BatchRunDescriptor descriptor, IEnumerable<TIn> inputs)
+    /// <summary>Logs the batch summary: time, success rate, rate, peak concurrency and tokens; and the throttles, if any.</summary>
+    private void LogSummary(BatchPlan plan, IRunStatistics run)
     {
         if (!_logger.IsEnabled(LogLevel.Information))
         {
             return;
         }
 
-        string size = descriptor.Size is { } known ? known.ToString(CultureInfo.InvariantCulture)
+        double seconds = run.Elapsed.TotalSeconds;
+        int total = run.Completed, succeeded = run.Succeeded;
+        TokenUsage usage = run.Usage;
+        Log.BatchFinished(_logger, plan.Operation, seconds, succeeded, total,
+            total == 0 ? 1 : (double)succeeded / total, seconds > 0 ? total / seconds : 0, plan.Unit, run.PeakInFlight,
+            usage.PromptTokens, usage.CompletionTokens, usage.TotalTokens);
+        AdaptiveConcurrency concurrency = run.Concurrency;
+        if (concurrency.Throttles > 0)
+        {
+            Log.BatchThrottled(_logger, plan.Operation, concurrency.Throttles, concurrency.Minimum, concurrency.Limit, concurrency.Max);
+        }
+    }
+
+    private void LogStart<TIn>(BatchPlan plan, IEnumerable<TIn> inputs)
+    {
+        if (!_logger.IsEnabled(LogLevel.Information))
+        {
+            return;
+        }
+
+        string size = plan.Size is { } known ? known.ToString(CultureInfo.InvariantCulture)
             : inputs.TryGetNonEnumeratedCount(out int count) ? count.ToString(CultureInfo.InvariantCulture)
             : "unknown (lazy)";
-        string temperature = descriptor.Temperature?.ToString(CultureInfo.InvariantCulture) ?? "default";
-        string maxTokens = descriptor.MaxTokens?.ToString(CultureInfo.InvariantCulture) ?? "default";
-        Log.BatchStarted(_logger, descriptor.Operation, size, descriptor.MaxConcurrency, descriptor.Model, temperature, maxTokens, descriptor.Provider);
+        string temperature = plan.Temperature?.ToString(CultureInfo.InvariantCulture) ?? "default";
+        string maxTokens = plan.MaxTokens?.ToString(CultureInfo.InvariantCulture) ?? "default";
+        Log.BatchStarted(_logger, plan.Operation, size, plan.MaxConcurrency, plan.Model, temperature, maxTokens, plan.Provider);
+    }
+
+    private interface IRunStatistics
+    {
+        TimeSpan Elapsed { get; }
+
+        int Completed { get; }
+
+        int Succeeded { get; }
+
+        int PeakInFlight { get; }
+
+        TokenUsage Usage { get; }
+
+        AdaptiveConcurrency Concurrency { get; }
     }
 
     /// <summary>The state of one batch execution, shared by its workers.</summary>
-    private sealed class Run<TIn, TOut>
+    private sealed class Run<TIn, TUnit, TOut> : IRunStatistics
     {
         private readonly BatchRunner _runner;
         private readonly IEnumerable<TIn> _inputs;
-        private readonly Func<TIn, CancellationToken, ValueTask<BatchWorkResult<TOut>>> _work;
-        private readonly BatchRunDescriptor _descriptor;
+        private readonly Func<TIn, CancellationToken, ValueTask<BatchWorkResult<TUnit>>> _work;
+        private readonly IBatchPacking<TIn, TUnit, TOut>? _packing;
+        private readonly BatchPlan _plan;
         private readonly Func<BatchItem<TOut>, CancellationToken, ValueTask> _sink;
         private readonly Action<int> _reserve;
+        private readonly BatchScope _scope;
         private readonly Lock _gate = new();
+        private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private IEnumerator<TIn>? _enumerator;
+        private Exception? _failure;
         private bool _exhausted;
         private int _next;
+        private int _workers;
         private int _inFlight;
         private int _peakInFlight;
         private int _completed;
         private int _succeeded;
+        private TokenUsage _usage;
         private long _start;
         private long _end;
 
-        public Run(BatchRunner runner, IEnumerable<TIn> inputs, Func<TIn, CancellationToken, ValueTask<BatchWorkResult<TOut>>> work,
-            BatchRunDescriptor descriptor, Func<BatchItem<TOut>, CancellationToken, ValueTask> sink, Action<int> reserve)
+        public Run(BatchRunner runner, IEnumerable<TIn> inputs, Func<TIn, CancellationToken, ValueTask<BatchWorkResult<TUnit>>> work,
+            IBatchPacking<TIn, TUnit, TOut>? packing, BatchPlan plan, Func<BatchItem<TOut>, CancellationToken, ValueTask> sink, Action<int> reserve)
         {
             _runner = runner;
             _inputs = inputs;
             _work = work;
-            _descriptor = descriptor;
+            _packing = packing;
+            _plan = plan;
             _sink = sink;
             _reserve = reserve;
-            Concurrency = new AdaptiveConcurrency(descriptor.MaxConcurrency, runner._time);
+            Concurrency = new AdaptiveConcurrency(plan.MaxConcurrency, runner._time);
+            RateLimitGate? batchGate = plan.RequestsPerMinute is not null || plan.TokensPerMinute is not null
+                ? new RateLimitGate(plan.RequestsPerMinute, plan.TokensPerMinute, runner._time)
+                : null;
+            _scope = new BatchScope(plan.AdaptiveConcurrency ? Concurrency : null, batchGate);
         }
 
         public int PeakInFlight => Volatile.Read(ref _peakInFlight);
+
+        public int Completed => Volatile.Read(ref _completed);
+
+        public int Succeeded => Volatile.Read(ref _succeeded);
+
+        public TokenUsage Usage
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return _usage;
+                }
+            }
+        }
 
         public AdaptiveConcurrency Concurrency { get; }
 
@@ -222,31 +267,27 @@ public sealed class BatchRunner
 
         public async Task ExecuteAsync(CancellationToken cancellationToken)
         {
-            _runner.LogStart(_descriptor, _inputs);
+            _runner.LogStart(_plan, _inputs);
             _start = _runner._time.GetTimestamp();
-            int workers = _descriptor.MaxConcurrency;
-            if (_inputs.TryGetNonEnumeratedCount(out int count))
-            {
-                workers = Math.Min(workers, Math.Max(count, 1));
-            }
-
             _enumerator = _inputs.GetEnumerator();
             try
             {
-                var tasks = new Task[workers];
-                for (int i = 0; i < tasks.Length; i++)
+                lock (_gate)
                 {
-                    tasks[i] = Task.Run(() => WorkerAsync(cancellationToken), CancellationToken.None);
+                    _workers = 1;
                 }
 
-                try
+                StartWorker(cancellationToken);
+                await _done.Task.ConfigureAwait(false);
+                if (_failure is OperationCanceledException && cancellationToken.IsCancellationRequested)
                 {
-                    await Task.WhenAll(tasks).ConfigureAwait(false);
+                    Log.BatchCancelled(_runner._logger, _plan.Operation, Volatile.Read(ref _completed));
+                    throw new OperationCanceledException("The batch was cancelled.", _failure, cancellationToken);
                 }
-                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+
+                if (_failure is not null)
                 {
-                    Log.BatchCancelled(_runner._logger, _descriptor.Operation, Volatile.Read(ref _completed));
-                    throw new OperationCanceledException("The batch was cancelled.", cancellationToken);
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(_failure);
                 }
             }
             finally
@@ -256,24 +297,51 @@ public sealed class BatchRunner
             }
         }
 
+        private void StartWorker(CancellationToken cancellationToken)
+            => _ = Task.Run(() => WorkerAsync(cancellationToken), CancellationToken.None);
+
         private async Task WorkerAsync(CancellationToken cancellationToken)
         {
-            // The HTTP pipeline reports 429s and successes to this batch's limit through the ambient controller.
-            AdaptiveConcurrency.Current = _descriptor.AdaptiveConcurrency ? Concurrency : null;
-            while (true)
+            // The rate-limit handlers find this batch's adaptive concurrency and own limits through the ambient scope.
+            BatchScope.Current = _scope;
+            try
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                await Concurrency.EnterAsync(cancellationToken).ConfigureAwait(false);
-                try
+                while (true)
                 {
-                    if (!await ProcessNextAsync(cancellationToken).ConfigureAwait(false))
+                    cancellationToken.ThrowIfCancellationRequested();
+                    await Concurrency.EnterAsync(cancellationToken).ConfigureAwait(false);
+                    try
                     {
-                        return;
+                        if (!await ProcessNextAsync(cancellationToken).ConfigureAwait(false))
+                        {
+                            break;
+                        }
+                    }
+                    finally
+                    {
+                        Concurrency.Exit();
                     }
                 }
-                finally
+            }
+            catch (Exception ex)
+            {
+                lock (_gate)
                 {
-                    Concurrency.Exit();
+                    _failure ??= ex;
+                    _exhausted = true;
+                }
+            }
+            finally
+            {
+                bool last;
+                lock (_gate)
+                {
+                    last = --_workers == 0;
+                }
+
+                if (last)
+                {
+                    _done.TrySetResult();
                 }
             }
         }
@@ -281,60 +349,91 @@ public sealed class BatchRunner
         /// <summary>Takes the next input, if any, and runs it; false when the inputs are exhausted.</summary>
         private async Task<bool> ProcessNextAsync(CancellationToken cancellationToken)
         {
+            int index;
+            TIn input;
+            lock (_gate)
             {
-                int index;
-                TIn input;
-                lock (_gate)
+                if (_exhausted)
                 {
-                    if (_exhausted)
+                    return false;
+                }
+
+                try
+                {
+                    if (!_enumerator!.MoveNext())
                     {
+                        _exhausted = true;
                         return false;
                     }
-
-                    try
-                    {
-                        if (!_enumerator!.MoveNext())
-                        {
-                            _exhausted = true;
-                            return false;
-                        }
-                    }
-                    catch
-                    {
-                        // The input sequence itself failed: no further input can be produced, so stop every worker.
-                        _exhausted = true;
-                        throw;
-                    }
-
-                    index = _next++;
-                    input = _enumerator.Current;
-                    _reserve(index);
                 }
-
-                BatchItem<TOut> item = await RunOneAsync(index, input, cancellationToken).ConfigureAwait(false);
-                await _sink(item, cancellationToken).ConfigureAwait(false);
-                int completed = Interlocked.Increment(ref _completed);
-                int succeeded = item.Succeeded ? Interlocked.Increment(ref _succeeded) : Volatile.Read(ref _succeeded);
-                if (_descriptor.Progress is { } progress)
+                catch
                 {
-                    ReportProgress(progress, new BatchProgress(completed, succeeded, completed - succeeded,
-                        Volatile.Read(ref _inFlight), _runner._time.GetElapsedTime(_start))
-                    {
-                        ConcurrencyLimit = Concurrency.Limit,
-                    });
+                    // The input sequence itself failed: no further input can be produced, so stop every worker.
+                    _exhausted = true;
+                    throw;
                 }
-                return true;
+
+                index = _next++;
+                input = _enumerator.Current;
+                _reserve(_packing is null ? index : _packing.LastIndex(input));
+
+                // One more worker for the next input, until the concurrency bound: workers never outnumber inputs.
+                if (_workers < _plan.MaxConcurrency)
+                {
+                    _workers++;
+                    StartWorker(cancellationToken);
+                }
+            }
+
+            BatchItem<TUnit> unit = await RunOneAsync(index, input, cancellationToken).ConfigureAwait(false);
+            if (_packing is null)
+            {
+                BatchItem<TOut> item = Unsafe.As<BatchItem<TUnit>, BatchItem<TOut>>(ref unit);
+                await _sink(item, cancellationToken).ConfigureAwait(false);
+                Record(item);
+            }
+            else
+            {
+                foreach (BatchItem<TOut> item in _packing.Unpack(input, unit))
+                {
+                    await _sink(item, cancellationToken).ConfigureAwait(false);
+                    Record(item);
+                }
+            }
+
+            return true;
+        }
+
+        private void Record(BatchItem<TOut> item)
+        {
+            int completed = Interlocked.Increment(ref _completed);
+            int succeeded = item.Succeeded ? Interlocked.Increment(ref _succeeded) : Volatile.Read(ref _succeeded);
+            if (item.Usage != default)
+            {
+                lock (_gate)
+                {
+                    _usage += item.Usage;
+                }
+            }
+
+            if (_plan.Progress is { } progress)
+            {
+                ReportProgress(progress, new BatchProgress(completed, succeeded, completed - succeeded,
+                    Volatile.Read(ref _inFlight), _runner._time.GetElapsedTime(_start))
+                {
+                    ConcurrencyLimit = Concurrency.Limit,
+                });
             }
         }
 
-        private async ValueTask<BatchItem<TOut>> RunOneAsync(int index, TIn input, CancellationToken cancellationToken)
+        private async ValueTask<BatchItem<TUnit>> RunOneAsync(int index, TIn input, CancellationToken cancellationToken)
         {
             int inFlight = Interlocked.Increment(ref _inFlight);
             UpdatePeak(inFlight);
             long started = Stopwatch.GetTimestamp();
             try
             {
-                BatchWorkResult<TOut> result = await _work(input, cancellationToken).ConfigureAwait(false);
+                BatchWorkResult<TUnit> result = await _work(input, cancellationToken).ConfigureAwait(false);
                 return BatchItem.Success(index, result.Value, result.Usage, result.Attempts, Stopwatch.GetElapsedTime(started), result.Repairs, result.Provider);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -346,8 +445,8 @@ public sealed class BatchRunner
                 var error = BatchError.FromException(ex);
                 var provider = ex as ProviderException;
                 int attempts = provider?.Attempts ?? 0;
-                Log.ItemFailed(_runner._logger, index, attempts, error);
-                return BatchItem.Failure<TOut>(index, error, provider?.Usage ?? default, attempts, Stopwatch.GetElapsedTime(started), provider?.Repairs ?? 0);
+                Log.ItemFailed(_runner._logger, index, attempts, error, error.Exception);
+                return BatchItem.Failure<TUnit>(index, error, provider?.Usage ?? default, attempts, Stopwatch.GetElapsedTime(started), provider?.Repairs ?? 0);
             }
             finally
             {
@@ -383,11 +482,17 @@ public sealed class BatchRunner
             }
         }
     }
+}
 
-    private sealed class UsageAccumulator
-    {
-        public TokenUsage Total { get; private set; }
+/// <summary>How the units of a packed batch map onto its items (an embeddings request carries many inputs).</summary>
+/// <typeparam name="TIn">A unit of work.</typeparam>
+/// <typeparam name="TUnit">What a unit produces.</typeparam>
+/// <typeparam name="TOut">What an item is.</typeparam>
+internal interface IBatchPacking<in TIn, TUnit, TOut>
+{
+    /// <summary>The index of the last item a unit carries, so results can be reserved in input order.</summary>
+    int LastIndex(TIn unit);
 
-        public void Add(TokenUsage usage) => Total += usage;
-    }
+    /// <summary>The unit's items, in input order.</summary>
+    IEnumerable<BatchItem<TOut>> Unpack(TIn unit, BatchItem<TUnit> result);
 }

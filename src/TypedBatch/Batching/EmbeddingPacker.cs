@@ -2,19 +2,15 @@ namespace TypedBatch;
 
 /// <summary>A run of consecutive inputs sent as one embeddings request.</summary>
 /// <param name="Inputs">The inputs as given; null or empty ones are not sent and fail as invalid input.</param>
-/// <param name="Shape">Where the chunk starts and which inputs are sent.</param>
-internal sealed record EmbeddingChunk(string?[] Inputs, EmbeddingChunkShape Shape)
-{
-    public int FirstIndex => Shape.FirstIndex;
-}
-
-/// <summary>What came of one chunk: its shape, and the embeddings of the inputs sent or the error that failed them.</summary>
-internal sealed record EmbeddingChunkOutcome(EmbeddingChunkShape Shape, IReadOnlyList<Embedding> Embeddings, BatchError? Error);
-
-/// <summary>What is kept of a chunk after it is sent: where it starts and which inputs were sent, not the texts.</summary>
 /// <param name="FirstIndex">The batch index of the chunk's first input.</param>
 /// <param name="Sent">For each input of the chunk, whether it was valid and sent.</param>
-internal sealed record EmbeddingChunkShape(int FirstIndex, bool[] Sent);
+internal sealed record EmbeddingChunk(string?[] Inputs, int FirstIndex, bool[] Sent)
+{
+    public int LastIndex => FirstIndex + Inputs.Length - 1;
+}
+
+/// <summary>What came of one chunk: the embeddings of the inputs sent, or the error that failed them all.</summary>
+internal sealed record EmbeddingChunkOutcome(IReadOnlyList<Embedding> Embeddings, BatchError? Error);
 
 /// <summary>
 /// Packs inputs, lazily and in order, into requests of at most <c>maxInputs</c> inputs and an estimated
@@ -53,44 +49,32 @@ internal static class EmbeddingPacker
         }
     }
 
-    /// <summary>Turns one result per request into one result per input, in input order.</summary>
-    public static BatchResult<Embedding> Unpack(BatchResult<EmbeddingChunkOutcome> requests)
-    {
-        var items = new ResultBuffer<BatchItem<Embedding>>();
-        foreach (BatchItem<EmbeddingChunkOutcome> request in requests)
-        {
-            foreach (BatchItem<Embedding> item in Expand(request))
-            {
-                items.Reserve(item.Index);
-                items[item.Index] = item;
-            }
-        }
-
-        return new BatchResult<Embedding>(items, requests.Elapsed, requests.PeakConcurrency);
-    }
+    /// <summary>The runner's view of chunks: how far each reaches, and its per-input items.</summary>
+    public static IBatchPacking<EmbeddingChunk, EmbeddingChunkOutcome, Embedding> Packing { get; } = new ChunkPacking();
 
     /// <summary>The per-input items of one request, in input order.</summary>
-    public static IEnumerable<BatchItem<Embedding>> Expand(BatchItem<EmbeddingChunkOutcome> request)
+    public static IEnumerable<BatchItem<Embedding>> Expand(EmbeddingChunk chunk, BatchItem<EmbeddingChunkOutcome> request)
     {
-        EmbeddingChunkOutcome outcome = request.Value!;
-        bool[] sentMask = outcome.Shape.Sent;
+        bool[] sentMask = chunk.Sent;
         int sentCount = sentMask.Count(s => s);
+        // A request that failed outright (only cancellation escapes the work) fails every input it carried.
+        BatchError? error = request.Succeeded ? request.Value!.Error : request.Error;
         int sent = 0;
         for (int i = 0; i < sentMask.Length; i++)
         {
-            int index = outcome.Shape.FirstIndex + i;
+            int index = chunk.FirstIndex + i;
             if (!sentMask[i])
             {
                 yield return BatchItem.Failure<Embedding>(index, new BatchError(BatchErrorKind.InvalidInput, $"Input {index} is null or empty; it was not sent."), default, 0, TimeSpan.Zero);
             }
-            else if (outcome.Error is null)
+            else if (error is null)
             {
-                yield return BatchItem.Success(index, outcome.Embeddings[sent], Share(request.Usage, sent, sentCount), request.Attempts, request.Latency);
+                yield return BatchItem.Success(index, request.Value!.Embeddings[sent], Share(request.Usage, sent, sentCount), request.Attempts, request.Latency, 0, request.Provider);
                 sent++;
             }
             else
             {
-                yield return BatchItem.Failure<Embedding>(index, outcome.Error, Share(request.Usage, sent++, sentCount), request.Attempts, request.Latency);
+                yield return BatchItem.Failure<Embedding>(index, error, Share(request.Usage, sent++, sentCount), request.Attempts, request.Latency);
             }
         }
     }
@@ -105,6 +89,13 @@ internal static class EmbeddingPacker
     private static EmbeddingChunk Emit(int first, List<string?> inputs)
     {
         string?[] array = inputs.ToArray();
-        return new EmbeddingChunk(array, new EmbeddingChunkShape(first, Array.ConvertAll(array, s => !string.IsNullOrEmpty(s))));
+        return new EmbeddingChunk(array, first, Array.ConvertAll(array, s => !string.IsNullOrEmpty(s)));
+    }
+
+    private sealed class ChunkPacking : IBatchPacking<EmbeddingChunk, EmbeddingChunkOutcome, Embedding>
+    {
+        public int LastIndex(EmbeddingChunk unit) => unit.LastIndex;
+
+        public IEnumerable<BatchItem<Embedding>> Unpack(EmbeddingChunk unit, BatchItem<EmbeddingChunkOutcome> result) => Expand(unit, result);
     }
 }

@@ -57,6 +57,15 @@ public sealed class ProviderOptions
     /// <param name="path">Where these options sit, for the message.</param>
     public void Validate(string path = "TypedBatchOptions")
     {
+        if (Problem(path) is { } problem)
+        {
+            throw new InvalidOperationException(problem);
+        }
+    }
+
+    /// <summary>What makes the provider unusable, or <see langword="null"/>.</summary>
+    internal string? Problem(string path)
+    {
         string? problem = Provider switch
         {
             ProviderKind.OpenAI when string.IsNullOrEmpty(ApiKey) => "ApiKey is required for the OpenAI provider (environment: OPENAI_API_KEY)",
@@ -77,10 +86,12 @@ public sealed class ProviderOptions
             problem = "RequestsPerMinute and TokensPerMinute must be at least 1 when set";
         }
 
-        if (problem is not null)
+        if (problem is null && BaseUrl is { Fragment.Length: > 0 })
         {
-            throw new InvalidOperationException($"{path}: {problem}.");
+            problem = $"BaseUrl must not have a fragment ('{BaseUrl.Fragment}'); a fragment is never sent to the server";
         }
+
+        return problem is null ? null : $"{path}: {problem}.";
     }
 
     /// <summary>Describes the provider with secrets masked.</summary>

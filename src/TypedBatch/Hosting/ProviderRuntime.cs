@@ -1,93 +1,144 @@
-using System.Collections.Concurrent;
-using Microsoft.Extensions.DependencyInjection;
+using System.Net;
+using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Polly;
+using Refit;
+using TypedBatch.Limits;
 using TypedBatch.Providers;
 using TypedBatch.Providers.Azure;
 using TypedBatch.Providers.Copilot;
+using TypedBatch.Providers.OpenAI;
+using TypedBatch.Resilience;
 
 namespace TypedBatch;
 
 /// <summary>
-/// What a client's HTTP pipeline and providers share: the options, the retry rules, the secret redactor, the
-/// rate-limit observer, and one <see cref="ProviderEndpoint"/> per provider of the chain (the primary first).
+/// Builds a client's providers, one per entry of the chain (the primary first), each with its own
+/// <see cref="HttpClient"/> at its real base address and its own handler chain, outermost first:
+/// <list type="number">
+/// <item><see cref="RateLimitHandlers.Admission"/>: the first attempt's budget, before any timeout starts;</item>
+/// <item>the resilience pipeline (<see cref="ProviderPipeline"/>): total timeout, the one retry loop, attempt timeout;</item>
+/// <item><see cref="ResponseValidationHandler"/>: a 2xx body cut off mid-stream becomes a retryable failure;</item>
+/// <item>the provider's credentials (bearer key, Azure <c>api-key</c> or Entra token, Copilot token and API base);</item>
+/// <item><see cref="RateLimitHandlers.Attempt"/>: each retry's budget, and what every answer says about the limits;</item>
+/// <item>the connection pool (<see cref="SocketsHttpHandler"/>).</item>
+/// </list>
+/// Built directly rather than as <c>IHttpClientFactory</c> named clients: the chain's length is known only when the
+/// options are, and the factory's per-request logging handlers cost CPU on the hot path while batches log per batch.
 /// </summary>
 internal sealed class ProviderRuntime : IDisposable
 {
-    private readonly List<CopilotTokenSource> _tokenSources = [];
+    /// <summary>Copilot's chat API when no other base is configured; the token exchange usually names the account's own.</summary>
+    public static readonly Uri CopilotApiBase = new("https://api.githubcopilot.com");
+
+    private readonly List<IDisposable> _owned = [];
     private readonly TimeProvider _time;
 
-    public ProviderRuntime(IOptions<TypedBatchOptions> options, IHttpClientFactory httpClientFactory, TimeProvider time, ILoggerFactory loggerFactory)
+    public ProviderRuntime(IOptions<TypedBatchOptions> options, IHttpClientFactory httpClientFactory, RateLimitRegistry registry, TimeProvider time, ILoggerFactory loggerFactory)
     {
         Options = options.Value;
         Options.Validate();
         _time = time;
         ProviderOptions[] chain = [Options.Primary, .. Options.Fallbacks];
         Redactor = new SecretRedactor(chain.SelectMany(p => new[] { p.ApiKey, p.GitHubToken }).ToArray());
-        RetryPolicy = new Resilience.RetryPolicy(Options.MaxRetryAfter, time);
-        Providers = chain.Select(p => new ProviderEntry(p, CreateEndpoint(p, httpClientFactory, loggerFactory), this)).ToArray();
+        IChatProvider[] providers = chain.Select<ProviderOptions, IChatProvider>(p => Create(p, httpClientFactory, registry, loggerFactory)).ToArray();
+        Provider = providers.Length == 1
+            ? providers[0]
+            : new FallbackChatProvider(providers, Options.CircuitBreakFailures, Options.CircuitBreakDuration, time);
     }
 
     public TypedBatchOptions Options { get; }
 
     public SecretRedactor Redactor { get; }
 
-    public RateLimitObserver Observer { get; } = new();
-
-    public Resilience.RetryPolicy RetryPolicy { get; }
-
-    /// <summary>The providers in fallback order.</summary>
-    public IReadOnlyList<ProviderEntry> Providers { get; }
+    /// <summary>The primary provider, or the fallback chain.</summary>
+    public IChatProvider Provider { get; }
 
     public void Dispose()
     {
-        foreach (CopilotTokenSource source in _tokenSources)
+        foreach (IDisposable owned in _owned)
         {
-            source.Dispose();
+            owned.Dispose();
         }
     }
 
-    private ProviderEndpoint CreateEndpoint(ProviderOptions provider, IHttpClientFactory httpClientFactory, ILoggerFactory loggerFactory)
+    private OpenAICompatibleProvider Create(ProviderOptions provider, IHttpClientFactory httpClientFactory, RateLimitRegistry registry, ILoggerFactory loggerFactory)
     {
-        switch (provider.Provider)
+        string name = provider.Name ?? provider.DefaultName;
+        var limits = new ProviderLimits(registry, AccountKey(provider), provider.RequestsPerMinute, provider.TokensPerMinute, Options.MaxRetryAfter);
+        var retries = new RetryPolicy(Options.MaxRetryAfter, _time, OpenAIErrors.IsQuotaError);
+        ResiliencePipeline<HttpResponseMessage> pipeline = ProviderPipeline.Build(Options, retries, _time);
+
+        (Uri baseAddress, DelegatingHandler? credentials) = provider.Provider switch
         {
-            case ProviderKind.GitHubCopilot:
-                var tokens = new CopilotTokenSource(
-                    httpClientFactory.CreateClient(TypedBatchServiceCollectionExtensions.CopilotTokenClientName),
-                    provider.CopilotTokenUrl, provider.GitHubToken!, Redactor, _time, loggerFactory.CreateLogger<CopilotTokenSource>());
-                _tokenSources.Add(tokens);
-                return new CopilotEndpoint(tokens, CopilotHeaders.Default, provider.CopilotTokenUrl, provider.GitHubToken!);
-            case ProviderKind.AzureOpenAI:
-                return new AzureOpenAIEndpoint(provider.BaseUrl!, provider.AzureApiVersion, provider.AzureUseV1Api, provider.ApiKey, provider.AzureTokenProvider);
-            default:
-                return new OpenAIEndpoint(provider.DefaultName, provider.EffectiveBaseUrl, provider.ApiKey);
-        }
-    }
+            ProviderKind.GitHubCopilot => (provider.BaseUrl ?? CopilotApiBase, (DelegatingHandler?)CopilotCredentials(provider, httpClientFactory, loggerFactory)),
+            ProviderKind.AzureOpenAI => (Join(provider.BaseUrl!, provider.AzureUseV1Api ? "openai/v1" : "openai"), new AzureAuthHandler(provider.ApiKey, provider.AzureTokenProvider)),
+            _ => (provider.EffectiveBaseUrl, string.IsNullOrEmpty(provider.ApiKey) ? null : new OpenAIAuthHandler(provider.ApiKey)),
+        };
 
-    /// <summary>One provider of the chain: its endpoint, its model override and its rate-limit gates.</summary>
-    internal sealed class ProviderEntry(ProviderOptions options, ProviderEndpoint endpoint, ProviderRuntime runtime)
-    {
-        private readonly ConcurrentDictionary<string, RateLimitGate> _gates = new();
-
-        public string Name { get; } = options.Name ?? endpoint.Name;
-
-        public ProviderEndpoint Endpoint { get; } = endpoint;
-
-        public string? Model { get; } = options.Model;
-
-        /// <summary>
-        /// The process-wide gate of this endpoint and a model, with the configured limits applied once; limits that
-        /// are not configured are learned from the server's headers.
-        /// </summary>
-        public RateLimitGate GateFor(string model)
-            => _gates.GetOrAdd(model, static (m, entry) =>
+        HttpMessageHandler handler = Chain(
+            new RateLimitHandlers.Admission(limits),
+            new ResilienceHandler(pipeline),
+            new ResponseValidationHandler(),
+            credentials,
+            new RateLimitHandlers.Attempt(limits),
+            new SocketsHttpHandler
             {
-                RateLimitGate gate = RateLimitGates.For(entry.Endpoint.MeteringKey, m, entry._runtime._time);
-                gate.Configure(entry._options.RequestsPerMinute, entry._options.TokensPerMinute);
-                return gate;
-            }, this);
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                AutomaticDecompression = DecompressionMethods.All,
+                MaxConnectionsPerServer = int.MaxValue,
+            });
+        _owned.Add(handler);
 
-        private readonly ProviderOptions _options = options;
-        private readonly ProviderRuntime _runtime = runtime;
+        // Refit joins the base address's path and the route, so the base has no trailing slash.
+        var http = new HttpClient(handler, disposeHandler: false) { BaseAddress = TrimSlash(baseAddress), Timeout = Timeout.InfiniteTimeSpan };
+        _owned.Add(http);
+        IChatWire wire = provider.Provider == ProviderKind.AzureOpenAI && !provider.AzureUseV1Api
+            ? new AzureDeploymentRoutes(RestService.ForGenerated<IAzureOpenAIApi>(http, WireJsonContext.Wire), provider.AzureApiVersion)
+            : new OpenAIRoutes(RestService.ForGenerated<IOpenAIApi>(http, WireJsonContext.Wire));
+        return new OpenAICompatibleProvider(name, wire, Redactor, Options.StructuredOutputs, limits, provider.Model);
+    }
+
+    private CopilotHandler CopilotCredentials(ProviderOptions provider, IHttpClientFactory httpClientFactory, ILoggerFactory loggerFactory)
+    {
+        var tokens = new CopilotTokenSource(
+            httpClientFactory.CreateClient(Microsoft.Extensions.DependencyInjection.TypedBatchServiceCollectionExtensions.CopilotTokenClientName),
+            provider.CopilotTokenUrl, provider.GitHubToken!, Redactor, _time, loggerFactory.CreateLogger<CopilotTokenSource>());
+        _owned.Add(tokens);
+        return new CopilotHandler(tokens, CopilotHeaders.Default, TrimSlash(provider.BaseUrl ?? CopilotApiBase));
+    }
+
+    /// <summary>
+    /// Where a provider's limits are metered: its API (for Copilot, the account's token exchange) and a short,
+    /// irreversible tag of its credential, so that two accounts on one endpoint have separate budgets.
+    /// </summary>
+    private static string AccountKey(ProviderOptions provider) => provider.Provider switch
+    {
+        ProviderKind.GitHubCopilot => provider.CopilotTokenUrl.AbsoluteUri + "#account-" + CredentialTag(provider.GitHubToken),
+        ProviderKind.AzureOpenAI => TrimSlash(provider.BaseUrl!).AbsoluteUri + "#account-" + (provider.AzureTokenProvider is null ? CredentialTag(provider.ApiKey) : "entra"),
+        _ => TrimSlash(provider.EffectiveBaseUrl).AbsoluteUri + "#account-" + CredentialTag(provider.ApiKey),
+    };
+
+    private static string CredentialTag(string? secret)
+        => string.IsNullOrEmpty(secret) ? "anonymous" : Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(secret)), 0, 6);
+
+    private static Uri Join(Uri root, string path) => new(root.AbsoluteUri.TrimEnd('/') + "/" + path);
+
+    private static Uri TrimSlash(Uri uri) => uri.AbsolutePath.Length > 1 && uri.AbsolutePath.EndsWith('/') ? new Uri(uri.AbsoluteUri.TrimEnd('/')) : uri;
+
+    private static HttpMessageHandler Chain(params HttpMessageHandler?[] handlers)
+    {
+        HttpMessageHandler inner = handlers[^1]!;
+        for (int i = handlers.Length - 2; i >= 0; i--)
+        {
+            if (handlers[i] is DelegatingHandler outer)
+            {
+                outer.InnerHandler = inner;
+                inner = outer;
+            }
+        }
+
+        return inner;
     }
 }

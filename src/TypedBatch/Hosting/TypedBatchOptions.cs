@@ -132,7 +132,7 @@ public sealed class TypedBatchOptions
     public int? EffectiveRequestsPerMinute => RequestsPerMinute ?? (Provider == ProviderKind.GitHubCopilot ? DefaultCopilotRequestsPerMinute : null);
 
     /// <summary>
-    /// Reads the original design's environment variables: <c>USE_COPILOT_CHAT=true</c> with <c>GITHUB_TOKEN</c> for
+    /// Reads the original design's environment variables: <c>USE_COPILOT_CHAT=true</c> (or <c>1</c>, <c>yes</c>) with <c>GITHUB_TOKEN</c> for
     /// Copilot (<c>COPILOT_REQUESTS_PER_MINUTE</c>, default 60); else <c>OPENAI_BASE_URL</c> for an OpenAI-compatible
     /// server (<c>OPENAI_API_KEY</c> optional); else <c>OPENAI_API_KEY</c> for OpenAI. <c>MODEL_CHOICE</c> sets the
     /// model (default <c>gpt-4o-mini</c>).
@@ -148,7 +148,7 @@ public sealed class TypedBatchOptions
         string? apiKey = Read("OPENAI_API_KEY");
         string? baseUrl = Read("OPENAI_BASE_URL");
 
-        if (bool.TryParse(Read("USE_COPILOT_CHAT"), out bool useCopilot) && useCopilot)
+        if (IsYes(Read("USE_COPILOT_CHAT")))
         {
             options.Provider = ProviderKind.GitHubCopilot;
             options.GitHubToken = Read("GITHUB_TOKEN")
@@ -197,30 +197,15 @@ public sealed class TypedBatchOptions
             "No LLM provider is configured: set OPENAI_API_KEY (OpenAI), or OPENAI_BASE_URL (an OpenAI-compatible server such as Ollama at http://localhost:11434/v1), or USE_COPILOT_CHAT=true with GITHUB_TOKEN (GitHub Copilot).");
     }
 
-    /// <summary>Throws when the options cannot work, naming the property to fix.</summary>
+    /// <summary>Throws when the options cannot work, naming every property to fix.</summary>
     /// <exception cref="InvalidOperationException">A required value is missing or a value is out of range.</exception>
     public void Validate()
     {
-        Primary.Validate();
-        for (int i = 0; i < Fallbacks.Count; i++)
+        IReadOnlyList<string> problems = TypedBatchOptionsValidator.Problems(this);
+        if (problems.Count > 0)
         {
-            (Fallbacks[i] ?? throw new InvalidOperationException($"TypedBatchOptions.Fallbacks[{i}] is null.")).Validate($"TypedBatchOptions.Fallbacks[{i}]");
+            throw new InvalidOperationException(string.Join(" ", problems));
         }
-
-        Require(CircuitBreakFailures >= 1, nameof(CircuitBreakFailures), "must be at least 1");
-        Require(CircuitBreakDuration > TimeSpan.Zero, nameof(CircuitBreakDuration), "must be positive");
-        Require(!string.IsNullOrWhiteSpace(Model), nameof(Model), "must not be empty");
-        Require(!string.IsNullOrWhiteSpace(EmbeddingModel), nameof(EmbeddingModel), "must not be empty");
-        Require(MaxConcurrency >= 1, nameof(MaxConcurrency), "must be at least 1");
-        Require(RequestsPerMinute is null or >= 1, nameof(RequestsPerMinute), "must be at least 1 when set");
-        Require(TokensPerMinute is null or >= 1, nameof(TokensPerMinute), "must be at least 1 when set");
-        Require(MaxRetryAfter >= TimeSpan.Zero, nameof(MaxRetryAfter), "must not be negative");
-        Require(MaxRetries is >= 0 and <= 20, nameof(MaxRetries), "must be between 0 and 20");
-        Require(RetryBaseDelay >= TimeSpan.Zero, nameof(RetryBaseDelay), "must not be negative");
-        Require(AttemptTimeout > TimeSpan.Zero, nameof(AttemptTimeout), "must be positive");
-        Require(TotalTimeout >= AttemptTimeout, nameof(TotalTimeout), "must be at least AttemptTimeout");
-        Require(EmbeddingInputsPerRequest is >= 1 and <= 2048, nameof(EmbeddingInputsPerRequest), "must be between 1 and 2048");
-        Require(EmbeddingTokensPerRequest >= 1, nameof(EmbeddingTokensPerRequest), "must be at least 1");
     }
 
     /// <summary>Describes the options with secrets masked.</summary>
@@ -231,13 +216,9 @@ public sealed class TypedBatchOptions
 
     private static string Mask(string? secret) => secret is null ? "(none)" : "***";
 
-    private static void Require(bool condition, string property, string rule)
-    {
-        if (!condition)
-        {
-            throw new InvalidOperationException($"TypedBatchOptions.{property} {rule}.");
-        }
-    }
+    /// <summary>The original design's switches read <c>1</c>, <c>true</c> and <c>yes</c> (any case) as on.</summary>
+    internal static bool IsYes(string? value)
+        => value is not null && (value == "1" || value.Equals("true", StringComparison.OrdinalIgnoreCase) || value.Equals("yes", StringComparison.OrdinalIgnoreCase));
 
     private static Uri ParseUrl(string variable, string value)
         => Uri.TryCreate(value, UriKind.Absolute, out Uri? uri) && uri.Scheme is "http" or "https"

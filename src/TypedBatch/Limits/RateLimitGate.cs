@@ -1,16 +1,17 @@
-namespace TypedBatch;
+namespace TypedBatch.Limits;
 
 /// <summary>
-/// The requests-per-minute and tokens-per-minute budget of one provider endpoint and model, shared by every batch in
-/// the process. Two token buckets refill continuously at the limit's rate and hold at most half a second's budget (at
-/// least one request): providers meter with a one-second bucket, and the smaller client burst leaves room for requests
-/// that reach the server closer together than they left the client. Every HTTP attempt, retries included, takes one request and its estimated tokens; waiters are
-/// served in order by reserving future budget. The gate corrects itself from what the server says: the
+/// A requests-per-minute and tokens-per-minute budget: the shared one of a provider account and model (every batch of
+/// every client resolved from one service provider waits here), or one batch's own, narrower one. Two token buckets
+/// refill continuously at the limit's rate and hold at most half a second's budget (at least one request): providers
+/// meter with a one-second bucket, and the half-second client burst leaves room for requests that reach the server
+/// closer together than they left the client. Every HTTP attempt, retries included, takes one request and its
+/// estimated tokens; waiters are served in order by reserving future budget. The gate corrects itself from what the server says: the
 /// <c>x-ratelimit-remaining-*</c> headers lower the local budget when the server knows less is left, the
 /// <c>x-ratelimit-limit-*</c> headers set the limits when none were configured, and a 429's retry hint pauses
 /// everyone, so that one throttled request does not turn into a storm.
 /// </summary>
-public sealed class RateLimitGate
+internal sealed class RateLimitGate
 {
     private readonly TimeProvider _time;
     private readonly Lock _lock = new();

@@ -1,13 +1,13 @@
 using System.Globalization;
 using System.Net.Http.Headers;
 
-namespace TypedBatch;
+namespace TypedBatch.Limits;
 
 /// <summary>
 /// What the server said about its rate limits on one response (the <c>x-ratelimit-*</c> headers).
 /// Any value the server did not send is <see langword="null"/>.
 /// </summary>
-public sealed record RateLimitInfo
+internal sealed record RateLimitInfo
 {
     /// <summary>Requests allowed per window (<c>x-ratelimit-limit-requests</c>).</summary>
     public long? LimitRequests { get; init; }

@@ -1,4 +1,4 @@
-namespace TypedBatch;
+namespace TypedBatch.Limits;
 
 /// <summary>
 /// Estimates the tokens a request reserves against a tokens-per-minute limit, the way the provider counts it before
@@ -6,7 +6,7 @@ namespace TypedBatch;
 /// characters plus the chat format's per-message overhead, corrected by what the server's <c>usage</c> reports
 /// (<see cref="RateLimitGate.PromptCorrection"/>); docs/benchmarks.md measures it against an exact tokenizer.
 /// </summary>
-public static class TokenEstimator
+internal static class TokenEstimator
 {
     private const int PerMessage = 4;
     private const int PerReply = 3;

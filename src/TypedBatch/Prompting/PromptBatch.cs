@@ -69,12 +69,5 @@ public static class PromptBatch
         return Runner.RunAsCompletedAsync(inputs, async (input, ct) => new BatchWorkResult<TOut>(await call(input, ct).ConfigureAwait(false), default, 1), Describe(options, operation), cancellationToken);
     }
 
-    private static BatchRunDescriptor Describe(BatchOptions? options, string operation)
-    {
-        options?.Validate(nameof(options));
-        return new BatchRunDescriptor(operation, "custom", options?.Model ?? "default", options?.MaxConcurrency ?? DefaultConcurrency)
-        {
-            Progress = options?.Progress,
-        };
-    }
+    private static BatchPlan Describe(BatchOptions? options, string operation) => BatchPlanner.Custom(operation, options, DefaultConcurrency);
 }

@@ -1,24 +1,23 @@
 using System.ComponentModel;
 using System.Runtime.CompilerServices;
-using System.Text.Json;
 
 namespace TypedBatch;
 
 /// <summary>
-/// What a generated prompt client calls: the client's provider and runner, with settings resolved from the
-/// method's attributes, the call's <see cref="BatchOptions"/> and the client's defaults. Not meant for direct use.
+/// What a generated prompt client calls: the client's engine, with every batch planned by <see cref="BatchPlanner"/>
+/// from the method's attributes, the call's <see cref="BatchOptions"/> and the client's defaults. Not meant for direct use.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class PromptClientContext
 {
-    private readonly TypedBatchClient _client;
+    private readonly BatchEngine _engine;
 
     /// <summary>Creates the context over a client.</summary>
     /// <param name="client">The client.</param>
     public PromptClientContext(TypedBatchClient client)
     {
         ArgumentNullException.ThrowIfNull(client);
-        _client = client;
+        _engine = client.Engine;
     }
 
     /// <summary>Sends one rendered prompt.</summary>
@@ -26,7 +25,7 @@ public sealed class PromptClientContext
     /// <param name="settings">The method's settings.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     public Task<ChatCompletion> CompleteAsync(ChatMessage[] messages, CompletionSettings settings, CancellationToken cancellationToken)
-        => _client.Provider.CompleteAsync(new ChatRequest(messages, _client.ResolveSettings(settings, null)), cancellationToken);
+        => _engine.CompleteAsync(messages, settings, cancellationToken);
 
     /// <summary>Renders and sends a prompt for every input; results in input order.</summary>
     /// <typeparam name="TIn">The input type.</typeparam>
@@ -41,8 +40,8 @@ public sealed class PromptClientContext
     public Task<BatchResult<TOut>> RunChatBatchAsync<TIn, TOut>(IEnumerable<TIn> inputs, Func<TIn, ChatMessage[]> render, CompletionSettings settings, Func<ChatCompletion, TOut> map, BatchOptions? options, string operation, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(inputs);
-        (CompletionSettings resolved, BatchRunDescriptor descriptor) = Prepare(settings, options, operation);
-        return _client.Runner.RunAsync(inputs, (input, ct) => CompleteMappedAsync(render(input), resolved, map, ct), descriptor, cancellationToken);
+        BatchPlan plan = BatchPlanner.Chat(operation, _engine.Provider.Name, settings, options, _engine.Options);
+        return _engine.Runner.RunAsync(inputs, _engine.PromptWork(plan, render, map), plan, cancellationToken);
     }
 
     /// <summary>Renders and sends a prompt for every input; yields results as they complete.</summary>
@@ -58,8 +57,8 @@ public sealed class PromptClientContext
     public IAsyncEnumerable<BatchItem<TOut>> RunChatAsCompletedAsync<TIn, TOut>(IEnumerable<TIn> inputs, Func<TIn, ChatMessage[]> render, CompletionSettings settings, Func<ChatCompletion, TOut> map, BatchOptions? options, string operation, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(inputs);
-        (CompletionSettings resolved, BatchRunDescriptor descriptor) = Prepare(settings, options, operation);
-        return _client.Runner.RunAsCompletedAsync(inputs, (input, ct) => CompleteMappedAsync(render(input), resolved, map, ct), descriptor, cancellationToken);
+        BatchPlan plan = BatchPlanner.Chat(operation, _engine.Provider.Name, settings, options, _engine.Options);
+        return _engine.Runner.RunAsCompletedAsync(inputs, _engine.PromptWork(plan, render, map), plan, cancellationToken);
     }
 
     /// <summary>Embeds one text.</summary>
@@ -68,7 +67,10 @@ public sealed class PromptClientContext
     /// <param name="dimensions">The method's dimensions, if any.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     public Task<Embedding> EmbedAsync(string text, string? model, int? dimensions, CancellationToken cancellationToken)
-        => _client.CreateEmbeddingAsync(text, model, dimensions, cancellationToken);
+    {
+        ArgumentException.ThrowIfNullOrEmpty(text);
+        return _engine.EmbedAsync(text, model, dimensions, cancellationToken);
+    }
 
     /// <summary>Embeds many texts, packed into large requests; results in input order.</summary>
     /// <typeparam name="TOut">The result type.</typeparam>
@@ -76,12 +78,13 @@ public sealed class PromptClientContext
     /// <param name="model">The method's model, or null for the client's.</param>
     /// <param name="dimensions">The method's dimensions, if any.</param>
     /// <param name="map">Turns an embedding into the result.</param>
-    /// <param name="options">Per-call overrides (model, concurrency).</param>
+    /// <param name="options">Per-call overrides (model, concurrency, limits, progress).</param>
     /// <param name="cancellationToken">Cancels the batch.</param>
     public async Task<BatchResult<TOut>> RunEmbeddingBatchAsync<TOut>(IEnumerable<string> inputs, string? model, int? dimensions, Func<Embedding, TOut> map, BatchOptions? options, CancellationToken cancellationToken)
     {
-        options?.Validate(nameof(options));
-        BatchResult<Embedding> result = await _client.CreateEmbeddingsBatchAsync(inputs, options?.Model ?? model, dimensions, options?.MaxConcurrency ?? _client.Options.MaxConcurrency, cancellationToken).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(inputs);
+        BatchPlan plan = BatchPlanner.Embeddings("embeddings", _engine.Provider.Name, model, dimensions, options, _engine.Options);
+        BatchResult<Embedding> result = await _engine.EmbedBatchAsync(plan, inputs, cancellationToken).ConfigureAwait(false);
         return result.MapValues(map);
     }
 
@@ -91,12 +94,13 @@ public sealed class PromptClientContext
     /// <param name="model">The method's model, or null for the client's.</param>
     /// <param name="dimensions">The method's dimensions, if any.</param>
     /// <param name="map">Turns an embedding into the result.</param>
-    /// <param name="options">Per-call overrides (model, concurrency).</param>
+    /// <param name="options">Per-call overrides (model, concurrency, limits, progress).</param>
     /// <param name="cancellationToken">Cancels the batch.</param>
     public async IAsyncEnumerable<BatchItem<TOut>> RunEmbeddingAsCompletedAsync<TOut>(IEnumerable<string> inputs, string? model, int? dimensions, Func<Embedding, TOut> map, BatchOptions? options, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        options?.Validate(nameof(options));
-        await foreach (BatchItem<Embedding> item in _client.CreateEmbeddingsAsCompletedAsync(inputs, options?.Model ?? model, dimensions, options?.MaxConcurrency ?? _client.Options.MaxConcurrency, cancellationToken).ConfigureAwait(false))
+        ArgumentNullException.ThrowIfNull(inputs);
+        BatchPlan plan = BatchPlanner.Embeddings("embeddings", _engine.Provider.Name, model, dimensions, options, _engine.Options);
+        await foreach (BatchItem<Embedding> item in _engine.EmbedAsCompletedAsync(plan, inputs, cancellationToken).ConfigureAwait(false))
         {
             yield return item.MapValue(map);
         }
@@ -112,9 +116,7 @@ public sealed class PromptClientContext
     public async Task<T> CompleteStructuredAsync<T>(ChatMessage[] messages, CompletionSettings settings, StructuredOutputSpec<T> spec, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        CompletionSettings resolved = _client.ResolveSettings(settings, null) with { ResponseFormat = spec.Format };
-        BatchWorkResult<T> result = await CompleteStructuredCoreAsync(messages, resolved, spec, spec.MaxRepairAttempts, cancellationToken).ConfigureAwait(false);
-        return result.Value;
+        return await _engine.CompleteStructuredAsync(messages, settings, spec, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Renders and sends a typed prompt for every input; results in input order.</summary>
@@ -131,9 +133,8 @@ public sealed class PromptClientContext
     {
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(spec);
-        (CompletionSettings resolved, BatchRunDescriptor descriptor) = Prepare(settings with { ResponseFormat = spec.Format }, options, operation);
-        int repairs = options?.MaxRepairAttempts ?? spec.MaxRepairAttempts;
-        return _client.Runner.RunAsync(inputs, (input, ct) => CompleteStructuredCoreAsync(render(input), resolved, spec, repairs, ct), descriptor, cancellationToken);
+        BatchPlan plan = BatchPlanner.Chat(operation, _engine.Provider.Name, settings with { ResponseFormat = spec.Format }, options, _engine.Options, spec.MaxRepairAttempts);
+        return _engine.Runner.RunAsync(inputs, _engine.StructuredWork(plan, render, spec), plan, cancellationToken);
     }
 
     /// <summary>Renders and sends a typed prompt for every input; yields results as they complete.</summary>
@@ -150,9 +151,8 @@ public sealed class PromptClientContext
     {
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(spec);
-        (CompletionSettings resolved, BatchRunDescriptor descriptor) = Prepare(settings with { ResponseFormat = spec.Format }, options, operation);
-        int repairs = options?.MaxRepairAttempts ?? spec.MaxRepairAttempts;
-        return _client.Runner.RunAsCompletedAsync(inputs, (input, ct) => CompleteStructuredCoreAsync(render(input), resolved, spec, repairs, ct), descriptor, cancellationToken);
+        BatchPlan plan = BatchPlanner.Chat(operation, _engine.Provider.Name, settings with { ResponseFormat = spec.Format }, options, _engine.Options, spec.MaxRepairAttempts);
+        return _engine.Runner.RunAsCompletedAsync(inputs, _engine.StructuredWork(plan, render, spec), plan, cancellationToken);
     }
 
     /// <summary>The answer's text; a refusal or an empty answer fails the call.</summary>
@@ -193,107 +193,5 @@ public sealed class PromptClientContext
     {
         ArgumentNullException.ThrowIfNull(embedding);
         return embedding.Vector;
-    }
-
-    private (CompletionSettings Settings, BatchRunDescriptor Descriptor) Prepare(CompletionSettings settings, BatchOptions? options, string operation)
-    {
-        options?.Validate(nameof(options));
-        CompletionSettings resolved = _client.ResolveSettings(settings, options);
-        _client.ApplyRateLimits(resolved.Model!, options);
-        var descriptor = new BatchRunDescriptor(operation, _client.Provider.Name, resolved.Model!, options?.MaxConcurrency ?? _client.Options.MaxConcurrency)
-        {
-            Temperature = resolved.Temperature,
-            MaxTokens = resolved.MaxTokens,
-            Progress = options?.Progress,
-            AdaptiveConcurrency = options?.AdaptiveConcurrency ?? true,
-        };
-        return (resolved, descriptor);
-    }
-
-    /// <summary>
-    /// One typed item: send, then refuse, truncate or parse; an answer that does not parse is sent back with the error
-    /// up to <paramref name="maxRepairs"/> times. Tokens and HTTP attempts of every round are counted.
-    /// </summary>
-    private async ValueTask<BatchWorkResult<T>> CompleteStructuredCoreAsync<T>(ChatMessage[] messages, CompletionSettings settings, StructuredOutputSpec<T> spec, int maxRepairs, CancellationToken cancellationToken)
-    {
-        TokenUsage usage = default;
-        int attempts = 0;
-        IReadOnlyList<ChatMessage> conversation = messages;
-        for (int repair = 0; ; repair++)
-        {
-            ChatCompletion completion;
-            try
-            {
-                completion = await _client.Provider.CompleteAsync(new ChatRequest(conversation, settings), cancellationToken).ConfigureAwait(false);
-            }
-            catch (ProviderException failed) when (repair > 0)
-            {
-                throw new ProviderException(failed.Kind, failed.Provider, failed.ProviderMessage, failed.StatusCode)
-                {
-                    ErrorType = failed.ErrorType,
-                    ErrorCode = failed.ErrorCode,
-                    RequestId = failed.RequestId,
-                    Attempts = attempts + failed.Attempts,
-                    Usage = usage,
-                    Repairs = repair,
-                };
-            }
-
-            usage += completion.Usage;
-            attempts += completion.Attempts;
-            string provider = completion.Provider ?? _client.Provider.Name;
-            if (completion.Content is null)
-            {
-                throw new ProviderException(completion.Refusal is null ? BatchErrorKind.InvalidOutput : BatchErrorKind.Refused, provider, completion.Refusal ?? "The answer has no content.")
-                {
-                    Usage = usage,
-                    Attempts = attempts,
-                    Repairs = repair,
-                };
-            }
-
-            if (completion.FinishReason == "length")
-            {
-                throw new ProviderException(BatchErrorKind.Truncated, provider, $"The answer was cut off at {settings.MaxTokens?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "the model's"} max tokens; raise MaxTokens.")
-                {
-                    Usage = usage,
-                    Attempts = attempts,
-                    Repairs = repair,
-                    RawOutput = completion.Content,
-                };
-            }
-
-            try
-            {
-                T value = spec.Parse(StructuredOutput.ExtractJson(completion.Content));
-                return new BatchWorkResult<T>(value, usage, attempts, repair, completion.Provider);
-            }
-            catch (JsonException invalid)
-            {
-                if (repair >= maxRepairs)
-                {
-                    throw new ProviderException(BatchErrorKind.InvalidOutput, provider, $"The answer does not fit {typeof(T).Name} after {repair} repair attempt(s): {invalid.Message}")
-                    {
-                        Usage = usage,
-                        Attempts = attempts,
-                        Repairs = repair,
-                        RawOutput = completion.Content,
-                    };
-                }
-
-                conversation =
-                [
-                    .. conversation,
-                    ChatMessage.Assistant(completion.Content),
-                    ChatMessage.User($"That answer is not valid: {invalid.Message} Reply again with only the corrected JSON, conforming to the schema."),
-                ];
-            }
-        }
-    }
-
-    private async ValueTask<BatchWorkResult<TOut>> CompleteMappedAsync<TOut>(ChatMessage[] messages, CompletionSettings settings, Func<ChatCompletion, TOut> map, CancellationToken cancellationToken)
-    {
-        ChatCompletion completion = await _client.Provider.CompleteAsync(new ChatRequest(messages, settings), cancellationToken).ConfigureAwait(false);
-        return new BatchWorkResult<TOut>(map(completion), completion.Usage, completion.Attempts, 0, completion.Provider);
     }
 }

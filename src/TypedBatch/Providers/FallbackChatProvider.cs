@@ -1,4 +1,6 @@
 using System.Net;
+using Polly;
+using Polly.CircuitBreaker;
 
 namespace TypedBatch.Providers;
 
@@ -8,16 +10,32 @@ namespace TypedBatch.Providers;
 /// moves to the next. Errors a different provider would repeat (bad request, bad key, refusals, invalid output) are
 /// thrown at once. <see cref="ChatCompletion.Provider"/> says who answered.
 /// </summary>
-internal sealed class FallbackChatProvider : IChatProvider, IRateLimitedProvider
+/// <remarks>
+/// Each provider has Polly's circuit breaker: after <c>failures</c> fallback-worthy failures with no success in
+/// between (within a minute) it opens for <c>breakDuration</c>; then one trial call is let through (concurrent callers
+/// skip the provider while the trial runs) and its outcome closes or re-opens the circuit.
+/// </remarks>
+internal sealed class FallbackChatProvider : IChatProvider
 {
-    private readonly IChatProvider[] _providers;
-    private readonly CircuitBreaker[] _breakers;
+    private static readonly TimeSpan SamplingDuration = TimeSpan.FromMinutes(1);
 
-    public FallbackChatProvider(IReadOnlyList<IChatProvider> providers, int breakerThreshold, TimeSpan breakDuration, TimeProvider time)
+    private readonly IChatProvider[] _providers;
+    private readonly ResiliencePipeline[] _breakers;
+
+    public FallbackChatProvider(IReadOnlyList<IChatProvider> providers, int failures, TimeSpan breakDuration, TimeProvider time)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(providers.Count, 1);
         _providers = providers.ToArray();
-        _breakers = _providers.Select(_ => new CircuitBreaker(breakerThreshold, breakDuration, time)).ToArray();
+        _breakers = _providers.Select(_ => new ResiliencePipelineBuilder { TimeProvider = time }
+            .AddCircuitBreaker(new CircuitBreakerStrategyOptions
+            {
+                FailureRatio = 1.0,
+                MinimumThroughput = failures,
+                SamplingDuration = SamplingDuration,
+                BreakDuration = breakDuration,
+                ShouldHandle = new PredicateBuilder().Handle<ProviderException>(ShouldFallBack),
+            })
+            .Build()).ToArray();
         Name = string.Join(">", _providers.Select(p => p.Name));
     }
 
@@ -25,16 +43,11 @@ internal sealed class FallbackChatProvider : IChatProvider, IRateLimitedProvider
 
     public IReadOnlyList<IChatProvider> Providers => _providers;
 
-    /// <summary>Whether the breaker of the provider at <paramref name="index"/> is open now.</summary>
-    public bool IsOpen(int index) => _breakers[index].IsOpen;
-
     public Task<ChatCompletion> CompleteAsync(ChatRequest request, CancellationToken cancellationToken = default)
-        => RunAsync((provider, ct) => provider.CompleteAsync(request, ct), cancellationToken);
+        => RunAsync(static (provider, request, ct) => provider.CompleteAsync(request, ct), request, cancellationToken);
 
     public Task<EmbeddingResponse> EmbedAsync(EmbeddingRequest request, CancellationToken cancellationToken = default)
-        => RunAsync((provider, ct) => provider.EmbedAsync(request, ct), cancellationToken);
-
-    public RateLimitGate? GateFor(string model) => (_providers[0] as IRateLimitedProvider)?.GateFor(model);
+        => RunAsync(static (provider, request, ct) => provider.EmbedAsync(request, ct), request, cancellationToken);
 
     /// <summary>Whether another provider might succeed where this one failed.</summary>
     internal static bool ShouldFallBack(ProviderException failure) => failure.Kind switch
@@ -45,35 +58,27 @@ internal sealed class FallbackChatProvider : IChatProvider, IRateLimitedProvider
         _ => false,
     };
 
-    private async Task<T> RunAsync<T>(Func<IChatProvider, CancellationToken, Task<T>> call, CancellationToken cancellationToken)
+    private async Task<T> RunAsync<T, TRequest>(Func<IChatProvider, TRequest, CancellationToken, Task<T>> call, TRequest request, CancellationToken cancellationToken)
     {
         ProviderException? last = null;
         int attempts = 0;
-        bool tried = false;
         for (int i = 0; i < _providers.Length; i++)
         {
-            if (!_breakers[i].TryEnter())
-            {
-                continue;
-            }
-
-            tried = true;
             try
             {
-                T result = await call(_providers[i], cancellationToken).ConfigureAwait(false);
-                _breakers[i].OnSuccess();
-                return result;
+                return await _breakers[i].ExecuteAsync(
+                    static async (state, ct) => await state.call(state.provider, state.request, ct).ConfigureAwait(false),
+                    (call, provider: _providers[i], request),
+                    cancellationToken).ConfigureAwait(false);
+            }
+            catch (BrokenCircuitException)
+            {
+                // Open, or half-open with its one trial already running: skip it.
             }
             catch (ProviderException failure) when (ShouldFallBack(failure))
             {
-                _breakers[i].OnFailure();
                 attempts += failure.Attempts;
                 last = failure;
-            }
-            catch
-            {
-                _breakers[i].OnNeutral();
-                throw;
             }
         }
 
@@ -88,6 +93,6 @@ internal sealed class FallbackChatProvider : IChatProvider, IRateLimitedProvider
             };
         }
 
-        throw new ProviderException(BatchErrorKind.Transport, Name, tried ? "No provider answered." : "Every provider of the chain is skipped by its circuit breaker after repeated failures; retry later.");
+        throw new ProviderException(BatchErrorKind.Transport, Name, "Every provider of the chain is skipped by its circuit breaker after repeated failures; retry later.");
     }
 }

@@ -1,10 +1,8 @@
-using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
 using Polly;
 using Polly.Retry;
 using Polly.Timeout;
-using TypedBatch.Providers.OpenAI;
+using TypedBatch.Http;
 
 namespace TypedBatch.Resilience;
 
@@ -12,18 +10,15 @@ namespace TypedBatch.Resilience;
 /// Which HTTP outcomes are retried and how long to wait: the rules of the one retry loop.
 /// Retried: 408, 409, 429 (rate limits, not quota), 500, 502, 503, 504, timeouts, transport failures and 2xx bodies
 /// that are cut off or not JSON. Never retried: 400, 401, 403, 404, 422 and quota 429s. <c>x-should-retry</c> overrides
-/// the status rule. The server's hint wins over backoff (<c>retry-after-ms</c>, <c>x-ms-retry-after-ms</c>, then
-/// <c>Retry-After</c> in seconds or as an HTTP date); a hint longer than <see cref="MaxRetryAfter"/> is not waited for:
-/// the call fails at once with <see cref="RetryAfterTooLong"/> set, so a "try again in 114h" cannot hang a batch.
+/// the status rule. The server's hint wins over backoff (<see cref="RetryHints"/>); a hint longer than
+/// <see cref="MaxRetryAfter"/> is not waited for: the call fails at once with <see cref="CallContext.RetryAfterRefused"/>
+/// set, so a "try again in 114h" cannot hang a batch.
 /// </summary>
-internal sealed class RetryPolicy(TimeSpan maxRetryAfter, TimeProvider time)
+/// <param name="maxRetryAfter">The longest server hint honoured.</param>
+/// <param name="time">The clock, for <c>Retry-After</c> dates.</param>
+/// <param name="isQuotaError">Whether a 429's error body says the account is out of quota; the provider knows its error shape.</param>
+internal sealed class RetryPolicy(TimeSpan maxRetryAfter, TimeProvider time, Func<string, bool> isQuotaError)
 {
-    /// <summary>Set on the request when the server asked for a longer wait than allowed.</summary>
-    public static readonly HttpRequestOptionsKey<TimeSpan> RetryAfterTooLong = new("TypedBatch.RetryAfterTooLong");
-
-    /// <summary>Error codes of 429s that no retry can fix: the account is out of quota or over its spend limit.</summary>
-    private static readonly string[] QuotaCodes = ["insufficient_quota", "credit_balance_exhausted", "billing_hard_limit_reached", "spend_limit_reached", "quota_exceeded"];
-
     public TimeSpan MaxRetryAfter { get; } = maxRetryAfter;
 
     /// <summary>Configures a retry strategy with these rules.</summary>
@@ -73,63 +68,30 @@ internal sealed class RetryPolicy(TimeSpan maxRetryAfter, TimeProvider time)
     }
 
     /// <summary>The wait the server asked for, if any.</summary>
-    public TimeSpan? ServerDelay(HttpResponseMessage response)
-    {
-        HttpResponseHeaders headers = response.Headers;
-        if (ReadMilliseconds(headers, "retry-after-ms") is { } ms)
-        {
-            return ms;
-        }
-
-        if (ReadMilliseconds(headers, "x-ms-retry-after-ms") is { } azure)
-        {
-            return azure;
-        }
-
-        if (headers.RetryAfter is { } retryAfter)
-        {
-            if (retryAfter.Delta is { } delta)
-            {
-                return delta;
-            }
-
-            if (retryAfter.Date is { } date)
-            {
-                TimeSpan wait = date - time.GetUtcNow();
-                return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
-            }
-        }
-
-        return null;
-    }
+    public TimeSpan? ServerDelay(HttpResponseMessage response) => RetryHints.Read(response, time);
 
     /// <summary>Whether a 429 says the account is out of quota (read from the error body, which stays readable).</summary>
-    public static async ValueTask<bool> IsQuotaErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken = default)
+    private async ValueTask<bool> IsQuotaErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         await response.Content.LoadIntoBufferAsync(cancellationToken).ConfigureAwait(false);
         string body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-        ErrorDto? error = OpenAICompatibleProvider.ParseError(body, out _);
-        string? code = error?.CodeText ?? error?.Type;
-        return code is not null && QuotaCodes.Contains(code, StringComparer.OrdinalIgnoreCase);
+        return isQuotaError(body);
     }
 
     private bool WithinCap(HttpResponseMessage response)
     {
         if (ServerDelay(response) is { } wait && wait > MaxRetryAfter)
         {
-            response.RequestMessage?.Options.Set(RetryAfterTooLong, wait);
+            if (response.RequestMessage is { } request && CallContext.Of(request) is { } call)
+            {
+                call.RetryAfterRefused = wait;
+            }
+
             return false;
         }
 
         return true;
     }
-
-    private static TimeSpan? ReadMilliseconds(HttpResponseHeaders headers, string name)
-        => headers.TryGetValues(name, out IEnumerable<string>? values)
-           && double.TryParse(values.FirstOrDefault(), NumberStyles.Float, CultureInfo.InvariantCulture, out double ms)
-           && double.IsFinite(ms) && ms >= 0 && ms < TimeSpan.MaxValue.TotalMilliseconds
-            ? TimeSpan.FromMilliseconds(ms)
-            : null;
 }
 
 /// <summary>A 2xx response whose body is cut off or is not JSON: retried like a transport failure.</summary>

@@ -23,7 +23,7 @@ internal static partial class Log
     public static partial void ProgressFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Debug, Message = "Batch item #{Index} failed after {Attempts} attempt(s): {Error}")]
-    public static partial void ItemFailed(ILogger logger, int index, int attempts, BatchError error);
+    public static partial void ItemFailed(ILogger logger, int index, int attempts, BatchError error, Exception? exception);
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "{Operation} batch cancelled after {Completed} finished items")]
     public static partial void BatchCancelled(ILogger logger, string operation, int completed);
@@ -33,4 +33,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 11, Level = LogLevel.Information, Message = "TypedBatch client ready: provider {Provider}, base URL {BaseUrl}, model {Model}")]
     public static partial void ClientReady(ILogger logger, string provider, string baseUrl, string model);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Information, Message = "GitHub Copilot token exchange at {TokenUrl} names the chat API at {ApiBase}")]
+    public static partial void CopilotApiBase(ILogger logger, string tokenUrl, string apiBase);
 }

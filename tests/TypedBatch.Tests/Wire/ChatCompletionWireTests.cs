@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using TypedBatch.Limits;
 
 namespace TypedBatch.Tests.Wire;
 
@@ -60,7 +61,7 @@ public sealed class ChatCompletionWireTests
 
         await wire.Provider.CompleteAsync(HelloWorld);
 
-        wire.Observer.Latest.Should().Be(new RateLimitInfo
+        wire.LatestRateLimit.Should().Be(new RateLimitInfo
         {
             LimitRequests = 30000,
             RemainingRequests = 29999,

@@ -1,4 +1,5 @@
 using System.Net;
+using TypedBatch.Limits;
 
 namespace TypedBatch.Tests.Wire;
 
@@ -77,7 +78,7 @@ public sealed class ErrorWireTests
         await wire.Provider.Invoking(p => p.EmbedAsync(new EmbeddingRequest(["foo"], "text-embedding-3-small", Dimensions: -42)))
             .Should().ThrowAsync<ProviderException>();
 
-        wire.Observer.Latest.Should().Be(new RateLimitInfo
+        wire.LatestRateLimit.Should().Be(new RateLimitInfo
         {
             LimitRequests = 10000,
             RemainingRequests = 9999,

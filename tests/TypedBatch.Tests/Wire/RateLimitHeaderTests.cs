@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text.RegularExpressions;
+using TypedBatch.Limits;
 
 namespace TypedBatch.Tests.Wire;
 
@@ -90,8 +91,8 @@ public sealed partial class RateLimitHeaderTests
         ChatCompletion answer = await wire.Provider.CompleteAsync(WireHarness.Chat("gpt-4o-mini", ChatMessage.User("Hello, world!")));
 
         answer.Content.Should().Be("Hello! How can I assist you today?");
-        wire.Observer.Latest!.ResetTokens.Should().BeNull();
-        wire.Observer.Latest.LimitTokens.Should().Be(150000000);
+        wire.LatestRateLimit!.ResetTokens.Should().BeNull();
+        wire.LatestRateLimit.LimitTokens.Should().Be(150000000);
     }
 
     [Fact]
@@ -102,7 +103,7 @@ public sealed partial class RateLimitHeaderTests
         ChatCompletion answer = await wire.Provider.CompleteAsync(WireHarness.Chat("gpt-4o-mini", ChatMessage.User("Hello, world!")));
 
         answer.Content.Should().Be("Hello! How can I assist you today?");
-        wire.Observer.Latest!.ResetTokens.Should().BeNull();
+        wire.LatestRateLimit!.ResetTokens.Should().BeNull();
     }
 
     private static RecordedExchange WithResetTokens(string value)

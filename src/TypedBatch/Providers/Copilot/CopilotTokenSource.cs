@@ -24,7 +24,7 @@ internal sealed class CopilotTokenSource : IDisposable
     private readonly SecretRedactor _redactor;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _exchange = new(1, 1);
-    private volatile CopilotToken? _current;
+    private CopilotToken? _current;
 
     public CopilotTokenSource(HttpClient http, Uri tokenUrl, string githubToken, SecretRedactor redactor, TimeProvider? timeProvider = null, ILogger? logger = null)
     {
@@ -39,7 +39,7 @@ internal sealed class CopilotTokenSource : IDisposable
 
     public async ValueTask<CopilotToken> GetTokenAsync(CancellationToken cancellationToken)
     {
-        CopilotToken? token = _current;
+        CopilotToken? token = Volatile.Read(ref _current);
         if (token is not null && _time.GetUtcNow() < token.RefreshAt)
         {
             return token;
@@ -48,14 +48,14 @@ internal sealed class CopilotTokenSource : IDisposable
         await _exchange.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            token = _current;
+            token = Volatile.Read(ref _current);
             if (token is not null && _time.GetUtcNow() < token.RefreshAt)
             {
                 return token;
             }
 
             token = await ExchangeAsync(cancellationToken).ConfigureAwait(false);
-            _current = token;
+            Volatile.Write(ref _current, token);
             return token;
         }
         finally
@@ -65,7 +65,10 @@ internal sealed class CopilotTokenSource : IDisposable
     }
 
     /// <summary>Forgets the cached token (the API rejected it); the next call exchanges again.</summary>
-    public void Invalidate() => _current = null;
+    public void Invalidate() => Volatile.Write(ref _current, null);
+
+    /// <summary>Forgets <paramref name="rejected"/> if it is still the cached token; a newer one is kept.</summary>
+    public void Invalidate(CopilotToken rejected) => Interlocked.CompareExchange(ref _current, null, rejected);
 
     public void Dispose() => _exchange.Dispose();
 
@@ -80,7 +83,7 @@ internal sealed class CopilotTokenSource : IDisposable
         string body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {
-            ErrorDto? error = OpenAICompatibleProvider.ParseError(body, out string? bare);
+            ErrorDto? error = OpenAIErrors.Parse(body, out string? bare);
             string message = _redactor.Redact(error?.Message ?? bare ?? response.ReasonPhrase);
             throw new ProviderException(BatchErrorKind.Http, CopilotProviderName, $"The GitHub token exchange failed: {message}. Check that GITHUB_TOKEN is valid and has Copilot access.", (int)response.StatusCode);
         }
@@ -116,7 +119,23 @@ internal sealed class CopilotTokenSource : IDisposable
 
         Uri apiBase = Uri.TryCreate(dto.Endpoints?.Api, UriKind.Absolute, out Uri? api) ? api : DefaultApiBase;
         Log.CopilotTokenExchanged(_logger, expiresAt, refreshAt);
+        if (Volatile.Read(ref _current)?.ApiBase != apiBase)
+        {
+            LogApiBase(apiBase);
+        }
+
         return new CopilotToken(new AuthenticationHeaderValue("Bearer", dto.Token), apiBase, expiresAt, refreshAt);
+    }
+
+    private void LogApiBase(Uri apiBase)
+    {
+        if (_logger.IsEnabled(LogLevel.Information))
+        {
+            // Never the user info or query: a proxy URL may carry a key.
+            string tokenUrl = _tokenUrl.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped);
+            string api = apiBase.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped);
+            Log.CopilotApiBase(_logger, tokenUrl, api);
+        }
     }
 
     internal const string CopilotProviderName = "github-copilot";

@@ -1,11 +1,12 @@
 using Refit;
+using TypedBatch.Http;
 
 namespace TypedBatch.Providers.OpenAI;
 
 /// <summary>
-/// The OpenAI-compatible wire calls. Relative to the provider's base URL (<c>https://api.openai.com/v1</c>,
-/// <c>http://localhost:11434/v1</c>, …). Errors come back in the <see cref="IApiResponse{T}"/> instead of as
-/// exceptions, so a failed item costs no throw inside Refit.
+/// The OpenAI-compatible wire calls, relative to the provider's base URL (<c>https://api.openai.com/v1</c>,
+/// <c>http://localhost:11434/v1</c>, …), which is the <see cref="HttpClient"/>'s base address. Errors come back in the
+/// <see cref="IApiResponse{T}"/> instead of as exceptions, so a failed item costs no throw inside Refit.
 /// </summary>
 internal interface IOpenAIApi
 {

@@ -2,26 +2,33 @@ using System.Net;
 using System.Text.Json;
 using Polly.Timeout;
 using Refit;
+using TypedBatch.Http;
+using TypedBatch.Limits;
 
 namespace TypedBatch.Providers.OpenAI;
 
 /// <summary>
-/// Any server that speaks the OpenAI chat completions and embeddings API: OpenAI itself, GitHub Copilot (through its
-/// token handler), Ollama, vLLM, LM Studio, llama.cpp. Maps between the public model and the wire DTOs and turns every
-/// failure into a <see cref="ProviderException"/>.
+/// Any server that speaks the OpenAI chat completions and embeddings API: OpenAI itself, Azure OpenAI, GitHub Copilot,
+/// Ollama, vLLM, LM Studio, llama.cpp. Maps between the public model and the wire DTOs, starts each call's
+/// <see cref="CallContext"/>, and turns every failure into a <see cref="ProviderException"/>. Limits, retries and
+/// credentials are the business of its <see cref="HttpClient"/> pipeline.
 /// </summary>
 internal sealed class OpenAICompatibleProvider(
     string name,
-    IOpenAIApi api,
+    IChatWire wire,
     SecretRedactor redactor,
     StructuredOutputMode structuredOutputs = StructuredOutputMode.JsonSchema,
-    Func<string, RateLimitGate>? gateFor = null,
-    ProviderEndpoint? endpoint = null,
-    string? modelOverride = null) : IChatProvider, IRateLimitedProvider
+    ProviderLimits? limits = null,
+    string? modelOverride = null) : IChatProvider
 {
     private static readonly ResponseFormatDto JsonObjectFormat = new() { Type = "json_object" };
 
     private static readonly string[] RoleNames = ["system", "user", "assistant"];
+
+    public OpenAICompatibleProvider(string name, IOpenAIApi api, SecretRedactor redactor)
+        : this(name, new OpenAIRoutes(api), redactor)
+    {
+    }
 
     public string Name { get; } = name;
 
@@ -31,18 +38,13 @@ internal sealed class OpenAICompatibleProvider(
         CompletionSettings settings = request.Settings;
         string model = modelOverride ?? request.Model;
         ChatCompletionRequestDto dto = ToWire(request, model, structuredOutputs);
-
-        RateLimitGate? gate = gateFor?.Invoke(model);
-        int promptEstimate = TokenEstimator.EstimatePrompt(request.Messages);
         var call = new CallContext
         {
-            Endpoint = endpoint,
             Model = model,
-            Gate = gate,
-            Reservation = gate is null ? 0 : TokenEstimator.Reservation(promptEstimate, settings.MaxTokens, gate.PromptCorrection),
+            PromptEstimate = TokenEstimator.EstimatePrompt(request.Messages),
+            MaxOutputTokens = settings.MaxTokens,
         };
-        await PrepayAsync(call, cancellationToken).ConfigureAwait(false);
-        using IApiResponse<ChatCompletionResponseDto> response = await SendAsync(() => api.CreateChatCompletionAsync(dto, call, cancellationToken), call, cancellationToken).ConfigureAwait(false);
+        using IApiResponse<ChatCompletionResponseDto> response = await SendAsync(wire.ChatAsync(dto, call, cancellationToken), call, cancellationToken).ConfigureAwait(false);
         ChatCompletionResponseDto body = EnsureSuccess(response, call, cancellationToken);
 
         ChoiceDto? choice = body.Choices is { Count: > 0 } choices ? choices[0] : null;
@@ -57,7 +59,7 @@ internal sealed class OpenAICompatibleProvider(
         }
 
         TokenUsage usage = body.Usage?.ToTokenUsage() ?? default;
-        gate?.LearnPromptTokens(promptEstimate, usage.PromptTokens);
+        RateLimitHandlers.LearnUsage(limits, call, usage.PromptTokens);
         return new ChatCompletion
         {
             Content = answer.Content,
@@ -83,16 +85,14 @@ internal sealed class OpenAICompatibleProvider(
             EncodingFormat = "base64",
         };
 
-        RateLimitGate? gate = gateFor?.Invoke(model);
         int tokens = 0;
         foreach (string input in request.Inputs)
         {
             tokens += (input.Length + 3) / 4;
         }
 
-        var call = new CallContext { Endpoint = endpoint, Model = model, Gate = gate, Reservation = tokens };
-        await PrepayAsync(call, cancellationToken).ConfigureAwait(false);
-        using IApiResponse<EmbeddingResponseDto> response = await SendAsync(() => api.CreateEmbeddingsAsync(dto, call, cancellationToken), call, cancellationToken).ConfigureAwait(false);
+        var call = new CallContext { Model = model, PromptEstimate = tokens };
+        using IApiResponse<EmbeddingResponseDto> response = await SendAsync(wire.EmbedAsync(dto, call, cancellationToken), call, cancellationToken).ConfigureAwait(false);
         EmbeddingResponseDto body = EnsureSuccess(response, call, cancellationToken);
 
         var embeddings = new Embedding[request.Inputs.Count];
@@ -114,12 +114,12 @@ internal sealed class OpenAICompatibleProvider(
             throw InvalidEmbeddings(call, $"The response has no embedding for input {missing} of {embeddings.Length}.");
         }
 
-        return new EmbeddingResponse(embeddings, body.Usage?.ToTokenUsage() ?? default, Math.Max(1, call.Attempts));
+        TokenUsage usage = body.Usage?.ToTokenUsage() ?? default;
+        RateLimitHandlers.LearnUsage(limits, call, usage.PromptTokens);
+        return new EmbeddingResponse(embeddings, usage, Math.Max(1, call.Attempts));
     }
 
     public override string ToString() => Name;
-
-    public RateLimitGate? GateFor(string model) => gateFor?.Invoke(modelOverride ?? model);
 
     /// <summary>The wire request for a chat request: messages, settings and the response format for this server.</summary>
     internal static ChatCompletionRequestDto ToWire(ChatRequest request, string model, StructuredOutputMode structuredOutputs)
@@ -163,24 +163,14 @@ internal sealed class OpenAICompatibleProvider(
         };
     }
 
-    /// <summary>Waits for the first attempt's budget before the pipeline's timeouts start.</summary>
-    private static async ValueTask PrepayAsync(CallContext call, CancellationToken cancellationToken)
-    {
-        if (call.Gate is { } gate)
-        {
-            await gate.WaitAsync(call.Reservation, cancellationToken).ConfigureAwait(false);
-            call.FirstAttemptPrepaid = true;
-        }
-    }
-
     private ProviderException InvalidEmbeddings(CallContext call, string message)
         => new(BatchErrorKind.InvalidOutput, Name, message, 200) { RequestId = call.RequestId, Attempts = call.Attempts };
 
-    private async Task<IApiResponse<T>> SendAsync<T>(Func<Task<IApiResponse<T>>> send, CallContext call, CancellationToken cancellationToken)
+    private async Task<IApiResponse<T>> SendAsync<T>(Task<IApiResponse<T>> send, CallContext call, CancellationToken cancellationToken)
     {
         try
         {
-            return await send().ConfigureAwait(false);
+            return await send.ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -228,12 +218,13 @@ internal sealed class OpenAICompatibleProvider(
             };
         }
 
-        ErrorDto? error = ParseError(response.Error is ApiException api ? api.Content : null, out string? bareMessage);
+        ErrorDto? error = OpenAIErrors.Parse(response.Error is ApiException api ? api.Content : null, out string? bareMessage);
         string message = redactor.Redact(error?.Message ?? bareMessage ?? response.ReasonPhrase ?? "no error message");
-        if (response.RequestMessage?.Options.TryGetValue(Resilience.RetryPolicy.RetryAfterTooLong, out TimeSpan wait) == true)
+        if (call.RetryAfterRefused is { } wait)
         {
             message += $" The server asked to wait {wait}, longer than MaxRetryAfter allows; failing now instead of holding the batch.";
         }
+
         BatchErrorKind kind = response.StatusCode == HttpStatusCode.TooManyRequests ? BatchErrorKind.RateLimited
             : response.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.GatewayTimeout ? BatchErrorKind.Timeout
             : BatchErrorKind.Http;
@@ -245,28 +236,6 @@ internal sealed class OpenAICompatibleProvider(
             RequestId = call.RequestId,
             Attempts = call.Attempts,
         };
-    }
-
-    internal static ErrorDto? ParseError(string? body, out string? bareMessage)
-    {
-        bareMessage = null;
-        if (string.IsNullOrWhiteSpace(body))
-        {
-            return null;
-        }
-
-        try
-        {
-            ErrorEnvelopeDto? envelope = JsonSerializer.Deserialize(body, WireJsonContext.Default.ErrorEnvelopeDto);
-            bareMessage = envelope?.Message;
-            return envelope?.Error;
-        }
-        catch (JsonException)
-        {
-            // Not JSON (a proxy's HTML page, say): report a bounded prefix of the text itself.
-            bareMessage = body.Length > 200 ? body[..200] : body;
-            return null;
-        }
     }
 
     private ProviderException TransportFailure(Exception ex, CallContext call)

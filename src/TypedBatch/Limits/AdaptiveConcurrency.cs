@@ -1,14 +1,13 @@
-namespace TypedBatch;
+namespace TypedBatch.Limits;
 
 /// <summary>
 /// The concurrency limit of one batch, adjusted by what the provider says (AIMD, as TCP does): a 429 cuts it to 70 %
 /// (once per cooldown, so one burst of 429s counts once), each success adds <c>1/limit</c> so it grows back by one per
-/// round of requests, never above the batch's <c>MaxConcurrency</c> or below 1. The HTTP pipeline reports to the
-/// batch it runs for through <see cref="Current"/>.
+/// round of requests, never above the batch's <c>MaxConcurrency</c> or below 1. The rate-limit handlers report to the
+/// batch a call runs for through <see cref="BatchScope"/>.
 /// </summary>
-public sealed class AdaptiveConcurrency
+internal sealed class AdaptiveConcurrency
 {
-    private static readonly AsyncLocal<AdaptiveConcurrency?> Ambient = new();
     private static readonly TimeSpan Cooldown = TimeSpan.FromSeconds(1);
 
     private readonly Lock _lock = new();
@@ -31,13 +30,6 @@ public sealed class AdaptiveConcurrency
         _minimum = maxConcurrency;
         _time = timeProvider ?? TimeProvider.System;
         _lastCut = long.MinValue / 2;
-    }
-
-    /// <summary>The controller of the batch the current code runs for, if any.</summary>
-    public static AdaptiveConcurrency? Current
-    {
-        get => Ambient.Value;
-        internal set => Ambient.Value = value;
     }
 
     /// <summary>The ceiling.</summary>

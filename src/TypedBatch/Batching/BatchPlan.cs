@@ -1,0 +1,55 @@
+namespace TypedBatch;
+
+/// <summary>
+/// One batch, resolved: what runs, against which provider and model, with which settings, how wide, under which
+/// limits of its own, and where progress goes. Every batch entry point builds one through <see cref="BatchPlanner"/>
+/// and hands it to the <see cref="BatchRunner"/>; nothing downstream reads <see cref="BatchOptions"/> again.
+/// </summary>
+/// <param name="Operation">What is run, for the log: <c>chat</c>, <c>embeddings</c>, or <c>IPrompts.Method</c>.</param>
+/// <param name="Provider">The provider's name, for the log.</param>
+/// <param name="Model">The model.</param>
+/// <param name="MaxConcurrency">Most requests in flight at once.</param>
+internal sealed record BatchPlan(string Operation, string Provider, string Model, int MaxConcurrency)
+{
+    /// <summary>The request settings every item is sent with (model resolved), for chat batches.</summary>
+    public CompletionSettings Settings { get; init; } = new();
+
+    /// <summary>The temperature, for the log.</summary>
+    public double? Temperature { get; init; }
+
+    /// <summary>The maximum output tokens, for the log.</summary>
+    public int? MaxTokens { get; init; }
+
+    /// <summary>Requested embedding dimensions, for embedding batches.</summary>
+    public int? Dimensions { get; init; }
+
+    /// <summary>Receives progress after every finished item.</summary>
+    public IProgress<BatchProgress>? Progress { get; init; }
+
+    /// <summary>The batch size to log when the inputs are not a collection but the caller knows it.</summary>
+    public int? Size { get; init; }
+
+    /// <summary>What one item is called in the summary's rate, for example <c>completions</c>.</summary>
+    public string Unit { get; init; } = "completions";
+
+    /// <summary>Whether 429s cut the concurrency limit and successes grow it back.</summary>
+    public bool AdaptiveConcurrency { get; init; } = true;
+
+    /// <summary>The batch's own requests-per-minute budget, under the provider account's shared one.</summary>
+    public int? RequestsPerMinute { get; init; }
+
+    /// <summary>The batch's own tokens-per-minute budget, under the provider account's shared one.</summary>
+    public int? TokensPerMinute { get; init; }
+
+    /// <summary>For typed results: re-asks after an answer that does not parse.</summary>
+    public int MaxRepairAttempts { get; init; } = 1;
+}
+
+/// <summary>What one unit of batch work produced: its value, tokens and HTTP attempts.</summary>
+/// <typeparam name="T">The value type.</typeparam>
+/// <param name="Value">The value.</param>
+/// <param name="Usage">Tokens counted.</param>
+/// <param name="Attempts">HTTP attempts made.</param>
+/// <param name="Repairs">Repair re-asks made for an answer that did not parse.</param>
+/// <param name="Provider">The provider that answered, when known.</param>
+internal readonly record struct BatchWorkResult<T>(T Value, TokenUsage Usage, int Attempts, int Repairs = 0, string? Provider = null);

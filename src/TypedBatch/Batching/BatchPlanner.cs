@@ -1,0 +1,72 @@
+namespace TypedBatch;
+
+/// <summary>
+/// Turns a method's or call's settings, the call's <see cref="BatchOptions"/> and the client's defaults into one
+/// <see cref="BatchPlan"/>. The only place where those three meet: what a call overrides wins, then the method's
+/// attributes, then the client's options.
+/// </summary>
+internal static class BatchPlanner
+{
+    /// <summary>The plan of a chat batch.</summary>
+    /// <param name="operation">What is run, for the log.</param>
+    /// <param name="provider">The provider's name.</param>
+    /// <param name="settings">The method's settings (or the untyped call's, with the original design's defaults applied).</param>
+    /// <param name="options">The call's options; validated here.</param>
+    /// <param name="defaults">The client's options.</param>
+    /// <param name="maxRepairAttempts">The method's repair budget, for typed results.</param>
+    public static BatchPlan Chat(string operation, string provider, CompletionSettings settings, BatchOptions? options, TypedBatchOptions defaults, int maxRepairAttempts = 1)
+    {
+        options?.Validate(nameof(options));
+        CompletionSettings resolved = Resolve(settings, options, defaults);
+        return Common(new BatchPlan(operation, provider, resolved.Model!, options?.MaxConcurrency ?? defaults.MaxConcurrency), options) with
+        {
+            Settings = resolved,
+            Temperature = resolved.Temperature,
+            MaxTokens = resolved.MaxTokens,
+            MaxRepairAttempts = options?.MaxRepairAttempts ?? maxRepairAttempts,
+        };
+    }
+
+    /// <summary>The plan of an embeddings batch: its items are inputs, packed into large requests by the engine.</summary>
+    public static BatchPlan Embeddings(string operation, string provider, string? model, int? dimensions, BatchOptions? options, TypedBatchOptions defaults)
+    {
+        options?.Validate(nameof(options));
+        string resolved = options?.Model ?? model ?? defaults.EmbeddingModel;
+        return Common(new BatchPlan(operation, provider, resolved, options?.MaxConcurrency ?? defaults.MaxConcurrency), options) with
+        {
+            Dimensions = dimensions,
+            Unit = "embeddings",
+        };
+    }
+
+    /// <summary>The plan of a batch over a hand-written implementation: no provider or model of TypedBatch's.</summary>
+    public static BatchPlan Custom(string operation, BatchOptions? options, int defaultConcurrency)
+    {
+        options?.Validate(nameof(options));
+        return Common(new BatchPlan(operation, "custom", options?.Model ?? "default", options?.MaxConcurrency ?? defaultConcurrency), options);
+    }
+
+    /// <summary>The settings of one call: the call's overrides, then the method's, then the client's model.</summary>
+    public static CompletionSettings Resolve(CompletionSettings settings, BatchOptions? overrides, TypedBatchOptions defaults)
+    {
+        if (overrides is null || (overrides.Model is null && overrides.Temperature is null && overrides.MaxTokens is null))
+        {
+            return settings.Model is null ? settings with { Model = defaults.Model } : settings;
+        }
+
+        return settings with
+        {
+            Model = overrides.Model ?? settings.Model ?? defaults.Model,
+            Temperature = overrides.Temperature ?? settings.Temperature,
+            MaxTokens = overrides.MaxTokens ?? settings.MaxTokens,
+        };
+    }
+
+    private static BatchPlan Common(BatchPlan plan, BatchOptions? options) => options is null ? plan : plan with
+    {
+        Progress = options.Progress,
+        AdaptiveConcurrency = options.AdaptiveConcurrency,
+        RequestsPerMinute = options.RequestsPerMinute,
+        TokensPerMinute = options.TokensPerMinute,
+    };
+}

@@ -1,0 +1,106 @@
+using System.Net;
+using TypedBatch.Http;
+
+namespace TypedBatch.Limits;
+
+/// <summary>
+/// The rate-limit feedback loop of one provider endpoint, as two handlers around its resilience pipeline:
+/// <list type="bullet">
+/// <item><see cref="Admission"/>, outside the pipeline: the first attempt waits for its budget before the total and
+/// attempt timeouts start, so queueing behind the limit is never a timeout.</item>
+/// <item><see cref="Attempt"/>, innermost: every retry waits for its budget; every answer is learned from
+/// (<c>x-ratelimit-*</c> limits and remaining budget, prompt-token usage), a 429 pauses the gate for its hint and cuts
+/// the batch's adaptive concurrency, a success grows it back.</item>
+/// </list>
+/// Each attempt is charged at the batch's own gate (when its options set limits) and at the account's shared gate.
+/// </summary>
+internal static class RateLimitHandlers
+{
+    private static readonly TimeSpan DefaultPause = TimeSpan.FromSeconds(1);
+
+    public sealed class Admission(ProviderLimits limits) : DelegatingHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (CallContext.Of(request) is { } call)
+            {
+                await WaitAsync(limits, call, cancellationToken).ConfigureAwait(false);
+                call.Admitted = true;
+            }
+
+            return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public sealed class Attempt(ProviderLimits limits) : DelegatingHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var call = CallContext.Of(request);
+            if (call is null)
+            {
+                return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (call.OnAttempt() > 1 || !call.Admitted)
+            {
+                await WaitAsync(limits, call, cancellationToken).ConfigureAwait(false);
+            }
+
+            RateLimitGate gate = limits.GateFor(call.Model);
+            HttpResponseMessage response;
+            try
+            {
+                response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                gate.OnAnswer(null); // a failed first attempt must not hold the requests queued behind it
+                throw;
+            }
+
+            var info = RateLimitInfo.FromHeaders(response.Headers);
+            gate.OnAnswer(info);
+            call.RequestId = response.Headers.TryGetValues("x-request-id", out IEnumerable<string>? ids) ? ids.FirstOrDefault() : null;
+            AdaptiveConcurrency? concurrency = BatchScope.Current?.Concurrency;
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                call.Throttled++;
+                // A rate-limit 429 carries a hint or the limit headers; a quota 429 carries neither, and waiting does not help it.
+                TimeSpan? hint = RetryHints.Read(response, limits.Time);
+                if (hint is not null || info is not null)
+                {
+                    gate.Pause(hint is { } wait && wait <= limits.MaxRetryAfter ? wait : DefaultPause);
+                }
+
+                concurrency?.OnThrottled();
+            }
+            else if (response.IsSuccessStatusCode)
+            {
+                concurrency?.OnSuccess();
+            }
+
+            return response;
+        }
+    }
+
+    /// <summary>The server counted the prompt: later estimates for this model are corrected by it.</summary>
+    public static void LearnUsage(ProviderLimits? limits, CallContext call, long promptTokens)
+        => limits?.GateFor(call.Model).LearnPromptTokens(call.PromptEstimate, promptTokens);
+
+    private static async ValueTask WaitAsync(ProviderLimits limits, CallContext call, CancellationToken cancellationToken)
+    {
+        RateLimitGate shared = limits.GateFor(call.Model);
+        if (call.Reservation < 0)
+        {
+            call.Reservation = TokenEstimator.Reservation(call.PromptEstimate, call.MaxOutputTokens, shared.PromptCorrection);
+        }
+
+        if (BatchScope.Current?.Gate is { } batch)
+        {
+            await batch.WaitAsync(call.Reservation, cancellationToken).ConfigureAwait(false);
+        }
+
+        await shared.WaitAsync(call.Reservation, cancellationToken).ConfigureAwait(false);
+    }
+}

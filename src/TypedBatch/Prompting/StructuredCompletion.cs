@@ -1,0 +1,89 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace TypedBatch;
+
+/// <summary>
+/// The repair loop of typed results: send, then refuse, truncate or parse; an answer that does not parse is sent back
+/// to the model with the parse error, up to the repair budget. A re-ask is a new request, not a retry of the same one
+/// (those live in the HTTP pipeline): tokens and HTTP attempts of every round are counted.
+/// </summary>
+internal static class StructuredCompletion
+{
+    public static async ValueTask<BatchWorkResult<T>> CompleteAsync<T>(IChatProvider provider, IReadOnlyList<ChatMessage> messages, CompletionSettings settings, StructuredOutputSpec<T> spec, int maxRepairs, CancellationToken cancellationToken)
+    {
+        TokenUsage usage = default;
+        int attempts = 0;
+        IReadOnlyList<ChatMessage> conversation = messages;
+        for (int repair = 0; ; repair++)
+        {
+            ChatCompletion completion;
+            try
+            {
+                completion = await provider.CompleteAsync(new ChatRequest(conversation, settings), cancellationToken).ConfigureAwait(false);
+            }
+            catch (ProviderException failed) when (repair > 0)
+            {
+                throw new ProviderException(failed.Kind, failed.Provider, failed.ProviderMessage, failed.StatusCode)
+                {
+                    ErrorType = failed.ErrorType,
+                    ErrorCode = failed.ErrorCode,
+                    RequestId = failed.RequestId,
+                    Attempts = attempts + failed.Attempts,
+                    Usage = usage,
+                    Repairs = repair,
+                };
+            }
+
+            usage += completion.Usage;
+            attempts += completion.Attempts;
+            string name = completion.Provider ?? provider.Name;
+            if (completion.Content is null)
+            {
+                throw new ProviderException(completion.Refusal is null ? BatchErrorKind.InvalidOutput : BatchErrorKind.Refused, name, completion.Refusal ?? "The answer has no content.")
+                {
+                    Usage = usage,
+                    Attempts = attempts,
+                    Repairs = repair,
+                };
+            }
+
+            if (completion.FinishReason == "length")
+            {
+                throw new ProviderException(BatchErrorKind.Truncated, name, $"The answer was cut off at {settings.MaxTokens?.ToString(CultureInfo.InvariantCulture) ?? "the model's"} max tokens; raise MaxTokens.")
+                {
+                    Usage = usage,
+                    Attempts = attempts,
+                    Repairs = repair,
+                    RawOutput = completion.Content,
+                };
+            }
+
+            try
+            {
+                T value = spec.Parse(StructuredOutput.ExtractJson(completion.Content));
+                return new BatchWorkResult<T>(value, usage, attempts, repair, completion.Provider);
+            }
+            catch (JsonException invalid)
+            {
+                if (repair >= maxRepairs)
+                {
+                    throw new ProviderException(BatchErrorKind.InvalidOutput, name, $"The answer does not fit {typeof(T).Name} after {repair} repair attempt(s): {invalid.Message}")
+                    {
+                        Usage = usage,
+                        Attempts = attempts,
+                        Repairs = repair,
+                        RawOutput = completion.Content,
+                    };
+                }
+
+                conversation =
+                [
+                    .. conversation,
+                    ChatMessage.Assistant(completion.Content),
+                    ChatMessage.User($"That answer is not valid: {invalid.Message} Reply again with only the corrected JSON, conforming to the schema."),
+                ];
+            }
+        }
+    }
+}
