@@ -100,11 +100,11 @@ public sealed class AdaptiveConcurrencyTests
             await Task.Yield();
             if (Interlocked.Increment(ref _calls) == 5)
             {
-                BatchScope.Current!.Concurrency!.OnThrottled();
+                BatchScope.Current!.Concurrency.OnThrottled();
             }
             else
             {
-                BatchScope.Current!.Concurrency!.OnSuccess();
+                BatchScope.Current!.Concurrency.OnSuccess();
             }
 
             return new ChatCompletion { Content = "ok" };

@@ -237,11 +237,11 @@ internal sealed class BatchRunner
             _plan = plan;
             _sink = sink;
             _reserve = reserve;
-            Concurrency = new AdaptiveConcurrency(plan.MaxConcurrency, runner._time);
+            Concurrency = new AdaptiveConcurrency(plan.MaxConcurrency, runner._time, plan.AdaptiveConcurrency);
             RateLimitGate? batchGate = plan.RequestsPerMinute is not null || plan.TokensPerMinute is not null
                 ? new RateLimitGate(plan.RequestsPerMinute, plan.TokensPerMinute, runner._time)
                 : null;
-            _scope = new BatchScope(plan.AdaptiveConcurrency ? Concurrency : null, batchGate);
+            _scope = new BatchScope(Concurrency, batchGate);
         }
 
         public int PeakInFlight => Volatile.Read(ref _peakInFlight);

@@ -18,12 +18,15 @@ internal sealed class AdaptiveConcurrency
     private int _minimum;
     private long _lastCut;
     private int _throttles;
+    private readonly bool _adaptive;
 
     /// <summary>Creates a controller.</summary>
     /// <param name="maxConcurrency">The start and the ceiling.</param>
     /// <param name="timeProvider">The clock for the cooldown.</param>
-    public AdaptiveConcurrency(int maxConcurrency, TimeProvider? timeProvider = null)
+    /// <param name="adaptive">Whether 429s cut the limit; when off, they are only counted.</param>
+    public AdaptiveConcurrency(int maxConcurrency, TimeProvider? timeProvider = null, bool adaptive = true)
     {
+        _adaptive = adaptive;
         ArgumentOutOfRangeException.ThrowIfLessThan(maxConcurrency, 1);
         Max = maxConcurrency;
         _limit = maxConcurrency;
@@ -92,10 +95,15 @@ internal sealed class AdaptiveConcurrency
         }
     }
 
-    /// <summary>The provider answered 429: cut the limit, once per cooldown.</summary>
+    /// <summary>The provider answered 429: count it, and cut the limit once per cooldown.</summary>
     public void OnThrottled()
     {
         Interlocked.Increment(ref _throttles);
+        if (!_adaptive)
+        {
+            return;
+        }
+
         lock (_lock)
         {
             long now = _time.GetTimestamp();
@@ -113,6 +121,11 @@ internal sealed class AdaptiveConcurrency
     /// <summary>A request succeeded: grow by one per round of requests.</summary>
     public void OnSuccess()
     {
+        if (!_adaptive)
+        {
+            return;
+        }
+
         lock (_lock)
         {
             if (_limit < Max)

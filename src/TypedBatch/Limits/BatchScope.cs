@@ -5,7 +5,7 @@ namespace TypedBatch.Limits;
 /// and successes) and its own limits, which apply under the shared gate of the account without changing it. Carried
 /// by the runner's workers as an ambient value, since a provider call does not know which batch it serves.
 /// </summary>
-internal sealed class BatchScope(AdaptiveConcurrency? concurrency, RateLimitGate? gate)
+internal sealed class BatchScope(AdaptiveConcurrency concurrency, RateLimitGate? gate)
 {
     private static readonly AsyncLocal<BatchScope?> Ambient = new();
 
@@ -16,8 +16,8 @@ internal sealed class BatchScope(AdaptiveConcurrency? concurrency, RateLimitGate
         set => Ambient.Value = value;
     }
 
-    /// <summary>Cut by 429s and grown by successes; null when the batch turned adaptive concurrency off.</summary>
-    public AdaptiveConcurrency? Concurrency { get; } = concurrency;
+    /// <summary>Counts 429s; cut by them and grown by successes unless the batch turned adaptive concurrency off.</summary>
+    public AdaptiveConcurrency Concurrency { get; } = concurrency;
 
     /// <summary>The batch's own requests/tokens-per-minute budget, when its options set one.</summary>
     public RateLimitGate? Gate { get; } = gate;
