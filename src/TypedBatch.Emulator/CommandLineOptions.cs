@@ -77,13 +77,20 @@ internal static class CommandLineOptions
         private readonly Option<double> _stall = Rate("--stall-rate", "Share that stall before answering");
         private readonly Option<int> _stallMs = Int("--stall-ms", "How long a stall lasts, in ms.", (int)Defaults.StallDuration.TotalMilliseconds);
         private readonly Option<double> _malformed = Rate("--malformed-rate", "Share answered 200 with cut-off JSON");
+        private readonly Option<int?> _secondaryPort = new("--secondary-port")
+        {
+            Description = "Also listen on this loopback port, a second origin for [[redirect:S]]; 0 picks a free port.",
+            HelpName = "n",
+        };
+
+        private readonly Option<double> _hang = Rate("--hang-rate", "Share accepted and never answered until the client gives up");
 
         public Flags()
         {
             Command = new RootCommand("TypedBatch emulator: an OpenAI-compatible HTTP server on 127.0.0.1. The fault rates must add up to at most 1.")
             {
                 _port, _latency, _jitter, _seed, _failEvery, _failStatus, _apiKey, _gitHubToken, _copilotLifetime, _dimensions,
-                _rpm, _tpm, _faultSeed, _error500, _error503, _reset, _stall, _stallMs, _malformed,
+                _rpm, _tpm, _faultSeed, _error500, _error503, _reset, _stall, _stallMs, _malformed, _hang, _secondaryPort,
             };
         }
 
@@ -110,6 +117,8 @@ internal static class CommandLineOptions
             StallRate = result.GetValue(_stall),
             StallDuration = TimeSpan.FromMilliseconds(result.GetValue(_stallMs)),
             MalformedRate = result.GetValue(_malformed),
+            HangRate = result.GetValue(_hang),
+            SecondaryPort = result.GetValue(_secondaryPort),
         };
 
         /// <summary>The flag that sets an <see cref="EmulatorOptions"/> property named by <see cref="EmulatorOptions.FindProblem"/>.</summary>
@@ -132,7 +141,9 @@ internal static class CommandLineOptions
             nameof(EmulatorOptions.StallRate) => _stall.Name,
             nameof(EmulatorOptions.StallDuration) => _stallMs.Name,
             nameof(EmulatorOptions.MalformedRate) => _malformed.Name,
-            EmulatorOptions.FaultRatesSum => string.Join(" + ", new[] { _error500, _error503, _reset, _stall, _malformed }.Select(static o => o.Name)),
+            nameof(EmulatorOptions.HangRate) => _hang.Name,
+            nameof(EmulatorOptions.SecondaryPort) => _secondaryPort.Name,
+            EmulatorOptions.FaultRatesSum => string.Join(" + ", new[] { _error500, _error503, _reset, _stall, _malformed, _hang }.Select(static o => o.Name)),
             _ => property,
         };
 

@@ -10,6 +10,16 @@ internal static class EmulatorRoutes
         var embeddings = new EmbeddingsEndpoint(state);
         var copilot = new CopilotEndpoint(state);
         var stats = new StatsEndpoint(state);
+        app.Use((context, next) =>
+        {
+            if (context.Connection.LocalPort == state.SecondaryPort)
+            {
+                IHeaderDictionary headers = context.Request.Headers;
+                state.Stats.SecondaryOriginRequest(headers.ContainsKey("Authorization") || headers.ContainsKey("api-key"));
+            }
+
+            return next(context);
+        });
 
         foreach ((string? prefix, ApiSurface surface) in new[] { ("/v1", ApiSurface.OpenAI), ("/" + CopilotEndpoint.ApiPath, ApiSurface.Copilot) })
         {
