@@ -22,6 +22,23 @@ public sealed class EmulatorOptions
     /// </summary>
     public int? SecondaryPort { get; set; }
 
+    /// <summary>The value that replaces a credential header's value in <see cref="EmulatorServer.CapturedRequests"/>.</summary>
+    public const string CapturedCredentialMask = "***";
+
+    /// <summary>
+    /// When set, the server keeps every request it receives (except its own <c>/emulator/*</c> routes):
+    /// method, path and query, headers and raw body, the last 10,000, as
+    /// <see cref="EmulatorServer.CapturedRequests"/>. Off by default.
+    /// </summary>
+    public bool CaptureRequests { get; set; }
+
+    /// <summary>
+    /// When set with <see cref="CaptureRequests"/>, credential headers (<c>Authorization</c>,
+    /// <c>api-key</c>, cookies, ...) are kept as sent; otherwise (the default) their values are
+    /// <see cref="CapturedCredentialMask"/>, so a test's output never shows a secret unless it asks.
+    /// </summary>
+    public bool CaptureCredentials { get; set; }
+
     /// <summary>Delay added before every chat or embeddings answer; zero by default.</summary>
     public TimeSpan Latency { get; set; }
 

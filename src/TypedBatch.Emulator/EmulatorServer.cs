@@ -113,6 +113,16 @@ public sealed class EmulatorServer : IAsyncDisposable
     public void ResetStats() => _state.Stats.Reset();
 
     /// <summary>
+    /// The requests received since the start or the last <see cref="ClearCapturedRequests"/>, oldest
+    /// first, at most the last 10,000, when <see cref="EmulatorOptions.CaptureRequests"/> is on (empty
+    /// otherwise). A snapshot: safe to read while requests arrive.
+    /// </summary>
+    public IReadOnlyList<CapturedRequest> CapturedRequests => _state.Capture.Snapshot();
+
+    /// <summary>Forgets the captured requests (see <see cref="CapturedRequests"/>).</summary>
+    public void ClearCapturedRequests() => _state.Capture.Clear();
+
+    /// <summary>
     /// Starts a new high-water mark of concurrent chat and embeddings requests from those in flight
     /// now, and returns the previous one; <see cref="EmulatorStats.MaxConcurrentRequests"/> then
     /// reports the peak since this call (for instance the peak after a burst of 429s). Other counters

@@ -27,6 +27,9 @@ internal sealed class EmulatorState : IDisposable
     /// <summary>The counters.</summary>
     public StatsCollector Stats { get; } = new();
 
+    /// <summary>The requests kept when <see cref="EmulatorOptions.CaptureRequests"/> is on.</summary>
+    public RequestCapture Capture { get; } = new();
+
     /// <summary>The configured delays.</summary>
     public LatencySimulator Latency { get; }
 

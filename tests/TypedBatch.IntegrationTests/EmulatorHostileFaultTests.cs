@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
 using TypedBatch.Emulator;
 
 namespace TypedBatch.IntegrationTests;
@@ -358,6 +359,77 @@ public sealed class EmulatorHostileFaultTests
         }
 
         emulator.GetStats().MaxConcurrentRequests.Should().Be(1, "the peak since the last mark, not since the start");
+    }
+
+    [Fact]
+    public async Task Capture_keeps_method_path_headers_and_the_exact_body_with_credentials_masked()
+    {
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync(new EmulatorOptions { CaptureRequests = true });
+        using HttpClient http = Http(emulator);
+        byte[] sent = Encoding.UTF8.GetBytes("{ \"model\":\"gpt-4o-mini\",\n  \"messages\":[{\"role\":\"user\",\"content\":\"caf\u00e9\"}] }");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "chat/completions?trace=on") { Content = new ByteArrayContent(sent) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Secret);
+        request.Headers.Add("api-key", Secret);
+        request.Headers.Add("x-client-tag", "wire-test");
+
+        using (HttpResponseMessage response = await http.SendAsync(request))
+        {
+            response.StatusCode.Should().Be(HttpStatusCode.OK);
+        }
+
+        using (HttpResponseMessage stats = await http.GetAsync(new Uri(emulator.RootUrl, "emulator/stats")))
+        {
+            stats.StatusCode.Should().Be(HttpStatusCode.OK);
+        }
+
+        CapturedRequest captured = emulator.CapturedRequests.Should().ContainSingle("the emulator's own routes are not captured").Subject;
+        captured.Method.Should().Be("POST");
+        captured.PathAndQuery.Should().Be("/v1/chat/completions?trace=on");
+        captured.Body.ToArray().Should().Equal(sent);
+        captured.Headers["x-client-tag"].Should().Be("wire-test");
+        captured.Headers["content-type"].Should().Be("application/json");
+        captured.Headers["Authorization"].Should().Be(EmulatorOptions.CapturedCredentialMask);
+        captured.Headers["api-key"].Should().Be(EmulatorOptions.CapturedCredentialMask);
+        captured.SecondaryOrigin.Should().BeFalse();
+
+        emulator.ClearCapturedRequests();
+        emulator.CapturedRequests.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task Capture_keeps_credentials_only_when_a_test_opts_in_and_is_off_by_default()
+    {
+        await using EmulatorServer withCredentials = await EmulatorServer.StartAsync(new EmulatorOptions { CaptureRequests = true, CaptureCredentials = true });
+        await using EmulatorServer off = await EmulatorServer.StartAsync();
+        foreach (EmulatorServer emulator in new[] { withCredentials, off })
+        {
+            using HttpClient http = Http(emulator);
+            using HttpResponseMessage response = await SendChatAsync(http, "hi", request => request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Secret));
+            response.StatusCode.Should().Be(HttpStatusCode.OK);
+        }
+
+        withCredentials.CapturedRequests.Should().ContainSingle().Which.Headers["Authorization"].Should().Be("Bearer " + Secret);
+        off.CapturedRequests.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task Capture_keeps_the_last_ten_thousand_requests()
+    {
+        var capture = new RequestCapture();
+        for (int i = 0; i < RequestCapture.Capacity + 5; i++)
+        {
+            var context = new DefaultHttpContext();
+            context.Request.Method = "POST";
+            context.Request.Path = "/v1/embeddings";
+            context.Request.Body = new MemoryStream([(byte)'{', (byte)'}']);
+            await capture.CaptureAsync(context, secondaryOrigin: false, keepCredentials: false);
+        }
+
+        IReadOnlyList<CapturedRequest> kept = capture.Snapshot();
+        kept.Should().HaveCount(RequestCapture.Capacity);
+        kept[0].Sequence.Should().Be(6, "the oldest five were dropped");
+        kept[^1].Sequence.Should().Be(RequestCapture.Capacity + 5);
     }
 
     private static HttpClient Http(EmulatorServer emulator) => new() { BaseAddress = emulator.BaseUrl };
