@@ -36,6 +36,10 @@ internal static class Program
 
         await using EmulatorServer running = server;
         Console.WriteLine($"TypedBatch emulator listening on {server.BaseUrl}");
+        if (server.SecondaryBaseUrl is { } secondary)
+        {
+            Console.WriteLine($"Secondary origin (target of [[redirect:S]]) on {secondary}");
+        }
         await shutdown.Task;
         return 0;
     }

@@ -45,6 +45,19 @@ public sealed class EmulatorHostileFaultTests
     }
 
     [Fact]
+    public void Command_line_maps_the_hostile_server_flags()
+    {
+        ParsedCommandLine parsed = CommandLineOptions.Parse(["--hang-rate", "0.25", "--secondary-port", "0"]);
+
+        parsed.Errors.Should().BeEmpty();
+        parsed.Options!.HangRate.Should().Be(0.25);
+        parsed.Options.SecondaryPort.Should().Be(0, "0 asks for a free port; without the flag there is no secondary origin");
+        CommandLineOptions.Parse([]).Options!.SecondaryPort.Should().BeNull();
+        CommandLineOptions.Parse(["--secondary-port", "-3"]).Errors.Should().ContainSingle().Which.Should().Contain("'--secondary-port'");
+        CommandLineOptions.Parse(["--hang-rate", "0.6", "--stall-rate", "0.6"]).Errors.Should().ContainSingle().Which.Should().Contain("--hang-rate");
+    }
+
+    [Fact]
     public void Command_line_without_flags_gives_the_defaults()
     {
         ParsedCommandLine parsed = CommandLineOptions.Parse([]);
