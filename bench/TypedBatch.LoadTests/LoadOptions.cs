@@ -1,37 +1,13 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Parsing;
 using System.Globalization;
 
 namespace TypedBatch.LoadTests;
 
-/// <summary>The command line.</summary>
+/// <summary>The settings of a load run, from the command line (<see cref="LoadFlags"/>).</summary>
 internal sealed record LoadOptions
 {
-    public const string Usage = """
-        Usage: dotnet run -c Release --project bench/TypedBatch.LoadTests -- <limit|overhead> [options]
-          limit      throughput at the emulator's RPM/TPM limits: TypedBatch (learned and configured limits),
-                     the OpenAI SDK and Microsoft.Extensions.AI at the same concurrency
-          overhead   CPU time and allocations per request against an unthrottled emulator without latency:
-                     raw HttpClient, TypedBatch, the OpenAI SDK
-        Options:
-          --cases <list>         limit: rpm3000,rpm12000,tpm (default all)
-          --clients <list>       typedbatch,typedbatch-configured,openai,meai,raw (default: per scenario); for
-                                 diagnosis also typedbatch-untyped,typedbatch-noretries,typedbatch-nohttplogging
-          --scale <x>            limit: multiply the request counts (default 1)
-          --concurrency <n>      requests in flight (default 64 for limit, 32 for overhead)
-          --requests <n>         overhead: measured requests per run (default 5000)
-          --latency-ms <n>       overhead: emulator latency (default 0); with latency every client runs at the same
-                                 throughput (in flight ÷ latency), which removes the closed loop's batching effects
-          --jit-warmup <n>       overhead: unmeasured requests per client before the first run (default 20000)
-          --warmup <n>           overhead: warm-up requests before each run (default 1000)
-          --repeat <n>           runs per cell (default 1 for limit, 3 for overhead; the median is reported)
-          --profile-allocations  overhead: sample allocations by type (GC AllocationTick events) instead
-          --quiet-below <cores>  before each run wait until other processes use fewer cores than this (default 0.3)
-          --quiet-wait <s>       ... but at most this long (default 60)
-          --top <n>              allocation sampling: types listed per client (default 15)
-          --no-pin               do not pin the client to core 0 and the emulator to core 1
-          --doc <path>           the Markdown report to update (default docs/benchmarks.md)
-          --no-doc               print only
-        """;
-
     public required string Scenario { get; init; }
 
     public IReadOnlyList<string> Cases { get; init; } = ["rpm3000", "rpm12000", "tpm"];
@@ -67,56 +43,152 @@ internal sealed record LoadOptions
 
     public string? Doc { get; init; } = Path.Combine("docs", "benchmarks.md");
 
-    public static bool TryParse(string[] args, out LoadOptions options, out string? error)
+    /// <summary>Parses the command line; the errors name the flag or argument at fault.</summary>
+    public static LoadCommandLine Parse(string[] args) => new LoadFlags().Parse(args);
+}
+
+/// <summary>The outcome of parsing: <see cref="Options"/> when the arguments are valid, otherwise <see cref="Errors"/> (or help).</summary>
+internal sealed record LoadCommandLine(ParseResult Result, LoadOptions? Options, IReadOnlyList<string> Errors)
+{
+    public bool HelpRequested => Result.Action is HelpAction;
+}
+
+/// <summary>The flags of the load tool, as System.CommandLine symbols.</summary>
+internal sealed class LoadFlags
+{
+    private static readonly LoadOptions Defaults = new() { Scenario = "" };
+
+    private readonly Argument<string> _scenario = new("scenario")
     {
-        options = new LoadOptions { Scenario = "" };
-        error = null;
-        if (args.Length == 0 || args[0] is not ("limit" or "overhead"))
+        Description = """
+            limit: throughput at the emulator's RPM/TPM limits: TypedBatch (learned and configured limits), the OpenAI SDK
+            and Microsoft.Extensions.AI at the same concurrency. overhead: CPU time and allocations per request against an
+            unthrottled emulator without latency: raw HttpClient, TypedBatch, the OpenAI SDK.
+            """,
+    };
+
+    private readonly Option<string> _cases = new("--cases")
+    {
+        Description = "limit: rpm3000,rpm12000,tpm",
+        HelpName = "list",
+        DefaultValueFactory = static _ => string.Join(',', Defaults.Cases),
+    };
+
+    private readonly Option<string?> _clients = new("--clients")
+    {
+        Description = "typedbatch,typedbatch-configured,openai,meai,raw (default: per scenario); for diagnosis also "
+            + "typedbatch-untyped,typedbatch-noretries,typedbatch-nohttplogging",
+        HelpName = "list",
+    };
+
+    private readonly Option<double> _scale = new("--scale")
+    {
+        Description = "limit: multiply the request counts",
+        HelpName = "x",
+        DefaultValueFactory = static _ => Defaults.Scale,
+    };
+
+    private readonly Option<int?> _concurrency = OptionalPositive("--concurrency", "requests in flight (default 64 for limit, 32 for overhead)");
+    private readonly Option<int> _requests = Positive("--requests", "overhead: measured requests per run", Defaults.Requests);
+    private readonly Option<int> _latency = Int(
+        "--latency-ms",
+        "overhead: emulator latency; with latency every client runs at the same throughput (in flight / latency), which "
+            + "removes the closed loop's batching effects",
+        Defaults.LatencyMs);
+
+    private readonly Option<int> _jitWarmup = Int("--jit-warmup", "overhead: unmeasured requests per client before the first run", Defaults.JitWarmup);
+    private readonly Option<int> _warmup = Int("--warmup", "overhead: warm-up requests before each run", Defaults.Warmup);
+    private readonly Option<int?> _repeat = OptionalPositive("--repeat", "runs per cell (default 1 for limit, 3 for overhead; the median is reported)");
+    private readonly Option<bool> _profileAllocations = new("--profile-allocations") { Description = "overhead: sample allocations by type (GC AllocationTick events) instead" };
+    private readonly Option<double> _quietBelow = new("--quiet-below")
+    {
+        Description = "before each run wait until other processes use fewer cores than this",
+        HelpName = "cores",
+        DefaultValueFactory = static _ => Defaults.QuietBelow,
+    };
+
+    private readonly Option<int> _quietWait = Positive("--quiet-wait", "... but at most this many seconds", (int)Defaults.QuietWait.TotalSeconds);
+    private readonly Option<int> _top = Positive("--top", "allocation sampling: types listed per client", Defaults.Top);
+    private readonly Option<bool> _noPin = new("--no-pin") { Description = "do not pin the client to core 0 and the emulator to core 1" };
+    private readonly Option<string> _doc = new("--doc")
+    {
+        Description = "the Markdown report to update",
+        HelpName = "path",
+        DefaultValueFactory = static _ => Defaults.Doc!,
+    };
+
+    private readonly Option<bool> _noDoc = new("--no-doc") { Description = "print only" };
+
+    public LoadCommandLine Parse(string[] args)
+    {
+        _scenario.AcceptOnlyFromAmong("limit", "overhead");
+        var command = new RootCommand("Load runs of TypedBatch and its peers against the emulator, run as its own process.")
         {
-            error = args.Length == 0 ? "Name a scenario." : $"Unknown scenario '{args[0]}'.";
-            return false;
+            _scenario, _cases, _clients, _scale, _concurrency, _requests, _latency, _jitWarmup, _warmup, _repeat,
+            _profileAllocations, _quietBelow, _quietWait, _top, _noPin, _doc, _noDoc,
+        };
+        ParseResult result = command.Parse(args);
+        if (result.Action is HelpAction || result.Errors.Count > 0)
+        {
+            return new LoadCommandLine(result, null, [.. result.Errors.Select(static e => e.Message)]);
         }
 
-        options = options with { Scenario = args[0] };
-        for (int i = 1; i < args.Length; i++)
+        var options = new LoadOptions
         {
-            string name = args[i];
-            string Value() => i + 1 < args.Length ? args[++i] : throw new FormatException($"'{name}' needs a value.");
-            try
-            {
-                options = name switch
-                {
-                    "--cases" => options with { Cases = List(Value()) },
-                    "--clients" => options with { Clients = List(Value()) },
-                    "--scale" => options with { Scale = double.Parse(Value(), CultureInfo.InvariantCulture) },
-                    "--concurrency" => options with { Concurrency = Positive(Value()) },
-                    "--requests" => options with { Requests = Positive(Value()) },
-                    "--latency-ms" => options with { LatencyMs = int.Parse(Value(), CultureInfo.InvariantCulture) },
-                    "--jit-warmup" => options with { JitWarmup = int.Parse(Value(), CultureInfo.InvariantCulture) },
-                    "--warmup" => options with { Warmup = int.Parse(Value(), CultureInfo.InvariantCulture) },
-                    "--repeat" => options with { Repeat = Positive(Value()) },
-                    "--profile-allocations" => options with { ProfileAllocations = true },
-                    "--quiet-below" => options with { QuietBelow = double.Parse(Value(), CultureInfo.InvariantCulture) },
-                    "--quiet-wait" => options with { QuietWait = TimeSpan.FromSeconds(Positive(Value())) },
-                    "--top" => options with { Top = Positive(Value()) },
-                    "--no-pin" => options with { NoPin = true },
-                    "--doc" => options with { Doc = Value() },
-                    "--no-doc" => options with { Doc = null },
-                    _ => throw new FormatException($"Unknown option '{name}'."),
-                };
-            }
-            catch (FormatException ex)
-            {
-                error = ex.Message;
-                return false;
-            }
-        }
-
-        return true;
+            Scenario = result.GetValue(_scenario)!,
+            Cases = List(result.GetValue(_cases)!),
+            Clients = result.GetValue(_clients) is { } clients ? List(clients) : null,
+            Scale = result.GetValue(_scale),
+            Concurrency = result.GetValue(_concurrency),
+            Requests = result.GetValue(_requests),
+            LatencyMs = result.GetValue(_latency),
+            JitWarmup = result.GetValue(_jitWarmup),
+            Warmup = result.GetValue(_warmup),
+            Repeat = result.GetValue(_repeat),
+            ProfileAllocations = result.GetValue(_profileAllocations),
+            QuietBelow = result.GetValue(_quietBelow),
+            QuietWait = TimeSpan.FromSeconds(result.GetValue(_quietWait)),
+            Top = result.GetValue(_top),
+            NoPin = result.GetValue(_noPin),
+            Doc = result.GetValue(_noDoc) ? null : result.GetValue(_doc),
+        };
+        return new LoadCommandLine(result, options, []);
     }
+
+    // A parser, not a validator: validators also run after a failed conversion, and then cannot read the value.
+    private static int? ParsePositive(ArgumentResult argument, string name)
+    {
+        string token = argument.Tokens.Count == 1 ? argument.Tokens[0].Value : "";
+        if (int.TryParse(token, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) && value > 0)
+        {
+            return value;
+        }
+
+        argument.AddError($"Option '{name}' expects a positive integer, got '{token}'.");
+        return null;
+    }
+
+    private static Option<int?> OptionalPositive(string name, string description) => new(name)
+    {
+        Description = description,
+        HelpName = "n",
+        CustomParser = argument => ParsePositive(argument, name),
+    };
+
+    private static Option<int> Positive(string name, string description, int defaultValue) => new(name)
+    {
+        Description = description,
+        HelpName = "n",
+        DefaultValueFactory = _ => defaultValue,
+        CustomParser = argument => ParsePositive(argument, name) ?? 0,
+    };
 
     private static string[] List(string value) => value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
-    private static int Positive(string value)
-        => int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) && n > 0 ? n : throw new FormatException($"Expected a positive integer, got '{value}'.");
+    private static Option<int> Int(string name, string description, int defaultValue) => new(name)
+    {
+        Description = description,
+        HelpName = "n",
+        DefaultValueFactory = _ => defaultValue,
+    };
 }

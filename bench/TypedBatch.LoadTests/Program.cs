@@ -1,16 +1,20 @@
 using TypedBatch.LoadTests;
 using TypedBatch.LoadTests.Scenarios;
 
-if (args is ["--help" or "-h" or "-?", ..])
+LoadCommandLine parsed = LoadOptions.Parse(args);
+if (parsed.HelpRequested)
 {
-    Console.WriteLine(LoadOptions.Usage);
-    return 0;
+    return await parsed.Result.InvokeAsync();
 }
 
-if (!LoadOptions.TryParse(args, out LoadOptions options, out string? error))
+if (parsed.Options is not { } options)
 {
-    Console.Error.WriteLine(error);
-    Console.Error.WriteLine(LoadOptions.Usage);
+    foreach (string error in parsed.Errors)
+    {
+        Console.Error.WriteLine(error);
+    }
+
+    Console.Error.WriteLine("Run with --help for the scenarios and options.");
     return 2;
 }
 

@@ -1,194 +1,177 @@
+using System.CommandLine;
+using System.CommandLine.Help;
 using System.Globalization;
 
 namespace TypedBatch.Emulator;
 
-/// <summary>Turns the executable's arguments into <see cref="EmulatorOptions"/>.</summary>
+/// <summary>The outcome of parsing the executable's arguments.</summary>
+/// <param name="Result">The parse, which prints the help when invoked with <c>--help</c>.</param>
+/// <param name="Options">The settings, when the arguments are valid.</param>
+/// <param name="Errors">What is wrong, each naming the flag; empty when <paramref name="Options"/> is set or help was asked for.</param>
+internal sealed record ParsedCommandLine(ParseResult Result, EmulatorOptions? Options, IReadOnlyList<string> Errors)
+{
+    /// <summary>Whether <c>--help</c> (or <c>-h</c>, <c>-?</c>) was given.</summary>
+    public bool HelpRequested => Result.Action is HelpAction;
+}
+
+/// <summary>
+/// Turns the executable's arguments into <see cref="EmulatorOptions"/> with System.CommandLine:
+/// it converts the values and names the flag of a value it cannot convert; the ranges are checked
+/// by <see cref="EmulatorOptions.FindProblem"/>, the same rules as for <see cref="EmulatorServer.StartAsync"/>,
+/// and reported under the flag's name.
+/// </summary>
 internal static class CommandLineOptions
 {
-    /// <summary>The help text.</summary>
-    public const string Usage = """
-        Usage: TypedBatch.Emulator [options]
-          --port <n>                    port on 127.0.0.1 (default 0: a free port)
-          --latency-ms <n>              delay before every chat/embeddings answer
-          --jitter-ms <n>               extra random delay, 0..n ms (seeded)
-          --seed <n>                    seed of the jitter (default 42)
-          --fail-every <n>              fail every nth chat/embeddings request (default 0: off)
-          --fail-status <n>             status of those failures, 400-599 (default 500)
-          --api-key <key>               require "Authorization: Bearer <key>" on /v1/*
-          --github-token <token>        GitHub token accepted by the Copilot token exchange
-          --copilot-token-lifetime-s <n> lifetime of issued Copilot tokens (default 1800)
-          --embedding-dimensions <n>    default embedding length (default 256)
-          --rpm <n>                     requests per minute, enforced with 429s (default 0: unlimited)
-          --tpm <n>                     tokens per minute, enforced with 429s (default 0: unlimited)
-          --fault-seed <n>              seed of the fault rates below (default 0)
-          --error500-rate <x>           share of requests answered 500, 0-1 (default 0)
-          --error503-rate <x>           share answered 503 server_is_overloaded, 0-1 (default 0)
-          --reset-rate <x>              share whose connection is aborted, 0-1 (default 0)
-          --stall-rate <x>              share that stall before answering, 0-1 (default 0)
-          --stall-ms <n>                how long a stall lasts (default 30000)
-          --malformed-rate <x>          share answered 200 with cut-off JSON, 0-1 (default 0)
-                                        (the five rates must add up to at most 1)
-          --help                        show this text
-        """;
-
-    private static readonly Dictionary<string, string> ArgumentOf = new(StringComparer.Ordinal)
+    /// <summary>Parses <paramref name="args"/>.</summary>
+    public static ParsedCommandLine Parse(IReadOnlyList<string> args)
     {
-        [nameof(EmulatorOptions.Port)] = "--port",
-        [nameof(EmulatorOptions.Latency)] = "--latency-ms",
-        [nameof(EmulatorOptions.LatencyJitter)] = "--jitter-ms",
-        [nameof(EmulatorOptions.FailEveryNth)] = "--fail-every",
-        [nameof(EmulatorOptions.FailStatus)] = "--fail-status",
-        [nameof(EmulatorOptions.ApiKey)] = "--api-key",
-        [nameof(EmulatorOptions.GitHubToken)] = "--github-token",
-        [nameof(EmulatorOptions.CopilotTokenLifetime)] = "--copilot-token-lifetime-s",
-        [nameof(EmulatorOptions.EmbeddingDimensions)] = "--embedding-dimensions",
-        [nameof(EmulatorOptions.RequestsPerMinute)] = "--rpm",
-        [nameof(EmulatorOptions.TokensPerMinute)] = "--tpm",
-        [nameof(EmulatorOptions.FaultSeed)] = "--fault-seed",
-        [nameof(EmulatorOptions.Error500Rate)] = "--error500-rate",
-        [nameof(EmulatorOptions.Error503Rate)] = "--error503-rate",
-        [nameof(EmulatorOptions.ResetRate)] = "--reset-rate",
-        [nameof(EmulatorOptions.StallRate)] = "--stall-rate",
-        [nameof(EmulatorOptions.StallDuration)] = "--stall-ms",
-        [nameof(EmulatorOptions.MalformedRate)] = "--malformed-rate",
-        [EmulatorOptions.FaultRatesSum] = "--error500-rate + --error503-rate + --reset-rate + --stall-rate + --malformed-rate",
-    };
-
-    private static readonly Dictionary<string, Action<EmulatorOptions, double>> Rates = new(StringComparer.Ordinal)
-    {
-        ["--error500-rate"] = static (o, v) => o.Error500Rate = v,
-        ["--error503-rate"] = static (o, v) => o.Error503Rate = v,
-        ["--reset-rate"] = static (o, v) => o.ResetRate = v,
-        ["--stall-rate"] = static (o, v) => o.StallRate = v,
-        ["--malformed-rate"] = static (o, v) => o.MalformedRate = v,
-    };
-
-    /// <summary>Parses <paramref name="args"/>; on failure <paramref name="error"/> names the offending argument.</summary>
-    /// <returns><see langword="true"/> with options, or <see langword="false"/> with an error (or neither when help was asked for).</returns>
-    public static bool TryParse(IReadOnlyList<string> args, out EmulatorOptions options, out string? error, out bool helpRequested)
-    {
-        options = new EmulatorOptions();
-        error = null;
-        helpRequested = false;
-        for (int i = 0; i < args.Count; i++)
+        var flags = new Flags();
+        ParseResult result = flags.Command.Parse(args);
+        if (result.Action is HelpAction)
         {
-            string name = args[i];
-            string? value = null;
-            int equals = name.IndexOf('=', StringComparison.Ordinal);
-            if (name.StartsWith("--", StringComparison.Ordinal) && equals > 0)
-            {
-                value = name[(equals + 1)..];
-                name = name[..equals];
-            }
-
-            if (name is "--help" or "-h" or "-?")
-            {
-                helpRequested = true;
-                return false;
-            }
-
-            if (value is null)
-            {
-                if (i + 1 >= args.Count)
-                {
-                    error = $"Argument '{name}' needs a value.";
-                    return false;
-                }
-
-                value = args[++i];
-            }
-
-            error = Apply(options, name, value);
-            if (error is not null)
-            {
-                return false;
-            }
+            return new ParsedCommandLine(result, null, []);
         }
 
+        if (result.Errors.Count > 0)
+        {
+            return new ParsedCommandLine(result, null, [.. result.Errors.Select(static e => e.Message)]);
+        }
+
+        EmulatorOptions options = flags.Bind(result);
         if (options.FindProblem() is { } problem)
         {
-            string argument = ArgumentOf.GetValueOrDefault(problem.Property, problem.Property);
-            error = $"Invalid value for '{argument}': {problem.Rule}.";
-            return false;
+            string flag = flags.FlagOf(problem.Property);
+            return new ParsedCommandLine(result, null, [$"Invalid value for '{flag}': {problem.Rule}."]);
         }
 
-        return true;
+        return new ParsedCommandLine(result, options, []);
     }
 
-    private static string? Apply(EmulatorOptions options, string name, string value)
+    /// <summary>The options of one parse; a fresh set per parse, so no symbol is shared between parsers.</summary>
+    private sealed class Flags
     {
-        switch (name)
-        {
-            case "--api-key":
-                options.ApiKey = value;
-                return null;
-            case "--github-token":
-                options.GitHubToken = value;
-                return null;
-        }
+        private static readonly EmulatorOptions Defaults = new();
 
-        if (Rates.TryGetValue(name, out Action<EmulatorOptions, double>? setRate))
+        private readonly Option<int> _port = Int("--port", "Port on 127.0.0.1; 0 picks a free port.", Defaults.Port);
+        private readonly Option<int> _latency = Int("--latency-ms", "Delay before every chat/embeddings answer, in ms.", 0);
+        private readonly Option<int> _jitter = Int("--jitter-ms", "Extra random delay, 0..n ms (seeded by --seed).", 0);
+        private readonly Option<int> _seed = Int("--seed", "Seed of the jitter.", Defaults.Seed);
+        private readonly Option<int> _failEvery = Int("--fail-every", "Fail every nth chat/embeddings request; 0 is off.", Defaults.FailEveryNth);
+        private readonly Option<int> _failStatus = Int("--fail-status", "Status of those failures, 400-599.", Defaults.FailStatus);
+        private readonly Option<string?> _apiKey = new("--api-key") { Description = "Require \"Authorization: Bearer <key>\" on /v1/*.", HelpName = "key" };
+        private readonly Option<string> _gitHubToken = new("--github-token")
         {
-            if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double rate))
+            Description = "GitHub token accepted by the Copilot token exchange.",
+            HelpName = "token",
+            DefaultValueFactory = static _ => Defaults.GitHubToken,
+        };
+
+        private readonly Option<int> _copilotLifetime = Int("--copilot-token-lifetime-s", "Lifetime of issued Copilot tokens, in seconds.", (int)Defaults.CopilotTokenLifetime.TotalSeconds);
+        private readonly Option<int> _dimensions = Int("--embedding-dimensions", "Default embedding length.", Defaults.EmbeddingDimensions);
+        private readonly Option<int> _rpm = Int("--rpm", "Requests per minute, enforced with 429s; 0 is unlimited.", Defaults.RequestsPerMinute);
+        private readonly Option<int> _tpm = Int("--tpm", "Tokens per minute, enforced with 429s; 0 is unlimited.", Defaults.TokensPerMinute);
+        private readonly Option<int> _faultSeed = Int("--fault-seed", "Seed of the fault rates.", Defaults.FaultSeed);
+        private readonly Option<double> _error500 = Rate("--error500-rate", "Share of requests answered 500");
+        private readonly Option<double> _error503 = Rate("--error503-rate", "Share answered 503 server_is_overloaded");
+        private readonly Option<double> _reset = Rate("--reset-rate", "Share whose connection is aborted");
+        private readonly Option<double> _stall = Rate("--stall-rate", "Share that stall before answering");
+        private readonly Option<int> _stallMs = Int("--stall-ms", "How long a stall lasts, in ms.", (int)Defaults.StallDuration.TotalMilliseconds);
+        private readonly Option<double> _malformed = Rate("--malformed-rate", "Share answered 200 with cut-off JSON");
+        private readonly Option<int?> _secondaryPort = new("--secondary-port")
+        {
+            Description = "Also listen on this loopback port, a second origin for [[redirect:S]]; 0 picks a free port.",
+            HelpName = "n",
+        };
+
+        private readonly Option<double> _hang = Rate("--hang-rate", "Share accepted and never answered until the client gives up");
+
+        public Flags()
+        {
+            Command = new RootCommand("TypedBatch emulator: an OpenAI-compatible HTTP server on 127.0.0.1. The fault rates must add up to at most 1.")
             {
-                return $"Argument '{name}' expects a number between 0 and 1, got '{value}'.";
-            }
-
-            setRate(options, rate);
-            return null;
+                _port, _latency, _jitter, _seed, _failEvery, _failStatus, _apiKey, _gitHubToken, _copilotLifetime, _dimensions,
+                _rpm, _tpm, _faultSeed, _error500, _error503, _reset, _stall, _stallMs, _malformed, _hang, _secondaryPort,
+            };
         }
 
-        if (!int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int number))
+        public RootCommand Command { get; }
+
+        public EmulatorOptions Bind(ParseResult result) => new()
         {
-            return IsKnown(name)
-                ? $"Argument '{name}' expects an integer, got '{value}'."
-                : $"Unknown argument '{name}'.";
-        }
+            Port = result.GetValue(_port),
+            Latency = TimeSpan.FromMilliseconds(result.GetValue(_latency)),
+            LatencyJitter = TimeSpan.FromMilliseconds(result.GetValue(_jitter)),
+            Seed = result.GetValue(_seed),
+            FailEveryNth = result.GetValue(_failEvery),
+            FailStatus = result.GetValue(_failStatus),
+            ApiKey = result.GetValue(_apiKey),
+            GitHubToken = result.GetValue(_gitHubToken)!,
+            CopilotTokenLifetime = TimeSpan.FromSeconds(result.GetValue(_copilotLifetime)),
+            EmbeddingDimensions = result.GetValue(_dimensions),
+            RequestsPerMinute = result.GetValue(_rpm),
+            TokensPerMinute = result.GetValue(_tpm),
+            FaultSeed = result.GetValue(_faultSeed),
+            Error500Rate = result.GetValue(_error500),
+            Error503Rate = result.GetValue(_error503),
+            ResetRate = result.GetValue(_reset),
+            StallRate = result.GetValue(_stall),
+            StallDuration = TimeSpan.FromMilliseconds(result.GetValue(_stallMs)),
+            MalformedRate = result.GetValue(_malformed),
+            HangRate = result.GetValue(_hang),
+            SecondaryPort = result.GetValue(_secondaryPort),
+        };
 
-        switch (name)
+        /// <summary>The flag that sets an <see cref="EmulatorOptions"/> property named by <see cref="EmulatorOptions.FindProblem"/>.</summary>
+        public string FlagOf(string property) => property switch
         {
-            case "--port":
-                options.Port = number;
-                break;
-            case "--latency-ms":
-                options.Latency = TimeSpan.FromMilliseconds(number);
-                break;
-            case "--jitter-ms":
-                options.LatencyJitter = TimeSpan.FromMilliseconds(number);
-                break;
-            case "--seed":
-                options.Seed = number;
-                break;
-            case "--fail-every":
-                options.FailEveryNth = number;
-                break;
-            case "--fail-status":
-                options.FailStatus = number;
-                break;
-            case "--copilot-token-lifetime-s":
-                options.CopilotTokenLifetime = TimeSpan.FromSeconds(number);
-                break;
-            case "--embedding-dimensions":
-                options.EmbeddingDimensions = number;
-                break;
-            case "--rpm":
-                options.RequestsPerMinute = number;
-                break;
-            case "--tpm":
-                options.TokensPerMinute = number;
-                break;
-            case "--fault-seed":
-                options.FaultSeed = number;
-                break;
-            case "--stall-ms":
-                options.StallDuration = TimeSpan.FromMilliseconds(number);
-                break;
-            default:
-                return $"Unknown argument '{name}'.";
-        }
+            nameof(EmulatorOptions.Port) => _port.Name,
+            nameof(EmulatorOptions.Latency) => _latency.Name,
+            nameof(EmulatorOptions.LatencyJitter) => _jitter.Name,
+            nameof(EmulatorOptions.FailEveryNth) => _failEvery.Name,
+            nameof(EmulatorOptions.FailStatus) => _failStatus.Name,
+            nameof(EmulatorOptions.ApiKey) => _apiKey.Name,
+            nameof(EmulatorOptions.GitHubToken) => _gitHubToken.Name,
+            nameof(EmulatorOptions.CopilotTokenLifetime) => _copilotLifetime.Name,
+            nameof(EmulatorOptions.EmbeddingDimensions) => _dimensions.Name,
+            nameof(EmulatorOptions.RequestsPerMinute) => _rpm.Name,
+            nameof(EmulatorOptions.TokensPerMinute) => _tpm.Name,
+            nameof(EmulatorOptions.Error500Rate) => _error500.Name,
+            nameof(EmulatorOptions.Error503Rate) => _error503.Name,
+            nameof(EmulatorOptions.ResetRate) => _reset.Name,
+            nameof(EmulatorOptions.StallRate) => _stall.Name,
+            nameof(EmulatorOptions.StallDuration) => _stallMs.Name,
+            nameof(EmulatorOptions.MalformedRate) => _malformed.Name,
+            nameof(EmulatorOptions.HangRate) => _hang.Name,
+            nameof(EmulatorOptions.SecondaryPort) => _secondaryPort.Name,
+            EmulatorOptions.FaultRatesSum => string.Join(" + ", new[] { _error500, _error503, _reset, _stall, _malformed, _hang }.Select(static o => o.Name)),
+            _ => property,
+        };
 
-        return null;
+        private static Option<int> Int(string name, string description, int defaultValue) => new(name)
+        {
+            Description = description,
+            HelpName = "n",
+            DefaultValueFactory = _ => defaultValue,
+        };
+
+        private static Option<double> Rate(string name, string description) => new(name)
+        {
+            Description = description + " (0 to 1).",
+            HelpName = "x",
+            DefaultValueFactory = static _ => 0.0,
+
+            // Invariant, like every number in an API: "0.5" means a half whatever the machine's culture.
+            CustomParser = argument =>
+            {
+                string token = argument.Tokens.Count == 1 ? argument.Tokens[0].Value : "";
+                if (double.TryParse(token, NumberStyles.Float, CultureInfo.InvariantCulture, out double rate))
+                {
+                    return rate;
+                }
+
+                argument.AddError($"Argument '{token}' for option '{name}' is not a number between 0 and 1.");
+                return 0.0;
+            },
+        };
     }
-
-    private static bool IsKnown(string name) => name == "--seed" || ArgumentOf.ContainsValue(name);
 }

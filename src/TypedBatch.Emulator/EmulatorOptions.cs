@@ -13,6 +13,32 @@ public sealed class EmulatorOptions
     /// <summary>The loopback port to listen on; 0 (the default) picks a free ephemeral port.</summary>
     public int Port { get; set; }
 
+    /// <summary>
+    /// When set, the server also listens on this loopback port (0 picks a free one): a second origin
+    /// serving the same routes, the target of <c>[[redirect:S]]</c>, exposed as
+    /// <see cref="EmulatorServer.SecondaryBaseUrl"/>. Requests it receives, and how many carried a
+    /// credential header, are counted (<see cref="EmulatorStats.SecondaryOriginRequests"/>).
+    /// <see langword="null"/> (the default) is off.
+    /// </summary>
+    public int? SecondaryPort { get; set; }
+
+    /// <summary>The value that replaces a credential header's value in <see cref="EmulatorServer.CapturedRequests"/>.</summary>
+    public const string CapturedCredentialMask = "***";
+
+    /// <summary>
+    /// When set, the server keeps every request it receives (except its own <c>/emulator/*</c> routes):
+    /// method, path and query, headers and raw body, the last 10,000, as
+    /// <see cref="EmulatorServer.CapturedRequests"/>. Off by default.
+    /// </summary>
+    public bool CaptureRequests { get; set; }
+
+    /// <summary>
+    /// When set with <see cref="CaptureRequests"/>, credential headers (<c>Authorization</c>,
+    /// <c>api-key</c>, cookies, ...) are kept as sent; otherwise (the default) their values are
+    /// <see cref="CapturedCredentialMask"/>, so a test's output never shows a secret unless it asks.
+    /// </summary>
+    public bool CaptureCredentials { get; set; }
+
     /// <summary>Delay added before every chat or embeddings answer; zero by default.</summary>
     public TimeSpan Latency { get; set; }
 
@@ -110,8 +136,14 @@ public sealed class EmulatorOptions
     /// <summary>Share of requests answered 200 with a body cut off mid-JSON, 0 to 1; 0 (the default) is off.</summary>
     public double MalformedRate { get; set; }
 
+    /// <summary>
+    /// Share of requests accepted and never answered (as <c>[[hang]]</c>): the connection stays open
+    /// until the client gives up or the server stops; 0 to 1, 0 (the default) is off.
+    /// </summary>
+    public double HangRate { get; set; }
+
     /// <summary>The pseudo-property named when the fault rates add up to more than 1.</summary>
-    internal const string FaultRatesSum = "Error500Rate+Error503Rate+ResetRate+StallRate+MalformedRate";
+    internal const string FaultRatesSum = "Error500Rate+Error503Rate+ResetRate+StallRate+MalformedRate+HangRate";
 
     /// <summary>Throws when a setting is out of range, naming the property.</summary>
     internal void Validate()
@@ -133,6 +165,11 @@ public sealed class EmulatorOptions
         if (Port is < 0 or > 65535)
         {
             return (nameof(Port), Port, "must be between 0 and 65535");
+        }
+
+        if (SecondaryPort is < 0 or > 65535)
+        {
+            return (nameof(SecondaryPort), SecondaryPort, "must be null (off) or between 0 and 65535");
         }
 
         if (Latency < TimeSpan.Zero)
@@ -207,6 +244,7 @@ public sealed class EmulatorOptions
             (nameof(ResetRate), ResetRate),
             (nameof(StallRate), StallRate),
             (nameof(MalformedRate), MalformedRate),
+            (nameof(HangRate), HangRate),
         };
 
         double sum = 0.0;

@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace TypedBatch.Emulator;
 
@@ -24,6 +25,7 @@ public sealed class EmulatorServer : IAsyncDisposable
         RootUrl = rootUrl;
         BaseUrl = new Uri(rootUrl, "v1/");
         CopilotTokenUrl = new Uri(rootUrl, "copilot_internal/v2/token");
+        SecondaryBaseUrl = state.SecondaryRoot is { } secondary ? new Uri(secondary, "v1/") : null;
     }
 
     /// <summary>The server's root, e.g. <c>http://127.0.0.1:41234/</c>.</summary>
@@ -31,6 +33,13 @@ public sealed class EmulatorServer : IAsyncDisposable
 
     /// <summary>The OpenAI-compatible base URL, <see cref="RootUrl"/> + <c>v1/</c> (with the trailing slash).</summary>
     public Uri BaseUrl { get; }
+
+    /// <summary>
+    /// The OpenAI-compatible base URL on the secondary origin (another port, so another origin to a
+    /// client), when <see cref="EmulatorOptions.SecondaryPort"/> is set; <see langword="null"/> otherwise.
+    /// <c>[[redirect:S]]</c> points there.
+    /// </summary>
+    public Uri? SecondaryBaseUrl { get; }
 
     /// <summary>The GitHub Copilot token exchange, <see cref="RootUrl"/> + <c>copilot_internal/v2/token</c>.</summary>
     public Uri CopilotTokenUrl { get; }
@@ -56,10 +65,15 @@ public sealed class EmulatorServer : IAsyncDisposable
             ApplicationName = typeof(EmulatorServer).Assembly.GetName().Name,
         });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        ListenOptions? secondaryListener = null;
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
             kestrel.Listen(IPAddress.Loopback, options.Port);
+            if (options.SecondaryPort is { } secondaryPort)
+            {
+                kestrel.Listen(IPAddress.Loopback, secondaryPort, listener => secondaryListener = listener);
+            }
         });
         builder.Services.AddRoutingCore();
 
@@ -73,10 +87,18 @@ public sealed class EmulatorServer : IAsyncDisposable
         catch
         {
             await app.DisposeAsync().ConfigureAwait(false);
+            state.Dispose();
             throw;
         }
 
-        string address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        // Kestrel writes the bound port back into the listener, so port 0 resolves to the real one.
+        if (secondaryListener?.IPEndPoint is { } secondaryEndPoint)
+        {
+            state.SetSecondaryOrigin(new Uri($"http://{secondaryEndPoint}/"));
+        }
+
+        string address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses
+            .First(a => state.SecondaryRoot is null || new Uri(a).Port != state.SecondaryPort);
         return new EmulatorServer(app, state, new Uri(address.EndsWith('/') ? address : address + "/"));
     }
 
@@ -90,7 +112,28 @@ public sealed class EmulatorServer : IAsyncDisposable
     /// </summary>
     public void ResetStats() => _state.Stats.Reset();
 
-    /// <summary>Stops Kestrel, giving requests in flight a few seconds to finish.</summary>
+    /// <summary>
+    /// The requests received since the start or the last <see cref="ClearCapturedRequests"/>, oldest
+    /// first, at most the last 10,000, when <see cref="EmulatorOptions.CaptureRequests"/> is on (empty
+    /// otherwise). A snapshot: safe to read while requests arrive.
+    /// </summary>
+    public IReadOnlyList<CapturedRequest> CapturedRequests => _state.Capture.Snapshot();
+
+    /// <summary>Forgets the captured requests (see <see cref="CapturedRequests"/>).</summary>
+    public void ClearCapturedRequests() => _state.Capture.Clear();
+
+    /// <summary>
+    /// Starts a new high-water mark of concurrent chat and embeddings requests from those in flight
+    /// now, and returns the previous one; <see cref="EmulatorStats.MaxConcurrentRequests"/> then
+    /// reports the peak since this call (for instance the peak after a burst of 429s). Other counters
+    /// are untouched.
+    /// </summary>
+    public long ResetPeakConcurrency() => _state.Stats.ResetPeakConcurrency();
+
+    /// <summary>
+    /// Stops Kestrel: requests held open on purpose (<c>[[hang]]</c>, drips) end at once, others get a
+    /// few seconds to finish.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -98,11 +141,13 @@ public sealed class EmulatorServer : IAsyncDisposable
             return;
         }
 
+        await _state.StopAsync().ConfigureAwait(false);
         using (var timeout = new CancellationTokenSource(StopTimeout))
         {
             await _app.StopAsync(timeout.Token).ConfigureAwait(false);
         }
 
         await _app.DisposeAsync().ConfigureAwait(false);
+        _state.Dispose();
     }
 }

@@ -4,8 +4,9 @@ using TypedBatch.Emulator.Limits;
 namespace TypedBatch.Emulator;
 
 /// <summary>Everything the endpoints of one server share: settings, counters, tokens and id sequences.</summary>
-internal sealed class EmulatorState
+internal sealed class EmulatorState : IDisposable
 {
+    private readonly CancellationTokenSource _stopping = new();
     private long _requestIds;
     private long _completionIds;
 
@@ -26,11 +27,39 @@ internal sealed class EmulatorState
     /// <summary>The counters.</summary>
     public StatsCollector Stats { get; } = new();
 
+    /// <summary>The requests kept when <see cref="EmulatorOptions.CaptureRequests"/> is on.</summary>
+    public RequestCapture Capture { get; } = new();
+
     /// <summary>The configured delays.</summary>
     public LatencySimulator Latency { get; }
 
     /// <summary>The Copilot tokens issued so far.</summary>
     public CopilotTokenStore CopilotTokens { get; }
+
+    /// <summary>
+    /// Cancelled when the server starts to stop, so that requests held open on purpose (hangs,
+    /// drips) end at once instead of holding up the shutdown.
+    /// </summary>
+    public CancellationToken Stopping => _stopping.Token;
+
+    /// <summary>The root of the secondary origin, when <see cref="EmulatorOptions.SecondaryPort"/> is set; set once listening.</summary>
+    public Uri? SecondaryRoot { get; private set; }
+
+    /// <summary>The local port of the secondary origin; -1 when there is none.</summary>
+    public int SecondaryPort { get; private set; } = -1;
+
+    /// <summary>Records the secondary origin once Kestrel listens on it.</summary>
+    public void SetSecondaryOrigin(Uri root)
+    {
+        SecondaryRoot = root;
+        SecondaryPort = root.Port;
+    }
+
+    /// <summary>Releases the <see cref="Stopping"/> source once the server has stopped.</summary>
+    public void Dispose() => _stopping.Dispose();
+
+    /// <summary>Signals <see cref="Stopping"/>.</summary>
+    public Task StopAsync() => _stopping.CancelAsync();
 
     /// <summary>A new value for the <c>x-request-id</c> header, unique within this server.</summary>
     public string NextRequestId() =>

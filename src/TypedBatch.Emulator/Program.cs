@@ -5,16 +5,21 @@ internal static class Program
 {
     private static async Task<int> Main(string[] args)
     {
-        if (!CommandLineOptions.TryParse(args, out EmulatorOptions? options, out string? error, out bool helpRequested))
+        ParsedCommandLine parsed = CommandLineOptions.Parse(args);
+        if (parsed.HelpRequested)
         {
-            TextWriter output = helpRequested ? Console.Out : Console.Error;
-            if (error is not null)
+            return await parsed.Result.InvokeAsync();
+        }
+
+        if (parsed.Options is not { } options)
+        {
+            foreach (string error in parsed.Errors)
             {
-                await output.WriteLineAsync(error);
+                await Console.Error.WriteLineAsync(error);
             }
 
-            await output.WriteLineAsync(CommandLineOptions.Usage);
-            return helpRequested ? 0 : 2;
+            await Console.Error.WriteLineAsync("Run with --help for the options.");
+            return 2;
         }
 
         using var shutdown = new ShutdownSignal();
@@ -31,6 +36,10 @@ internal static class Program
 
         await using EmulatorServer running = server;
         Console.WriteLine($"TypedBatch emulator listening on {server.BaseUrl}");
+        if (server.SecondaryBaseUrl is { } secondary)
+        {
+            Console.WriteLine($"Secondary origin (target of [[redirect:S]]) on {secondary}");
+        }
         await shutdown.Task;
         return 0;
     }

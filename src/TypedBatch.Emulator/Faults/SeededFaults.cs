@@ -4,7 +4,7 @@ namespace TypedBatch.Emulator.Faults;
 /// Draws the seeded fault of a request. The draw is a number in [0, 1) hashed from
 /// <see cref="EmulatorOptions.FaultSeed"/>, the request fingerprint and how many times that
 /// fingerprint has been received (this time included), compared with the cumulative rates in the
-/// order 500, 503, reset, stall, malformed. So the same requests with the same seed meet the same
+/// order 500, 503, reset, stall, malformed, hang. So the same requests with the same seed meet the same
 /// faults whatever their order or concurrency, while a retry (the next receipt of a fingerprint)
 /// gets a fresh draw.
 /// </summary>
@@ -21,7 +21,8 @@ internal static class SeededFaults
         double reset = error503 + options.ResetRate;
         double stall = reset + options.StallRate;
         double malformed = stall + options.MalformedRate;
-        if (malformed <= 0)
+        double hang = malformed + options.HangRate;
+        if (hang <= 0)
         {
             return InjectedFault.None;
         }
@@ -32,6 +33,7 @@ internal static class SeededFaults
             : draw < reset ? InjectedFault.Reset
             : draw < stall ? InjectedFault.Stall
             : draw < malformed ? InjectedFault.Malformed
+            : draw < hang ? InjectedFault.Hang
             : InjectedFault.None;
     }
 

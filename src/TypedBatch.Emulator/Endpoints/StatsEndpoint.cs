@@ -23,6 +23,8 @@ internal sealed class StatsEndpoint(EmulatorState state)
             writer.WriteNumber("tokenExchanges", stats.TokenExchanges);
             writer.WriteNumber("maxConcurrentRequests", stats.MaxConcurrentRequests);
             writer.WriteNumber("structuredRequests", stats.StructuredRequests);
+            writer.WriteNumber("secondaryOriginRequests", stats.SecondaryOriginRequests);
+            writer.WriteNumber("secondaryOriginRequestsWithCredentials", stats.SecondaryOriginRequestsWithCredentials);
             writer.WriteNumber("received", stats.Received);
             writer.WriteNumber("accepted", stats.Accepted);
             writer.WriteNumber("rejectedInvalid", stats.RejectedInvalid);
@@ -36,6 +38,14 @@ internal sealed class StatsEndpoint(EmulatorState state)
             writer.WriteNumber("reset", faults.Reset);
             writer.WriteNumber("stall", faults.Stall);
             writer.WriteNumber("malformed", faults.Malformed);
+            writer.WriteNumber("dripError", faults.DripError);
+            writer.WriteNumber("dripOk", faults.DripOk);
+            writer.WriteNumber("echoKey", faults.EchoKey);
+            writer.WriteNumber("redirect", faults.Redirect);
+            writer.WriteNumber("duplicateIndex", faults.DuplicateIndex);
+            writer.WriteNumber("missingIndex", faults.MissingIndex);
+            writer.WriteNumber("oversize", faults.Oversize);
+            writer.WriteNumber("hang", faults.Hang);
             writer.WriteNumber("total", faults.Total);
             writer.WriteEndObject();
             writer.WriteStartObject("byFingerprint");

@@ -30,6 +30,33 @@ internal readonly record struct FaultPlan(int FailStatus, int FailTimes, int Del
     /// <summary><c>[[retry-after-date:N]]</c>: <c>Retry-After</c> as an HTTP date N seconds ahead on an injected error.</summary>
     public int? RetryAfterDateSeconds { get; init; }
 
+    /// <summary><c>[[drip-error:S]]</c> (S) or <c>[[drip-ok]]</c> (200): announce 100,000 bytes, then send one byte every half second.</summary>
+    public int DripStatus { get; init; }
+
+    /// <summary>The content type of a drip: JSON for <c>[[drip-error:S]]</c>, <c>text/plain</c> for <c>[[drip-ok]]</c>, none for <c>[[drip-ok:none]]</c>.</summary>
+    public string? DripContentType { get; init; }
+
+    /// <summary><c>[[echo-key]]</c>: a 401 that echoes the caller's credential in its error fields and <c>x-request-id</c>.</summary>
+    public bool EchoKey { get; init; }
+
+    /// <summary><c>[[echo-key-html:N]]</c>: a 502 HTML page with the caller's credential after N characters.</summary>
+    public int? EchoKeyHtmlOffset { get; init; }
+
+    /// <summary><c>[[redirect:S]]</c>: answer S (301, 302, 303, 307 or 308) with a <c>Location</c> on the secondary origin.</summary>
+    public int RedirectStatus { get; init; }
+
+    /// <summary><c>[[dup-index]]</c>: an embeddings answer with an extra entry repeating index 0.</summary>
+    public bool DuplicateIndex { get; init; }
+
+    /// <summary><c>[[missing-index]]</c>: an embeddings answer without its last entry.</summary>
+    public bool MissingIndex { get; init; }
+
+    /// <summary><c>[[oversize:MB]]</c>: a valid chat completion whose content is about MB megabytes.</summary>
+    public int OversizeMegabytes { get; init; }
+
+    /// <summary><c>[[hang]]</c>: never answer, until the client goes away or the server stops.</summary>
+    public bool Hang { get; init; }
+
     /// <summary>Whether any retry-after marker was given; they then replace the default retry hints.</summary>
     public bool HasRetryHint => RetryAfterSeconds is not null || RetryAfterMilliseconds is not null || RetryAfterDateSeconds is not null;
 }
@@ -37,13 +64,18 @@ internal readonly record struct FaultPlan(int FailStatus, int FailTimes, int Del
 /// <summary>
 /// Reads <c>[[fail:503]]</c>, <c>[[fail:500:2]]</c>, <c>[[delay:250]]</c>, <c>[[malformed]]</c>,
 /// <c>[[quota]]</c>, <c>[[x-should-retry:false]]</c>, <c>[[retry-after:5]]</c>,
-/// <c>[[retry-after-ms:1500]]</c>, <c>[[retry-after-date:3]]</c> and the bad-answer markers of <see cref="BadAnswerMarkers"/> anywhere in a text. Unknown or
+/// <c>[[retry-after-ms:1500]]</c>, <c>[[retry-after-date:3]]</c>, the hostile-server markers (<c>[[drip-error:500]]</c>,
+/// <c>[[drip-ok]]</c>, <c>[[drip-ok:none]]</c>, <c>[[echo-key]]</c>, <c>[[echo-key-html:N]]</c>, <c>[[redirect:307]]</c>,
+/// <c>[[dup-index]]</c>, <c>[[missing-index]]</c>, <c>[[oversize:MB]]</c>, <c>[[hang]]</c>) and the bad-answer markers of
+/// <see cref="BadAnswerMarkers"/> anywhere in a text. Unknown or
 /// out-of-range markers are ignored; the first fail marker and the first bad-answer marker win and
 /// delays add up.
 /// </summary>
 internal static class FaultMarkers
 {
     private const int MaxDelayMilliseconds = 600_000;
+    private const int MaxOversizeMegabytes = 1024;
+    private const int MaxEchoOffset = 16 * 1024 * 1024;
 
     /// <summary>Adds the markers found in <paramref name="text"/> to <paramref name="plan"/>.</summary>
     public static FaultPlan Read(FaultPlan plan, string? text)
@@ -79,6 +111,11 @@ internal static class FaultMarkers
         if (marker.SequenceEqual("quota"))
         {
             return plan with { Quota = true };
+        }
+
+        if (ReadHostileMarker(plan, marker) is { } hostile)
+        {
+            return hostile;
         }
 
         if (marker.SequenceEqual("x-should-retry:false") || marker.SequenceEqual("x-should-retry:true"))
@@ -128,6 +165,47 @@ internal static class FaultMarkers
         }
 
         return plan;
+    }
+
+    private static FaultPlan? ReadHostileMarker(FaultPlan plan, ReadOnlySpan<char> marker)
+    {
+        switch (marker)
+        {
+            case "drip-ok":
+                return plan with { DripStatus = StatusCodes.Status200OK, DripContentType = "text/plain" };
+            case "drip-ok:none":
+                return plan with { DripStatus = StatusCodes.Status200OK, DripContentType = null };
+            case "echo-key":
+                return plan with { EchoKey = true };
+            case "dup-index":
+                return plan with { DuplicateIndex = true };
+            case "missing-index":
+                return plan with { MissingIndex = true };
+            case "hang":
+                return plan with { Hang = true };
+        }
+
+        if (marker.StartsWith("drip-error:") && TryReadNumber(marker["drip-error:".Length..], out int dripStatus) && dripStatus is >= 400 and <= 599)
+        {
+            return plan with { DripStatus = dripStatus, DripContentType = JsonOutput.ContentType };
+        }
+
+        if (marker.StartsWith("echo-key-html:") && TryReadNumber(marker["echo-key-html:".Length..], out int offset) && offset <= MaxEchoOffset)
+        {
+            return plan with { EchoKeyHtmlOffset = offset };
+        }
+
+        if (marker.StartsWith("redirect:") && TryReadNumber(marker["redirect:".Length..], out int redirect) && redirect is 301 or 302 or 303 or 307 or 308)
+        {
+            return plan with { RedirectStatus = redirect };
+        }
+
+        if (marker.StartsWith("oversize:") && TryReadNumber(marker["oversize:".Length..], out int megabytes) && megabytes is > 0 and <= MaxOversizeMegabytes)
+        {
+            return plan with { OversizeMegabytes = megabytes };
+        }
+
+        return null;
     }
 
     private static bool TryReadNumber(ReadOnlySpan<char> text, out int value) =>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using TypedBatch.Emulator.Faults;
 using TypedBatch.Emulator.Limits;
 using TypedBatch.Emulator.Structured;
 
@@ -80,7 +81,11 @@ internal sealed class ChatEndpoint(EmulatorState state)
 
             stats.Served(RequestKind.Chat, fingerprint, 0);
             ResponseHeaders.Add(context.Response, fingerprint, started, gate.Limits);
-            if (gate.Malformed)
+            if (gate.Fault == InjectedFault.Oversize)
+            {
+                await ChatResponseWriter.WriteOversizeAsync(context, request, answer, id, plan.OversizeMegabytes);
+            }
+            else if (gate.Malformed)
             {
                 await ChatResponseWriter.WriteMalformedAsync(context, request, answer, id);
             }

@@ -63,6 +63,38 @@ internal static class ChatResponseWriter
     }
 
     /// <summary>
+    /// Writes a valid <c>chat.completion</c> whose content is <paramref name="megabytes"/> MiB of text,
+    /// with its <c>Content-Length</c>, streamed in pieces so the server never holds it whole.
+    /// </summary>
+    public static async Task WriteOversizeAsync(HttpContext context, ChatRequest request, ChatAnswer answer, string id, int megabytes)
+    {
+        var frame = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(frame, JsonOutput.WriterOptions))
+        {
+            WriteCompletion(writer, request, answer with { Content = "@@oversize@@", Refusal = null }, id, JsonOutput.UnixNow());
+        }
+
+        // The content goes where the placeholder stands, so the frame around it is the normal completion.
+        ReadOnlySpan<byte> placeholder = "@@oversize@@"u8;
+        int at = frame.WrittenSpan.IndexOf(placeholder);
+        ReadOnlyMemory<byte> head = frame.WrittenMemory[..at];
+        ReadOnlyMemory<byte> tail = frame.WrittenMemory[(at + placeholder.Length)..];
+        long contentLength = (long)megabytes * 1024 * 1024;
+        HttpResponse response = context.Response;
+        response.ContentType = JsonOutput.ContentType;
+        response.ContentLength = head.Length + contentLength + tail.Length;
+        await response.Body.WriteAsync(head, context.RequestAborted);
+        byte[] piece = new byte[64 * 1024];
+        piece.AsSpan().Fill((byte)'x');
+        for (long left = contentLength; left > 0; left -= piece.Length)
+        {
+            await response.Body.WriteAsync(piece.AsMemory(0, (int)Math.Min(left, piece.Length)), context.RequestAborted);
+        }
+
+        await response.Body.WriteAsync(tail, context.RequestAborted);
+    }
+
+    /// <summary>
     /// Writes the answer as <c>chat.completion.chunk</c> events: the content (or the refusal, as
     /// <c>delta.refusal</c>) in a few pieces, a chunk with the finish reason, the usage chunk when
     /// asked for, then <c>[DONE]</c>.

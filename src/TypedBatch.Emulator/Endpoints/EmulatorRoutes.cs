@@ -10,6 +10,23 @@ internal static class EmulatorRoutes
         var embeddings = new EmbeddingsEndpoint(state);
         var copilot = new CopilotEndpoint(state);
         var stats = new StatsEndpoint(state);
+        app.Use(async (context, next) =>
+        {
+            bool secondary = context.Connection.LocalPort == state.SecondaryPort;
+            if (secondary)
+            {
+                IHeaderDictionary headers = context.Request.Headers;
+                state.Stats.SecondaryOriginRequest(headers.ContainsKey("Authorization") || headers.ContainsKey("api-key"));
+            }
+
+            EmulatorOptions options = state.Options;
+            if (options.CaptureRequests && !context.Request.Path.StartsWithSegments("/emulator", StringComparison.Ordinal))
+            {
+                await state.Capture.CaptureAsync(context, secondary, options.CaptureCredentials);
+            }
+
+            await next(context);
+        });
 
         foreach ((string? prefix, ApiSurface surface) in new[] { ("/v1", ApiSurface.OpenAI), ("/" + CopilotEndpoint.ApiPath, ApiSurface.Copilot) })
         {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using TypedBatch.Emulator.Faults;
 using TypedBatch.Emulator.Limits;
 
 namespace TypedBatch.Emulator;
@@ -61,7 +62,7 @@ internal sealed class EmbeddingsEndpoint(EmulatorState state)
 
             stats.Served(RequestKind.Embeddings, fingerprint, request.Inputs.Count);
             ResponseHeaders.Add(context.Response, fingerprint, started, gate.Limits);
-            await EmbeddingsResponseWriter.WriteAsync(context, request, gate.Malformed);
+            await EmbeddingsResponseWriter.WriteAsync(context, request, gate.Malformed, gate.Fault);
         }
         finally
         {

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Text.Json;
+using TypedBatch.Emulator.Faults;
 
 namespace TypedBatch.Emulator;
 
@@ -10,8 +11,12 @@ internal static class EmbeddingsResponseWriter
     // Large answers (2048 inputs of thousands of floats) go out in slices instead of being buffered whole.
     private const int InputsPerFlush = 64;
 
-    /// <summary>Writes the answer; when <paramref name="malformed"/>, only the first half of it.</summary>
-    public static async Task WriteAsync(HttpContext context, EmbeddingsRequest request, bool malformed)
+    /// <summary>
+    /// Writes the answer; when <paramref name="malformed"/>, only the first half of it. With
+    /// <see cref="InjectedFault.DuplicateIndex"/> an extra entry repeats index 0 at the end; with
+    /// <see cref="InjectedFault.MissingIndex"/> the last entry is left out.
+    /// </summary>
+    public static async Task WriteAsync(HttpContext context, EmbeddingsRequest request, bool malformed, InjectedFault fault = InjectedFault.None)
     {
         HttpResponse response = context.Response;
         response.ContentType = JsonOutput.ContentType;
@@ -35,7 +40,8 @@ internal static class EmbeddingsResponseWriter
         {
             using var writer = new Utf8JsonWriter(pipe, JsonOutput.WriterOptions);
             WriteStart(writer);
-            for (int i = 0; i < request.Inputs.Count; i++)
+            int count = fault == InjectedFault.MissingIndex ? request.Inputs.Count - 1 : request.Inputs.Count;
+            for (int i = 0; i < count; i++)
             {
                 WriteItem(writer, request, i, vector, bytes);
                 if ((i + 1) % InputsPerFlush == 0)
@@ -43,6 +49,11 @@ internal static class EmbeddingsResponseWriter
                     writer.Flush();
                     await pipe.FlushAsync(context.RequestAborted);
                 }
+            }
+
+            if (fault == InjectedFault.DuplicateIndex)
+            {
+                WriteItem(writer, request, 0, vector, bytes);
             }
 
             WriteEnd(writer, request);

@@ -20,13 +20,19 @@ internal readonly record struct GateRequest(
 /// <param name="Malformed">Answer 200 cut off mid-JSON.</param>
 /// <param name="Faulted">A fault was injected (stall or malformed): the answer is not counted as accepted.</param>
 /// <param name="Limits">The rate-limit headers of the answer.</param>
-internal readonly record struct GateOutcome(bool Handled, bool Malformed, bool Faulted, RateLimitSnapshot Limits);
+internal readonly record struct GateOutcome(bool Handled, bool Malformed, bool Faulted, RateLimitSnapshot Limits)
+{
+    /// <summary>The fault injected, if any; the endpoint shapes its answer for <see cref="InjectedFault.Oversize"/> and the index faults.</summary>
+    public InjectedFault Fault { get; init; }
+}
 
 /// <summary>
 /// What happens to a valid chat or embeddings request before the model "runs", in order: quota
 /// (<c>[[quota]]</c>, <see cref="EmulatorOptions.QuotaExhausted"/>), the rate limits, the configured
-/// latency and <c>[[delay:ms]]</c>, scripted failures (<c>[[fail:S]]</c>,
-/// <see cref="EmulatorOptions.FailEveryNth"/>), then the seeded faults of <see cref="SeededFaults"/>.
+/// latency and <c>[[delay:ms]]</c>, the hostile-server markers (<c>[[hang]]</c>, drips, echoed
+/// credentials, redirects; see <see cref="HostileAnswers"/>), scripted failures (<c>[[fail:S]]</c>,
+/// <see cref="EmulatorOptions.FailEveryNth"/>), the seeded faults of <see cref="SeededFaults"/>, then
+/// the answer-shaping markers (<c>[[malformed]]</c>, <c>[[oversize:MB]]</c>, the index faults).
 /// At most one fault is injected per request.
 /// </summary>
 internal sealed class ModelRequestGate(EmulatorState state)
@@ -62,11 +68,20 @@ internal sealed class ModelRequestGate(EmulatorState state)
 
         await state.Latency.DelayAsync(plan.DelayMilliseconds, context.RequestAborted);
 
+        if (await TryAnswerHostileAsync(context, request, decision.Snapshot) is { } hostile)
+        {
+            return hostile;
+        }
+
         int failStatus = FaultInjection.ChooseFailureStatus(plan, request.Received, request.Arrival, options);
         InjectedFault fault = failStatus != 0 ? InjectedFault.Scripted : SeededFaults.Draw(options, request.Fingerprint, request.Received);
-        if (fault == InjectedFault.None && plan.Malformed)
+        if (fault == InjectedFault.None)
         {
-            fault = InjectedFault.Malformed;
+            fault = plan.Malformed ? InjectedFault.Malformed
+                : plan.OversizeMegabytes > 0 && request.Kind == RequestKind.Chat ? InjectedFault.Oversize
+                : plan.DuplicateIndex && request.Kind == RequestKind.Embeddings ? InjectedFault.DuplicateIndex
+                : plan.MissingIndex && request.Kind == RequestKind.Embeddings ? InjectedFault.MissingIndex
+                : InjectedFault.None;
         }
 
         if (fault != InjectedFault.None)
@@ -97,6 +112,10 @@ internal sealed class ModelRequestGate(EmulatorState state)
                 context.Abort();
                 return new(Handled: true, false, true, decision.Snapshot);
 
+            case InjectedFault.Hang:
+                await HostileAnswers.HangAsync(context, state.Stopping);
+                return new(Handled: true, false, true, decision.Snapshot) { Fault = fault };
+
             case InjectedFault.Stall:
                 try
                 {
@@ -110,7 +129,56 @@ internal sealed class ModelRequestGate(EmulatorState state)
                 return new(Handled: false, plan.Malformed, true, decision.Snapshot);
 
             default:
-                return new(Handled: false, fault == InjectedFault.Malformed, fault != InjectedFault.None, decision.Snapshot);
+                return new(Handled: false, fault == InjectedFault.Malformed, fault != InjectedFault.None, decision.Snapshot) { Fault = fault };
         }
+    }
+
+    /// <summary>Answers the hostile-server markers that replace the whole answer; <see langword="null"/> when there is none.</summary>
+    private async Task<GateOutcome?> TryAnswerHostileAsync(HttpContext context, GateRequest request, RateLimitSnapshot limits)
+    {
+        FaultPlan plan = request.Plan;
+        bool onPrimaryOrigin = context.Connection.LocalPort != state.SecondaryPort;
+        InjectedFault fault = plan.Hang ? InjectedFault.Hang
+            : plan.DripStatus >= 400 ? InjectedFault.DripError
+            : plan.DripStatus != 0 ? InjectedFault.DripOk
+            : plan.EchoKey || plan.EchoKeyHtmlOffset is not null ? InjectedFault.EchoKey
+            // The redirected request repeats the marker: the other origin answers it normally.
+            : plan.RedirectStatus != 0 && onPrimaryOrigin ? InjectedFault.Redirect
+            : InjectedFault.None;
+        if (fault == InjectedFault.None)
+        {
+            return null;
+        }
+
+        if (fault == InjectedFault.Redirect && state.SecondaryRoot is null)
+        {
+            state.Stats.RejectedInvalid(request.Kind);
+            await OpenAIErrors.WriteAsync(context, new RequestError(
+                "[[redirect:S]] needs a second origin: start the emulator with EmulatorOptions.SecondaryPort (--secondary-port).", null, null));
+            return new GateOutcome(Handled: true, false, false, limits);
+        }
+
+        state.Stats.Injected(request.Kind, fault);
+        ResponseHeaders.Add(context.Response, request.Fingerprint, request.StartTimestamp, limits);
+        switch (fault)
+        {
+            case InjectedFault.Hang:
+                await HostileAnswers.HangAsync(context, state.Stopping);
+                break;
+            case InjectedFault.DripError or InjectedFault.DripOk:
+                await HostileAnswers.DripAsync(context, plan.DripStatus, plan.DripContentType, state.Options.TimeProvider, state.Stopping);
+                break;
+            case InjectedFault.EchoKey when plan.EchoKeyHtmlOffset is { } offset:
+                await HostileAnswers.EchoKeyHtmlAsync(context, offset);
+                break;
+            case InjectedFault.EchoKey:
+                await HostileAnswers.EchoKeyAsync(context);
+                break;
+            default:
+                HostileAnswers.Redirect(context, plan.RedirectStatus, state.SecondaryRoot!);
+                break;
+        }
+
+        return new GateOutcome(Handled: true, false, true, limits) { Fault = fault };
     }
 }

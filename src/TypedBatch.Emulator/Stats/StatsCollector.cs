@@ -35,6 +35,8 @@ internal sealed class StatsCollector
     private long _rejectedInvalid;
     private long _rejectedRateLimited;
     private long _rejectedQuota;
+    private long _secondaryRequests;
+    private long _secondaryCredentialed;
     private readonly long[] _faults = new long[Enum.GetValues<InjectedFault>().Length];
 
     /// <summary>Counts an arriving chat or embeddings request; returns its 1-based arrival number.</summary>
@@ -65,6 +67,12 @@ internal sealed class StatsCollector
 
         return arrival;
     }
+
+    /// <summary>
+    /// Starts a new high-water mark of requests in flight from those in flight now; returns the
+    /// mark it replaces (see <see cref="EmulatorServer.ResetPeakConcurrency"/>).
+    /// </summary>
+    public long ResetPeakConcurrency() => Interlocked.Exchange(ref _maxConcurrent, Interlocked.Read(ref _inFlight));
 
     /// <summary>Marks the end of a request counted by <see cref="BeginModelRequest"/>.</summary>
     public void EndModelRequest() => Interlocked.Decrement(ref _inFlight);
@@ -130,7 +138,7 @@ internal sealed class StatsCollector
     public void Injected(RequestKind kind, InjectedFault fault)
     {
         Interlocked.Increment(ref _faults[(int)fault]);
-        if (fault is InjectedFault.Scripted or InjectedFault.Error500 or InjectedFault.Error503)
+        if (fault is InjectedFault.Scripted or InjectedFault.Error500 or InjectedFault.Error503 or InjectedFault.DripError or InjectedFault.EchoKey)
         {
             Failed(kind);
         }
@@ -142,6 +150,16 @@ internal sealed class StatsCollector
         if (kind == RequestKind.Chat)
         {
             Interlocked.Increment(ref _chatFailed);
+        }
+    }
+
+    /// <summary>Counts a request that arrived on the secondary origin, and whether it carried a credential header.</summary>
+    public void SecondaryOriginRequest(bool carriedCredential)
+    {
+        Interlocked.Increment(ref _secondaryRequests);
+        if (carriedCredential)
+        {
+            Interlocked.Increment(ref _secondaryCredentialed);
         }
     }
 
@@ -167,6 +185,14 @@ internal sealed class StatsCollector
             Reset = Interlocked.Read(ref _faults[(int)InjectedFault.Reset]),
             Stall = Interlocked.Read(ref _faults[(int)InjectedFault.Stall]),
             Malformed = Interlocked.Read(ref _faults[(int)InjectedFault.Malformed]),
+            DripError = Interlocked.Read(ref _faults[(int)InjectedFault.DripError]),
+            DripOk = Interlocked.Read(ref _faults[(int)InjectedFault.DripOk]),
+            EchoKey = Interlocked.Read(ref _faults[(int)InjectedFault.EchoKey]),
+            Redirect = Interlocked.Read(ref _faults[(int)InjectedFault.Redirect]),
+            DuplicateIndex = Interlocked.Read(ref _faults[(int)InjectedFault.DuplicateIndex]),
+            MissingIndex = Interlocked.Read(ref _faults[(int)InjectedFault.MissingIndex]),
+            Oversize = Interlocked.Read(ref _faults[(int)InjectedFault.Oversize]),
+            Hang = Interlocked.Read(ref _faults[(int)InjectedFault.Hang]),
         };
         var byFingerprint = new Dictionary<string, FingerprintStats>(_byFingerprint.Count, StringComparer.Ordinal);
         foreach ((string? fingerprint, FingerprintCounter? counter) in _byFingerprint)
@@ -193,6 +219,8 @@ internal sealed class StatsCollector
             TokenExchanges = Interlocked.Read(ref _tokenExchanges),
             StructuredRequests = Interlocked.Read(ref _structured),
             MaxConcurrentRequests = Interlocked.Read(ref _maxConcurrent),
+            SecondaryOriginRequests = Interlocked.Read(ref _secondaryRequests),
+            SecondaryOriginRequestsWithCredentials = Interlocked.Read(ref _secondaryCredentialed),
             ByFingerprint = byFingerprint,
         };
     }
@@ -217,6 +245,8 @@ internal sealed class StatsCollector
         Interlocked.Exchange(ref _rejectedInvalid, 0);
         Interlocked.Exchange(ref _rejectedRateLimited, 0);
         Interlocked.Exchange(ref _rejectedQuota, 0);
+        Interlocked.Exchange(ref _secondaryRequests, 0);
+        Interlocked.Exchange(ref _secondaryCredentialed, 0);
         for (int i = 0; i < _faults.Length; i++)
         {
             Interlocked.Exchange(ref _faults[i], 0);

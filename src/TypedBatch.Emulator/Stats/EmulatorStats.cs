@@ -41,6 +41,15 @@ public sealed record EmulatorStats
     /// <summary>The high-water mark of chat and embeddings requests in flight at the same time.</summary>
     public long MaxConcurrentRequests { get; init; }
 
+    /// <summary>Requests of any route received on the secondary origin (<see cref="EmulatorOptions.SecondaryPort"/>).</summary>
+    public long SecondaryOriginRequests { get; init; }
+
+    /// <summary>
+    /// Requests received on the secondary origin that carried an <c>Authorization</c> or <c>api-key</c>
+    /// header (the values are never recorded): non-zero means a client let a credential cross origins.
+    /// </summary>
+    public long SecondaryOriginRequestsWithCredentials { get; init; }
+
     /// <summary>Chat and embeddings requests that reached their endpoint, valid or not: <see cref="ChatRequestsReceived"/> + <see cref="EmbeddingRequestsReceived"/>.</summary>
     public long Received { get; init; }
 
