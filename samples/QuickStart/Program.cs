@@ -1,12 +1,15 @@
 // TypedBatch quick start: the original batch helper's demo, in C#.
-// With no OPENAI_API_KEY, OPENAI_BASE_URL or USE_COPILOT_CHAT it runs offline against the in-process emulator.
+// With none of OPENAI_API_KEY, OPENAI_BASE_URL, AZURE_OPENAI_ENDPOINT or USE_COPILOT_CHAT it runs offline against the
+// in-process emulator.
 using Microsoft.Extensions.Logging;
 using QuickStart;
 using TypedBatch;
 using TypedBatch.Emulator;
 
+// TypedBatch's batch summaries at Information; Polly's per-attempt lines and HttpClient's only when something is wrong.
+// The logger writes in line with the program's own output, so the two never interleave.
 using ILoggerFactory logging = LoggerFactory.Create(builder => builder
-    .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
+    .AddProvider(new InlineConsoleLoggerProvider())
     .SetMinimumLevel(LogLevel.Information)
     .AddFilter("System.Net.Http", LogLevel.Warning)
     .AddFilter("Polly", LogLevel.Warning));
@@ -34,7 +37,9 @@ await UseCases.DocumentSummarizationAsync(client);
 await UseCases.ContextualEmbeddingsAsync(assistant);
 await UseCases.ClassificationAsync(assistant);
 
+// The variables TypedBatchOptions.FromEnvironment reads to choose a provider (see the README's table).
 static bool ProviderIsConfigured()
     => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OPENAI_API_KEY"))
        || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OPENAI_BASE_URL"))
-       || string.Equals(Environment.GetEnvironmentVariable("USE_COPILOT_CHAT"), "true", StringComparison.OrdinalIgnoreCase);
+       || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("AZURE_OPENAI_ENDPOINT"))
+       || Environment.GetEnvironmentVariable("USE_COPILOT_CHAT")?.Trim().ToUpperInvariant() is "1" or "TRUE" or "YES";

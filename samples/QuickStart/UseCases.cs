@@ -25,13 +25,21 @@ internal static class UseCases
         string[] tasks = ["reverse a string", "check if a number is prime", "compute the nth Fibonacci number", "merge two sorted lists"];
 
         // Print each snippet as soon as it arrives; the index says which task it answers.
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        int succeeded = 0, total = 0;
+        TokenUsage usage = default;
         await foreach (BatchItem<CodeSnippet> item in assistant.WriteCodeAsCompletedAsync(tasks, new BatchOptions { MaxConcurrency = 4 }))
         {
+            total++;
+            succeeded += item.Succeeded ? 1 : 0;
+            usage += item.Usage;
             Console.WriteLine($"  # {tasks[item.Index]}");
             Console.WriteLine(item.Succeeded
-                ? $"  {item.Value!.FunctionName}: {item.Value.Explanation}\n{Indent(item.Value.Code)}"
+                ? $"  {item.Value.FunctionName}: {item.Value.Explanation}\n{Indent(item.Value.Code)}"
                 : $"  failed: {item.Error}");
         }
+
+        Summary(succeeded, total, System.Diagnostics.Stopwatch.GetElapsedTime(started), usage);
     }
 
     public static async Task ClassificationAsync(IAssistant assistant)
@@ -100,8 +108,11 @@ internal static class UseCases
 
     private static void Header(string title) => Console.WriteLine($"\n=== {title} ===");
 
-    private static void Summary<T>(BatchResult<T> result)
-        => Console.WriteLine($"  -> {result.SucceededCount}/{result.Count} succeeded in {result.Elapsed.TotalSeconds:F2}s ({result.ItemsPerSecond:F1}/s), tokens {result.Usage.PromptTokens} prompt + {result.Usage.CompletionTokens} completion = {result.Usage.TotalTokens}");
+    private static void Summary<T>(BatchResult<T> result) => Summary(result.SucceededCount, result.Count, result.Elapsed, result.Usage);
+
+    private static void Summary(int succeeded, int total, TimeSpan elapsed, TokenUsage usage)
+        => Console.WriteLine(FormattableString.Invariant(
+            $"  -> {succeeded}/{total} succeeded in {elapsed.TotalSeconds:F2}s ({(elapsed > TimeSpan.Zero ? total / elapsed.TotalSeconds : 0):F1}/s), tokens {usage.PromptTokens} prompt + {usage.CompletionTokens} completion = {usage.TotalTokens}"));
 
     private static string Indent(string? text) => "    " + (text ?? string.Empty).Replace("\n", "\n    ", StringComparison.Ordinal);
 }
