@@ -30,6 +30,9 @@ internal sealed record LoadOptions
 
     public bool ProfileAllocations { get; init; }
 
+    /// <summary>overhead: the emulator sends x-ratelimit-* headers (limits far above the load), as real providers do.</summary>
+    public bool RateLimitHeaders { get; init; }
+
     public bool NoPin { get; init; }
 
     public int Top { get; init; } = 15;
@@ -100,6 +103,7 @@ internal sealed class LoadFlags
     private readonly Option<int> _warmup = Int("--warmup", "overhead: warm-up requests before each run", Defaults.Warmup);
     private readonly Option<int?> _repeat = OptionalPositive("--repeat", "runs per cell (default 1 for limit, 3 for overhead; the median is reported)");
     private readonly Option<bool> _profileAllocations = new("--profile-allocations") { Description = "overhead: sample allocations by type (GC AllocationTick events) instead" };
+    private readonly Option<bool> _rateLimitHeaders = new("--rate-limit-headers") { Description = "overhead: the emulator sends x-ratelimit-* headers on every answer (limits far above the load), as OpenAI does" };
     private readonly Option<double> _quietBelow = new("--quiet-below")
     {
         Description = "before each run wait until other processes use fewer cores than this",
@@ -125,7 +129,7 @@ internal sealed class LoadFlags
         var command = new RootCommand("Load runs of TypedBatch and its peers against the emulator, run as its own process.")
         {
             _scenario, _cases, _clients, _scale, _concurrency, _requests, _latency, _jitWarmup, _warmup, _repeat,
-            _profileAllocations, _quietBelow, _quietWait, _top, _noPin, _doc, _noDoc,
+            _profileAllocations, _rateLimitHeaders, _quietBelow, _quietWait, _top, _noPin, _doc, _noDoc,
         };
         ParseResult result = command.Parse(args);
         if (result.Action is HelpAction || result.Errors.Count > 0)
@@ -146,6 +150,7 @@ internal sealed class LoadFlags
             Warmup = result.GetValue(_warmup),
             Repeat = result.GetValue(_repeat),
             ProfileAllocations = result.GetValue(_profileAllocations),
+            RateLimitHeaders = result.GetValue(_rateLimitHeaders),
             QuietBelow = result.GetValue(_quietBelow),
             QuietWait = TimeSpan.FromSeconds(result.GetValue(_quietWait)),
             Top = result.GetValue(_top),

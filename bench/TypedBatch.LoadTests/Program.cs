@@ -38,7 +38,7 @@ string body = options.Scenario == "limit"
     ? await LimitScenario.RunAsync(options, cancellation.Token)
     : await OverheadScenario.RunAsync(options, cancellation.Token);
 string section = $"""
-    ### {(options.Scenario == "limit" ? "At the limit" : options.ProfileAllocations ? "Client overhead: allocation sampling" : options.LatencyMs > 0 ? $"Client overhead at equal throughput ({options.LatencyMs} ms latency)" : "Client overhead")}
+    ### {(options.Scenario == "limit" ? "At the limit" : options.ProfileAllocations ? "Client overhead: allocation sampling" : options.LatencyMs > 0 ? $"Client overhead at equal throughput ({options.LatencyMs} ms latency{(options.RateLimitHeaders ? ", with rate-limit headers" : "")})" : "Client overhead")}
 
     {MachineInfo.Describe(commandLine, Pinning.Description)}
     - Load average (1 min) before/after: {loadBefore} / {MachineInfo.LoadAverage}
@@ -50,7 +50,7 @@ Console.WriteLine(section);
 if (options.Doc is { } doc)
 {
     string path = Path.IsPathRooted(doc) ? doc : Path.Combine(RepoRoot.Path, doc);
-    string name = options.Scenario + (options.ProfileAllocations ? "-allocations" : options.LatencyMs > 0 ? "-latency" : "");
+    string name = options.Scenario + (options.ProfileAllocations ? "-allocations" : options.LatencyMs > 0 ? "-latency" : "") + (options.RateLimitHeaders ? "-headers" : "");
     Report.WriteSection(path, name, section);
     Console.WriteLine($"Updated {path}");
 }

@@ -16,7 +16,11 @@ internal static class OverheadScenario
     {
         int concurrency = options.Concurrency ?? 32;
         IReadOnlyList<string> clients = options.Clients ?? DefaultClients;
-        var settings = new EmulatorSettings(LatencyMs: options.LatencyMs); // unlimited: the emulator sends no x-ratelimit-* headers
+        // Unlimited, the emulator sends no x-ratelimit-* headers; with limits far above the load it sends them on every
+        // answer, as OpenAI does, without ever turning a request away.
+        EmulatorSettings settings = options.RateLimitHeaders
+            ? new EmulatorSettings(RequestsPerMinute: 100_000_000, TokensPerMinute: 2_000_000_000, LatencyMs: options.LatencyMs)
+            : new EmulatorSettings(LatencyMs: options.LatencyMs);
         await using EmulatorProcess emulator = await EmulatorProcess.StartAsync(settings, Pinning.EmulatorCore, cancellationToken);
 
         // Tiered compilation takes far more than a few hundred requests to reach steady state on one core (first runs
@@ -68,8 +72,13 @@ internal static class OverheadScenario
             && RatioTo(ClientFactory.TypedBatch, ClientFactory.Raw, static s => s.CpuMsPerRequest) is { } cpuRatio
             && RatioTo(ClientFactory.TypedBatch, ClientFactory.OpenAISdk, static s => s.BytesPerRequest) is { } allocRatio)
         {
+            // Issue 8's goals: with rate-limit headers (which TypedBatch parses and the raw client ignores) CPU ≤ 1.3 × raw
+            // and ≤ 8 KB per request; without them ≤ 1.1 × raw and ≤ 7 KB.
+            double cpuGoal = options.RateLimitHeaders ? 1.3 : 1.1;
+            double bytesGoal = options.RateLimitHeaders ? 8 * 1024 : 7 * 1024;
+            double bytes = MedianBytes(ClientFactory.TypedBatch);
             verdict = $"""
-                Targets: TypedBatch CPU ≤ 1.10 × raw: {Fmt.Ratio(cpuRatio)}, {(cpuRatio <= 1.1 ? "met" : "missed")}; TypedBatch allocations ≤ 0.50 × OpenAI SDK: {Fmt.Ratio(allocRatio)}, {(allocRatio <= 0.5 ? "met" : "missed")}.
+                Targets: TypedBatch CPU ≤ {cpuGoal:F1} × raw: {Fmt.Ratio(cpuRatio)}, {(cpuRatio <= cpuGoal ? "met" : "missed")}; TypedBatch allocations ≤ {bytesGoal / 1024:F0} KB per request: {Fmt.N0(bytes)} B, {(bytes <= bytesGoal ? "met" : "missed")} ({Fmt.Ratio(allocRatio)} the OpenAI SDK).
                 """;
         }
 
