@@ -139,3 +139,29 @@ public sealed class RuntimePathTests
         public void Report(BatchProgress value) => report(value);
     }
 }
+
+/// <summary>The Copilot client says where its requests really go: the token exchange, then the API base the token names.</summary>
+public sealed class CopilotEndpointLogTests
+{
+    [Fact]
+    public async Task The_ready_log_names_the_token_exchange_and_the_api_base_the_token_gives()
+    {
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync();
+        var logs = new ListLoggerProvider();
+        using Microsoft.Extensions.Logging.ILoggerFactory loggerFactory = logs.CreateFactory();
+        await using var client = TypedBatchClient.Create(new TypedBatchOptions
+        {
+            Provider = ProviderKind.GitHubCopilot,
+            GitHubToken = "emulator-github-token",
+            CopilotTokenUrl = emulator.CopilotTokenUrl,
+        }, loggerFactory);
+
+        ChatCompletion answer = await client.CreateChatCompletionAsync([ChatMessage.User("hi")]);
+
+        answer.Content.Should().Be("Re: hi");
+        string tokenUrl = emulator.CopilotTokenUrl.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped);
+        logs.Lines.Should().Contain(l => l.Contains($"base URL from the token exchange at {tokenUrl}", StringComparison.Ordinal));
+        logs.Lines.Should().NotContain(l => l.Contains("api.githubcopilot.com", StringComparison.Ordinal), "requests never went there");
+        logs.Lines.Should().Contain(l => l.Contains($"GitHub Copilot token exchange at {tokenUrl} names the chat API at http://127.0.0.1:{emulator.BaseUrl.Port}/", StringComparison.Ordinal));
+    }
+}
