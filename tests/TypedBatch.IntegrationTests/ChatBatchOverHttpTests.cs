@@ -88,26 +88,6 @@ public sealed class ChatBatchOverHttpTests
     }
 
     [Fact]
-    public async Task Allocations_per_request_are_reported()
-    {
-        await using EmulatorServer emulator = await EmulatorServer.StartAsync();
-        await using TypedBatchClient client = Create(emulator);
-        var warmup = Enumerable.Range(0, 200).Select(Conversation).ToList();
-        await client.CreateChatCompletionsBatchAsync(warmup, maxWorkers: 16);
-
-        const int Count = 2000;
-        var conversations = Enumerable.Range(0, Count).Select(Conversation).ToList();
-        long before = GC.GetTotalAllocatedBytes(precise: true);
-        BatchResult<ChatCompletion> result = await client.CreateChatCompletionsBatchAsync(conversations, maxWorkers: 16);
-        long perRequest = (GC.GetTotalAllocatedBytes(precise: true) - before) / Count;
-
-        result.AllSucceeded.Should().BeTrue();
-
-        // The figure includes the in-process emulator's own allocations; the bench suite separates them.
-        Console.WriteLine($"Allocated per request (client + in-process emulator): {perRequest} bytes");
-    }
-
-    [Fact]
     public async Task Timeouts_transport_failures_and_bad_bodies_become_item_errors()
     {
         await using EmulatorServer emulator = await EmulatorServer.StartAsync();

@@ -31,25 +31,6 @@ public sealed class CopilotTests
     }
 
     [Fact]
-    public async Task The_token_is_refreshed_before_it_expires()
-    {
-        // A 2 s lifetime: refresh_in is 1 s, so the client refreshes after half a second, before the server would reject it.
-        await using EmulatorServer emulator = await EmulatorServer.StartAsync(new EmulatorOptions { CopilotTokenLifetime = TimeSpan.FromSeconds(2) });
-        await using TypedBatchClient client = CreateCopilotClient(emulator);
-
-        await client.CreateChatCompletionAsync([ChatMessage.User("first")]);
-        await client.CreateChatCompletionAsync([ChatMessage.User("second")]);
-        emulator.GetStats().TokenExchanges.Should().Be(1);
-
-        await Task.Delay(TimeSpan.FromSeconds(2.2)); // outlive the token on the server's real clock
-        ChatCompletion third = await client.CreateChatCompletionAsync([ChatMessage.User("third")]);
-
-        third.Content.Should().Be("Re: third");
-        third.Attempts.Should().Be(1, "the token was refreshed up front, not after a 401");
-        emulator.GetStats().TokenExchanges.Should().Be(2);
-    }
-
-    [Fact]
     public async Task A_bad_github_token_fails_with_a_clear_error_that_does_not_leak_it()
     {
         const string Sentinel = "ghp_SENTINEL_not_a_real_token_42";

@@ -418,38 +418,59 @@ public sealed class EmulatorLimitsTests
     [Fact]
     public async Task A_seeded_stall_delays_the_answer_by_the_stall_duration()
     {
-        await using EmulatorServer emulator = await EmulatorServer.StartAsync(new EmulatorOptions { StallRate = 1, StallDuration = TimeSpan.FromMilliseconds(200) });
+        // The stall runs on the emulator's fake clock: the answer can only come once the test moves it.
+        var time = new FakeTimeProvider();
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync(new EmulatorOptions { StallRate = 1, StallDuration = TimeSpan.FromMilliseconds(200), TimeProvider = time });
         using HttpClient http = Http(emulator);
 
-        var watch = Stopwatch.StartNew();
-        using HttpResponseMessage response = await ChatAsync(http, "hello");
-        watch.Elapsed.Should().BeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(190));
+        Task<HttpResponseMessage> sending = ChatAsync(http, "hello");
+        await WaitUntilAsync(() => emulator.GetStats().InjectedFaults.Stall == 1);
+        time.Advance(TimeSpan.FromMilliseconds(199));
+        await Task.Delay(200); // real time for a wrongly early answer to arrive
+        sending.IsCompleted.Should().BeFalse("199 ms of the 200 ms stall have passed");
+
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        using HttpResponseMessage response = await sending.WaitAsync(TimeSpan.FromMinutes(1)); // hang guard only
         response.StatusCode.Should().Be(HttpStatusCode.OK);
         JsonNode body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
         body["choices"]![0]!["message"]!["content"]!.GetValue<string>().Should().Be("Re: hello");
-        emulator.GetStats().InjectedFaults.Stall.Should().Be(1);
     }
 
     [Fact]
     public async Task A_stall_ends_when_the_client_goes_away()
     {
-        EmulatorServer emulator = await EmulatorServer.StartAsync(new EmulatorOptions { StallRate = 1, StallDuration = TimeSpan.FromMinutes(5) });
-        try
+        // A five-minute stall on a fake clock that never moves: it can only end because the client went away. The
+        // emulator's peak after ResetStats is the number of requests still in flight, so 0 means the stall ended.
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync(new EmulatorOptions { StallRate = 1, StallDuration = TimeSpan.FromMinutes(5), TimeProvider = new FakeTimeProvider() });
+        using HttpClient http = Http(emulator);
+        using var cancel = new CancellationTokenSource();
+        Task<HttpResponseMessage> sending = ChatAsync(http, "hello", cancellationToken: cancel.Token);
+        await WaitUntilAsync(() => emulator.GetStats().InjectedFaults.Stall == 1);
+
+        await cancel.CancelAsync();
+        Func<Task> send = () => sending;
+        await send.Should().ThrowAsync<OperationCanceledException>();
+        await WaitUntilAsync(() =>
         {
-            using HttpClient http = Http(emulator);
-            using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
-            Func<Task<HttpResponseMessage>> send = () => ChatAsync(http, "hello", cancellationToken: cancel.Token);
-            await send.Should().ThrowAsync<OperationCanceledException>();
-        }
-        finally
-        {
-            // With the stall still running, stopping would wait its full five-second grace period.
-            var watch = Stopwatch.StartNew();
-            await emulator.DisposeAsync();
-            watch.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(3));
-        }
+            emulator.ResetStats();
+            return emulator.GetStats().MaxConcurrentRequests == 0;
+        });
 
         emulator.GetStats().ChatRequestsServed.Should().Be(0);
+    }
+
+    // Polls a server counter; the limit only keeps a broken run from hanging.
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        for (int i = 0; !condition(); i++)
+        {
+            if (i == 1000)
+            {
+                throw new TimeoutException("The emulator never got there.");
+            }
+
+            await Task.Delay(10);
+        }
     }
 
     [Fact]

@@ -1,3 +1,6 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using TypedBatch.Emulator;
 using TypedBatch.IntegrationTests.Prompts;
 using static TypedBatch.IntegrationTests.EmulatorClients;
@@ -27,28 +30,46 @@ public sealed class TypedResultTests : IAsyncLifetime
     [Fact]
     public async Task Every_kind_of_result_round_trips_in_single_calls()
     {
-        Sentiment sentiment = await Analyst.ClassifyAsync("great film");
-        CodeSnippet code = await Analyst.WriteCodeAsync("reverse a string");
-        Person person = await Analyst.DescribeAsync("a pilot");
-        TreeNode tree = await Analyst.TreeAsync("animals");
-        List<Sentiment> many = await Analyst.SentimentsAsync("good and bad");
-        int count = await Analyst.CountAsync("one two");
-        bool question = await Analyst.IsQuestionAsync("why?");
-        DateTimeOffset when = await Analyst.WhenAsync("the letter");
+        // Each typed value must equal what the server sent: the answer's JSON is read off the wire by a handler in
+        // the client's pipeline and compared field by field. (Checked by parsing a wrapped int as 0: this test fails.)
+        var answers = new AnswerRecorder();
+        await using ServiceProvider services = RecordingServices(answers);
+        IAnalyst analyst = services.GetRequiredService<TypedBatchClient>().For<IAnalyst>();
 
-        Enum.IsDefined(sentiment).Should().BeTrue();
-        code.Language.Should().NotBeNullOrEmpty();
-        code.Code.Should().NotBeNullOrEmpty();
-        person.Name.Should().NotBeNullOrEmpty();
-        person.Tags.Should().NotBeNull();
-        person.Born.Year.Should().BeInRange(1900, 2100);
-        Enum.IsDefined(person.Mood).Should().BeTrue();
-        tree.Label.Should().NotBeNullOrEmpty();
-        many.Should().OnlyContain(s => Enum.IsDefined(s));
-        _ = count;
-        _ = question;
-        when.Year.Should().BeInRange(1900, 2100);
-        _emulator.GetStats().StructuredRequests.Should().Be(8, "every typed call asks for json_schema");
+        Sentiment sentiment = await analyst.ClassifyAsync("great film");
+        JsonElement sentimentJson = answers.Last();
+        CodeSnippet code = await analyst.WriteCodeAsync("reverse a string");
+        JsonElement codeJson = answers.Last();
+        Person person = await analyst.DescribeAsync("a pilot");
+        JsonElement personJson = answers.Last();
+        TreeNode tree = await analyst.TreeAsync("animals");
+        JsonElement treeJson = answers.Last();
+        List<Sentiment> many = await analyst.SentimentsAsync("good and bad");
+        JsonElement manyJson = answers.Last();
+        int count = await analyst.CountAsync("one two");
+        JsonElement countJson = answers.Last();
+        bool question = await analyst.IsQuestionAsync("why?");
+        JsonElement questionJson = answers.Last();
+        DateTimeOffset when = await analyst.WhenAsync("the letter");
+        JsonElement whenJson = answers.Last();
+
+        Enum.GetName(sentiment).Should().BeEquivalentTo(Unwrap(sentimentJson).GetString());
+        code.Language.Should().Be(codeJson.GetProperty("language").GetString());
+        code.Code.Should().Be(codeJson.GetProperty("code").GetString());
+        code.Explanation.Should().Be(codeJson.GetProperty("explanation").GetString());
+        person.Name.Should().Be(personJson.GetProperty("name").GetString());
+        person.Age.Should().Be(personJson.GetProperty("age").GetInt32());
+        person.Active.Should().Be(personJson.GetProperty("active").GetBoolean());
+        person.Tags.Should().Equal(personJson.GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
+        person.Nickname.Should().Be(personJson.GetProperty("nick_name").GetString());
+        tree.Label.Should().Be(treeJson.GetProperty("label").GetString());
+        tree.Children.Should().HaveCount(treeJson.GetProperty("children").GetArrayLength());
+        many.Select(s => Enum.GetName(s)!.ToUpperInvariant())
+            .Should().Equal(Unwrap(manyJson).EnumerateArray().Select(s => s.GetString()!.ToUpperInvariant()));
+        count.Should().Be(Unwrap(countJson).GetInt32());
+        question.Should().Be(Unwrap(questionJson).GetBoolean());
+        when.Should().Be(Unwrap(whenJson).GetDateTimeOffset());
+        answers.Count.Should().Be(8, "one answer per call, none repaired");
     }
 
     [Fact]
@@ -68,16 +89,38 @@ public sealed class TypedResultTests : IAsyncLifetime
     [Fact]
     public async Task Records_with_nested_objects_batch_and_stream()
     {
-        BatchResult<Person> people = await Analyst.DescribeBatchAsync(["a", "b", "c"]);
+        // The nested Address and the recursive TreeNode children must come back as the server sent them.
+        var answers = new AnswerRecorder();
+        await using ServiceProvider services = RecordingServices(answers);
+        IAnalyst analyst = services.GetRequiredService<TypedBatchClient>().For<IAnalyst>();
+
+        BatchResult<Person> people = await analyst.DescribeBatchAsync(["a"]);
+        JsonElement personJson = answers.Last();
         var trees = new List<BatchItem<TreeNode>>();
-        await foreach (BatchItem<TreeNode> item in Analyst.TreeAsCompletedAsync(["x", "y"]))
+        await foreach (BatchItem<TreeNode> item in analyst.TreeAsCompletedAsync(["x"]))
         {
             trees.Add(item);
         }
 
+        JsonElement treeJson = answers.Last();
+
         people.AllSucceeded.Should().BeTrue(people.Failures.FirstOrDefault().Error?.ToString());
-        people[2].Value!.Name.Should().NotBeNullOrEmpty();
-        trees.Should().HaveCount(2).And.OnlyContain(t => t.Succeeded);
+        JsonElement address = personJson.GetProperty("address");
+        Address? parsed = people[0].Value!.Address;
+        if (address.ValueKind == JsonValueKind.Null)
+        {
+            parsed.Should().BeNull();
+        }
+        else
+        {
+            parsed.Should().NotBeNull();
+            parsed!.Street.Should().Be(address.GetProperty("street").GetString());
+            parsed.City.Should().Be(address.GetProperty("city").GetString());
+            parsed.PostalCode.Should().Be(address.GetProperty("postalCode").GetString());
+        }
+
+        trees.Should().ContainSingle().Which.Succeeded.Should().BeTrue();
+        AssertSameTree(trees[0].Value!, treeJson);
     }
 
     [Fact]
@@ -157,5 +200,61 @@ public sealed class TypedResultTests : IAsyncLifetime
 
         result.AllSucceeded.Should().BeTrue(result.Failures.FirstOrDefault().Error?.ToString());
         result[1].Value!.Name.Should().NotBeNullOrEmpty();
+    }
+
+    private static void AssertSameTree(TreeNode node, JsonElement json)
+    {
+        node.Label.Should().Be(json.GetProperty("label").GetString());
+        JsonElement[] children = json.GetProperty("children").EnumerateArray().ToArray();
+        node.Children.Should().HaveCount(children.Length);
+        for (int i = 0; i < children.Length; i++)
+        {
+            AssertSameTree(node.Children[i], children[i]);
+        }
+    }
+
+    // A non-object result travels wrapped in an object with one property.
+    private static JsonElement Unwrap(JsonElement answer) => answer.ValueKind == JsonValueKind.Object ? answer.EnumerateObject().Single().Value : answer;
+
+    private ServiceProvider RecordingServices(AnswerRecorder answers)
+    {
+        var services = new ServiceCollection();
+        services.AddTypedBatch(o =>
+        {
+            o.Provider = ProviderKind.OpenAICompatible;
+            o.BaseUrl = _emulator.BaseUrl;
+            o.RetryBaseDelay = TimeSpan.FromMilliseconds(5);
+        });
+        services.ConfigureHttpClientDefaults(b => b.AddHttpMessageHandler(() => new AnswerRecordingHandler(answers)));
+        return services.BuildServiceProvider();
+    }
+
+    /// <summary>The JSON content of every chat answer the client received, in order.</summary>
+    private sealed class AnswerRecorder
+    {
+        private readonly ConcurrentQueue<JsonElement> _answers = new();
+
+        public int Count => _answers.Count;
+
+        public void Add(JsonElement answer) => _answers.Enqueue(answer);
+
+        public JsonElement Last() => _answers.Last();
+    }
+
+    private sealed class AnswerRecordingHandler(AnswerRecorder answers) : DelegatingHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            HttpResponseMessage response = await base.SendAsync(request, cancellationToken);
+            if (response.IsSuccessStatusCode && request.RequestUri!.AbsolutePath.EndsWith("/chat/completions", StringComparison.Ordinal))
+            {
+                await response.Content.LoadIntoBufferAsync(cancellationToken);
+                using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+                string content = body.RootElement.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString()!;
+                answers.Add(JsonDocument.Parse(content).RootElement.Clone());
+            }
+
+            return response;
+        }
     }
 }

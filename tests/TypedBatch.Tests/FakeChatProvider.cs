@@ -16,6 +16,9 @@ internal sealed class FakeChatProvider : IChatProvider
 
     public Func<ChatRequest, TimeSpan>? Delay { get; init; }
 
+    /// <summary>The clock <see cref="Delay"/> runs on; a fake clock makes a delay that only a test can end.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     public Func<ChatRequest, Exception?>? Fail { get; init; }
 
     public int Calls => Volatile.Read(ref _calls);
@@ -47,7 +50,7 @@ internal sealed class FakeChatProvider : IChatProvider
         {
             if (Delay?.Invoke(request) is { } delay && delay > TimeSpan.Zero)
             {
-                await Task.Delay(delay, cancellationToken);
+                await Task.Delay(delay, Time, cancellationToken);
             }
             else
             {

@@ -38,28 +38,7 @@ public sealed class PackageTests : IClassFixture<PackageTests.PackedPackage>
         string consumer = Directory.CreateTempSubdirectory("typedbatch-consumer-").FullName;
         try
         {
-            await File.WriteAllTextAsync(Path.Combine(consumer, "NuGet.config"), $"""
-                <?xml version="1.0" encoding="utf-8"?>
-                <configuration>
-                  <packageSources>
-                    <add key="local" value="{_package.Folder}" />
-                  </packageSources>
-                </configuration>
-                """);
-            await File.WriteAllTextAsync(Path.Combine(consumer, "Consumer.csproj"), $"""
-                <Project Sdk="Microsoft.NET.Sdk">
-                  <PropertyGroup>
-                    <OutputType>Exe</OutputType>
-                    <TargetFramework>net10.0</TargetFramework>
-                    <Nullable>enable</Nullable>
-                    <ImplicitUsings>enable</ImplicitUsings>
-                    <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
-                  </PropertyGroup>
-                  <ItemGroup>
-                    <PackageReference Include="TypedBatch" Version="{_package.Version}" />
-                  </ItemGroup>
-                </Project>
-                """);
+            await WriteConsumerProjectAsync(consumer);
             await File.WriteAllTextAsync(Path.Combine(consumer, "Program.cs"), """
                 using TypedBatch;
 
@@ -94,6 +73,66 @@ public sealed class PackageTests : IClassFixture<PackageTests.PackedPackage>
         {
             Directory.Delete(consumer, recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task A_generator_error_fails_the_consumers_build_with_its_diagnostic_id()
+    {
+        string consumer = Directory.CreateTempSubdirectory("typedbatch-consumer-").FullName;
+        try
+        {
+            await WriteConsumerProjectAsync(consumer);
+            await File.WriteAllTextAsync(Path.Combine(consumer, "Program.cs"), """
+                using TypedBatch;
+
+                Console.WriteLine("unreachable");
+
+                [PromptClient]
+                public interface INotPartial
+                {
+                    [User("Say hello to {name}.")]
+                    Task<string> GreetAsync(string name);
+                }
+                """);
+
+            (int exitCode, string output) = await DotnetCli.RunAsync(consumer, null, "build", "--configuration", "Release");
+
+            exitCode.Should().NotBe(0, output);
+            output.Should().Contain("TB0001", "the generator inside the package reports a non-partial interface");
+        }
+        finally
+        {
+            Directory.Delete(consumer, recursive: true);
+        }
+    }
+
+    // The consumer restores from the local feed alone: <clear/> drops every machine- and user-level source, so the
+    // package's own dependencies can only come from the global package cache that the repository's restore filled.
+    private async Task WriteConsumerProjectAsync(string consumer)
+    {
+        await File.WriteAllTextAsync(Path.Combine(consumer, "NuGet.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <clear />
+                <add key="local" value="{_package.Folder}" />
+              </packageSources>
+            </configuration>
+            """);
+        await File.WriteAllTextAsync(Path.Combine(consumer, "Consumer.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                <TargetFramework>net10.0</TargetFramework>
+                <Nullable>enable</Nullable>
+                <ImplicitUsings>enable</ImplicitUsings>
+                <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="TypedBatch" Version="{_package.Version}" />
+              </ItemGroup>
+            </Project>
+            """);
     }
 
     /// <summary>Packs the library once per test class, with a version of its own so no cached package is reused.</summary>
