@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
+using TypedBatch.Limits;
 
 namespace TypedBatch.Tests;
 

@@ -1,4 +1,3 @@
-using System.Net;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -22,10 +21,12 @@ namespace TypedBatch;
 /// <item><see cref="ResponseValidationHandler"/>: a 2xx body cut off mid-stream becomes a retryable failure;</item>
 /// <item>the provider's credentials (bearer key, Azure <c>api-key</c> or Entra token, Copilot token and API base);</item>
 /// <item><see cref="RateLimitHandlers.Attempt"/>: each retry's budget, and what every answer says about the limits;</item>
-/// <item>the connection pool (<see cref="SocketsHttpHandler"/>).</item>
+/// <item>the transport: <c>IHttpClientFactory</c>'s handler for <see cref="TransportClientName"/>, so handlers added
+/// with <c>ConfigureHttpClientDefaults</c> (proxies, recording, telemetry) still apply, over a pooled
+/// <see cref="SocketsHttpHandler"/>, without the factory's per-request logging handlers.</item>
 /// </list>
-/// Built directly rather than as <c>IHttpClientFactory</c> named clients: the chain's length is known only when the
-/// options are, and the factory's per-request logging handlers cost CPU on the hot path while batches log per batch.
+/// The chain above the transport is built here rather than as named clients: how many providers there are is known
+/// only when the options are, after the factory's names are registered.
 /// </summary>
 internal sealed class ProviderRuntime : IDisposable
 {
@@ -33,10 +34,15 @@ internal sealed class ProviderRuntime : IDisposable
     public static readonly Uri CopilotApiBase = new("https://api.githubcopilot.com");
 
     private readonly List<IDisposable> _owned = [];
+    private readonly HttpMessageHandler _transport;
     private readonly TimeProvider _time;
 
-    public ProviderRuntime(IOptions<TypedBatchOptions> options, IHttpClientFactory httpClientFactory, RateLimitRegistry registry, TimeProvider time, ILoggerFactory loggerFactory)
+    /// <summary>The <c>IHttpClientFactory</c> name of the providers' shared transport.</summary>
+    public const string TransportClientName = "TypedBatch.Provider";
+
+    public ProviderRuntime(IOptions<TypedBatchOptions> options, IHttpClientFactory httpClientFactory, IHttpMessageHandlerFactory handlerFactory, RateLimitRegistry registry, TimeProvider time, ILoggerFactory loggerFactory)
     {
+        _transport = handlerFactory.CreateHandler(TransportClientName);
         Options = options.Value;
         Options.Validate();
         _time = time;
@@ -83,12 +89,7 @@ internal sealed class ProviderRuntime : IDisposable
             new ResponseValidationHandler(),
             credentials,
             new RateLimitHandlers.Attempt(limits),
-            new SocketsHttpHandler
-            {
-                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-                AutomaticDecompression = DecompressionMethods.All,
-                MaxConnectionsPerServer = int.MaxValue,
-            });
+            new TransportHandler(_transport));
         _owned.Add(handler);
 
         // Refit joins the base address's path and the route, so the base has no trailing slash.
@@ -126,6 +127,18 @@ internal sealed class ProviderRuntime : IDisposable
     private static Uri Join(Uri root, string path) => new(root.AbsoluteUri.TrimEnd('/') + "/" + path);
 
     private static Uri TrimSlash(Uri uri) => uri.AbsolutePath.Length > 1 && uri.AbsolutePath.EndsWith('/') ? new Uri(uri.AbsoluteUri.TrimEnd('/')) : uri;
+
+    /// <summary>
+    /// The bottom of a provider's chain: sends through the factory's pooled transport, which the factory owns, so
+    /// disposing the provider's chain does not dispose it.
+    /// </summary>
+    private sealed class TransportHandler(HttpMessageHandler transport) : HttpMessageHandler
+    {
+        private readonly HttpMessageInvoker _invoker = new(transport, disposeHandler: false);
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+            => _invoker.SendAsync(request, cancellationToken);
+    }
 
     private static HttpMessageHandler Chain(params HttpMessageHandler?[] handlers)
     {

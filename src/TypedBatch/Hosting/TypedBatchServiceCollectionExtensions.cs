@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http.Resilience;
@@ -95,6 +96,18 @@ public static class TypedBatchServiceCollectionExtensions
                     builder.AddRetry(new HttpRetryStrategyOptions { MaxRetryAttempts = options.MaxRetries, Delay = options.RetryBaseDelay, BackoffType = DelayBackoffType.Exponential, UseJitter = true });
                 }
             });
+
+        // The providers' transport: one pooled connection handler, kept for the container's life, and none of the
+        // factory's per-request logging (batches log per batch). Handlers users add to every client apply here too.
+        services.AddHttpClient(ProviderRuntime.TransportClientName)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                AutomaticDecompression = DecompressionMethods.All,
+                MaxConnectionsPerServer = int.MaxValue,
+            })
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
+            .RemoveAllLoggers();
 
         services.TryAddSingleton(sp => sp.GetRequiredService<ProviderRuntime>().Provider);
         services.TryAddSingleton(sp => new TypedBatchClient(
