@@ -270,7 +270,7 @@ internal sealed class JsonSchemaBuilder
         var values = new List<string>();
         foreach (IFieldSymbol field in type.GetMembers().OfType<IFieldSymbol>().Where(f => f.HasConstantValue))
         {
-            AttributeData? rename = field.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == "System.Text.Json.Serialization.JsonStringEnumMemberNameAttribute");
+            AttributeData? rename = field.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == TypeNames.JsonStringEnumMemberNameAttribute);
             values.Add(JsonText.Quote(rename?.ConstructorArguments.FirstOrDefault().Value as string ?? field.Name));
         }
 
@@ -366,7 +366,7 @@ internal sealed class JsonSchemaBuilder
     private static List<(ITypeSymbol Type, string Discriminator)> DerivedTypes(ITypeSymbol type)
     {
         var derived = new List<(ITypeSymbol, string)>();
-        foreach (AttributeData attribute in type.GetAttributes().Where(a => a.AttributeClass?.ToDisplayString() == "System.Text.Json.Serialization.JsonDerivedTypeAttribute"))
+        foreach (AttributeData attribute in type.GetAttributes().Where(a => a.AttributeClass?.ToDisplayString() == TypeNames.JsonDerivedTypeAttribute))
         {
             if (attribute.ConstructorArguments.Length > 0 && attribute.ConstructorArguments[0].Value is ITypeSymbol derivedType)
             {
@@ -386,7 +386,7 @@ internal sealed class JsonSchemaBuilder
 
     private static string DiscriminatorName(ITypeSymbol type)
     {
-        AttributeData? polymorphic = type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == "System.Text.Json.Serialization.JsonPolymorphicAttribute");
+        AttributeData? polymorphic = type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == TypeNames.JsonPolymorphicAttribute);
         foreach (KeyValuePair<string, TypedConstant> argument in polymorphic?.NamedArguments ?? Enumerable.Empty<KeyValuePair<string, TypedConstant>>())
         {
             if (argument.Key == "TypeDiscriminatorPropertyName" && argument.Value.Value is string name)
@@ -456,7 +456,7 @@ internal sealed class JsonSchemaBuilder
                     continue;
                 }
 
-                bool included = HasAttribute(member, "System.Text.Json.Serialization.JsonIncludeAttribute");
+                bool included = HasAttribute(member, TypeNames.JsonIncludeAttribute);
                 if (IsIgnored(member))
                 {
                     continue;
@@ -466,7 +466,7 @@ internal sealed class JsonSchemaBuilder
                     && (property.DeclaredAccessibility == Accessibility.Public || included)
                     && property.Name != "EqualityContract")
                 {
-                    if (HasAttribute(member, "System.Text.Json.Serialization.JsonExtensionDataAttribute"))
+                    if (HasAttribute(member, TypeNames.JsonExtensionDataAttribute))
                     {
                         if (!report)
                         {
@@ -497,7 +497,7 @@ internal sealed class JsonSchemaBuilder
     }
 
     private static int Order(ISymbol member)
-        => member.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == "System.Text.Json.Serialization.JsonPropertyOrderAttribute")?.ConstructorArguments.FirstOrDefault().Value as int? ?? 0;
+        => member.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == TypeNames.JsonPropertyOrderAttribute)?.ConstructorArguments.FirstOrDefault().Value as int? ?? 0;
 
     private static int InheritanceDepth(ITypeSymbol derived, ITypeSymbol declaring)
     {
@@ -517,13 +517,13 @@ internal sealed class JsonSchemaBuilder
 
     private string JsonName(ISymbol member)
     {
-        AttributeData? attribute = member.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == "System.Text.Json.Serialization.JsonPropertyNameAttribute");
+        AttributeData? attribute = member.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == TypeNames.JsonPropertyNameAttribute);
         return attribute?.ConstructorArguments.FirstOrDefault().Value as string ?? ConvertName(member.Name, _policy);
     }
 
     private static bool IsIgnored(ISymbol member)
     {
-        AttributeData? ignore = member.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == "System.Text.Json.Serialization.JsonIgnoreAttribute");
+        AttributeData? ignore = member.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == TypeNames.JsonIgnoreAttribute);
         if (ignore is null)
         {
             return false;
@@ -604,7 +604,7 @@ internal sealed class JsonSchemaBuilder
             return Kind.Array;
         }
 
-        if ((type.IsAbstract || type.TypeKind == TypeKind.Interface) && type.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "System.Text.Json.Serialization.JsonDerivedTypeAttribute"))
+        if ((type.IsAbstract || type.TypeKind == TypeKind.Interface) && type.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == TypeNames.JsonDerivedTypeAttribute))
         {
             return Kind.Polymorphic;
         }

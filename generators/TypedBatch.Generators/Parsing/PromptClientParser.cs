@@ -30,7 +30,7 @@ internal sealed class PromptClientParser
 
     private PromptClientParser(CancellationToken cancellationToken) => _cancellationToken = cancellationToken;
 
-    private bool HasErrors => _diagnostics.Any(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == DiagnosticSeverity.Error);
+    private bool HasErrors => _diagnostics.Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error);
 
     public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
@@ -161,17 +161,17 @@ internal sealed class PromptClientParser
         bool isContext = false;
         for (INamedTypeSymbol? t = context.BaseType; t is not null; t = t.BaseType)
         {
-            isContext |= t.ToDisplayString() == "System.Text.Json.Serialization.JsonSerializerContext";
+            isContext |= t.ToDisplayString() == TypeNames.JsonSerializerContext;
         }
 
         if (!isContext)
         {
-            Report(DiagnosticDescriptors.JsonContextMissingType, _jsonContextLocation, $"JsonContext '{context.ToDisplayString()}' is not a System.Text.Json JsonSerializerContext");
+            Report(DiagnosticDescriptors.JsonContextNotAContext, _jsonContextLocation, context.ToDisplayString());
             return;
         }
 
         _jsonContext = context;
-        AttributeData? options = context.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == "System.Text.Json.Serialization.JsonSourceGenerationOptionsAttribute");
+        AttributeData? options = context.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == TypeNames.JsonSourceGenerationOptionsAttribute);
         foreach (KeyValuePair<string, TypedConstant> argument in options?.NamedArguments ?? Enumerable.Empty<KeyValuePair<string, TypedConstant>>())
         {
             if (argument.Key == "PropertyNamingPolicy" && argument.Value.Value is int policy && policy is >= 0 and <= 5)
@@ -210,12 +210,11 @@ internal sealed class PromptClientParser
                 _aotDiagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ReflectionJsonInAotProject, method.ContainingType.Locations.FirstOrDefault(), method.ContainingType.Name));
             }
         }
-        else if (!_jsonContext.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "System.Text.Json.Serialization.JsonSerializableAttribute"
+        else if (!_jsonContext.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == TypeNames.JsonSerializableAttribute
             && a.ConstructorArguments.FirstOrDefault().Value is ITypeSymbol declared
             && SymbolEqualityComparer.Default.Equals(declared.WithNullableAnnotation(NullableAnnotation.NotAnnotated), resultType.WithNullableAnnotation(NullableAnnotation.NotAnnotated))))
         {
-            Report(DiagnosticDescriptors.JsonContextMissingType, returnLocation,
-                $"JsonContext '{_jsonContext.Name}' has no [JsonSerializable(typeof({resultType.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString()}))], which method '{method.Name}' returns");
+            Report(DiagnosticDescriptors.JsonContextMissingType, returnLocation, _jsonContext.Name, resultType.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(), method.Name);
             return null;
         }
 
