@@ -66,26 +66,23 @@ internal static class PromptClientEmitter
                 continue;
             }
 
-            string input = InputType(method);
-            string result = method.ResultType;
-            string call = CallDeclared(method);
-            string runner = method.ReturnsValueTask ? "RunValueTaskAsync" : "RunAsync";
-            string asCompleted = method.ReturnsValueTask ? "RunValueTaskAsCompletedAsync" : "RunAsCompletedAsync";
             if (!first)
             {
                 w.Line();
             }
 
             first = false;
-            w.Line($"/// <summary>Calls <see cref=\"{method.Name}\"/> for every input, concurrently; one result per input, in input order.</summary>");
-            w.Line(generatedCode);
-            w.Line($"{Task}<{Tb}BatchResult<{result}>> {method.BatchName}({Enumerable}<{input}> inputs, {Tb}BatchOptions? options = null, {Token} cancellationToken = default)");
-            w.Line($"    => {Tb}PromptBatch.{runner}(inputs, (input, ct) => {call}, options, \"{model.Name}.{method.Name}\", cancellationToken);");
-            w.Line();
-            w.Line($"/// <summary>Calls <see cref=\"{method.Name}\"/> for every input, concurrently; yields each result as it completes, with its input index.</summary>");
-            w.Line(generatedCode);
-            w.Line($"{AsyncEnumerable}<{Tb}BatchItem<{result}>> {method.AsCompletedName}({Enumerable}<{input}> inputs, {Tb}BatchOptions? options = null, {Token} cancellationToken = default)");
-            w.Line($"    => {Tb}PromptBatch.{asCompleted}(inputs, (input, ct) => {call}, options, \"{model.Name}.{method.Name}\", cancellationToken);");
+            string runner = method.ReturnsValueTask ? "RunValueTask" : "Run";
+            EmitBatchMembers(
+                w,
+                method,
+                new BatchShape(
+                    Modifiers: string.Empty,
+                    Input: InputType(method),
+                    BatchCallee: $"{Tb}PromptBatch.{runner}Async",
+                    AsCompletedCallee: $"{Tb}PromptBatch.{runner}AsCompletedAsync",
+                    Arguments: $"(input, ct) => {CallDeclared(method)}, options, \"{model.Name}.{method.Name}\"",
+                    GeneratedCode: generatedCode));
         }
 
         w.Close();
@@ -215,10 +212,13 @@ internal static class PromptClientEmitter
     {
         StructuredModel structured = method.Structured!;
         string schema = Literal(structured.SchemaJson) + "u8";
-        w.Line($"private static readonly {Tb}StructuredOutputSpec<{method.ResultType}> s_{method.Name}Spec = new {Tb}StructuredOutputSpec<{method.ResultType}>(");
-        w.Line($"    {Tb}ResponseFormat.ForJsonSchema({Literal(structured.SchemaName)}, {schema}.ToArray()),");
-        w.Line($"    static json => {Tb}StructuredOutput.Parse<{method.ResultType}>(json, s_json, wrapped: {(structured.Wrapped ? "true" : "false")}),");
-        w.Line($"    {structured.MaxRepairAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture)});");
+        string wrapped = structured.Wrapped ? "true" : "false";
+        w.Lines($"""
+            private static readonly {Tb}StructuredOutputSpec<{method.ResultType}> s_{method.Name}Spec = new {Tb}StructuredOutputSpec<{method.ResultType}>(
+                {Tb}ResponseFormat.ForJsonSchema({Literal(structured.SchemaName)}, {schema}.ToArray()),
+                static json => {Tb}StructuredOutput.Parse<{method.ResultType}>(json, s_json, wrapped: {wrapped}),
+                {structured.MaxRepairAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture)});
+            """);
     }
 
     private static void EmitStructuredMethods(SourceWriter w, InterfaceModel model, MethodModel method)
@@ -244,13 +244,8 @@ internal static class PromptClientEmitter
             return;
         }
 
-        string render = $"static input => {FullName(model)}.{method.RenderName}({Arguments(method, "input")})";
         w.Line();
-        w.Line($"public {Task}<{Tb}BatchResult<{method.ResultType}>> {method.BatchName}({Enumerable}<{InputType(method)}> inputs, {Tb}BatchOptions? options = null, {Token} cancellationToken = default)");
-        w.Line($"    => _context.RunStructuredBatchAsync(inputs, {render}, {settings}, {spec}, options, {operation}, cancellationToken);");
-        w.Line();
-        w.Line($"public {AsyncEnumerable}<{Tb}BatchItem<{method.ResultType}>> {method.AsCompletedName}({Enumerable}<{InputType(method)}> inputs, {Tb}BatchOptions? options = null, {Token} cancellationToken = default)");
-        w.Line($"    => _context.RunStructuredAsCompletedAsync(inputs, {render}, {settings}, {spec}, options, {operation}, cancellationToken);");
+        EmitBatchMembers(w, method, ClientShape(method, "Structured", $"{Render(model, method)}, {settings}, {spec}, options, {operation}"));
     }
 
     private static void EmitChatMethods(SourceWriter w, InterfaceModel model, MethodModel method)
@@ -272,13 +267,8 @@ internal static class PromptClientEmitter
             return;
         }
 
-        string render = $"static input => {FullName(model)}.{method.RenderName}({Arguments(method, "input")})";
         w.Line();
-        w.Line($"public {Task}<{Tb}BatchResult<{method.ResultType}>> {method.BatchName}({Enumerable}<{InputType(method)}> inputs, {Tb}BatchOptions? options = null, {Token} cancellationToken = default)");
-        w.Line($"    => _context.RunChatBatchAsync(inputs, {render}, {settings}, {map}, options, {operation}, cancellationToken);");
-        w.Line();
-        w.Line($"public {AsyncEnumerable}<{Tb}BatchItem<{method.ResultType}>> {method.AsCompletedName}({Enumerable}<{InputType(method)}> inputs, {Tb}BatchOptions? options = null, {Token} cancellationToken = default)");
-        w.Line($"    => _context.RunChatAsCompletedAsync(inputs, {render}, {settings}, {map}, options, {operation}, cancellationToken);");
+        EmitBatchMembers(w, method, ClientShape(method, "Chat", $"{Render(model, method)}, {settings}, {map}, options, {operation}"));
     }
 
     private static void EmitEmbeddingMethods(SourceWriter w, MethodModel method)
@@ -291,12 +281,51 @@ internal static class PromptClientEmitter
         w.Line($"public async {Wrapper(method)}<{method.ResultType}> {Id(method.Name)}({ImplementationParameters(method)})");
         w.Line($"    => {map}(await this._context.EmbedAsync({text}, {embeddingModel}, {dimensions}, {token}).ConfigureAwait(false));");
         w.Line();
-        w.Line($"public {Task}<{Tb}BatchResult<{method.ResultType}>> {method.BatchName}({Enumerable}<string> inputs, {Tb}BatchOptions? options = null, {Token} cancellationToken = default)");
-        w.Line($"    => _context.RunEmbeddingBatchAsync(inputs, {embeddingModel}, {dimensions}, {map}, options, cancellationToken);");
-        w.Line();
-        w.Line($"public {AsyncEnumerable}<{Tb}BatchItem<{method.ResultType}>> {method.AsCompletedName}({Enumerable}<string> inputs, {Tb}BatchOptions? options = null, {Token} cancellationToken = default)");
-        w.Line($"    => _context.RunEmbeddingAsCompletedAsync(inputs, {embeddingModel}, {dimensions}, {map}, options, cancellationToken);");
+        EmitBatchMembers(w, method, ClientShape(method, "Embedding", $"{embeddingModel}, {dimensions}, {map}, options") with { Input = "string" });
     }
+
+    /// <summary>
+    /// How one method's batch and as-completed members are written: each kind of method (the interface's default
+    /// members, and the client's chat, structured and embedding members) differs only in these values.
+    /// </summary>
+    /// <param name="Arguments">What the callees take between <c>inputs</c> and <c>cancellationToken</c>.</param>
+    /// <param name="GeneratedCode">The attribute and summaries to write, for members on the user's interface; null on the client.</param>
+    private sealed record BatchShape(string Modifiers, string Input, string BatchCallee, string AsCompletedCallee, string Arguments, string? GeneratedCode);
+
+    private static BatchShape ClientShape(MethodModel method, string kind, string arguments)
+        => new("public ", InputType(method), $"_context.Run{kind}BatchAsync", $"_context.Run{kind}AsCompletedAsync", arguments, null);
+
+    private static void EmitBatchMembers(SourceWriter w, MethodModel method, BatchShape shape)
+    {
+        string parameters = $"({Enumerable}<{shape.Input}> inputs, {Tb}BatchOptions? options = null, {Token} cancellationToken = default)";
+        if (shape.GeneratedCode is not null)
+        {
+            w.Lines($"""
+                /// <summary>Calls <see cref="{method.Name}"/> for every input, concurrently; one result per input, in input order.</summary>
+                {shape.GeneratedCode}
+                """);
+        }
+
+        w.Lines($"""
+            {shape.Modifiers}{Task}<{Tb}BatchResult<{method.ResultType}>> {method.BatchName}{parameters}
+                => {shape.BatchCallee}(inputs, {shape.Arguments}, cancellationToken);
+
+            """);
+        if (shape.GeneratedCode is not null)
+        {
+            w.Lines($"""
+                /// <summary>Calls <see cref="{method.Name}"/> for every input, concurrently; yields each result as it completes, with its input index.</summary>
+                {shape.GeneratedCode}
+                """);
+        }
+
+        w.Lines($"""
+            {shape.Modifiers}{AsyncEnumerable}<{Tb}BatchItem<{method.ResultType}>> {method.AsCompletedName}{parameters}
+                => {shape.AsCompletedCallee}(inputs, {shape.Arguments}, cancellationToken);
+            """);
+    }
+
+    private static string Render(InterfaceModel model, MethodModel method) => $"static input => {FullName(model)}.{method.RenderName}({Arguments(method, "input")})";
 
     private static string SettingsInitializer(SettingsModel settings)
     {
