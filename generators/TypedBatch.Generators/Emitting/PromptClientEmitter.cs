@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Linq;
 using TypedBatch.Generators.Model;
 
@@ -119,7 +120,7 @@ internal static class PromptClientEmitter
 
         if (segments.Count == 1 && segments[0].IsString && segments[0].Format is null)
         {
-            return $"{segments[0].Text} ?? \"\"";
+            return $"{Expression(segments[0].Path)} ?? \"\"";
         }
 
         int literalLength = segments.Where(s => s.IsLiteral).Sum(s => s.Text.Length);
@@ -133,11 +134,11 @@ internal static class PromptClientEmitter
             }
             else if (segment.Format is null)
             {
-                w.Line($"{handler}.AppendFormatted({segment.Text});");
+                w.Line($"{handler}.AppendFormatted({Expression(segment.Path)});");
             }
             else
             {
-                w.Line($"{handler}.AppendFormatted({segment.Text}, {Literal(segment.Format)});");
+                w.Line($"{handler}.AppendFormatted({Expression(segment.Path)}, {Literal(segment.Format)});");
             }
         }
 
@@ -223,7 +224,7 @@ internal static class PromptClientEmitter
 
     private static void EmitStructuredMethods(SourceWriter w, InterfaceModel model, MethodModel method)
     {
-        string token = method.CancellationTokenName ?? $"{Token}.None";
+        string token = method.CancellationTokenName is null ? $"{Token}.None" : Id(method.CancellationTokenName);
         string settings = $"s_{method.Name}Settings";
         string spec = $"s_{method.Name}Spec";
         string operation = $"\"{model.Name}.{method.Name}\"";
@@ -256,7 +257,7 @@ internal static class PromptClientEmitter
             return;
         }
 
-        string token = method.CancellationTokenName ?? $"{Token}.None";
+        string token = method.CancellationTokenName is null ? $"{Token}.None" : Id(method.CancellationTokenName);
         string map = $"{Tb}PromptClientContext.{MapName(method.Result)}";
         string settings = $"s_{method.Name}Settings";
         string operation = $"\"{model.Name}.{method.Name}\"";
@@ -273,11 +274,11 @@ internal static class PromptClientEmitter
 
     private static void EmitEmbeddingMethods(SourceWriter w, MethodModel method)
     {
-        string token = method.CancellationTokenName ?? $"{Token}.None";
+        string token = method.CancellationTokenName is null ? $"{Token}.None" : Id(method.CancellationTokenName);
         string map = $"{Tb}PromptClientContext.{MapName(method.Result)}";
-        string embeddingModel = method.Settings.Model ?? "null";
-        string dimensions = method.Settings.Dimensions ?? "null";
-        string text = method.Parameters[0].Name;
+        string embeddingModel = method.Settings.Model is null ? "null" : Literal(method.Settings.Model);
+        string dimensions = method.Settings.Dimensions is null ? "null" : Literal(method.Settings.Dimensions.Value);
+        string text = Id(method.Parameters[0].Name);
         w.Line($"public async {Wrapper(method)}<{method.ResultType}> {Id(method.Name)}({ImplementationParameters(method)})");
         w.Line($"    => {map}(await this._context.EmbedAsync({text}, {embeddingModel}, {dimensions}, {token}).ConfigureAwait(false));");
         w.Line();
@@ -332,32 +333,32 @@ internal static class PromptClientEmitter
         var parts = new System.Collections.Generic.List<string>();
         if (settings.Model is not null)
         {
-            parts.Add($"Model = {settings.Model}");
+            parts.Add($"Model = {Literal(settings.Model)}");
         }
 
         if (settings.Temperature is not null)
         {
-            parts.Add($"Temperature = {settings.Temperature}");
+            parts.Add($"Temperature = {Literal(settings.Temperature.Value)}");
         }
 
         if (settings.MaxTokens is not null)
         {
-            parts.Add($"MaxTokens = {settings.MaxTokens}");
+            parts.Add($"MaxTokens = {Literal(settings.MaxTokens.Value)}");
         }
 
         if (settings.TopP is not null)
         {
-            parts.Add($"TopP = {settings.TopP}");
+            parts.Add($"TopP = {Literal(settings.TopP.Value)}");
         }
 
         if (settings.Seed is not null)
         {
-            parts.Add($"Seed = {settings.Seed}");
+            parts.Add($"Seed = {Literal(settings.Seed.Value)}");
         }
 
         if (settings.Stop.Count > 0)
         {
-            parts.Add($"Stop = new string[] {{ {string.Join(", ", settings.Stop)} }}");
+            parts.Add($"Stop = new string[] {{ {string.Join(", ", settings.Stop.Select(Literal))} }}");
         }
 
         return string.Join(", ", parts);
@@ -378,9 +379,9 @@ internal static class PromptClientEmitter
 
     private static string InputType(MethodModel method) => method.Parameters.Count == 1
         ? method.Parameters[0].Type
-        : "(" + string.Join(", ", method.Parameters.Select(p => $"{p.Type} {p.Name}")) + ")";
+        : "(" + string.Join(", ", method.Parameters.Select(p => $"{p.Type} {Id(p.Name)}")) + ")";
 
-    private static string ParameterList(MethodModel method) => string.Join(", ", method.Parameters.Select(p => $"{p.Type} {p.Name}"));
+    private static string ParameterList(MethodModel method) => string.Join(", ", method.Parameters.Select(p => $"{p.Type} {Id(p.Name)}"));
 
     private static string ImplementationParameters(MethodModel method)
     {
@@ -390,7 +391,8 @@ internal static class PromptClientEmitter
             return list;
         }
 
-        return list.Length == 0 ? $"{Token} {method.CancellationTokenName}" : $"{list}, {Token} {method.CancellationTokenName}";
+        string token = $"{Token} {Id(method.CancellationTokenName)}";
+        return list.Length == 0 ? token : $"{list}, {token}";
     }
 
     /// <summary>Arguments for a call: the parameters themselves, or the fields of the batch input.</summary>
@@ -398,10 +400,10 @@ internal static class PromptClientEmitter
     {
         if (input is null)
         {
-            return string.Join(", ", method.Parameters.Select(p => p.Name));
+            return string.Join(", ", method.Parameters.Select(p => Id(p.Name)));
         }
 
-        return method.Parameters.Count == 1 ? input : string.Join(", ", method.Parameters.Select(p => $"{input}.{p.Name}"));
+        return method.Parameters.Count == 1 ? input : string.Join(", ", method.Parameters.Select(p => $"{input}.{Id(p.Name)}"));
     }
 
     /// <summary>The call to the declared method from a default interface member, passing the batch's token when it takes one.</summary>
@@ -419,5 +421,28 @@ internal static class PromptClientEmitter
     private static string Id(string name)
         => Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None ? "@" + name : name;
 
+    /// <summary>A placeholder's value: each hop read with <c>?.</c> where the one before it may be null.</summary>
+    private static string Expression(EquatableArray<PathHop> path)
+    {
+        var expression = new System.Text.StringBuilder(Id(path[0].Name));
+        for (int i = 1; i < path.Count; i++)
+        {
+            expression.Append(path[i - 1].MayBeNull ? "?." : ".").Append(Id(path[i].Name));
+        }
+
+        return expression.ToString();
+    }
+
     private static string Literal(string text) => Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(text, quote: true);
+
+    /// <summary>A double as C# reads it back exactly, always with a decimal point or exponent so it stays a double.</summary>
+    private static string Literal(double value)
+    {
+        string text = value.ToString("R", CultureInfo.InvariantCulture);
+        return text.Contains(".") || text.Contains("E") ? text : text + ".0";
+    }
+
+    private static string Literal(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string Literal(long value) => value.ToString(CultureInfo.InvariantCulture) + "L";
 }

@@ -64,7 +64,7 @@ internal sealed class PromptClientParser
         var interfaceSettings = new SettingsBuilder();
         if (Named(promptClient, "Model") is { } model)
         {
-            interfaceSettings.Model = Literal(model.Value);
+            interfaceSettings.Model = model.Value as string;
         }
 
         ReadJsonContext(promptClient);
@@ -296,7 +296,7 @@ internal sealed class PromptClientParser
         string baseName = method.Name.EndsWith("Async", System.StringComparison.Ordinal) && method.Name.Length > 5
             ? method.Name.Substring(0, method.Name.Length - 5)
             : method.Name;
-        var parameterModels = new EquatableArray<ParameterModel>(parameters.Select(p => new ParameterModel(Identifier(p.Name), p.Type.ToDisplayString(TypeFormat))));
+        var parameterModels = new EquatableArray<ParameterModel>(parameters.Select(p => new ParameterModel(p.Name, p.Type.ToDisplayString(TypeFormat))));
 
         SettingsBuilder settings = interfaceSettings.Clone();
         if (Find(method, TypeNames.CompletionAttribute) is { } completion)
@@ -311,12 +311,12 @@ internal sealed class PromptClientParser
             AttributeData embedding = Find(method, TypeNames.EmbeddingAttribute)!;
             if (Named(embedding, "Model") is { } embeddingModel)
             {
-                settings.EmbeddingModel = Literal(embeddingModel.Value);
+                settings.EmbeddingModel = embeddingModel.Value as string;
             }
 
             if (Named(embedding, "Dimensions") is { Value: int dimensions })
             {
-                settings.Dimensions = dimensions.ToString(CultureInfo.InvariantCulture);
+                settings.Dimensions = dimensions;
             }
 
             if (parameters.Count != 1 || parameters[0].Type.SpecialType != SpecialType.System_String)
@@ -381,7 +381,7 @@ internal sealed class PromptClientParser
             resultType,
             valueTask,
             parameterModels,
-            tokenName is null ? null : Identifier(tokenName),
+            tokenName,
             new EquatableArray<MessageModel>(messages),
             settings.Build(isEmbedding),
             structured);
@@ -405,7 +405,7 @@ internal sealed class PromptClientParser
         {
             if (part.IsLiteral)
             {
-                segments.Add(new Segment(true, part.Literal!, null, true));
+                segments.Add(Segment.Literal(part.Literal!));
                 continue;
             }
 
@@ -422,7 +422,7 @@ internal sealed class PromptClientParser
 
             used.Add(parameter.Name);
             ITypeSymbol type = parameter.Type;
-            string expression = Identifier(parameter.Name);
+            var hops = new List<PathHop> { new PathHop(parameter.Name, MayBeNull(type)) };
             bool failedPath = false;
             for (int i = 1; i < path.Length; i++)
             {
@@ -435,8 +435,8 @@ internal sealed class PromptClientParser
                     break;
                 }
 
-                expression += (MayBeNull(type) ? "?." : ".") + Identifier(member.Name);
                 type = member is IPropertySymbol property ? property.Type : ((IFieldSymbol)member).Type;
+                hops.Add(new PathHop(member.Name, MayBeNull(type)));
             }
 
             if (failedPath)
@@ -452,7 +452,7 @@ internal sealed class PromptClientParser
                 continue;
             }
 
-            segments.Add(new Segment(false, expression, part.Format, type.SpecialType == SpecialType.System_String));
+            segments.Add(Segment.Value(new EquatableArray<PathHop>(hops), part.Format, type.SpecialType == SpecialType.System_String));
         }
 
         return ok ? new EquatableArray<Segment>(segments) : null;
@@ -537,7 +537,7 @@ internal sealed class PromptClientParser
             switch (argument.Key)
             {
                 case "Model" when value is string model:
-                    settings.Model = Literal(model);
+                    settings.Model = model;
                     break;
                 case "Temperature" when value is double temperature:
                     if (double.IsNaN(temperature) || temperature < 0 || temperature > 2)
@@ -545,7 +545,7 @@ internal sealed class PromptClientParser
                         Report(DiagnosticDescriptors.TemperatureOutOfRange, where, temperature.ToString(CultureInfo.InvariantCulture));
                     }
 
-                    settings.Temperature = Literal(temperature);
+                    settings.Temperature = temperature;
                     break;
                 case "MaxTokens" when value is int maxTokens:
                     if (maxTokens < 1)
@@ -553,7 +553,7 @@ internal sealed class PromptClientParser
                         Report(DiagnosticDescriptors.MaxTokensOutOfRange, where, maxTokens.ToString(CultureInfo.InvariantCulture));
                     }
 
-                    settings.MaxTokens = Literal(maxTokens);
+                    settings.MaxTokens = maxTokens;
                     break;
                 case "TopP" when value is double topP:
                     if (double.IsNaN(topP) || topP <= 0 || topP > 1)
@@ -561,7 +561,7 @@ internal sealed class PromptClientParser
                         Report(DiagnosticDescriptors.TopPOutOfRange, where, topP.ToString(CultureInfo.InvariantCulture));
                     }
 
-                    settings.TopP = Literal(topP);
+                    settings.TopP = topP;
                     break;
                 case "MaxRepairAttempts" when value is int repairs:
                     if (repairs is < 0 or > 5)
@@ -572,7 +572,7 @@ internal sealed class PromptClientParser
                     settings.MaxRepairAttempts = repairs;
                     break;
                 case "Seed" when value is long seed:
-                    settings.Seed = seed.ToString(CultureInfo.InvariantCulture) + "L";
+                    settings.Seed = seed;
                     break;
                 case "Stop":
                     string?[] stops = argument.Value.Kind == TypedConstantKind.Array && !argument.Value.IsNull ? argument.Value.Values.Select(v => v.Value as string).ToArray() : System.Array.Empty<string?>();
@@ -582,7 +582,7 @@ internal sealed class PromptClientParser
                     }
                     else
                     {
-                        settings.Stop = stops.Select(s => Literal(s!)).ToList();
+                        settings.Stop = stops.Select(s => s!).ToList();
                     }
 
                     break;
@@ -684,16 +684,6 @@ internal sealed class PromptClientParser
         }
     }
 
-    private static string Identifier(string name) => SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
-
-    private static string Literal(object? value) => value switch
-    {
-        string s => SymbolDisplay.FormatLiteral(s, quote: true),
-        double d => d.ToString("R", CultureInfo.InvariantCulture) is var text && (text.Contains(".") || text.Contains("E")) ? text : text + ".0",
-        int i => i.ToString(CultureInfo.InvariantCulture),
-        _ => "null",
-    };
-
     /// <summary>
     /// The location of characters [start, start+length) of a template, when the argument is a plain string
     /// literal whose characters map one to one onto the value; else the whole argument.
@@ -741,19 +731,19 @@ internal sealed class PromptClientParser
     {
         public string? Model { get; set; }
 
-        public string? Temperature { get; set; }
+        public double? Temperature { get; set; }
 
-        public string? MaxTokens { get; set; }
+        public int? MaxTokens { get; set; }
 
-        public string? TopP { get; set; }
+        public double? TopP { get; set; }
 
-        public string? Seed { get; set; }
+        public long? Seed { get; set; }
 
         public List<string>? Stop { get; set; }
 
         public string? EmbeddingModel { get; set; }
 
-        public string? Dimensions { get; set; }
+        public int? Dimensions { get; set; }
 
         public int MaxRepairAttempts { get; set; } = 1;
 
