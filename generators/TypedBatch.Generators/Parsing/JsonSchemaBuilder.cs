@@ -62,7 +62,7 @@ internal sealed class JsonSchemaBuilder
     private readonly HashSet<string> _enumTypes = new HashSet<string>();
     private readonly HashSet<ITypeSymbol> _recursive = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default);
     private readonly Dictionary<ITypeSymbol, string> _defNames = new Dictionary<ITypeSymbol, string>(SymbolEqualityComparer.Default);
-    private readonly Dictionary<string, string> _defs = new Dictionary<string, string>();
+    private readonly Dictionary<string, SchemaNode> _defs = new Dictionary<string, SchemaNode>();
     private readonly List<string> _defOrder = new List<string>();
     private ITypeSymbol? _inlineRoot;
     private int _properties;
@@ -84,23 +84,24 @@ internal sealed class JsonSchemaBuilder
             builder._inlineRoot = root;
         }
 
-        string body = wrapped
-            ? "{\"type\":\"object\",\"properties\":{\"value\":" + builder.Describe(type, 1, path: "value") + "},\"required\":[\"value\"],\"additionalProperties\":false"
+        SchemaObject schema = wrapped
+            ? new SchemaObject()
+                .Add("type", SchemaNode.String("object"))
+                .Add("properties", new SchemaObject().Add("value", builder.Describe(type, 1, path: "value")))
+                .Add("required", new SchemaArray(new[] { SchemaNode.String("value") }))
+                .Add("additionalProperties", SchemaValue.False)
             : builder.ObjectBody(root, 0, path: string.Empty);
-        var json = new StringBuilder(body);
         if (builder._defOrder.Count > 0)
         {
-            json.Append(",\"$defs\":{");
-            for (int i = 0; i < builder._defOrder.Count; i++)
+            var defs = new SchemaObject();
+            foreach (string name in builder._defOrder)
             {
-                string name = builder._defOrder[i];
-                json.Append(i == 0 ? string.Empty : ",").Append(JsonText.Quote(name)).Append(':').Append(builder._defs[name]);
+                defs.Add(name, builder._defs[name]);
             }
 
-            json.Append('}');
+            schema.Add("$defs", defs);
         }
 
-        json.Append('}');
         if (builder._properties > MaxProperties)
         {
             builder._errors.Add($"it has {builder._properties} properties; strict mode allows {MaxProperties}");
@@ -111,7 +112,7 @@ internal sealed class JsonSchemaBuilder
             builder._errors.Add($"its enums have {builder._enumValues} values in all; strict mode allows {MaxEnumValues}");
         }
 
-        return new SchemaResult(json.ToString(), wrapped, SchemaName(type), builder._enumTypes.OrderBy(t => t, System.StringComparer.Ordinal).ToList(), builder._errors);
+        return new SchemaResult(SchemaWriter.Write(schema), wrapped, SchemaName(type), builder._enumTypes.OrderBy(t => t, System.StringComparer.Ordinal).ToList(), builder._errors);
     }
 
     /// <summary>The JSON name of a property under a naming policy, as System.Text.Json computes it.</summary>
@@ -147,7 +148,7 @@ internal sealed class JsonSchemaBuilder
         Unsupported,
     }
 
-    private string Describe(ITypeSymbol declared, int depth, string path)
+    private SchemaObject Describe(ITypeSymbol declared, int depth, string path)
     {
         (ITypeSymbol type, bool nullable) = Unwrap(declared);
 
@@ -155,72 +156,80 @@ internal sealed class JsonSchemaBuilder
         if (depth > MaxDepth || (depth == MaxDepth && Classify(type) is Kind.Object or Kind.Polymorphic && !_recursive.Contains(type)))
         {
             _errors.Add($"'{path}' is nested more than {MaxDepth} levels deep, which strict mode does not allow");
-            return "{}";
+            return new SchemaObject();
         }
 
         switch (Classify(type))
         {
             case Kind.String:
-                string? format = Format(type);
-                return "{\"type\":" + TypeName("string", nullable) + (format is null ? string.Empty : ",\"format\":" + JsonText.Quote(format)) + "}";
+                SchemaObject text = new SchemaObject().Add("type", TypeName("string", nullable));
+                return Format(type) is { } format ? text.Add("format", SchemaNode.String(format)) : text;
             case Kind.Integer:
-                return "{\"type\":" + TypeName("integer", nullable) + "}";
+                return new SchemaObject().Add("type", TypeName("integer", nullable));
             case Kind.Number:
-                return "{\"type\":" + TypeName("number", nullable) + "}";
+                return new SchemaObject().Add("type", TypeName("number", nullable));
             case Kind.Boolean:
-                return "{\"type\":" + TypeName("boolean", nullable) + "}";
+                return new SchemaObject().Add("type", TypeName("boolean", nullable));
             case Kind.Enum:
                 return EnumSchema((INamedTypeSymbol)type, nullable, path);
             case Kind.Array:
-                string items = Describe(ElementType(type)!, depth + 1, path + "[]");
-                return "{\"type\":" + TypeName("array", nullable) + ",\"items\":" + items + "}";
+                SchemaObject items = Describe(ElementType(type)!, depth + 1, path + "[]");
+                return new SchemaObject().Add("type", TypeName("array", nullable)).Add("items", items);
             case Kind.Object:
-                string reference = ObjectReference(type, depth, path);
-                return nullable ? "{\"anyOf\":[" + reference + ",{\"type\":\"null\"}]}" : reference;
+                SchemaObject reference = ObjectReference(type, depth, path);
+                return nullable ? OrNull(reference) : reference;
             case Kind.Polymorphic:
                 return PolymorphicReference(type, nullable, depth, path);
             default:
                 _errors.Add(Unsupported(type, path));
-                return "{}";
+                return new SchemaObject();
         }
     }
 
-    private string ObjectReference(ITypeSymbol type, int depth, string path)
+    private SchemaObject ObjectReference(ITypeSymbol type, int depth, string path)
     {
         if (_inlineRoot is not null && SymbolEqualityComparer.Default.Equals(type, _inlineRoot))
         {
-            return "{\"$ref\":\"#\"}";
+            return Reference("#");
         }
 
         if (!_recursive.Contains(type))
         {
-            return ObjectBody(type, depth, path) + "}";
+            return ObjectBody(type, depth, path);
         }
 
         if (!_defNames.TryGetValue(type, out string? name))
         {
             name = UniqueDefName(type);
             _defNames.Add(type, name);
-            _defs[name] = string.Empty; // reserve before describing, so self-references resolve
-            _defOrder.Add(name);
-            _defs[name] = ObjectBody(type, depth, path) + "}";
+            _defOrder.Add(name); // listed before describing, so a definition precedes those it refers to
+            _defs[name] = ObjectBody(type, depth, path);
         }
 
-        return "{\"$ref\":\"#/$defs/" + name + "\"}";
+        return Reference("#/$defs/" + name);
     }
 
-    /// <summary>An object schema without its closing brace (the root appends <c>$defs</c> before closing).</summary>
-    private string ObjectBody(ITypeSymbol type, int depth, string path, string? discriminatorName = null, string? discriminator = null)
+    private static SchemaObject Reference(string target) => new SchemaObject().Add("$ref", SchemaNode.String(target));
+
+    private static SchemaObject OrNull(SchemaNode schema)
+        => new SchemaObject().Add("anyOf", new SchemaArray(new[] { schema, NullSchema() }));
+
+    private static SchemaObject NullSchema() => new SchemaObject().Add("type", SchemaNode.String("null"));
+
+    /// <summary>An object schema: its properties in contract order, all required, no others allowed.</summary>
+    private SchemaObject ObjectBody(ITypeSymbol type, int depth, string path, string? discriminatorName = null, string? discriminator = null)
     {
-        var properties = new StringBuilder();
-        var required = new StringBuilder();
+        var properties = new SchemaObject();
+        var required = new List<SchemaNode>();
         var names = new HashSet<string>();
         if (discriminatorName is not null)
         {
             // System.Text.Json reads the discriminator first; strict mode writes properties in schema order.
             string kind = discriminator!.StartsWith("\"", System.StringComparison.Ordinal) ? "string" : "integer";
-            properties.Append(JsonText.Quote(discriminatorName)).Append(":{\"type\":\"").Append(kind).Append("\",\"enum\":[").Append(discriminator).Append("]}");
-            required.Append(JsonText.Quote(discriminatorName));
+            properties.Add(discriminatorName, new SchemaObject()
+                .Add("type", SchemaNode.String(kind))
+                .Add("enum", new SchemaArray(new[] { new SchemaValue(discriminator) })));
+            required.Add(SchemaNode.String(discriminatorName));
             names.Add(discriminatorName);
         }
 
@@ -234,53 +243,52 @@ internal sealed class JsonSchemaBuilder
             }
 
             _properties++;
-            string schema = Describe(memberType, depth + 1, Join(path, member.Name));
-            string? description = Description(member);
-            string? memberTypeDescription = Description(Unwrap(memberType).Type);
-            string inlineTypeDescription = "{\"type\":\"object\",\"description\":" + (memberTypeDescription is null ? string.Empty : JsonText.Quote(memberTypeDescription));
-            if (description is not null && memberTypeDescription is not null && schema.StartsWith(inlineTypeDescription, System.StringComparison.Ordinal))
+            SchemaObject schema = Describe(memberType, depth + 1, Join(path, member.Name));
+            if (Description(member) is { } description)
             {
-                // An inline object already carries its type's description: the member's replaces it (a key may not repeat).
-                schema = "{\"type\":\"object\",\"description\":" + JsonText.Quote(description) + schema.Substring(inlineTypeDescription.Length);
-            }
-            else if (description is not null)
-            {
-                schema = schema.Substring(0, schema.Length - 1) + (schema.Length > 2 ? "," : string.Empty) + "\"description\":" + JsonText.Quote(description) + "}";
+                // An inline object already carries its type's description: the member's replaces it in place.
+                schema.Set("description", SchemaNode.String(description));
             }
 
-            properties.Append(properties.Length == 0 ? string.Empty : ",").Append(JsonText.Quote(name)).Append(':').Append(schema);
-            required.Append(required.Length == 0 ? string.Empty : ",").Append(JsonText.Quote(name));
+            properties.Add(name, schema);
+            required.Add(SchemaNode.String(name));
         }
 
-        string? typeDescription = Description(type);
-        return "{\"type\":\"object\""
-            + (typeDescription is null ? string.Empty : ",\"description\":" + JsonText.Quote(typeDescription))
-            + ",\"properties\":{" + properties + "},\"required\":[" + required + "],\"additionalProperties\":false";
+        SchemaObject body = new SchemaObject().Add("type", SchemaNode.String("object"));
+        if (Description(type) is { } typeDescription)
+        {
+            body.Add("description", SchemaNode.String(typeDescription));
+        }
+
+        return body
+            .Add("properties", properties)
+            .Add("required", new SchemaArray(required))
+            .Add("additionalProperties", SchemaValue.False);
     }
 
-    private string EnumSchema(INamedTypeSymbol type, bool nullable, string path)
+    private SchemaObject EnumSchema(INamedTypeSymbol type, bool nullable, string path)
     {
         if (type.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "System.FlagsAttribute"))
         {
             _errors.Add($"'{Describe(path, type)}' is a [Flags] enum, whose combined values strict mode cannot list");
-            return "{}";
+            return new SchemaObject();
         }
 
         _enumTypes.Add(type.ToDisplayString(FullName));
-        var values = new List<string>();
+        var values = new List<SchemaNode>();
         foreach (IFieldSymbol field in type.GetMembers().OfType<IFieldSymbol>().Where(f => f.HasConstantValue))
         {
             AttributeData? rename = field.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == TypeNames.JsonStringEnumMemberNameAttribute);
-            values.Add(JsonText.Quote(rename?.ConstructorArguments.FirstOrDefault().Value as string ?? field.Name));
+            values.Add(SchemaNode.String(rename?.ConstructorArguments.FirstOrDefault().Value as string ?? field.Name));
         }
 
         _enumValues += values.Count;
         if (nullable)
         {
-            values.Add("null");
+            values.Add(SchemaValue.Null);
         }
 
-        return "{\"type\":" + TypeName("string", nullable) + ",\"enum\":[" + string.Join(",", values) + "]}";
+        return new SchemaObject().Add("type", TypeName("string", nullable)).Add("enum", new SchemaArray(values));
     }
 
     /// <summary>Marks every object type that can reach itself; those go to <c>$defs</c> and are referenced.</summary>
@@ -399,7 +407,7 @@ internal sealed class JsonSchemaBuilder
     }
 
     /// <summary>A polymorphic type inline, or, when it can reach itself, once in <c>$defs</c> and referenced.</summary>
-    private string PolymorphicReference(ITypeSymbol type, bool nullable, int depth, string path)
+    private SchemaObject PolymorphicReference(ITypeSymbol type, bool nullable, int depth, string path)
     {
         if (!_recursive.Contains(type))
         {
@@ -410,18 +418,17 @@ internal sealed class JsonSchemaBuilder
         {
             name = UniqueDefName(type);
             _defNames.Add(type, name);
-            _defs[name] = string.Empty; // reserve before describing, so self-references resolve
-            _defOrder.Add(name);
+            _defOrder.Add(name); // listed before describing, so a definition precedes those it refers to
             _defs[name] = PolymorphicSchema(type, nullable: false, depth, path);
         }
 
-        string reference = "{\"$ref\":\"#/$defs/" + name + "\"}";
-        return nullable ? "{\"anyOf\":[" + reference + ",{\"type\":\"null\"}]}" : reference;
+        SchemaObject reference = Reference("#/$defs/" + name);
+        return nullable ? OrNull(reference) : reference;
     }
 
-    private string PolymorphicSchema(ITypeSymbol type, bool nullable, int depth, string path)
+    private SchemaObject PolymorphicSchema(ITypeSymbol type, bool nullable, int depth, string path)
     {
-        var branches = new List<string>();
+        var branches = new List<SchemaNode>();
         string discriminatorName = DiscriminatorName(type);
         foreach ((ITypeSymbol derived, string discriminator) in DerivedTypes(type))
         {
@@ -431,16 +438,15 @@ internal sealed class JsonSchemaBuilder
                 continue;
             }
 
-            string body = ObjectBody(derived, depth, path, discriminatorName, discriminator) + "}";
-            branches.Add(body);
+            branches.Add(ObjectBody(derived, depth, path, discriminatorName, discriminator));
         }
 
         if (nullable)
         {
-            branches.Add("{\"type\":\"null\"}");
+            branches.Add(NullSchema());
         }
 
-        return "{\"anyOf\":[" + string.Join(",", branches) + "]}";
+        return new SchemaObject().Add("anyOf", new SchemaArray(branches));
     }
 
     private List<(ISymbol Member, ITypeSymbol Type)> Members(ITypeSymbol type, bool report = true)
@@ -676,7 +682,8 @@ internal sealed class JsonSchemaBuilder
 
     private static IEnumerable<ITypeSymbol> AllInterfacesAndSelf(ITypeSymbol type) => new[] { type }.Concat(type.AllInterfaces);
 
-    private static string TypeName(string type, bool nullable) => nullable ? "[\"" + type + "\",\"null\"]" : "\"" + type + "\"";
+    private static SchemaNode TypeName(string type, bool nullable)
+        => nullable ? new SchemaArray(new SchemaNode[] { SchemaNode.String(type), SchemaNode.String("null") }) : SchemaNode.String(type);
 
     private static string Unsupported(ITypeSymbol type, string path)
     {
