@@ -39,8 +39,7 @@ internal static class PipelineInspector
     // element type is internal to Roslyn, so both are counted through the tuple.
     private static IEnumerable<(int Sources, int Diagnostics, IncrementalStepRunReason Reason)> SourceOutputs(GeneratorRunResult result)
         => result.TrackedOutputSteps.SelectMany(pair => pair.Value).SelectMany(step => step.Outputs)
-            .Select(o => (ITuple)o.Value)
-            .Zip(result.TrackedOutputSteps.SelectMany(pair => pair.Value).SelectMany(step => step.Outputs), (pair, o) => (Count(pair[0]), Count(pair[1]), o.Reason));
+            .Select(o => o.Value is ITuple pair ? (Count(pair[0]), Count(pair[1]), o.Reason) : throw new InvalidOperationException($"Unexpected source output value {o.Value}."));
 
     private static int Count(object? items) => ((IEnumerable)items!).Cast<object>().Count();
 
