@@ -1,6 +1,7 @@
-using System.Linq;
+using System.Collections.Generic;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Text;
 using TypedBatch.Generators.Emitting;
 using TypedBatch.Generators.Model;
@@ -27,37 +28,31 @@ public sealed class PromptClientGenerator : IIncrementalGenerator
                 transform: static (ctx, ct) => PromptClientParser.Parse(ctx, ct))
             .WithTrackingName(TrackingNames.Interfaces);
 
-        // 3. Report diagnostics.
+        // 3. Diagnostics of each interface.
         IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> diagnostics = results
             .Select(static (r, _) => r.Diagnostics)
             .Where(static d => d.Count > 0)
             .WithTrackingName(TrackingNames.Diagnostics);
-        context.RegisterSourceOutput(diagnostics, static (spc, items) =>
-        {
-            foreach (DiagnosticInfo item in items)
-            {
-                spc.ReportDiagnostic(item.ToDiagnostic());
-            }
-        });
 
-        // 3b. Warn about reflection-based JSON only in projects that trim or publish Native AOT.
+        // 4. Whether the project trims or publishes Native AOT, and the reflection-JSON warnings that only such a project gets.
         IncrementalValueProvider<bool> trimmed = context.AnalyzerConfigOptionsProvider
-            .Select(static (options, _) => IsTrue(options.GlobalOptions, "build_property.PublishAot") || IsTrue(options.GlobalOptions, "build_property.IsTrimmable") || IsTrue(options.GlobalOptions, "build_property.IsAotCompatible"));
+            .Select(static (options, _) => IsTrue(options.GlobalOptions, BuildProperties.PublishAot) || IsTrue(options.GlobalOptions, BuildProperties.IsTrimmable) || IsTrue(options.GlobalOptions, BuildProperties.IsAotCompatible))
+            .WithTrackingName(TrackingNames.TrimmedOptions);
         IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> aotDiagnostics = results
             .Select(static (r, _) => r.AotDiagnostics)
             .Where(static d => d.Count > 0)
             .Combine(trimmed)
             .Where(static pair => pair.Right)
-            .Select(static (pair, _) => pair.Left);
-        context.RegisterSourceOutput(aotDiagnostics, static (spc, items) =>
-        {
-            foreach (DiagnosticInfo item in items)
-            {
-                spc.ReportDiagnostic(item.ToDiagnostic());
-            }
-        });
+            .Select(static (pair, _) => pair.Left)
+            .WithTrackingName(TrackingNames.AotDiagnostics);
 
-        // 4. Emit one file per valid interface.
+        // 5. Report both at real locations in the compilation's trees, so #pragma and .editorconfig severities apply.
+        //    The compilation joins only here, after parsing and only for interfaces that have diagnostics: an edit
+        //    re-runs this cheap mapping, never the parser or the emitter.
+        ReportAtSourceLocations(context, diagnostics);
+        ReportAtSourceLocations(context, aotDiagnostics);
+
+        // 6. Emit one file per valid interface.
         IncrementalValuesProvider<InterfaceModel> models = results
             .Where(static r => r.Model is not null)
             .Select(static (r, _) => r.Model!)
@@ -66,6 +61,25 @@ public sealed class PromptClientGenerator : IIncrementalGenerator
             spc.AddSource(model.HintName, SourceText.From(PromptClientEmitter.Emit(model), System.Text.Encoding.UTF8)));
     }
 
-    private static bool IsTrue(Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions options, string key)
+    private static void ReportAtSourceLocations(IncrementalGeneratorInitializationContext context, IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> diagnostics)
+        => context.RegisterSourceOutput(diagnostics.Combine(context.CompilationProvider), static (spc, pair) =>
+        {
+            var trees = new Dictionary<string, SyntaxTree>(System.StringComparer.Ordinal);
+            foreach (SyntaxTree tree in pair.Right.SyntaxTrees)
+            {
+                // Several trees without a path (in-memory sources) cannot be told apart: leave those unmapped.
+                if (tree.FilePath.Length > 0 && !trees.ContainsKey(tree.FilePath))
+                {
+                    trees.Add(tree.FilePath, tree);
+                }
+            }
+
+            foreach (DiagnosticInfo item in pair.Left)
+            {
+                spc.ReportDiagnostic(item.ToDiagnostic(trees.TryGetValue(item.FilePath, out SyntaxTree? tree) ? tree : null));
+            }
+        });
+
+    private static bool IsTrue(AnalyzerConfigOptions options, string key)
         => options.TryGetValue(key, out string? value) && string.Equals(value, "true", System.StringComparison.OrdinalIgnoreCase);
 }

@@ -566,23 +566,219 @@ public sealed class DiagnosticTests
             """);
     }
 
+    [Fact]
+    public void TB0020_result_type_without_a_strict_schema_is_reported_on_the_return_type()
+    {
+        AssertDiagnostics("""
+            [PromptClient]
+            public partial interface ITutor
+            {
+                [User("Tag {text}")]
+                {|TB0020:Task<Dictionary<string, int>>|} TagAsync(string text);
+            }
+            """);
+    }
+
+    [Fact]
+    public void TB0020_message_names_the_method_and_why()
+    {
+        GeneratorRun run = GeneratorHarness.Run(Usings + """
+            [PromptClient]
+            public partial interface ITutor
+            {
+                [User("Tag {text}")]
+                Task<Dictionary<string, int>> TagAsync(string text);
+            }
+            """);
+
+        run.GeneratorDiagnostics.Should().ContainSingle().Which.GetMessage(System.Globalization.CultureInfo.InvariantCulture)
+            .Should().StartWith("The result of method 'TagAsync' cannot be a strict JSON schema: ");
+        run.Sources.Should().BeEmpty("an error stops the interface from being generated");
+    }
+
+    [Theory]
+    [InlineData("PublishAot")]
+    [InlineData("IsTrimmable")]
+    [InlineData("IsAotCompatible")]
+    public void TB0021_typed_result_without_json_context_is_a_warning_on_the_interface_in_a_trimmed_project(string property)
+    {
+        AssertDiagnostics(
+            """
+            [PromptClient]
+            public partial interface {|TB0021:ITutor|}
+            {
+                [User("Summarize {text}")]
+                Task<Document> SummarizeAsync(string text);
+
+                [User("Outline {text}")]
+                Task<Document> OutlineAsync(string text);
+            }
+            """,
+            ("/.globalconfig", $"is_global = true\nbuild_property.{property} = true\n"));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("build_property.PublishAot = false\nbuild_property.IsTrimmable = false\n")]
+    public void TB0021_is_not_reported_in_a_project_that_neither_trims_nor_publishes_AOT(string properties)
+    {
+        GeneratorRun run = GeneratorHarness.Run(
+            GeneratorHarness.Compilation(Usings + """
+                [PromptClient]
+                public partial interface ITutor
+                {
+                    [User("Summarize {text}")]
+                    Task<Document> SummarizeAsync(string text);
+                }
+                """),
+            ("/.globalconfig", "is_global = true\n" + properties));
+
+        run.GeneratorDiagnostics.Should().BeEmpty();
+        run.Sources.Should().ContainSingle();
+    }
+
+    [Fact]
+    public void TB0021_is_not_reported_when_a_json_context_is_given()
+    {
+        GeneratorRun run = GeneratorHarness.Run(
+            GeneratorHarness.Compilation(Usings + """
+                [PromptClient(JsonContext = typeof(DocumentContext))]
+                public partial interface ITutor
+                {
+                    [User("Summarize {text}")]
+                    Task<Document> SummarizeAsync(string text);
+                }
+
+                [System.Text.Json.Serialization.JsonSerializable(typeof(Document))]
+                public partial class DocumentContext : System.Text.Json.Serialization.JsonSerializerContext;
+                """),
+            ("/.globalconfig", "is_global = true\nbuild_property.PublishAot = true\n"));
+
+        run.GeneratorDiagnostics.Should().BeEmpty();
+    }
+
+    [Fact]
+    public void TB0022_json_context_without_the_result_type_is_reported_on_the_return_type()
+    {
+        AssertDiagnostics("""
+            [PromptClient(JsonContext = typeof(OtherContext))]
+            public partial interface ITutor
+            {
+                [User("Summarize {text}")]
+                {|TB0022:Task<Document>|} SummarizeAsync(string text);
+            }
+
+            public sealed record Other(string Name);
+
+            [System.Text.Json.Serialization.JsonSerializable(typeof(Other))]
+            public partial class OtherContext : System.Text.Json.Serialization.JsonSerializerContext;
+            """);
+    }
+
+    [Fact]
+    public void TB0022_message_names_the_context_the_type_and_the_method()
+    {
+        GeneratorRun run = GeneratorHarness.Run(Usings + """
+            [PromptClient(JsonContext = typeof(OtherContext))]
+            public partial interface ITutor
+            {
+                [User("Summarize {text}")]
+                Task<Document> SummarizeAsync(string text);
+            }
+
+            [System.Text.Json.Serialization.JsonSerializable(typeof(string))]
+            public partial class OtherContext : System.Text.Json.Serialization.JsonSerializerContext;
+            """);
+
+        run.GeneratorDiagnostics.Should().ContainSingle(d => d.Id == "TB0022").Which.GetMessage(System.Globalization.CultureInfo.InvariantCulture)
+            .Should().Be("JsonContext 'OtherContext' has no [JsonSerializable(typeof(Consumer.Document))], which method 'SummarizeAsync' returns");
+    }
+
+    [Fact]
+    public void TB0022_json_context_that_is_no_serializer_context_is_reported_on_the_named_argument()
+    {
+        AssertDiagnostics("""
+            [PromptClient({|TB0022:JsonContext = typeof(NotAContext)|})]
+            public partial interface ITutor
+            {
+                [User("What is {topic}?")]
+                Task<string> ExplainAsync(string topic);
+            }
+
+            public sealed class NotAContext;
+            """);
+    }
+
+    [Fact]
+    public void TB0022_message_for_a_type_that_is_no_serializer_context_names_it()
+    {
+        GeneratorRun run = GeneratorHarness.Run(Usings + """
+            [PromptClient(JsonContext = typeof(NotAContext))]
+            public partial interface ITutor
+            {
+                [User("What is {topic}?")]
+                Task<string> ExplainAsync(string topic);
+            }
+
+            public sealed class NotAContext;
+            """);
+
+        run.GeneratorDiagnostics.Should().ContainSingle().Which.GetMessage(System.Globalization.CultureInfo.InvariantCulture)
+            .Should().Be("JsonContext 'Consumer.NotAContext' is not a System.Text.Json JsonSerializerContext");
+    }
+
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("6")]
+    public void TB0023_repair_attempts_out_of_range_is_reported_on_the_named_argument(string attempts)
+    {
+        AssertDiagnostics($$"""
+            [PromptClient]
+            public partial interface ITutor
+            {
+                [User("Summarize {text}")]
+                [Completion({|TB0023:MaxRepairAttempts = {{attempts}}|})]
+                Task<Document> SummarizeAsync(string text);
+            }
+            """);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("5")]
+    public void TB0023_is_not_reported_at_the_bounds(string attempts)
+    {
+        GeneratorRun run = GeneratorHarness.Run(Usings + $$"""
+            [PromptClient]
+            public partial interface ITutor
+            {
+                [User("Summarize {text}")]
+                [Completion(MaxRepairAttempts = {{attempts}})]
+                Task<Document> SummarizeAsync(string text);
+            }
+            """);
+
+        run.GeneratorDiagnostics.Should().BeEmpty();
+    }
+
     /// <summary>
     /// Runs the generator over <paramref name="body"/> (after common usings) and asserts that its diagnostics are
     /// exactly the marked ones: same IDs, same spans in the same file, and the severity users get (TB0005, a
-    /// parameter no template uses, is the one warning; every other mistake is an error).
+    /// parameter no template uses, and TB0021, reflection JSON in a trimmed project, are warnings; every other mistake
+    /// is an error). <paramref name="configs"/> are analyzer config files (path, text), as MSBuild passes them.
     /// </summary>
-    private static void AssertDiagnostics(string body)
+    private static void AssertDiagnostics(string body, params (string Path, string Text)[] configs)
     {
         var markup = Markup.Parse(Usings + body);
         markup.Spans.Should().NotBeEmpty("the test must mark where the diagnostic goes");
-        GeneratorRun run = GeneratorHarness.Run(markup.Source);
+        GeneratorRun run = GeneratorHarness.Run(GeneratorHarness.Compilation(markup.Source), configs);
 
         string[] actual = run.GeneratorDiagnostics
             .OrderBy(d => d.Location.SourceSpan.Start)
             .Select(d => Describe(markup.Source, d.Id, d.Severity, d.Location.SourceSpan, d.Location.GetLineSpan().Path))
             .ToArray();
         string[] expected = markup.Spans
-            .Select(s => Describe(markup.Source, s.Id!, s.Id == "TB0005" ? DiagnosticSeverity.Warning : DiagnosticSeverity.Error, s.Span, "/src/Input.cs"))
+            .Select(s => Describe(markup.Source, s.Id!, s.Id is "TB0005" or "TB0021" ? DiagnosticSeverity.Warning : DiagnosticSeverity.Error, s.Span, "/src/Input.cs"))
             .ToArray();
         actual.Should().Equal(expected);
     }

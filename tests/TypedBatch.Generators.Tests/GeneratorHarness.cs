@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace TypedBatch.Generators.Tests;
 
@@ -15,6 +16,9 @@ internal sealed record GeneratorRun(
     ImmutableArray<Diagnostic> GeneratorDiagnostics,
     Compilation OutputCompilation)
 {
+    /// <summary>The generator's diagnostics that a build shows: those not suppressed by <c>#pragma</c> or configuration.</summary>
+    public ImmutableArray<Diagnostic> ReportedDiagnostics => GeneratorDiagnostics.Where(d => !d.IsSuppressed).ToImmutableArray();
+
     /// <summary>The output compilation's errors and warnings (hidden and info diagnostics left out).</summary>
     public ImmutableArray<Diagnostic> CompilationProblems => OutputCompilation.GetDiagnostics()
         .Where(d => d.Severity is DiagnosticSeverity.Error or DiagnosticSeverity.Warning)
@@ -49,14 +53,28 @@ internal static class GeneratorHarness
 
     public static CSharpCompilation Compilation(string source) => Compilation(Tree(source));
 
-    public static GeneratorDriver CreateDriver() => CSharpGeneratorDriver.Create(
+    /// <summary>A driver as the build creates it; <paramref name="options"/> are what MSBuild and .editorconfig pass to generators.</summary>
+    public static GeneratorDriver CreateDriver(AnalyzerConfigOptionsProvider? options = null) => CSharpGeneratorDriver.Create(
         new[] { new PromptClientGenerator().AsSourceGenerator() },
         parseOptions: ParseOptions,
+        optionsProvider: options,
         driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 
     public static GeneratorRun Run(string source) => Run(CreateDriver(), Compilation(source));
 
     public static GeneratorRun Run(Compilation compilation) => Run(CreateDriver(), compilation);
+
+    /// <summary>
+    /// Runs the generator as a build with these analyzer config files does: <paramref name="configs"/> (path, text) reach
+    /// the generator as options and the compilation as per-file and global diagnostic severities.
+    /// </summary>
+    public static GeneratorRun Run(Compilation compilation, params (string Path, string Text)[] configs)
+    {
+        var set = AnalyzerConfigSet.Create(configs.Select(c => AnalyzerConfig.Parse(c.Text, c.Path)).ToImmutableArray());
+        var editorConfig = new EditorConfigOptions(set, compilation.SyntaxTrees);
+        CompilationOptions options = compilation.Options.WithSyntaxTreeOptionsProvider(editorConfig.TreeOptions);
+        return Run(CreateDriver(editorConfig), compilation.WithOptions(options));
+    }
 
     /// <summary>Runs <paramref name="driver"/> (fresh or from an earlier run) over <paramref name="compilation"/>.</summary>
     public static GeneratorRun Run(GeneratorDriver driver, Compilation compilation)

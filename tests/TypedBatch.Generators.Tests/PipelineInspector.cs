@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 
 namespace TypedBatch.Generators.Tests;
@@ -26,9 +27,21 @@ internal static class PipelineInspector
             .Where(result.TrackedSteps.ContainsKey)
             .SelectMany(name => result.TrackedSteps[name].SelectMany(step => step.Outputs.Select(o => (name, o.Value, o.Reason))));
 
-    /// <summary>Every source output's reason (the emit and diagnostic-report steps).</summary>
-    public static IEnumerable<IncrementalStepRunReason> SourceOutputReasons(GeneratorRunResult result)
-        => result.TrackedOutputSteps.SelectMany(pair => pair.Value).SelectMany(step => step.Outputs).Select(o => o.Reason);
+    /// <summary>The reasons of the source outputs that added files (the emit step).</summary>
+    public static IEnumerable<IncrementalStepRunReason> EmitReasons(GeneratorRunResult result)
+        => SourceOutputs(result).Where(o => o.Sources > 0).Select(o => o.Reason);
+
+    /// <summary>The reasons of the source outputs that only reported diagnostics (the report steps).</summary>
+    public static IEnumerable<IncrementalStepRunReason> ReportReasons(GeneratorRunResult result)
+        => SourceOutputs(result).Where(o => o.Sources == 0 && o.Diagnostics > 0).Select(o => o.Reason);
+
+    // A source output step's value is the pair of what it added, (generated sources, diagnostics); the sources'
+    // element type is internal to Roslyn, so both are counted through the tuple.
+    private static IEnumerable<(int Sources, int Diagnostics, IncrementalStepRunReason Reason)> SourceOutputs(GeneratorRunResult result)
+        => result.TrackedOutputSteps.SelectMany(pair => pair.Value).SelectMany(step => step.Outputs)
+            .Select(o => o.Value is ITuple pair ? (Count(pair[0]), Count(pair[1]), o.Reason) : throw new InvalidOperationException($"Unexpected source output value {o.Value}."));
+
+    private static int Count(object? items) => ((IEnumerable)items!).Cast<object>().Count();
 
     /// <summary>Paths to every banned object reachable from <paramref name="value"/> through fields and enumerables.</summary>
     public static List<string> FindBanned(object? value, string path)

@@ -70,6 +70,12 @@ public sealed class RenderTests
         Render("NullableValues", "Samples.Nullable.ICrm", "RenderEcho", [null]).Single().Content.Should().BeEmpty();
         Render("NullableValues", "Samples.Nullable.ICrm", "RenderGreet", null, null).Single().Content
             .Should().Be("Greet  from ; balance ; seen .");
+        Render("NullableValues", "Samples.Nullable.ICrm", "RenderLocate", [null]).Single().Content.Should().Be("Where is (, )?");
+
+        // A null hop after a non-null root: customer.Address is null, so {customer.Address.City} is empty.
+        RenderWith("NullableValues", "Samples.Nullable.ICrm", "RenderGreet", assembly =>
+            [Activator.CreateInstance(assembly.GetType("Samples.Nullable.Customer")!, "Sam", null, 2.5m), null])
+            .Single().Content.Should().Be("Greet Sam from ; balance ¤2.50; seen .");
     }
 
     private static ChatMessage[] Render(string caseName, string interfaceName, string method, params object?[] arguments)

@@ -1,5 +1,3 @@
-using System.Collections.Generic;
-using System.Linq;
 using Microsoft.CodeAnalysis;
 
 namespace TypedBatch.Generators.Diagnostics;
@@ -124,7 +122,13 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor JsonContextMissingType = Error("TB0022",
         "JsonContext cannot read the result type",
-        "{0}",
+        "JsonContext '{0}' has no [JsonSerializable(typeof({1}))], which method '{2}' returns",
+        "The JsonContext must be a JsonSerializerContext with [JsonSerializable(typeof(T))] for each typed result T.");
+
+    /// <summary>The other half of TB0022: the given type is no context at all, so there is no result type to name.</summary>
+    public static readonly DiagnosticDescriptor JsonContextNotAContext = Error("TB0022",
+        "JsonContext cannot read the result type",
+        "JsonContext '{0}' is not a System.Text.Json JsonSerializerContext",
         "The JsonContext must be a JsonSerializerContext with [JsonSerializable(typeof(T))] for each typed result T.");
 
     public static readonly DiagnosticDescriptor RepairAttemptsOutOfRange = Error("TB0023",
@@ -141,14 +145,6 @@ internal static class DiagnosticDescriptors
         "Parameter name is reserved in a tuple",
         "Parameter '{0}' of method '{1}' cannot name an element of the batch input tuple; rename it",
         "Batch inputs of several parameters are named tuples; Rest, ItemN out of place and object's members are not valid element names.");
-
-    private static readonly Dictionary<string, DiagnosticDescriptor> All = typeof(DiagnosticDescriptors)
-        .GetFields()
-        .Where(f => f.FieldType == typeof(DiagnosticDescriptor))
-        .Select(f => (DiagnosticDescriptor)f.GetValue(null))
-        .ToDictionary(d => d.Id);
-
-    public static DiagnosticDescriptor ById(string id) => All[id];
 
     private static DiagnosticDescriptor Error(string id, string title, string message, string description)
         => new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, description: description, helpLinkUri: HelpBase + id.ToLowerInvariant());

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Linq;
 using TypedBatch.Generators.Model;
 
@@ -66,26 +67,23 @@ internal static class PromptClientEmitter
                 continue;
             }
 
-            string input = InputType(method);
-            string result = method.ResultType;
-            string call = CallDeclared(method);
-            string runner = method.ReturnsValueTask ? "RunValueTaskAsync" : "RunAsync";
-            string asCompleted = method.ReturnsValueTask ? "RunValueTaskAsCompletedAsync" : "RunAsCompletedAsync";
             if (!first)
             {
                 w.Line();
             }
 
             first = false;
-            w.Line($"/// <summary>Calls <see cref=\"{method.Name}\"/> for every input, concurrently; one result per input, in input order.</summary>");
-            w.Line(generatedCode);
-            w.Line($"{Task}<{Tb}BatchResult<{result}>> {method.BatchName}({Enumerable}<{input}> inputs, {Tb}BatchOptions? options = null, {Token} cancellationToken = default)");
-            w.Line($"    => {Tb}PromptBatch.{runner}(inputs, (input, ct) => {call}, options, \"{model.Name}.{method.Name}\", cancellationToken);");
-            w.Line();
-            w.Line($"/// <summary>Calls <see cref=\"{method.Name}\"/> for every input, concurrently; yields each result as it completes, with its input index.</summary>");
-            w.Line(generatedCode);
-            w.Line($"{AsyncEnumerable}<{Tb}BatchItem<{result}>> {method.AsCompletedName}({Enumerable}<{input}> inputs, {Tb}BatchOptions? options = null, {Token} cancellationToken = default)");
-            w.Line($"    => {Tb}PromptBatch.{asCompleted}(inputs, (input, ct) => {call}, options, \"{model.Name}.{method.Name}\", cancellationToken);");
+            string runner = method.ReturnsValueTask ? "RunValueTask" : "Run";
+            EmitBatchMembers(
+                w,
+                method,
+                new BatchShape(
+                    Modifiers: string.Empty,
+                    Input: InputType(method),
+                    BatchCallee: $"{Tb}PromptBatch.{runner}Async",
+                    AsCompletedCallee: $"{Tb}PromptBatch.{runner}AsCompletedAsync",
+                    Arguments: $"(input, ct) => {CallDeclared(method)}, options, \"{model.Name}.{method.Name}\"",
+                    GeneratedCode: generatedCode));
         }
 
         w.Close();
@@ -122,7 +120,7 @@ internal static class PromptClientEmitter
 
         if (segments.Count == 1 && segments[0].IsString && segments[0].Format is null)
         {
-            return $"{segments[0].Text} ?? \"\"";
+            return $"{Expression(segments[0].Path)} ?? \"\"";
         }
 
         int literalLength = segments.Where(s => s.IsLiteral).Sum(s => s.Text.Length);
@@ -136,11 +134,11 @@ internal static class PromptClientEmitter
             }
             else if (segment.Format is null)
             {
-                w.Line($"{handler}.AppendFormatted({segment.Text});");
+                w.Line($"{handler}.AppendFormatted({Expression(segment.Path)});");
             }
             else
             {
-                w.Line($"{handler}.AppendFormatted({segment.Text}, {Literal(segment.Format)});");
+                w.Line($"{handler}.AppendFormatted({Expression(segment.Path)}, {Literal(segment.Format)});");
             }
         }
 
@@ -215,15 +213,18 @@ internal static class PromptClientEmitter
     {
         StructuredModel structured = method.Structured!;
         string schema = Literal(structured.SchemaJson) + "u8";
-        w.Line($"private static readonly {Tb}StructuredOutputSpec<{method.ResultType}> s_{method.Name}Spec = new {Tb}StructuredOutputSpec<{method.ResultType}>(");
-        w.Line($"    {Tb}ResponseFormat.ForJsonSchema({Literal(structured.SchemaName)}, {schema}.ToArray()),");
-        w.Line($"    static json => {Tb}StructuredOutput.Parse<{method.ResultType}>(json, s_json, wrapped: {(structured.Wrapped ? "true" : "false")}),");
-        w.Line($"    {structured.MaxRepairAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture)});");
+        string wrapped = structured.Wrapped ? "true" : "false";
+        w.Lines($"""
+            private static readonly {Tb}StructuredOutputSpec<{method.ResultType}> s_{method.Name}Spec = new {Tb}StructuredOutputSpec<{method.ResultType}>(
+                {Tb}ResponseFormat.ForJsonSchema({Literal(structured.SchemaName)}, {schema}.ToArray()),
+                static json => {Tb}StructuredOutput.Parse<{method.ResultType}>(json, s_json, wrapped: {wrapped}),
+                {structured.MaxRepairAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture)});
+            """);
     }
 
     private static void EmitStructuredMethods(SourceWriter w, InterfaceModel model, MethodModel method)
     {
-        string token = method.CancellationTokenName ?? $"{Token}.None";
+        string token = method.CancellationTokenName is null ? $"{Token}.None" : Id(method.CancellationTokenName);
         string settings = $"s_{method.Name}Settings";
         string spec = $"s_{method.Name}Spec";
         string operation = $"\"{model.Name}.{method.Name}\"";
@@ -244,13 +245,8 @@ internal static class PromptClientEmitter
             return;
         }
 
-        string render = $"static input => {FullName(model)}.{method.RenderName}({Arguments(method, "input")})";
         w.Line();
-        w.Line($"public {Task}<{Tb}BatchResult<{method.ResultType}>> {method.BatchName}({Enumerable}<{InputType(method)}> inputs, {Tb}BatchOptions? options = null, {Token} cancellationToken = default)");
-        w.Line($"    => _context.RunStructuredBatchAsync(inputs, {render}, {settings}, {spec}, options, {operation}, cancellationToken);");
-        w.Line();
-        w.Line($"public {AsyncEnumerable}<{Tb}BatchItem<{method.ResultType}>> {method.AsCompletedName}({Enumerable}<{InputType(method)}> inputs, {Tb}BatchOptions? options = null, {Token} cancellationToken = default)");
-        w.Line($"    => _context.RunStructuredAsCompletedAsync(inputs, {render}, {settings}, {spec}, options, {operation}, cancellationToken);");
+        EmitBatchMembers(w, method, ClientShape(method, "Structured", $"{Render(model, method)}, {settings}, {spec}, options, {operation}"));
     }
 
     private static void EmitChatMethods(SourceWriter w, InterfaceModel model, MethodModel method)
@@ -261,7 +257,7 @@ internal static class PromptClientEmitter
             return;
         }
 
-        string token = method.CancellationTokenName ?? $"{Token}.None";
+        string token = method.CancellationTokenName is null ? $"{Token}.None" : Id(method.CancellationTokenName);
         string map = $"{Tb}PromptClientContext.{MapName(method.Result)}";
         string settings = $"s_{method.Name}Settings";
         string operation = $"\"{model.Name}.{method.Name}\"";
@@ -272,63 +268,97 @@ internal static class PromptClientEmitter
             return;
         }
 
-        string render = $"static input => {FullName(model)}.{method.RenderName}({Arguments(method, "input")})";
         w.Line();
-        w.Line($"public {Task}<{Tb}BatchResult<{method.ResultType}>> {method.BatchName}({Enumerable}<{InputType(method)}> inputs, {Tb}BatchOptions? options = null, {Token} cancellationToken = default)");
-        w.Line($"    => _context.RunChatBatchAsync(inputs, {render}, {settings}, {map}, options, {operation}, cancellationToken);");
-        w.Line();
-        w.Line($"public {AsyncEnumerable}<{Tb}BatchItem<{method.ResultType}>> {method.AsCompletedName}({Enumerable}<{InputType(method)}> inputs, {Tb}BatchOptions? options = null, {Token} cancellationToken = default)");
-        w.Line($"    => _context.RunChatAsCompletedAsync(inputs, {render}, {settings}, {map}, options, {operation}, cancellationToken);");
+        EmitBatchMembers(w, method, ClientShape(method, "Chat", $"{Render(model, method)}, {settings}, {map}, options, {operation}"));
     }
 
     private static void EmitEmbeddingMethods(SourceWriter w, MethodModel method)
     {
-        string token = method.CancellationTokenName ?? $"{Token}.None";
+        string token = method.CancellationTokenName is null ? $"{Token}.None" : Id(method.CancellationTokenName);
         string map = $"{Tb}PromptClientContext.{MapName(method.Result)}";
-        string embeddingModel = method.Settings.Model ?? "null";
-        string dimensions = method.Settings.Dimensions ?? "null";
-        string text = method.Parameters[0].Name;
+        string embeddingModel = method.Settings.Model is null ? "null" : Literal(method.Settings.Model);
+        string dimensions = method.Settings.Dimensions is null ? "null" : Literal(method.Settings.Dimensions.Value);
+        string text = Id(method.Parameters[0].Name);
         w.Line($"public async {Wrapper(method)}<{method.ResultType}> {Id(method.Name)}({ImplementationParameters(method)})");
         w.Line($"    => {map}(await this._context.EmbedAsync({text}, {embeddingModel}, {dimensions}, {token}).ConfigureAwait(false));");
         w.Line();
-        w.Line($"public {Task}<{Tb}BatchResult<{method.ResultType}>> {method.BatchName}({Enumerable}<string> inputs, {Tb}BatchOptions? options = null, {Token} cancellationToken = default)");
-        w.Line($"    => _context.RunEmbeddingBatchAsync(inputs, {embeddingModel}, {dimensions}, {map}, options, cancellationToken);");
-        w.Line();
-        w.Line($"public {AsyncEnumerable}<{Tb}BatchItem<{method.ResultType}>> {method.AsCompletedName}({Enumerable}<string> inputs, {Tb}BatchOptions? options = null, {Token} cancellationToken = default)");
-        w.Line($"    => _context.RunEmbeddingAsCompletedAsync(inputs, {embeddingModel}, {dimensions}, {map}, options, cancellationToken);");
+        EmitBatchMembers(w, method, ClientShape(method, "Embedding", $"{embeddingModel}, {dimensions}, {map}, options") with { Input = "string" });
     }
+
+    /// <summary>
+    /// How one method's batch and as-completed members are written: each kind of method (the interface's default
+    /// members, and the client's chat, structured and embedding members) differs only in these values.
+    /// </summary>
+    /// <param name="Arguments">What the callees take between <c>inputs</c> and <c>cancellationToken</c>.</param>
+    /// <param name="GeneratedCode">The attribute and summaries to write, for members on the user's interface; null on the client.</param>
+    private sealed record BatchShape(string Modifiers, string Input, string BatchCallee, string AsCompletedCallee, string Arguments, string? GeneratedCode);
+
+    private static BatchShape ClientShape(MethodModel method, string kind, string arguments)
+        => new("public ", InputType(method), $"_context.Run{kind}BatchAsync", $"_context.Run{kind}AsCompletedAsync", arguments, null);
+
+    private static void EmitBatchMembers(SourceWriter w, MethodModel method, BatchShape shape)
+    {
+        string parameters = $"({Enumerable}<{shape.Input}> inputs, {Tb}BatchOptions? options = null, {Token} cancellationToken = default)";
+        if (shape.GeneratedCode is not null)
+        {
+            w.Lines($"""
+                /// <summary>Calls <see cref="{method.Name}"/> for every input, concurrently; one result per input, in input order.</summary>
+                {shape.GeneratedCode}
+                """);
+        }
+
+        w.Lines($"""
+            {shape.Modifiers}{Task}<{Tb}BatchResult<{method.ResultType}>> {method.BatchName}{parameters}
+                => {shape.BatchCallee}(inputs, {shape.Arguments}, cancellationToken);
+
+            """);
+        if (shape.GeneratedCode is not null)
+        {
+            w.Lines($"""
+                /// <summary>Calls <see cref="{method.Name}"/> for every input, concurrently; yields each result as it completes, with its input index.</summary>
+                {shape.GeneratedCode}
+                """);
+        }
+
+        w.Lines($"""
+            {shape.Modifiers}{AsyncEnumerable}<{Tb}BatchItem<{method.ResultType}>> {method.AsCompletedName}{parameters}
+                => {shape.AsCompletedCallee}(inputs, {shape.Arguments}, cancellationToken);
+            """);
+    }
+
+    private static string Render(InterfaceModel model, MethodModel method) => $"static input => {FullName(model)}.{method.RenderName}({Arguments(method, "input")})";
 
     private static string SettingsInitializer(SettingsModel settings)
     {
         var parts = new System.Collections.Generic.List<string>();
         if (settings.Model is not null)
         {
-            parts.Add($"Model = {settings.Model}");
+            parts.Add($"Model = {Literal(settings.Model)}");
         }
 
         if (settings.Temperature is not null)
         {
-            parts.Add($"Temperature = {settings.Temperature}");
+            parts.Add($"Temperature = {Literal(settings.Temperature.Value)}");
         }
 
         if (settings.MaxTokens is not null)
         {
-            parts.Add($"MaxTokens = {settings.MaxTokens}");
+            parts.Add($"MaxTokens = {Literal(settings.MaxTokens.Value)}");
         }
 
         if (settings.TopP is not null)
         {
-            parts.Add($"TopP = {settings.TopP}");
+            parts.Add($"TopP = {Literal(settings.TopP.Value)}");
         }
 
         if (settings.Seed is not null)
         {
-            parts.Add($"Seed = {settings.Seed}");
+            parts.Add($"Seed = {Literal(settings.Seed.Value)}");
         }
 
         if (settings.Stop.Count > 0)
         {
-            parts.Add($"Stop = new string[] {{ {string.Join(", ", settings.Stop)} }}");
+            parts.Add($"Stop = new string[] {{ {string.Join(", ", settings.Stop.Select(Literal))} }}");
         }
 
         return string.Join(", ", parts);
@@ -349,9 +379,9 @@ internal static class PromptClientEmitter
 
     private static string InputType(MethodModel method) => method.Parameters.Count == 1
         ? method.Parameters[0].Type
-        : "(" + string.Join(", ", method.Parameters.Select(p => $"{p.Type} {p.Name}")) + ")";
+        : "(" + string.Join(", ", method.Parameters.Select(p => $"{p.Type} {Id(p.Name)}")) + ")";
 
-    private static string ParameterList(MethodModel method) => string.Join(", ", method.Parameters.Select(p => $"{p.Type} {p.Name}"));
+    private static string ParameterList(MethodModel method) => string.Join(", ", method.Parameters.Select(p => $"{p.Type} {Id(p.Name)}"));
 
     private static string ImplementationParameters(MethodModel method)
     {
@@ -361,7 +391,8 @@ internal static class PromptClientEmitter
             return list;
         }
 
-        return list.Length == 0 ? $"{Token} {method.CancellationTokenName}" : $"{list}, {Token} {method.CancellationTokenName}";
+        string token = $"{Token} {Id(method.CancellationTokenName)}";
+        return list.Length == 0 ? token : $"{list}, {token}";
     }
 
     /// <summary>Arguments for a call: the parameters themselves, or the fields of the batch input.</summary>
@@ -369,10 +400,10 @@ internal static class PromptClientEmitter
     {
         if (input is null)
         {
-            return string.Join(", ", method.Parameters.Select(p => p.Name));
+            return string.Join(", ", method.Parameters.Select(p => Id(p.Name)));
         }
 
-        return method.Parameters.Count == 1 ? input : string.Join(", ", method.Parameters.Select(p => $"{input}.{p.Name}"));
+        return method.Parameters.Count == 1 ? input : string.Join(", ", method.Parameters.Select(p => $"{input}.{Id(p.Name)}"));
     }
 
     /// <summary>The call to the declared method from a default interface member, passing the batch's token when it takes one.</summary>
@@ -390,5 +421,28 @@ internal static class PromptClientEmitter
     private static string Id(string name)
         => Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None ? "@" + name : name;
 
+    /// <summary>A placeholder's value: each hop read with <c>?.</c> where the one before it may be null.</summary>
+    private static string Expression(EquatableArray<PathHop> path)
+    {
+        var expression = new System.Text.StringBuilder(Id(path[0].Name));
+        for (int i = 1; i < path.Count; i++)
+        {
+            expression.Append(path[i - 1].MayBeNull ? "?." : ".").Append(Id(path[i].Name));
+        }
+
+        return expression.ToString();
+    }
+
     private static string Literal(string text) => Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(text, quote: true);
+
+    /// <summary>A double as C# reads it back exactly, always with a decimal point or exponent so it stays a double.</summary>
+    private static string Literal(double value)
+    {
+        string text = value.ToString("R", CultureInfo.InvariantCulture);
+        return text.Contains(".") || text.Contains("E") ? text : text + ".0";
+    }
+
+    private static string Literal(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string Literal(long value) => value.ToString(CultureInfo.InvariantCulture) + "L";
 }

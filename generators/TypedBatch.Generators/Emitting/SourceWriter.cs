@@ -18,6 +18,18 @@ internal sealed class SourceWriter
         _builder.Append(text).Append('\n');
     }
 
+    /// <summary>
+    /// Writes multi-line text (typically a raw string literal) one line at a time at the current indentation, so a
+    /// block reads in the emitter as it will in the output. Empty lines stay empty.
+    /// </summary>
+    public void Lines(string text)
+    {
+        foreach (string line in text.Replace("\r\n", "\n").Split('\n'))
+        {
+            Line(line);
+        }
+    }
+
     public void Open(string text)
     {
         Line(text);

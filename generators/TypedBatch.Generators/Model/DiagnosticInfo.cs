@@ -4,29 +4,35 @@ using Microsoft.CodeAnalysis.Text;
 namespace TypedBatch.Generators.Model;
 
 /// <summary>
-/// A diagnostic as a value: descriptor id, where (file, span, line span) and message arguments. Holds no
+/// A diagnostic as a value: its descriptor, where (file, span, line span) and message arguments. Holds no
 /// <see cref="Location"/> or syntax, so it can sit in a cached pipeline step.
 /// </summary>
-internal sealed record DiagnosticInfo(string Id, string FilePath, TextSpan Span, LinePositionSpan LineSpan, EquatableArray<string> Arguments)
+internal sealed record DiagnosticInfo(DiagnosticDescriptor Descriptor, string FilePath, TextSpan Span, LinePositionSpan LineSpan, EquatableArray<string> Arguments)
 {
     public static DiagnosticInfo Create(DiagnosticDescriptor descriptor, Location? location, params string[] arguments)
     {
         location ??= Location.None;
         FileLinePositionSpan lines = location.GetLineSpan();
-        return new DiagnosticInfo(descriptor.Id, lines.Path ?? string.Empty, location.SourceSpan, lines.Span, new EquatableArray<string>(arguments));
+        return new DiagnosticInfo(descriptor, lines.Path ?? string.Empty, location.SourceSpan, lines.Span, new EquatableArray<string>(arguments));
     }
 
-    public Diagnostic ToDiagnostic()
+    /// <summary>
+    /// The diagnostic at <paramref name="tree"/>, the compilation's own tree for <see cref="FilePath"/>. Only a location
+    /// in a tree of the compilation is subject to <c>#pragma warning disable</c> and to per-file .editorconfig severities;
+    /// an external location (path and span alone) is the fallback when no such tree exists.
+    /// </summary>
+    public Diagnostic ToDiagnostic(SyntaxTree? tree)
     {
-        DiagnosticDescriptor descriptor = Diagnostics.DiagnosticDescriptors.ById(Id);
-        Location location = FilePath.Length == 0 ? Location.None : Location.Create(FilePath, Span, LineSpan);
+        Location location = tree is not null && Span.End <= tree.Length
+            ? Location.Create(tree, Span)
+            : FilePath.Length == 0 ? Location.None : Location.Create(FilePath, Span, LineSpan);
         object[] args = new object[Arguments.Count];
         for (int i = 0; i < args.Length; i++)
         {
             args[i] = Arguments[i];
         }
 
-        return Diagnostic.Create(descriptor, location, args);
+        return Diagnostic.Create(Descriptor, location, args);
     }
 }
 

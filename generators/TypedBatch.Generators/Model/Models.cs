@@ -50,27 +50,38 @@ internal sealed record MethodModel(
 /// <summary>How a typed result is requested and read: its strict schema (minified JSON) and repair budget.</summary>
 internal sealed record StructuredModel(string SchemaName, string SchemaJson, bool Wrapped, int MaxRepairAttempts);
 
-/// <summary>A prompt parameter (the cancellation token is not one).</summary>
+/// <summary>A prompt parameter (the cancellation token is not one): its name as declared and its fully qualified type.</summary>
 internal sealed record ParameterModel(string Name, string Type);
 
 /// <summary>One message: its role (<c>System</c>, <c>User</c>, <c>Assistant</c>) and its parsed template.</summary>
 internal sealed record MessageModel(string Role, EquatableArray<Segment> Segments);
 
 /// <summary>
-/// A piece of a template: literal text, or a C# expression that reads a parameter (with <c>?.</c> where a hop
-/// may be null) and an optional format string. <paramref name="IsString"/> marks an expression of type string.
+/// A piece of a template: literal <paramref name="Text"/>, or a value read through <paramref name="Path"/> (a parameter,
+/// then members) with an optional format string. <paramref name="IsString"/> marks a value of type string.
 /// </summary>
-internal sealed record Segment(bool IsLiteral, string Text, string? Format, bool IsString);
+internal sealed record Segment(bool IsLiteral, string Text, EquatableArray<PathHop> Path, string? Format, bool IsString)
+{
+    public static Segment Literal(string text) => new(true, text, EquatableArray<PathHop>.Empty, null, true);
+
+    public static Segment Value(EquatableArray<PathHop> path, string? format, bool isString) => new(false, string.Empty, path, format, isString);
+}
+
+/// <summary>
+/// One hop of a placeholder's member path: the parameter's or member's name as declared (not escaped), and whether
+/// the value it reads may be null, so that the next hop must be null-conditional.
+/// </summary>
+internal readonly record struct PathHop(string Name, bool MayBeNull);
 
 /// <summary>
 /// Request settings merged at compile time from <c>[PromptClient]</c>, the interface's <c>[Completion]</c> and the
-/// method's own: values are C# literals, or null where nothing was set.
+/// method's own (for an embedding, its model and dimensions): typed values, or null where nothing was set.
 /// </summary>
 internal sealed record SettingsModel(
     string? Model,
-    string? Temperature,
-    string? MaxTokens,
-    string? TopP,
-    string? Seed,
+    double? Temperature,
+    int? MaxTokens,
+    double? TopP,
+    long? Seed,
     EquatableArray<string> Stop,
-    string? Dimensions);
+    int? Dimensions);

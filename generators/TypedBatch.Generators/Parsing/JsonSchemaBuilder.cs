@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Text;
 using Microsoft.CodeAnalysis;
+using static TypedBatch.Generators.Parsing.JsonContractReader;
 
 namespace TypedBatch.Generators.Parsing;
 
@@ -57,18 +58,18 @@ internal sealed class JsonSchemaBuilder
 
     private static readonly SymbolDisplayFormat FullName = SymbolDisplayFormat.FullyQualifiedFormat;
 
-    private readonly NamingPolicy _policy;
+    private readonly JsonContractReader _contract;
     private readonly List<string> _errors = new List<string>();
     private readonly HashSet<string> _enumTypes = new HashSet<string>();
     private readonly HashSet<ITypeSymbol> _recursive = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default);
     private readonly Dictionary<ITypeSymbol, string> _defNames = new Dictionary<ITypeSymbol, string>(SymbolEqualityComparer.Default);
-    private readonly Dictionary<string, string> _defs = new Dictionary<string, string>();
+    private readonly Dictionary<string, SchemaNode> _defs = new Dictionary<string, SchemaNode>();
     private readonly List<string> _defOrder = new List<string>();
     private ITypeSymbol? _inlineRoot;
     private int _properties;
     private int _enumValues;
 
-    private JsonSchemaBuilder(NamingPolicy policy) => _policy = policy;
+    private JsonSchemaBuilder(NamingPolicy policy) => _contract = new JsonContractReader(policy, _errors);
 
     public static SchemaResult Build(ITypeSymbol type, NamingPolicy policy)
     {
@@ -84,23 +85,24 @@ internal sealed class JsonSchemaBuilder
             builder._inlineRoot = root;
         }
 
-        string body = wrapped
-            ? "{\"type\":\"object\",\"properties\":{\"value\":" + builder.Describe(type, 1, path: "value") + "},\"required\":[\"value\"],\"additionalProperties\":false"
+        SchemaObject schema = wrapped
+            ? new SchemaObject()
+                .Add("type", SchemaNode.String("object"))
+                .Add("properties", new SchemaObject().Add("value", builder.Describe(type, 1, path: "value")))
+                .Add("required", new SchemaArray(new[] { SchemaNode.String("value") }))
+                .Add("additionalProperties", SchemaValue.False)
             : builder.ObjectBody(root, 0, path: string.Empty);
-        var json = new StringBuilder(body);
         if (builder._defOrder.Count > 0)
         {
-            json.Append(",\"$defs\":{");
-            for (int i = 0; i < builder._defOrder.Count; i++)
+            var defs = new SchemaObject();
+            foreach (string name in builder._defOrder)
             {
-                string name = builder._defOrder[i];
-                json.Append(i == 0 ? string.Empty : ",").Append(JsonText.Quote(name)).Append(':').Append(builder._defs[name]);
+                defs.Add(name, builder._defs[name]);
             }
 
-            json.Append('}');
+            schema.Add("$defs", defs);
         }
 
-        json.Append('}');
         if (builder._properties > MaxProperties)
         {
             builder._errors.Add($"it has {builder._properties} properties; strict mode allows {MaxProperties}");
@@ -111,43 +113,10 @@ internal sealed class JsonSchemaBuilder
             builder._errors.Add($"its enums have {builder._enumValues} values in all; strict mode allows {MaxEnumValues}");
         }
 
-        return new SchemaResult(json.ToString(), wrapped, SchemaName(type), builder._enumTypes.OrderBy(t => t, System.StringComparer.Ordinal).ToList(), builder._errors);
+        return new SchemaResult(SchemaWriter.Write(schema), wrapped, SchemaName(type), builder._enumTypes.OrderBy(t => t, System.StringComparer.Ordinal).ToList(), builder._errors);
     }
 
-    /// <summary>The JSON name of a property under a naming policy, as System.Text.Json computes it.</summary>
-    public static string ConvertName(string name, NamingPolicy policy)
-    {
-        switch (policy)
-        {
-            case NamingPolicy.CamelCase:
-                return CamelCase(name);
-            case NamingPolicy.SnakeCaseLower:
-                return Separated(name, '_', upper: false);
-            case NamingPolicy.SnakeCaseUpper:
-                return Separated(name, '_', upper: true);
-            case NamingPolicy.KebabCaseLower:
-                return Separated(name, '-', upper: false);
-            case NamingPolicy.KebabCaseUpper:
-                return Separated(name, '-', upper: true);
-            default:
-                return name;
-        }
-    }
-
-    private enum Kind
-    {
-        Polymorphic,
-        String,
-        Integer,
-        Number,
-        Boolean,
-        Enum,
-        Array,
-        Object,
-        Unsupported,
-    }
-
-    private string Describe(ITypeSymbol declared, int depth, string path)
+    private SchemaObject Describe(ITypeSymbol declared, int depth, string path)
     {
         (ITypeSymbol type, bool nullable) = Unwrap(declared);
 
@@ -155,78 +124,86 @@ internal sealed class JsonSchemaBuilder
         if (depth > MaxDepth || (depth == MaxDepth && Classify(type) is Kind.Object or Kind.Polymorphic && !_recursive.Contains(type)))
         {
             _errors.Add($"'{path}' is nested more than {MaxDepth} levels deep, which strict mode does not allow");
-            return "{}";
+            return new SchemaObject();
         }
 
         switch (Classify(type))
         {
             case Kind.String:
-                string? format = Format(type);
-                return "{\"type\":" + TypeName("string", nullable) + (format is null ? string.Empty : ",\"format\":" + JsonText.Quote(format)) + "}";
+                SchemaObject text = new SchemaObject().Add("type", TypeName("string", nullable));
+                return Format(type) is { } format ? text.Add("format", SchemaNode.String(format)) : text;
             case Kind.Integer:
-                return "{\"type\":" + TypeName("integer", nullable) + "}";
+                return new SchemaObject().Add("type", TypeName("integer", nullable));
             case Kind.Number:
-                return "{\"type\":" + TypeName("number", nullable) + "}";
+                return new SchemaObject().Add("type", TypeName("number", nullable));
             case Kind.Boolean:
-                return "{\"type\":" + TypeName("boolean", nullable) + "}";
+                return new SchemaObject().Add("type", TypeName("boolean", nullable));
             case Kind.Enum:
                 return EnumSchema((INamedTypeSymbol)type, nullable, path);
             case Kind.Array:
-                string items = Describe(ElementType(type)!, depth + 1, path + "[]");
-                return "{\"type\":" + TypeName("array", nullable) + ",\"items\":" + items + "}";
+                SchemaObject items = Describe(ElementType(type)!, depth + 1, path + "[]");
+                return new SchemaObject().Add("type", TypeName("array", nullable)).Add("items", items);
             case Kind.Object:
-                string reference = ObjectReference(type, depth, path);
-                return nullable ? "{\"anyOf\":[" + reference + ",{\"type\":\"null\"}]}" : reference;
+                SchemaObject reference = ObjectReference(type, depth, path);
+                return nullable ? OrNull(reference) : reference;
             case Kind.Polymorphic:
                 return PolymorphicReference(type, nullable, depth, path);
             default:
                 _errors.Add(Unsupported(type, path));
-                return "{}";
+                return new SchemaObject();
         }
     }
 
-    private string ObjectReference(ITypeSymbol type, int depth, string path)
+    private SchemaObject ObjectReference(ITypeSymbol type, int depth, string path)
     {
         if (_inlineRoot is not null && SymbolEqualityComparer.Default.Equals(type, _inlineRoot))
         {
-            return "{\"$ref\":\"#\"}";
+            return Reference("#");
         }
 
         if (!_recursive.Contains(type))
         {
-            return ObjectBody(type, depth, path) + "}";
+            return ObjectBody(type, depth, path);
         }
 
         if (!_defNames.TryGetValue(type, out string? name))
         {
             name = UniqueDefName(type);
             _defNames.Add(type, name);
-            _defs[name] = string.Empty; // reserve before describing, so self-references resolve
-            _defOrder.Add(name);
-            _defs[name] = ObjectBody(type, depth, path) + "}";
+            _defOrder.Add(name); // listed before describing, so a definition precedes those it refers to
+            _defs[name] = ObjectBody(type, depth, path);
         }
 
-        return "{\"$ref\":\"#/$defs/" + name + "\"}";
+        return Reference("#/$defs/" + name);
     }
 
-    /// <summary>An object schema without its closing brace (the root appends <c>$defs</c> before closing).</summary>
-    private string ObjectBody(ITypeSymbol type, int depth, string path, string? discriminatorName = null, string? discriminator = null)
+    private static SchemaObject Reference(string target) => new SchemaObject().Add("$ref", SchemaNode.String(target));
+
+    private static SchemaObject OrNull(SchemaNode schema)
+        => new SchemaObject().Add("anyOf", new SchemaArray(new[] { schema, NullSchema() }));
+
+    private static SchemaObject NullSchema() => new SchemaObject().Add("type", SchemaNode.String("null"));
+
+    /// <summary>An object schema: its properties in contract order, all required, no others allowed.</summary>
+    private SchemaObject ObjectBody(ITypeSymbol type, int depth, string path, string? discriminatorName = null, string? discriminator = null)
     {
-        var properties = new StringBuilder();
-        var required = new StringBuilder();
+        var properties = new SchemaObject();
+        var required = new List<SchemaNode>();
         var names = new HashSet<string>();
         if (discriminatorName is not null)
         {
             // System.Text.Json reads the discriminator first; strict mode writes properties in schema order.
             string kind = discriminator!.StartsWith("\"", System.StringComparison.Ordinal) ? "string" : "integer";
-            properties.Append(JsonText.Quote(discriminatorName)).Append(":{\"type\":\"").Append(kind).Append("\",\"enum\":[").Append(discriminator).Append("]}");
-            required.Append(JsonText.Quote(discriminatorName));
+            properties.Add(discriminatorName, new SchemaObject()
+                .Add("type", SchemaNode.String(kind))
+                .Add("enum", new SchemaArray(new[] { new SchemaValue(discriminator) })));
+            required.Add(SchemaNode.String(discriminatorName));
             names.Add(discriminatorName);
         }
 
-        foreach ((ISymbol member, ITypeSymbol memberType) in Members(type))
+        foreach ((ISymbol member, ITypeSymbol memberType) in _contract.Members(type))
         {
-            string name = JsonName(member);
+            string name = _contract.JsonName(member);
             if (!names.Add(name))
             {
                 _errors.Add($"'{Join(path, member.Name)}' has the JSON name '{name}' twice");
@@ -234,53 +211,52 @@ internal sealed class JsonSchemaBuilder
             }
 
             _properties++;
-            string schema = Describe(memberType, depth + 1, Join(path, member.Name));
-            string? description = Description(member);
-            string? memberTypeDescription = Description(Unwrap(memberType).Type);
-            string inlineTypeDescription = "{\"type\":\"object\",\"description\":" + (memberTypeDescription is null ? string.Empty : JsonText.Quote(memberTypeDescription));
-            if (description is not null && memberTypeDescription is not null && schema.StartsWith(inlineTypeDescription, System.StringComparison.Ordinal))
+            SchemaObject schema = Describe(memberType, depth + 1, Join(path, member.Name));
+            if (Description(member) is { } description)
             {
-                // An inline object already carries its type's description: the member's replaces it (a key may not repeat).
-                schema = "{\"type\":\"object\",\"description\":" + JsonText.Quote(description) + schema.Substring(inlineTypeDescription.Length);
-            }
-            else if (description is not null)
-            {
-                schema = schema.Substring(0, schema.Length - 1) + (schema.Length > 2 ? "," : string.Empty) + "\"description\":" + JsonText.Quote(description) + "}";
+                // An inline object already carries its type's description: the member's replaces it in place.
+                schema.Set("description", SchemaNode.String(description));
             }
 
-            properties.Append(properties.Length == 0 ? string.Empty : ",").Append(JsonText.Quote(name)).Append(':').Append(schema);
-            required.Append(required.Length == 0 ? string.Empty : ",").Append(JsonText.Quote(name));
+            properties.Add(name, schema);
+            required.Add(SchemaNode.String(name));
         }
 
-        string? typeDescription = Description(type);
-        return "{\"type\":\"object\""
-            + (typeDescription is null ? string.Empty : ",\"description\":" + JsonText.Quote(typeDescription))
-            + ",\"properties\":{" + properties + "},\"required\":[" + required + "],\"additionalProperties\":false";
+        SchemaObject body = new SchemaObject().Add("type", SchemaNode.String("object"));
+        if (Description(type) is { } typeDescription)
+        {
+            body.Add("description", SchemaNode.String(typeDescription));
+        }
+
+        return body
+            .Add("properties", properties)
+            .Add("required", new SchemaArray(required))
+            .Add("additionalProperties", SchemaValue.False);
     }
 
-    private string EnumSchema(INamedTypeSymbol type, bool nullable, string path)
+    private SchemaObject EnumSchema(INamedTypeSymbol type, bool nullable, string path)
     {
         if (type.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "System.FlagsAttribute"))
         {
             _errors.Add($"'{Describe(path, type)}' is a [Flags] enum, whose combined values strict mode cannot list");
-            return "{}";
+            return new SchemaObject();
         }
 
         _enumTypes.Add(type.ToDisplayString(FullName));
-        var values = new List<string>();
+        var values = new List<SchemaNode>();
         foreach (IFieldSymbol field in type.GetMembers().OfType<IFieldSymbol>().Where(f => f.HasConstantValue))
         {
-            AttributeData? rename = field.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == "System.Text.Json.Serialization.JsonStringEnumMemberNameAttribute");
-            values.Add(JsonText.Quote(rename?.ConstructorArguments.FirstOrDefault().Value as string ?? field.Name));
+            AttributeData? rename = field.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == TypeNames.JsonStringEnumMemberNameAttribute);
+            values.Add(SchemaNode.String(rename?.ConstructorArguments.FirstOrDefault().Value as string ?? field.Name));
         }
 
         _enumValues += values.Count;
         if (nullable)
         {
-            values.Add("null");
+            values.Add(SchemaValue.Null);
         }
 
-        return "{\"type\":" + TypeName("string", nullable) + ",\"enum\":[" + string.Join(",", values) + "]}";
+        return new SchemaObject().Add("type", TypeName("string", nullable)).Add("enum", new SchemaArray(values));
     }
 
     /// <summary>Marks every object type that can reach itself; those go to <c>$defs</c> and are referenced.</summary>
@@ -341,7 +317,7 @@ internal sealed class JsonSchemaBuilder
             case Kind.Array:
                 return ElementType(type) is { } element ? Flatten(element) : Enumerable.Empty<ITypeSymbol>();
             case Kind.Object:
-                return Members(type, report: false).SelectMany(m => Flatten(m.Type));
+                return _contract.Members(type, report: false).SelectMany(m => Flatten(m.Type));
             case Kind.Polymorphic:
                 return DerivedTypes(type).Select(d => d.Type);
             default:
@@ -362,44 +338,8 @@ internal sealed class JsonSchemaBuilder
         return kind == Kind.Array && ElementType(type) is { } element ? Flatten(element) : Enumerable.Empty<ITypeSymbol>();
     }
 
-    /// <summary>The [JsonDerivedType] declarations of a polymorphic base: each derived type and its discriminator as JSON.</summary>
-    private static List<(ITypeSymbol Type, string Discriminator)> DerivedTypes(ITypeSymbol type)
-    {
-        var derived = new List<(ITypeSymbol, string)>();
-        foreach (AttributeData attribute in type.GetAttributes().Where(a => a.AttributeClass?.ToDisplayString() == "System.Text.Json.Serialization.JsonDerivedTypeAttribute"))
-        {
-            if (attribute.ConstructorArguments.Length > 0 && attribute.ConstructorArguments[0].Value is ITypeSymbol derivedType)
-            {
-                object? discriminator = attribute.ConstructorArguments.Length > 1 ? attribute.ConstructorArguments[1].Value : null;
-                string json = discriminator switch
-                {
-                    string text => JsonText.Quote(text),
-                    int number => number.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    _ => string.Empty,
-                };
-                derived.Add((derivedType, json));
-            }
-        }
-
-        return derived;
-    }
-
-    private static string DiscriminatorName(ITypeSymbol type)
-    {
-        AttributeData? polymorphic = type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == "System.Text.Json.Serialization.JsonPolymorphicAttribute");
-        foreach (KeyValuePair<string, TypedConstant> argument in polymorphic?.NamedArguments ?? Enumerable.Empty<KeyValuePair<string, TypedConstant>>())
-        {
-            if (argument.Key == "TypeDiscriminatorPropertyName" && argument.Value.Value is string name)
-            {
-                return name;
-            }
-        }
-
-        return "$type";
-    }
-
     /// <summary>A polymorphic type inline, or, when it can reach itself, once in <c>$defs</c> and referenced.</summary>
-    private string PolymorphicReference(ITypeSymbol type, bool nullable, int depth, string path)
+    private SchemaObject PolymorphicReference(ITypeSymbol type, bool nullable, int depth, string path)
     {
         if (!_recursive.Contains(type))
         {
@@ -410,18 +350,17 @@ internal sealed class JsonSchemaBuilder
         {
             name = UniqueDefName(type);
             _defNames.Add(type, name);
-            _defs[name] = string.Empty; // reserve before describing, so self-references resolve
-            _defOrder.Add(name);
+            _defOrder.Add(name); // listed before describing, so a definition precedes those it refers to
             _defs[name] = PolymorphicSchema(type, nullable: false, depth, path);
         }
 
-        string reference = "{\"$ref\":\"#/$defs/" + name + "\"}";
-        return nullable ? "{\"anyOf\":[" + reference + ",{\"type\":\"null\"}]}" : reference;
+        SchemaObject reference = Reference("#/$defs/" + name);
+        return nullable ? OrNull(reference) : reference;
     }
 
-    private string PolymorphicSchema(ITypeSymbol type, bool nullable, int depth, string path)
+    private SchemaObject PolymorphicSchema(ITypeSymbol type, bool nullable, int depth, string path)
     {
-        var branches = new List<string>();
+        var branches = new List<SchemaNode>();
         string discriminatorName = DiscriminatorName(type);
         foreach ((ITypeSymbol derived, string discriminator) in DerivedTypes(type))
         {
@@ -431,252 +370,19 @@ internal sealed class JsonSchemaBuilder
                 continue;
             }
 
-            string body = ObjectBody(derived, depth, path, discriminatorName, discriminator) + "}";
-            branches.Add(body);
+            branches.Add(ObjectBody(derived, depth, path, discriminatorName, discriminator));
         }
 
         if (nullable)
         {
-            branches.Add("{\"type\":\"null\"}");
+            branches.Add(NullSchema());
         }
 
-        return "{\"anyOf\":[" + string.Join(",", branches) + "]}";
+        return new SchemaObject().Add("anyOf", new SchemaArray(branches));
     }
 
-    private List<(ISymbol Member, ITypeSymbol Type)> Members(ITypeSymbol type, bool report = true)
-    {
-        var seen = new HashSet<string>();
-        var result = new List<(ISymbol, ITypeSymbol)>();
-        for (ITypeSymbol? current = type; current is not null && current.SpecialType != SpecialType.System_Object && current.SpecialType != SpecialType.System_ValueType; current = current.BaseType)
-        {
-            foreach (ISymbol member in current.GetMembers())
-            {
-                if (member.IsStatic || member.IsImplicitlyDeclared || !seen.Add(member.Name))
-                {
-                    continue;
-                }
-
-                bool included = HasAttribute(member, "System.Text.Json.Serialization.JsonIncludeAttribute");
-                if (IsIgnored(member))
-                {
-                    continue;
-                }
-
-                if (member is IPropertySymbol { IsIndexer: false, GetMethod: not null } property
-                    && (property.DeclaredAccessibility == Accessibility.Public || included)
-                    && property.Name != "EqualityContract")
-                {
-                    if (HasAttribute(member, "System.Text.Json.Serialization.JsonExtensionDataAttribute"))
-                    {
-                        if (!report)
-                        {
-                            continue;
-                        }
-
-                        _errors.Add($"'{type.Name}.{member.Name}' is [JsonExtensionData], an open set of properties that strict mode cannot express");
-                        continue;
-                    }
-
-                    result.Add((property, property.Type));
-                }
-                else if (member is IFieldSymbol field && included && !field.IsConst)
-                {
-                    result.Add((field, field.Type));
-                }
-            }
-        }
-
-        // Base-type members first, in declaration order, as System.Text.Json orders them.
-        return result
-            .Select((m, i) => (m, i, Order(m.Item1)))
-            .OrderBy(x => x.Item3)
-            .ThenBy(x => InheritanceDepth(type, x.m.Item1.ContainingType))
-            .ThenBy(x => x.i)
-            .Select(x => x.m)
-            .ToList();
-    }
-
-    private static int Order(ISymbol member)
-        => member.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == "System.Text.Json.Serialization.JsonPropertyOrderAttribute")?.ConstructorArguments.FirstOrDefault().Value as int? ?? 0;
-
-    private static int InheritanceDepth(ITypeSymbol derived, ITypeSymbol declaring)
-    {
-        int depth = 0;
-        for (ITypeSymbol? t = derived; t is not null; t = t.BaseType)
-        {
-            if (SymbolEqualityComparer.Default.Equals(t, declaring))
-            {
-                return -depth;
-            }
-
-            depth++;
-        }
-
-        return 0;
-    }
-
-    private string JsonName(ISymbol member)
-    {
-        AttributeData? attribute = member.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == "System.Text.Json.Serialization.JsonPropertyNameAttribute");
-        return attribute?.ConstructorArguments.FirstOrDefault().Value as string ?? ConvertName(member.Name, _policy);
-    }
-
-    private static bool IsIgnored(ISymbol member)
-    {
-        AttributeData? ignore = member.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == "System.Text.Json.Serialization.JsonIgnoreAttribute");
-        if (ignore is null)
-        {
-            return false;
-        }
-
-        // [JsonIgnore] alone, or Condition = Always, removes the property; conditional ignores keep it in the contract.
-        foreach (KeyValuePair<string, TypedConstant> argument in ignore.NamedArguments)
-        {
-            if (argument.Key == "Condition" && argument.Value.Value is int condition)
-            {
-                return condition == 1;
-            }
-        }
-
-        return true;
-    }
-
-    private static string? Description(ISymbol symbol)
-        => symbol.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == "System.ComponentModel.DescriptionAttribute")?.ConstructorArguments.FirstOrDefault().Value as string;
-
-    private static bool HasAttribute(ISymbol symbol, string name) => symbol.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == name);
-
-    private static (ITypeSymbol Type, bool Nullable) Unwrap(ITypeSymbol type)
-    {
-        if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable)
-        {
-            return (nullable.TypeArguments[0], true);
-        }
-
-        return (type.WithNullableAnnotation(NullableAnnotation.NotAnnotated), type.IsReferenceType && type.NullableAnnotation == NullableAnnotation.Annotated);
-    }
-
-    private static Kind Classify(ITypeSymbol type)
-    {
-        switch (type.SpecialType)
-        {
-            case SpecialType.System_String:
-            case SpecialType.System_Char:
-            case SpecialType.System_DateTime:
-                return Kind.String;
-            case SpecialType.System_Boolean:
-                return Kind.Boolean;
-            case SpecialType.System_SByte:
-            case SpecialType.System_Byte:
-            case SpecialType.System_Int16:
-            case SpecialType.System_UInt16:
-            case SpecialType.System_Int32:
-            case SpecialType.System_UInt32:
-            case SpecialType.System_Int64:
-            case SpecialType.System_UInt64:
-                return Kind.Integer;
-            case SpecialType.System_Single:
-            case SpecialType.System_Double:
-            case SpecialType.System_Decimal:
-                return Kind.Number;
-            case SpecialType.System_Object:
-                return Kind.Unsupported;
-        }
-
-        if (type.TypeKind == TypeKind.Enum)
-        {
-            return Kind.Enum;
-        }
-
-        // System.Text.Json writes byte[] as a base64 string, not as an array of numbers.
-        if (type is IArrayTypeSymbol { Rank: 1, ElementType.SpecialType: SpecialType.System_Byte })
-        {
-            return Kind.String;
-        }
-
-        if (Format(type) is not null || IsOneOf(type, "System.Uri", "System.TimeSpan", "System.Half"))
-        {
-            return type.ToDisplayString() == "System.Half" ? Kind.Number : Kind.String;
-        }
-
-        if (type is IArrayTypeSymbol { Rank: 1 })
-        {
-            return Kind.Array;
-        }
-
-        if ((type.IsAbstract || type.TypeKind == TypeKind.Interface) && type.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "System.Text.Json.Serialization.JsonDerivedTypeAttribute"))
-        {
-            return Kind.Polymorphic;
-        }
-
-        if (IsDictionary(type) || type.TypeKind is TypeKind.Interface && ElementType(type) is null)
-        {
-            return Kind.Unsupported;
-        }
-
-        if (ElementType(type) is not null)
-        {
-            return Kind.Array;
-        }
-
-        if (type.TypeKind is TypeKind.Class or TypeKind.Struct && !type.IsAbstract && type is INamedTypeSymbol { IsTupleType: false })
-        {
-            return type.ContainingNamespace?.ToDisplayString().StartsWith("System", System.StringComparison.Ordinal) == true ? Kind.Unsupported : Kind.Object;
-        }
-
-        return Kind.Unsupported;
-    }
-
-    private static string? Format(ITypeSymbol type)
-    {
-        switch (type.ToDisplayString())
-        {
-            case "System.DateTime":
-            case "System.DateTimeOffset":
-                return "date-time";
-            case "System.DateOnly":
-                return "date";
-            case "System.TimeOnly":
-                return "time";
-            case "System.Guid":
-                return "uuid";
-            default:
-                return null;
-        }
-    }
-
-    private static bool IsOneOf(ITypeSymbol type, params string[] names) => names.Contains(type.ToDisplayString());
-
-    private static bool IsDictionary(ITypeSymbol type)
-        => AllInterfacesAndSelf(type).Any(i => i.OriginalDefinition.ToDisplayString() is "System.Collections.Generic.IDictionary<TKey, TValue>" or "System.Collections.Generic.IReadOnlyDictionary<TKey, TValue>" or "System.Collections.IDictionary");
-
-    /// <summary>The element type of an array or a generic collection System.Text.Json reads as a JSON array.</summary>
-    private static ITypeSymbol? ElementType(ITypeSymbol type)
-    {
-        if (type is IArrayTypeSymbol { Rank: 1 } array)
-        {
-            return array.ElementType;
-        }
-
-        if (type.SpecialType == SpecialType.System_String || IsDictionary(type))
-        {
-            return null;
-        }
-
-        foreach (INamedTypeSymbol candidate in AllInterfacesAndSelf(type).OfType<INamedTypeSymbol>())
-        {
-            if (candidate.OriginalDefinition.SpecialType == SpecialType.System_Collections_Generic_IEnumerable_T)
-            {
-                return candidate.TypeArguments[0];
-            }
-        }
-
-        return null;
-    }
-
-    private static IEnumerable<ITypeSymbol> AllInterfacesAndSelf(ITypeSymbol type) => new[] { type }.Concat(type.AllInterfaces);
-
-    private static string TypeName(string type, bool nullable) => nullable ? "[\"" + type + "\",\"null\"]" : "\"" + type + "\"";
+    private static SchemaNode TypeName(string type, bool nullable)
+        => nullable ? new SchemaArray(new SchemaNode[] { SchemaNode.String(type), SchemaNode.String("null") }) : SchemaNode.String(type);
 
     private static string Unsupported(ITypeSymbol type, string path)
     {
@@ -752,83 +458,5 @@ internal sealed class JsonSchemaBuilder
 
         string result = sb.ToString().Trim('_');
         return result.Length == 0 ? "Result" : result;
-    }
-
-    private static string CamelCase(string name)
-    {
-        if (name.Length == 0 || !char.IsUpper(name[0]))
-        {
-            return name;
-        }
-
-        // System.Text.Json lowers the leading run of capitals, except the last one before a lower-case letter.
-        char[] chars = name.ToCharArray();
-        for (int i = 0; i < chars.Length; i++)
-        {
-            if (i == 1 && !char.IsUpper(chars[i]))
-            {
-                break;
-            }
-
-            bool hasNext = i + 1 < chars.Length;
-            if (i > 0 && hasNext && !char.IsUpper(chars[i + 1]))
-            {
-                if (char.IsSeparator(chars[i + 1]))
-                {
-                    chars[i] = char.ToLowerInvariant(chars[i]);
-                }
-
-                break;
-            }
-
-            chars[i] = char.ToLowerInvariant(chars[i]);
-        }
-
-        return new string(chars);
-    }
-
-    private static string Separated(string name, char separator, bool upper)
-    {
-        // Mirrors JsonSeparatorNamingPolicy: a separator where an upper-case letter follows a lower-case letter, a digit
-        // or a space, or ends a run of capitals before a lower-case letter; spaces are trimmed or become separators;
-        // any other character ('_' included) is kept as it is and starts afresh.
-        const int NotStarted = 0, UpperCase = 1, LowerCaseOrDigit = 2, Space = 3;
-        var sb = new StringBuilder(name.Length + 4);
-        int state = NotStarted;
-        for (int i = 0; i < name.Length; i++)
-        {
-            char c = name[i];
-            switch (char.GetUnicodeCategory(c))
-            {
-                case System.Globalization.UnicodeCategory.UppercaseLetter:
-                    if (state == LowerCaseOrDigit || state == Space || (state == UpperCase && i + 1 < name.Length && char.IsLower(name[i + 1])))
-                    {
-                        sb.Append(separator);
-                    }
-
-                    sb.Append(upper ? c : char.ToLowerInvariant(c));
-                    state = UpperCase;
-                    break;
-                case System.Globalization.UnicodeCategory.LowercaseLetter:
-                case System.Globalization.UnicodeCategory.DecimalDigitNumber:
-                    if (state == Space)
-                    {
-                        sb.Append(separator);
-                    }
-
-                    sb.Append(upper ? char.ToUpperInvariant(c) : c);
-                    state = LowerCaseOrDigit;
-                    break;
-                case System.Globalization.UnicodeCategory.SpaceSeparator:
-                    state = state == NotStarted ? NotStarted : Space;
-                    break;
-                default:
-                    sb.Append(c);
-                    state = NotStarted;
-                    break;
-            }
-        }
-
-        return sb.ToString();
     }
 }

@@ -44,12 +44,12 @@ public sealed class NamingPolicyAgreementTests
             _ => throw new ArgumentOutOfRangeException(nameof(policyName)),
         };
 
-        JsonSchemaBuilder.ConvertName(name, policy).Should().Be(runtime.ConvertName(name));
+        JsonContractReader.ConvertName(name, policy).Should().Be(runtime.ConvertName(name));
     }
 
     [Fact]
     public void No_policy_keeps_the_name()
     {
-        JsonSchemaBuilder.ConvertName("URLValue", NamingPolicy.None).Should().Be("URLValue");
+        JsonContractReader.ConvertName("URLValue", NamingPolicy.None).Should().Be("URLValue");
     }
 }
