@@ -14,7 +14,7 @@ internal sealed class EmulatorState : IDisposable
     {
         Options = options;
         Latency = new LatencySimulator(options);
-        CopilotTokens = new CopilotTokenStore(TimeProvider.System);
+        CopilotTokens = new CopilotTokenStore(options.TimeProvider);
         Limiter = new RateLimiter(options);
     }
 

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using TypedBatch.Emulator;
 using static TypedBatch.IntegrationTests.EmulatorClients;
 
@@ -121,13 +123,34 @@ public sealed class ChatBatchOverHttpTests
     public async Task Requests_per_minute_gate_spaces_requests()
     {
         await using EmulatorServer emulator = await EmulatorServer.StartAsync();
-        await using TypedBatchClient client = Create(emulator, o => o.RequestsPerMinute = 600);
+        var time = new FakeTimeProvider();
+        await using ServiceProvider services = CreateOnClock(emulator, time, o => o.RequestsPerMinute = 600);
+        TypedBatchClient client = services.GetRequiredService<TypedBatchClient>();
 
-        BatchResult<ChatCompletion> result = await client.CreateChatCompletionsBatchAsync(Enumerable.Range(0, 15).Select(Conversation).ToList(), maxWorkers: 15);
+        Task<BatchResult<ChatCompletion>> batch = client.CreateChatCompletionsBatchAsync(Enumerable.Range(0, 15).Select(Conversation).ToList(), maxWorkers: 15);
 
+        // 600 RPM = 10 a second, with half a second's burst: 5 go at once, then one per 100 ms of the (frozen) clock.
+        await WaitForCountAsync(() => emulator.GetStats().ChatRequestsReceived, 5);
+        await Task.Delay(200);
+        emulator.GetStats().ChatRequestsReceived.Should().Be(5, "the rest wait for budget while the clock stands still");
+        time.Advance(TimeSpan.FromMilliseconds(500));
+        await WaitForCountAsync(() => emulator.GetStats().ChatRequestsReceived, 10);
+        await Task.Delay(200);
+        emulator.GetStats().ChatRequestsReceived.Should().Be(10, "half a second buys five more");
+        time.Advance(TimeSpan.FromMilliseconds(500));
+
+        BatchResult<ChatCompletion> result = await batch.WaitAsync(TimeSpan.FromSeconds(60));
         result.AllSucceeded.Should().BeTrue();
+        emulator.GetStats().ChatRequestsReceived.Should().Be(15);
+    }
 
-        // 600 RPM = 10 per second with a burst of 10: the last 5 wait for tokens, about 0.5 s in all.
-        result.Elapsed.Should().BeGreaterThan(TimeSpan.FromMilliseconds(400));
+    private static async Task WaitForCountAsync(Func<long> count, long expected)
+    {
+        for (int i = 0; i < 3000 && count() < expected; i++)
+        {
+            await Task.Delay(10);
+        }
+
+        count().Should().Be(expected);
     }
 }

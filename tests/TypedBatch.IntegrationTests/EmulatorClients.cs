@@ -1,4 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 using TypedBatch.Emulator;
 
 namespace TypedBatch.IntegrationTests;
@@ -17,6 +19,42 @@ internal static class EmulatorClients
         };
         configure?.Invoke(options);
         return TypedBatchClient.Create(options, loggerFactory);
+    }
+
+    /// <summary>
+    /// A client on <paramref name="time"/>, the same fake clock the emulator's limiter runs on: the client's gates, its
+    /// timeouts and the server's buckets all see the same instants, so how many requests a limit lets through is decided
+    /// by the limits alone, never by how fast this machine happens to be.
+    /// </summary>
+    public static ServiceProvider CreateOnClock(EmulatorServer emulator, FakeTimeProvider time, Action<TypedBatchOptions>? configure = null)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(time);
+        services.AddTypedBatch(o =>
+        {
+            o.Provider = ProviderKind.OpenAICompatible;
+            o.BaseUrl = emulator.BaseUrl;
+            o.ApiKey = emulator.Options.ApiKey;
+            o.RetryBaseDelay = TimeSpan.FromMilliseconds(5);
+            configure?.Invoke(o);
+        });
+        return services.BuildServiceProvider();
+    }
+
+    /// <summary>
+    /// Moves the shared fake clock forward in small steps until <paramref name="work"/> completes. Real time only lets
+    /// the requests happen between steps; the bound on steps turns a hang into a failure.
+    /// </summary>
+    public static async Task<T> DriveAsync<T>(Task<T> work, FakeTimeProvider time, TimeSpan step, int maxSteps = 20_000)
+    {
+        for (int i = 0; i < maxSteps && !work.IsCompleted; i++)
+        {
+            await Task.Delay(2);
+            time.Advance(step);
+        }
+
+        work.IsCompleted.Should().BeTrue($"the work should finish within {maxSteps} steps of {step} on the fake clock");
+        return await work;
     }
 
     public static IReadOnlyList<ChatMessage> Conversation(int i) => [ChatMessage.System("You are terse."), ChatMessage.User($"item {i}")];

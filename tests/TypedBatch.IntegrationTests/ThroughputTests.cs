@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using TypedBatch.Emulator;
 using static TypedBatch.IntegrationTests.EmulatorClients;
 
@@ -91,16 +93,20 @@ public sealed class ThroughputTests
     [Fact]
     public async Task The_gate_learns_the_limit_from_the_first_answer_and_stays_under_it()
     {
-        await using EmulatorServer emulator = await EmulatorServer.StartAsync(new EmulatorOptions { RequestsPerMinute = 1200 });
-        await using TypedBatchClient client = Create(emulator, o => o.MaxRetries = 6);
+        var time = new FakeTimeProvider();
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync(new EmulatorOptions { RequestsPerMinute = 1200, TimeProvider = time });
+        await using ServiceProvider services = CreateOnClock(emulator, time, o => o.MaxRetries = 6);
+        TypedBatchClient client = services.GetRequiredService<TypedBatchClient>();
 
-        BatchResult<ChatCompletion> result = await client.CreateChatCompletionsBatchAsync(
-            Enumerable.Range(0, 100).Select(Conversation).ToList(), new BatchOptions { MaxConcurrency = 32, Model = "learned-model" });
+        BatchResult<ChatCompletion> result = await DriveAsync(client.CreateChatCompletionsBatchAsync(
+            Enumerable.Range(0, 100).Select(Conversation).ToList(), new BatchOptions { MaxConcurrency = 32, Model = "learned-model" }), time, TimeSpan.FromMilliseconds(20));
 
-        // Without the gate, 32 at a time against 20 a second draw dozens of 429s; the first request's answer tells the
-        // limit before the others go, so at most a few that reach the server bunched together are turned away.
+        // Without the gate, 32 at a time against 20 a second draw dozens of 429s. The first request goes alone; its
+        // answer tells the limit (and what is left) before the others go, and the client's half-second burst never
+        // outruns the server's one-second bucket on the same clock: none is turned away.
         result.AllSucceeded.Should().BeTrue(result.Failures.FirstOrDefault().Error?.ToString());
-        emulator.GetStats().RejectedRateLimited.Should().BeLessThanOrEqualTo(4);
+        emulator.GetStats().RejectedRateLimited.Should().Be(0);
+        emulator.GetStats().ChatRequestsReceived.Should().Be(100);
     }
 
     [Fact]
@@ -120,19 +126,20 @@ public sealed class ThroughputTests
     }
 
     [Fact]
-    public async Task A_configured_limit_keeps_429s_to_the_cold_start()
+    public async Task A_configured_limit_sends_no_request_the_server_turns_away()
     {
-        await using EmulatorServer emulator = await EmulatorServer.StartAsync(new EmulatorOptions { RequestsPerMinute = 1200 });
-        await using TypedBatchClient client = Create(emulator);
+        var time = new FakeTimeProvider();
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync(new EmulatorOptions { RequestsPerMinute = 1200, TimeProvider = time });
+        await using ServiceProvider services = CreateOnClock(emulator, time);
+        TypedBatchClient client = services.GetRequiredService<TypedBatchClient>();
 
-        BatchResult<ChatCompletion> result = await client.CreateChatCompletionsBatchAsync(
-            Enumerable.Range(0, 100).Select(Conversation).ToList(), new BatchOptions { MaxConcurrency = 32, RequestsPerMinute = 1200, Model = "configured-model" });
+        BatchResult<ChatCompletion> result = await DriveAsync(client.CreateChatCompletionsBatchAsync(
+            Enumerable.Range(0, 100).Select(Conversation).ToList(), new BatchOptions { MaxConcurrency = 32, RequestsPerMinute = 1200, Model = "configured-model" }), time, TimeSpan.FromMilliseconds(20));
 
-        // Without the gate, 32 at a time against 20 a second draw dozens of 429s. With it, the only ones left are
-        // requests that left the client on schedule but reached the server together while connections were opening.
+        // Without the gate, 32 at a time against 20 a second draw dozens of 429s; with it, on the server's own clock, none.
         result.AllSucceeded.Should().BeTrue();
-        emulator.GetStats().RejectedRateLimited.Should().BeLessThanOrEqualTo(6);
-        result.ThrottledResponses.Should().Be((int)emulator.GetStats().RejectedRateLimited);
+        emulator.GetStats().RejectedRateLimited.Should().Be(0);
+        result.ThrottledResponses.Should().Be(0);
     }
 
     [Fact]
