@@ -19,7 +19,7 @@ namespace TypedBatch;
 /// <list type="number">
 /// <item><see cref="RateLimitHandlers.Admission"/>: the first attempt's budget, before any timeout starts;</item>
 /// <item>the resilience pipeline (<see cref="ProviderPipeline"/>): total timeout, the one retry loop, attempt timeout;</item>
-/// <item><see cref="ResponseValidationHandler"/>: a 2xx body cut off mid-stream becomes a retryable failure;</item>
+/// <item><see cref="ResponseValidationHandler"/>: every body but a stream read into memory inside the attempt timeout; a 2xx body cut off mid-stream becomes a retryable failure;</item>
 /// <item>the provider's credentials (bearer key, Azure <c>api-key</c> or Entra token, Copilot token and API base);</item>
 /// <item><see cref="RateLimitHandlers.Attempt"/>: each retry's budget, and what every answer says about the limits;</item>
 /// <item>the connection pool (<see cref="SocketsHttpHandler"/>).</item>
