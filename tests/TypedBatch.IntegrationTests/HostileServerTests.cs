@@ -46,4 +46,41 @@ public sealed class HostileServerTests
 
         await call.Should().ThrowAsync<OperationCanceledException>();
     }
+
+    [Fact]
+    public async Task A_body_over_MaxResponseBytes_fails_its_item_without_retries_and_the_others_succeed()
+    {
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync();
+        await using TypedBatchClient client = Create(emulator, o => o.MaxResponseBytes = 1024 * 1024);
+
+        BatchResult<ChatCompletion> result = await client.CreateChatCompletionsBatchAsync(
+            [[ChatMessage.User("one")], [ChatMessage.User("huge [[oversize:40]]")], [ChatMessage.User("three")]]).WaitAsync(Patience);
+
+        BatchError error = result[1].Error!;
+        error.Kind.Should().Be(BatchErrorKind.InvalidOutput, error.ToString());
+        error.Message.Should().Contain("MaxResponseBytes").And.Contain("1048576");
+        result[0].Value!.Content.Should().Be("Re: one");
+        result[2].Value!.Content.Should().Be("Re: three");
+        emulator.GetStats().InjectedFaults.Oversize.Should().Be(1, "a body over the cap is not asked for again");
+    }
+
+    [Theory]
+    [InlineData(1023L, false)]
+    [InlineData(0L, false)]
+    [InlineData(1024L, true)]
+    public void MaxResponseBytes_is_at_least_one_kilobyte(long value, bool valid)
+    {
+        var options = new TypedBatchOptions { Provider = ProviderKind.OpenAICompatible, BaseUrl = new Uri("http://localhost:1/v1"), MaxResponseBytes = value };
+
+        Action validate = options.Validate;
+
+        if (valid)
+        {
+            validate.Should().NotThrow();
+        }
+        else
+        {
+            validate.Should().Throw<InvalidOperationException>().WithMessage("*MaxResponseBytes*1024*");
+        }
+    }
 }

@@ -80,7 +80,7 @@ internal sealed class ProviderRuntime : IDisposable
         HttpMessageHandler handler = Chain(
             new RateLimitHandlers.Admission(limits),
             new ResilienceHandler(pipeline),
-            new ResponseValidationHandler(),
+            new ResponseValidationHandler(Options.MaxResponseBytes),
             credentials,
             new RateLimitHandlers.Attempt(limits),
             new SocketsHttpHandler

@@ -65,6 +65,7 @@ internal sealed class TypedBatchOptionsValidator : IValidateOptions<TypedBatchOp
         Require(options.StructuredOutputs is StructuredOutputMode.JsonSchema or StructuredOutputMode.JsonObjectWithSchemaInPrompt, nameof(options.StructuredOutputs), "has an unknown value");
         Require(options.EmbeddingInputsPerRequest is >= 1 and <= 2048, nameof(options.EmbeddingInputsPerRequest), "must be between 1 and 2048");
         Require(options.EmbeddingTokensPerRequest >= 1, nameof(options.EmbeddingTokensPerRequest), "must be at least 1");
+        Require(options.MaxResponseBytes >= 1024, nameof(options.MaxResponseBytes), "must be at least 1024 (1 KB)");
         return problems;
     }
 }

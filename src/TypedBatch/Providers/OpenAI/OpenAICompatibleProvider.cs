@@ -4,6 +4,7 @@ using Polly.Timeout;
 using Refit;
 using TypedBatch.Http;
 using TypedBatch.Limits;
+using TypedBatch.Resilience;
 
 namespace TypedBatch.Providers.OpenAI;
 
@@ -180,6 +181,10 @@ internal sealed class OpenAICompatibleProvider(
         {
             throw;
         }
+        catch (Exception ex) when (Refused(ex, call) is { } refused)
+        {
+            throw refused;
+        }
         catch (Exception ex) when (ex is HttpRequestException or TimeoutRejectedException or OperationCanceledException or IOException)
         {
             throw TransportFailure(ex, call);
@@ -203,7 +208,7 @@ internal sealed class OpenAICompatibleProvider(
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(described);
             }
 
-            throw TransportFailure(requestError.InnerException ?? requestError, call);
+            throw Refused(requestError.InnerException, call) ?? TransportFailure(requestError.InnerException ?? requestError, call);
         }
 
         int? status = (int?)response.StatusCode;
@@ -237,6 +242,17 @@ internal sealed class OpenAICompatibleProvider(
             Attempts = call.Attempts,
         };
     }
+
+    /// <summary>An answer the pipeline refused to take in (too large), described for the caller; otherwise null.</summary>
+    private ProviderException? Refused(Exception? ex, CallContext call) => ex switch
+    {
+        ResponseTooLargeException tooLarge => new ProviderException(BatchErrorKind.InvalidOutput, Name, tooLarge.Message, tooLarge.StatusCode)
+        {
+            RequestId = call.RequestId,
+            Attempts = call.Attempts,
+        },
+        _ => null,
+    };
 
     private ProviderException TransportFailure(Exception ex, CallContext call)
     {
