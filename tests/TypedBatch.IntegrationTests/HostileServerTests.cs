@@ -83,4 +83,24 @@ public sealed class HostileServerTests
             validate.Should().Throw<InvalidOperationException>().WithMessage("*MaxResponseBytes*1024*");
         }
     }
+
+    [Theory]
+    [InlineData("[[dup-index]]", "index 0 twice")]
+    [InlineData("[[missing-index]]", "no embedding for input 2")]
+    public async Task Embeddings_with_a_duplicate_or_missing_index_fail_the_request_as_invalid_output(string marker, string reason)
+    {
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync();
+        await using TypedBatchClient client = Create(emulator);
+
+        // One request for the three inputs: the server's answer is wrong for all of them, not only for the marked one.
+        BatchResult<Embedding> result = await client.CreateEmbeddingsBatchAsync(["one " + marker, "two", "three"]).WaitAsync(Patience);
+
+        result.Should().HaveCount(3);
+        foreach (BatchItem<Embedding> item in result)
+        {
+            item.Succeeded.Should().BeFalse("item {0} must not get another input's vector", item.Index);
+            item.Error!.Kind.Should().Be(BatchErrorKind.InvalidOutput);
+            item.Error.Message.Should().Contain(reason);
+        }
+    }
 }

@@ -106,6 +106,12 @@ internal sealed class OpenAICompatibleProvider(
                 throw InvalidEmbeddings(call, $"Embedding {i} has index {index} or no vector, for {embeddings.Length} inputs.");
             }
 
+            // A repeated index would hand one input another input's vector without a trace: the whole answer is suspect.
+            if (embeddings[index] is not null)
+            {
+                throw InvalidEmbeddings(call, $"The response has index {index} twice, for {embeddings.Length} inputs.");
+            }
+
             embeddings[index] = new Embedding(vector, body.Model);
         }
 
