@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
 using Refit;
+using TypedBatch.Http;
 using TypedBatch.Limits;
 using TypedBatch.Providers;
 using TypedBatch.Providers.Azure;
@@ -17,6 +18,7 @@ namespace TypedBatch;
 /// Builds a client's providers, one per entry of the chain (the primary first), each with its own
 /// <see cref="HttpClient"/> at its real base address and its own handler chain, outermost first:
 /// <list type="number">
+/// <item><see cref="BaseQueryHandler"/>, when the base URL has a query: that query on the request, once per call;</item>
 /// <item><see cref="RateLimitHandlers.Admission"/>: the first attempt's budget, before any timeout starts;</item>
 /// <item>the resilience pipeline (<see cref="ProviderPipeline"/>): total timeout, the one retry loop, attempt timeout;</item>
 /// <item><see cref="ResponseValidationHandler"/>: every body but a stream read into memory inside the attempt timeout; a 2xx body cut off mid-stream becomes a retryable failure;</item>
@@ -70,14 +72,23 @@ internal sealed class ProviderRuntime : IDisposable
         var retries = new RetryPolicy(Options.MaxRetryAfter, _time, OpenAIErrors.IsQuotaError);
         ResiliencePipeline<HttpResponseMessage> pipeline = ProviderPipeline.Build(Options, retries, _time);
 
+        // The configured URL's query goes on each request (BaseQueryHandler); the HttpClient's base is its path alone.
+        Uri configured = provider.Provider switch
+        {
+            ProviderKind.GitHubCopilot => provider.BaseUrl ?? CopilotApiBase,
+            ProviderKind.AzureOpenAI => provider.BaseUrl!,
+            _ => provider.EffectiveBaseUrl,
+        };
+        Uri root = TrimSlash(new Uri(configured.GetLeftPart(UriPartial.Path)));
         (Uri baseAddress, DelegatingHandler? credentials) = provider.Provider switch
         {
-            ProviderKind.GitHubCopilot => (provider.BaseUrl ?? CopilotApiBase, (DelegatingHandler?)CopilotCredentials(provider, httpClientFactory, loggerFactory)),
-            ProviderKind.AzureOpenAI => (Join(provider.BaseUrl!, provider.AzureUseV1Api ? "openai/v1" : "openai"), new AzureAuthHandler(provider.ApiKey, provider.AzureTokenProvider)),
-            _ => (provider.EffectiveBaseUrl, string.IsNullOrEmpty(provider.ApiKey) ? null : new OpenAIAuthHandler(provider.ApiKey)),
+            ProviderKind.GitHubCopilot => (root, (DelegatingHandler?)CopilotCredentials(provider, root, httpClientFactory, loggerFactory)),
+            ProviderKind.AzureOpenAI => (Join(root, provider.AzureUseV1Api ? "openai/v1" : "openai"), new AzureAuthHandler(provider.ApiKey, provider.AzureTokenProvider)),
+            _ => (root, string.IsNullOrEmpty(provider.ApiKey) ? null : new OpenAIAuthHandler(provider.ApiKey)),
         };
 
         HttpMessageHandler handler = Chain(
+            configured.Query.Length > 1 ? new BaseQueryHandler(configured.Query) : null,
             new RateLimitHandlers.Admission(limits),
             new ResilienceHandler(pipeline),
             new ResponseValidationHandler(Options.MaxResponseBytes),
@@ -100,13 +111,13 @@ internal sealed class ProviderRuntime : IDisposable
         return new OpenAICompatibleProvider(name, wire, Redactor, Options.StructuredOutputs, limits, provider.Model);
     }
 
-    private CopilotHandler CopilotCredentials(ProviderOptions provider, IHttpClientFactory httpClientFactory, ILoggerFactory loggerFactory)
+    private CopilotHandler CopilotCredentials(ProviderOptions provider, Uri defaultBase, IHttpClientFactory httpClientFactory, ILoggerFactory loggerFactory)
     {
         var tokens = new CopilotTokenSource(
             httpClientFactory.CreateClient(Microsoft.Extensions.DependencyInjection.TypedBatchServiceCollectionExtensions.CopilotTokenClientName),
             provider.CopilotTokenUrl, provider.GitHubToken!, Redactor, _time, loggerFactory.CreateLogger<CopilotTokenSource>());
         _owned.Add(tokens);
-        return new CopilotHandler(tokens, CopilotHeaders.Default, TrimSlash(provider.BaseUrl ?? CopilotApiBase));
+        return new CopilotHandler(tokens, CopilotHeaders.Default, defaultBase);
     }
 
     /// <summary>
