@@ -24,6 +24,7 @@ namespace TypedBatch;
 /// <item><see cref="ResponseValidationHandler"/>: every body but a stream read into memory inside the attempt timeout; a 2xx body cut off mid-stream becomes a retryable failure;</item>
 /// <item>the provider's credentials (bearer key, Azure <c>api-key</c> or Entra token, Copilot token and API base);</item>
 /// <item><see cref="RateLimitHandlers.Attempt"/>: each retry's budget, and what every answer says about the limits;</item>
+/// <item><see cref="RedirectHandler"/>: 307/308 to the same origin followed, every other redirect refused;</item>
 /// <item>the connection pool (<see cref="SocketsHttpHandler"/>).</item>
 /// </list>
 /// Built directly rather than as <c>IHttpClientFactory</c> named clients: the chain's length is known only when the
@@ -94,8 +95,10 @@ internal sealed class ProviderRuntime : IDisposable
             new ResponseValidationHandler(Options.MaxResponseBytes),
             credentials,
             new RateLimitHandlers.Attempt(limits),
+            new RedirectHandler(),
             new SocketsHttpHandler
             {
+                AllowAutoRedirect = false,
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
                 AutomaticDecompression = DecompressionMethods.All,
                 MaxConnectionsPerServer = int.MaxValue,

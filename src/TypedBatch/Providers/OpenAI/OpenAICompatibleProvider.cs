@@ -249,10 +249,15 @@ internal sealed class OpenAICompatibleProvider(
         };
     }
 
-    /// <summary>An answer the pipeline refused to take in (too large), described for the caller; otherwise null.</summary>
+    /// <summary>An answer the pipeline refused to take in (too large, a redirect it does not follow), described for the caller; otherwise null.</summary>
     private ProviderException? Refused(Exception? ex, CallContext call) => ex switch
     {
         ResponseTooLargeException tooLarge => new ProviderException(BatchErrorKind.InvalidOutput, Name, tooLarge.Message, tooLarge.StatusCode)
+        {
+            RequestId = call.RequestId,
+            Attempts = call.Attempts,
+        },
+        RedirectRefusedException redirect => new ProviderException(BatchErrorKind.Http, Name, redirect.Message, redirect.StatusCode)
         {
             RequestId = call.RequestId,
             Attempts = call.Attempts,
