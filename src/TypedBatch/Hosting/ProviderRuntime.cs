@@ -120,7 +120,7 @@ internal sealed class ProviderRuntime : IDisposable
             httpClientFactory.CreateClient(Microsoft.Extensions.DependencyInjection.TypedBatchServiceCollectionExtensions.CopilotTokenClientName),
             provider.CopilotTokenUrl, provider.GitHubToken!, Redactor, _time, loggerFactory.CreateLogger<CopilotTokenSource>());
         _owned.Add(tokens);
-        return new CopilotHandler(tokens, CopilotHeaders.Default, defaultBase);
+        return new CopilotHandler(tokens, CopilotHeaders.Default, defaultBase, Redactor);
     }
 
     /// <summary>

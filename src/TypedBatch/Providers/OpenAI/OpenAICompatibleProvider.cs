@@ -54,7 +54,7 @@ internal sealed class OpenAICompatibleProvider(
         {
             throw new ProviderException(BatchErrorKind.InvalidOutput, Name, "The response has no choice with a message content or refusal.", (int?)response.StatusCode)
             {
-                RequestId = call.RequestId,
+                RequestId = redactor.RedactOrNull(call.RequestId),
                 Attempts = call.Attempts,
             };
         }
@@ -171,7 +171,7 @@ internal sealed class OpenAICompatibleProvider(
     }
 
     private ProviderException InvalidEmbeddings(CallContext call, string message)
-        => new(BatchErrorKind.InvalidOutput, Name, message, 200) { RequestId = call.RequestId, Attempts = call.Attempts };
+        => new(BatchErrorKind.InvalidOutput, Name, message, 200) { RequestId = redactor.RedactOrNull(call.RequestId), Attempts = call.Attempts };
 
     private async Task<IApiResponse<T>> SendAsync<T>(Task<IApiResponse<T>> send, CallContext call, CancellationToken cancellationToken)
     {
@@ -224,12 +224,14 @@ internal sealed class OpenAICompatibleProvider(
             string detail = response.Error?.InnerException is JsonException json ? json.Message : "empty or unreadable body";
             throw new ProviderException(BatchErrorKind.Transport, Name, $"The response body could not be read ({redactor.Redact(detail)}).", status)
             {
-                RequestId = call.RequestId,
+                RequestId = redactor.RedactOrNull(call.RequestId),
                 Attempts = call.Attempts,
             };
         }
 
-        ErrorDto? error = OpenAIErrors.Parse(response.Error is ApiException api ? api.Content : null, out string? bareMessage);
+        // Masked before parsing, which cuts a non-JSON body short: a cut must not leave half a key unmasked.
+        string? errorBody = response.Error is ApiException api ? redactor.RedactOrNull(api.Content) : null;
+        ErrorDto? error = OpenAIErrors.Parse(errorBody, out string? bareMessage);
         string message = redactor.Redact(error?.Message ?? bareMessage ?? response.ReasonPhrase ?? "no error message");
         if (call.RetryAfterRefused is { } wait)
         {
@@ -241,10 +243,11 @@ internal sealed class OpenAICompatibleProvider(
             : BatchErrorKind.Http;
         throw new ProviderException(kind, Name, message, status)
         {
-            ErrorType = error?.Type,
-            ErrorCode = error?.CodeText,
-            Param = error?.Param,
-            RequestId = call.RequestId,
+            // Masked again once parsed: JSON escapes can hide a secret from the raw-text pass.
+            ErrorType = redactor.RedactOrNull(error?.Type),
+            ErrorCode = redactor.RedactOrNull(error?.CodeText),
+            Param = redactor.RedactOrNull(error?.Param),
+            RequestId = redactor.RedactOrNull(call.RequestId),
             Attempts = call.Attempts,
         };
     }
@@ -254,12 +257,12 @@ internal sealed class OpenAICompatibleProvider(
     {
         ResponseTooLargeException tooLarge => new ProviderException(BatchErrorKind.InvalidOutput, Name, tooLarge.Message, tooLarge.StatusCode)
         {
-            RequestId = call.RequestId,
+            RequestId = redactor.RedactOrNull(call.RequestId),
             Attempts = call.Attempts,
         },
         RedirectRefusedException redirect => new ProviderException(BatchErrorKind.Http, Name, redirect.Message, redirect.StatusCode)
         {
-            RequestId = call.RequestId,
+            RequestId = redactor.RedactOrNull(call.RequestId),
             Attempts = call.Attempts,
         },
         _ => null,
@@ -272,7 +275,7 @@ internal sealed class OpenAICompatibleProvider(
         Exception? inner = ex is ApiExceptionBase ? null : ex;
         return new ProviderException(timeout ? BatchErrorKind.Timeout : BatchErrorKind.Transport, Name, redactor.Redact(ex.Message), null, inner)
         {
-            RequestId = call.RequestId,
+            RequestId = redactor.RedactOrNull(call.RequestId),
             Attempts = call.Attempts,
         };
     }
