@@ -68,7 +68,9 @@ public sealed class HostileServerTests
     [InlineData(1023L, false)]
     [InlineData(0L, false)]
     [InlineData(1024L, true)]
-    public void MaxResponseBytes_is_at_least_one_kilobyte(long value, bool valid)
+    [InlineData(32L * 1024 * 1024, true)]
+    [InlineData(4L * 1024 * 1024 * 1024, false)]
+    public void MaxResponseBytes_is_between_one_kilobyte_and_the_largest_array(long value, bool valid)
     {
         var options = new TypedBatchOptions { Provider = ProviderKind.OpenAICompatible, BaseUrl = new Uri("http://localhost:1/v1"), MaxResponseBytes = value };
 

@@ -114,7 +114,7 @@ public sealed class TypedBatchOptions
     public const long DefaultMaxResponseBytes = 32 * 1024 * 1024;
 
     /// <summary>
-    /// Largest response body read, in bytes (at least 1,024). A larger body (by its <c>Content-Length</c>, or once that
+    /// Largest response body read, in bytes (at least 1,024, at most <see cref="Array.MaxLength"/>). A larger body (by its <c>Content-Length</c>, or once that
     /// much has arrived) is read no further and fails its call, without retries: a server that answers gigabytes
     /// cannot exhaust the process's memory.
     /// </summary>
