@@ -28,7 +28,8 @@ internal static class EmulatorRoutes
             await next(context);
         });
 
-        foreach ((string? prefix, ApiSurface surface) in new[] { ("/v1", ApiSurface.OpenAI), ("/" + CopilotEndpoint.ApiPath, ApiSurface.Copilot) })
+        // Azure OpenAI's v1 API (/openai/v1) is OpenAI's API under another path.
+        foreach ((string? prefix, ApiSurface surface) in new[] { ("/v1", ApiSurface.OpenAI), ("/openai/v1", ApiSurface.OpenAI), ("/" + CopilotEndpoint.ApiPath, ApiSurface.Copilot) })
         {
             app.MapPost(prefix + "/chat/completions", context => GuardedAsync(context, state, surface, chat.HandleAsync));
             app.MapPost(prefix + "/embeddings", context => GuardedAsync(context, state, surface, embeddings.HandleAsync));

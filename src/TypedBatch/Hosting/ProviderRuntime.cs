@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
 using Refit;
+using TypedBatch.Http;
 using TypedBatch.Limits;
 using TypedBatch.Providers;
 using TypedBatch.Providers.Azure;
@@ -16,14 +17,17 @@ namespace TypedBatch;
 /// Builds a client's providers, one per entry of the chain (the primary first), each with its own
 /// <see cref="HttpClient"/> at its real base address and its own handler chain, outermost first:
 /// <list type="number">
+/// <item><see cref="BaseQueryHandler"/>, when the base URL has a query: that query on the request, once per call;</item>
 /// <item><see cref="RateLimitHandlers.Admission"/>: the first attempt's budget, before any timeout starts;</item>
 /// <item>the resilience pipeline (<see cref="ProviderPipeline"/>): total timeout, the one retry loop, attempt timeout;</item>
-/// <item><see cref="ResponseValidationHandler"/>: a 2xx body cut off mid-stream becomes a retryable failure;</item>
+/// <item><see cref="ResponseValidationHandler"/>: every body but a stream read into memory inside the attempt timeout; a 2xx body cut off mid-stream becomes a retryable failure;</item>
 /// <item>the provider's credentials (bearer key, Azure <c>api-key</c> or Entra token, Copilot token and API base);</item>
 /// <item><see cref="RateLimitHandlers.Attempt"/>: each retry's budget, and what every answer says about the limits;</item>
+/// <item><see cref="RedirectHandler"/>: 307/308 to the same origin followed, every other redirect refused;</item>
 /// <item>the transport: <c>IHttpClientFactory</c>'s handler for <see cref="TransportClientName"/>, so handlers added
 /// with <c>ConfigureHttpClientDefaults</c> (proxies, recording, telemetry) still apply, over a pooled
-/// <see cref="SocketsHttpHandler"/>, without the factory's per-request logging handlers.</item>
+/// <see cref="SocketsHttpHandler"/> that never follows redirects itself, without the factory's per-request logging
+/// handlers.</item>
 /// </list>
 /// The chain above the transport is built here rather than as named clients: how many providers there are is known
 /// only when the options are, after the factory's names are registered.
@@ -76,19 +80,29 @@ internal sealed class ProviderRuntime : IDisposable
         var retries = new RetryPolicy(Options.MaxRetryAfter, _time, OpenAIErrors.IsQuotaError);
         ResiliencePipeline<HttpResponseMessage> pipeline = ProviderPipeline.Build(Options, retries, _time);
 
+        // The configured URL's query goes on each request (BaseQueryHandler); the HttpClient's base is its path alone.
+        Uri configured = provider.Provider switch
+        {
+            ProviderKind.GitHubCopilot => provider.BaseUrl ?? CopilotApiBase,
+            ProviderKind.AzureOpenAI => provider.BaseUrl!,
+            _ => provider.EffectiveBaseUrl,
+        };
+        Uri root = TrimSlash(new Uri(configured.GetLeftPart(UriPartial.Path)));
         (Uri baseAddress, DelegatingHandler? credentials) = provider.Provider switch
         {
-            ProviderKind.GitHubCopilot => (provider.BaseUrl ?? CopilotApiBase, (DelegatingHandler?)CopilotCredentials(provider, httpClientFactory, loggerFactory)),
-            ProviderKind.AzureOpenAI => (Join(provider.BaseUrl!, provider.AzureUseV1Api ? "openai/v1" : "openai"), new AzureAuthHandler(provider.ApiKey, provider.AzureTokenProvider)),
-            _ => (provider.EffectiveBaseUrl, string.IsNullOrEmpty(provider.ApiKey) ? null : new OpenAIAuthHandler(provider.ApiKey)),
+            ProviderKind.GitHubCopilot => (root, (DelegatingHandler?)CopilotCredentials(provider, root, httpClientFactory, loggerFactory)),
+            ProviderKind.AzureOpenAI => (Join(root, provider.AzureUseV1Api ? "openai/v1" : "openai"), new AzureAuthHandler(provider.ApiKey, provider.AzureTokenProvider)),
+            _ => (root, string.IsNullOrEmpty(provider.ApiKey) ? null : new OpenAIAuthHandler(provider.ApiKey)),
         };
 
         HttpMessageHandler handler = Chain(
+            configured.Query.Length > 1 ? new BaseQueryHandler(configured.Query) : null,
             new RateLimitHandlers.Admission(limits),
             new ResilienceHandler(pipeline),
-            new ResponseValidationHandler(),
+            new ResponseValidationHandler(Options.MaxResponseBytes),
             credentials,
             new RateLimitHandlers.Attempt(limits),
+            new RedirectHandler(),
             new TransportHandler(_transport));
         _owned.Add(handler);
 
@@ -101,13 +115,13 @@ internal sealed class ProviderRuntime : IDisposable
         return new OpenAICompatibleProvider(name, wire, Redactor, Options.StructuredOutputs, limits, provider.Model);
     }
 
-    private CopilotHandler CopilotCredentials(ProviderOptions provider, IHttpClientFactory httpClientFactory, ILoggerFactory loggerFactory)
+    private CopilotHandler CopilotCredentials(ProviderOptions provider, Uri defaultBase, IHttpClientFactory httpClientFactory, ILoggerFactory loggerFactory)
     {
         var tokens = new CopilotTokenSource(
             httpClientFactory.CreateClient(Microsoft.Extensions.DependencyInjection.TypedBatchServiceCollectionExtensions.CopilotTokenClientName),
             provider.CopilotTokenUrl, provider.GitHubToken!, Redactor, _time, loggerFactory.CreateLogger<CopilotTokenSource>());
         _owned.Add(tokens);
-        return new CopilotHandler(tokens, CopilotHeaders.Default, TrimSlash(provider.BaseUrl ?? CopilotApiBase));
+        return new CopilotHandler(tokens, CopilotHeaders.Default, defaultBase, Redactor);
     }
 
     /// <summary>

@@ -110,6 +110,16 @@ public sealed class TypedBatchOptions
     /// <summary>Estimated tokens per embeddings request (OpenAI accepts 300,000); inputs are packed below this.</summary>
     public int EmbeddingTokensPerRequest { get; set; } = 250_000;
 
+    /// <summary>The default of <see cref="MaxResponseBytes"/>: 32 MiB.</summary>
+    public const long DefaultMaxResponseBytes = 32 * 1024 * 1024;
+
+    /// <summary>
+    /// Largest response body read, in bytes (at least 1,024, at most <see cref="Array.MaxLength"/>). A larger body (by its <c>Content-Length</c>, or once that
+    /// much has arrived) is read no further and fails its call, without retries: a server that answers gigabytes
+    /// cannot exhaust the process's memory.
+    /// </summary>
+    public long MaxResponseBytes { get; set; } = DefaultMaxResponseBytes;
+
     /// <summary>The base URL in effect for the configured provider.</summary>
     public Uri EffectiveBaseUrl => Primary.EffectiveBaseUrl;
 

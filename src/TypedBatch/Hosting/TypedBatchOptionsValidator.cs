@@ -65,6 +65,8 @@ internal sealed class TypedBatchOptionsValidator : IValidateOptions<TypedBatchOp
         Require(options.StructuredOutputs is StructuredOutputMode.JsonSchema or StructuredOutputMode.JsonObjectWithSchemaInPrompt, nameof(options.StructuredOutputs), "has an unknown value");
         Require(options.EmbeddingInputsPerRequest is >= 1 and <= 2048, nameof(options.EmbeddingInputsPerRequest), "must be between 1 and 2048");
         Require(options.EmbeddingTokensPerRequest >= 1, nameof(options.EmbeddingTokensPerRequest), "must be at least 1");
+        // A body is held in one array, so Array.MaxLength (about 2 GB) is the most that could ever be read.
+        Require(options.MaxResponseBytes >= 1024 && options.MaxResponseBytes <= Array.MaxLength, nameof(options.MaxResponseBytes), $"must be between 1024 (1 KB) and {Array.MaxLength} bytes");
         return problems;
     }
 }

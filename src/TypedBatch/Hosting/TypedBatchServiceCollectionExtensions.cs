@@ -102,6 +102,8 @@ public static class TypedBatchServiceCollectionExtensions
         services.AddHttpClient(ProviderRuntime.TransportClientName)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
             {
+                // Redirects are the providers' RedirectHandler's to follow: same origin only, so no credential leaves it.
+                AllowAutoRedirect = false,
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
                 AutomaticDecompression = DecompressionMethods.All,
                 MaxConnectionsPerServer = int.MaxValue,

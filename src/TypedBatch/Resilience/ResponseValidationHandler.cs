@@ -3,37 +3,92 @@ using System.Text.Json;
 namespace TypedBatch.Resilience;
 
 /// <summary>
-/// Inside the retry loop: a 2xx JSON answer is buffered and checked to be complete JSON before it leaves the loop, so a
-/// body cut off mid-stream is retried like a transport failure. The provider may have billed the cut-off attempt.
-/// Streams (<c>text/event-stream</c>) are left alone.
+/// Inside the retry loop, every response body (error bodies included) is read to its end here, under the attempt
+/// timeout and the caller's token, and handed on as bytes in memory: Refit reads an error body only after the pipeline
+/// has returned, where no timeout applies, so a server that drips its body would otherwise hold a call for hours. A 2xx
+/// JSON answer is also checked to be complete JSON, so a body cut off mid-stream is retried like a transport failure
+/// (the provider may have billed the cut-off attempt). A body larger than <paramref name="maxBytes"/> is read no further
+/// and fails the call without retries (<see cref="ResponseTooLargeException"/>). Streams (<c>text/event-stream</c>)
+/// are left alone.
 /// </summary>
-internal sealed class ResponseValidationHandler : DelegatingHandler
+/// <param name="maxBytes"><see cref="TypedBatchOptions.MaxResponseBytes"/>.</param>
+internal sealed class ResponseValidationHandler(long maxBytes) : DelegatingHandler
 {
+    private const int ChunkSize = 64 * 1024;
+
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         HttpResponseMessage response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode || response.Content.Headers.ContentType?.MediaType != "application/json")
-        {
-            return response;
-        }
-
-        // Read once into an array, check it, and hand the same bytes on: no second copy.
         HttpContent original = response.Content;
-        byte[] body = await original.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-        if (IsCompleteJson(body))
+        if (original.Headers.ContentType?.MediaType == "text/event-stream")
         {
-            // Only the content type matters downstream; copying every content header would re-parse each one.
-            var buffered = new ByteArrayContent(body);
-            buffered.Headers.ContentType = original.Headers.ContentType;
-
-            response.Content = buffered;
-            original.Dispose();
             return response;
         }
 
-        int status = (int)response.StatusCode;
-        response.Dispose();
-        throw new MalformedResponseException($"HTTP {status} with a body that is cut off or not JSON ({body.Length} bytes).");
+        byte[] body;
+        try
+        {
+            body = await ReadBodyAsync(original, (int)response.StatusCode, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // The connection goes back to the pool only once the response is disposed; the failure itself propagates.
+            response.Dispose();
+            throw;
+        }
+
+        bool json = original.Headers.ContentType?.MediaType == "application/json";
+        if (response.IsSuccessStatusCode && json && !IsCompleteJson(body))
+        {
+            int status = (int)response.StatusCode;
+            response.Dispose();
+            throw new MalformedResponseException($"HTTP {status} with a body that is cut off or not JSON ({body.Length} bytes).");
+        }
+
+        // Only the content type matters downstream (JSON, or the error text and its charset); copying every content
+        // header would re-parse each one.
+        var buffered = new ByteArrayContent(body);
+        buffered.Headers.ContentType = original.Headers.ContentType;
+        response.Content = buffered;
+        original.Dispose();
+        return response;
+    }
+
+    private async Task<byte[]> ReadBodyAsync(HttpContent content, int status, CancellationToken cancellationToken)
+    {
+        long? announced = content.Headers.ContentLength;
+        if (announced > maxBytes)
+        {
+            throw new ResponseTooLargeException(status, maxBytes);
+        }
+
+        Stream stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            if (announced is { } length)
+            {
+                // A known length within the cap: read straight into an array of that size; a short body is an IOException.
+                byte[] exact = new byte[length];
+                await stream.ReadExactlyAsync(exact, cancellationToken).ConfigureAwait(false);
+                return exact;
+            }
+
+            // Chunked or decompressed: the length shows only as it arrives, so count while reading.
+            using var buffer = new MemoryStream();
+            byte[] chunk = new byte[ChunkSize];
+            int read;
+            while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                if (buffer.Length + read > maxBytes)
+                {
+                    throw new ResponseTooLargeException(status, maxBytes);
+                }
+
+                buffer.Write(chunk, 0, read);
+            }
+
+            return buffer.ToArray();
+        }
     }
 
     private static bool IsCompleteJson(byte[] body)
@@ -42,7 +97,6 @@ internal sealed class ResponseValidationHandler : DelegatingHandler
         {
             return false;
         }
-
 
         ReadOnlySpan<byte> json = body.AsSpan();
         if (json.StartsWith("\uFEFF"u8))
@@ -64,4 +118,11 @@ internal sealed class ResponseValidationHandler : DelegatingHandler
             return false;
         }
     }
+}
+
+/// <summary>A response body larger than <see cref="TypedBatchOptions.MaxResponseBytes"/>: not read further, not retried.</summary>
+internal sealed class ResponseTooLargeException(int statusCode, long maxBytes)
+    : Exception($"The response (HTTP {statusCode}) is larger than MaxResponseBytes ({maxBytes} bytes) and was not read further; raise TypedBatchOptions.MaxResponseBytes if such answers are expected.")
+{
+    public int StatusCode { get; } = statusCode;
 }

@@ -6,15 +6,18 @@ namespace TypedBatch.Providers.Copilot;
 /// GitHub Copilot, on every attempt: a current Copilot token, the headers Copilot expects, and the API base the token
 /// exchange named (<c>endpoints.api</c>) in place of the client's default base: the one request URI rewrite in the
 /// pipeline, since only the token says where the account's API lives. A 401 drops the cached token, so the next
-/// attempt exchanges again.
+/// attempt exchanges again. Each token joins the <see cref="SecretRedactor"/>'s secrets.
 /// </summary>
-internal sealed class CopilotHandler(CopilotTokenSource tokens, CopilotHeaders headers, Uri defaultBase) : DelegatingHandler
+internal sealed class CopilotHandler(CopilotTokenSource tokens, CopilotHeaders headers, Uri defaultBase, SecretRedactor redactor) : DelegatingHandler
 {
     private static readonly HttpRequestOptionsKey<Uri> OriginalUri = new("TypedBatch.CopilotOriginalUri");
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         CopilotToken token = await tokens.GetTokenAsync(cancellationToken).ConfigureAwait(false);
+
+        // Known before it is sent, so an answer that echoes it is masked like the configured keys.
+        redactor.Add(token.Authorization.Parameter);
         if (!request.Options.TryGetValue(OriginalUri, out Uri? original))
         {
             original = request.RequestUri!;

@@ -4,6 +4,7 @@ using Polly.Timeout;
 using Refit;
 using TypedBatch.Http;
 using TypedBatch.Limits;
+using TypedBatch.Resilience;
 
 namespace TypedBatch.Providers.OpenAI;
 
@@ -53,7 +54,7 @@ internal sealed class OpenAICompatibleProvider(
         {
             throw new ProviderException(BatchErrorKind.InvalidOutput, Name, "The response has no choice with a message content or refusal.", (int?)response.StatusCode)
             {
-                RequestId = call.RequestId,
+                RequestId = redactor.RedactOrNull(call.RequestId),
                 Attempts = call.Attempts,
             };
         }
@@ -103,6 +104,12 @@ internal sealed class OpenAICompatibleProvider(
             if ((uint)index >= (uint)embeddings.Length || data[i].Embedding is not { } vector)
             {
                 throw InvalidEmbeddings(call, $"Embedding {i} has index {index} or no vector, for {embeddings.Length} inputs.");
+            }
+
+            // A repeated index would hand one input another input's vector without a trace: the whole answer is suspect.
+            if (embeddings[index] is not null)
+            {
+                throw InvalidEmbeddings(call, $"The response has index {index} twice, for {embeddings.Length} inputs.");
             }
 
             embeddings[index] = new Embedding(vector, body.Model);
@@ -164,7 +171,7 @@ internal sealed class OpenAICompatibleProvider(
     }
 
     private ProviderException InvalidEmbeddings(CallContext call, string message)
-        => new(BatchErrorKind.InvalidOutput, Name, message, 200) { RequestId = call.RequestId, Attempts = call.Attempts };
+        => new(BatchErrorKind.InvalidOutput, Name, message, 200) { RequestId = redactor.RedactOrNull(call.RequestId), Attempts = call.Attempts };
 
     private async Task<IApiResponse<T>> SendAsync<T>(Task<IApiResponse<T>> send, CallContext call, CancellationToken cancellationToken)
     {
@@ -179,6 +186,10 @@ internal sealed class OpenAICompatibleProvider(
         catch (ProviderException)
         {
             throw;
+        }
+        catch (Exception ex) when (Refused(ex, call) is { } refused)
+        {
+            throw refused;
         }
         catch (Exception ex) when (ex is HttpRequestException or TimeoutRejectedException or OperationCanceledException or IOException)
         {
@@ -203,7 +214,7 @@ internal sealed class OpenAICompatibleProvider(
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(described);
             }
 
-            throw TransportFailure(requestError.InnerException ?? requestError, call);
+            throw Refused(requestError.InnerException, call) ?? TransportFailure(requestError.InnerException ?? requestError, call);
         }
 
         int? status = (int?)response.StatusCode;
@@ -213,12 +224,14 @@ internal sealed class OpenAICompatibleProvider(
             string detail = response.Error?.InnerException is JsonException json ? json.Message : "empty or unreadable body";
             throw new ProviderException(BatchErrorKind.Transport, Name, $"The response body could not be read ({redactor.Redact(detail)}).", status)
             {
-                RequestId = call.RequestId,
+                RequestId = redactor.RedactOrNull(call.RequestId),
                 Attempts = call.Attempts,
             };
         }
 
-        ErrorDto? error = OpenAIErrors.Parse(response.Error is ApiException api ? api.Content : null, out string? bareMessage);
+        // Masked before parsing, which cuts a non-JSON body short: a cut must not leave half a key unmasked.
+        string? errorBody = response.Error is ApiException api ? redactor.RedactOrNull(api.Content) : null;
+        ErrorDto? error = OpenAIErrors.Parse(errorBody, out string? bareMessage);
         string message = redactor.Redact(error?.Message ?? bareMessage ?? response.ReasonPhrase ?? "no error message");
         if (call.RetryAfterRefused is { } wait)
         {
@@ -230,13 +243,30 @@ internal sealed class OpenAICompatibleProvider(
             : BatchErrorKind.Http;
         throw new ProviderException(kind, Name, message, status)
         {
-            ErrorType = error?.Type,
-            ErrorCode = error?.CodeText,
-            Param = error?.Param,
-            RequestId = call.RequestId,
+            // Masked again once parsed: JSON escapes can hide a secret from the raw-text pass.
+            ErrorType = redactor.RedactOrNull(error?.Type),
+            ErrorCode = redactor.RedactOrNull(error?.CodeText),
+            Param = redactor.RedactOrNull(error?.Param),
+            RequestId = redactor.RedactOrNull(call.RequestId),
             Attempts = call.Attempts,
         };
     }
+
+    /// <summary>An answer the pipeline refused to take in (too large, a redirect it does not follow), described for the caller; otherwise null.</summary>
+    private ProviderException? Refused(Exception? ex, CallContext call) => ex switch
+    {
+        ResponseTooLargeException tooLarge => new ProviderException(BatchErrorKind.InvalidOutput, Name, tooLarge.Message, tooLarge.StatusCode)
+        {
+            RequestId = redactor.RedactOrNull(call.RequestId),
+            Attempts = call.Attempts,
+        },
+        RedirectRefusedException redirect => new ProviderException(BatchErrorKind.Http, Name, redirect.Message, redirect.StatusCode)
+        {
+            RequestId = redactor.RedactOrNull(call.RequestId),
+            Attempts = call.Attempts,
+        },
+        _ => null,
+    };
 
     private ProviderException TransportFailure(Exception ex, CallContext call)
     {
@@ -245,7 +275,7 @@ internal sealed class OpenAICompatibleProvider(
         Exception? inner = ex is ApiExceptionBase ? null : ex;
         return new ProviderException(timeout ? BatchErrorKind.Timeout : BatchErrorKind.Transport, Name, redactor.Redact(ex.Message), null, inner)
         {
-            RequestId = call.RequestId,
+            RequestId = redactor.RedactOrNull(call.RequestId),
             Attempts = call.Attempts,
         };
     }
