@@ -15,9 +15,11 @@ namespace TypedBatch;
 /// captured per item and never escape the batch. Logs the batch's start and summary and reports its progress.
 /// </summary>
 /// <remarks>
-/// Only two things end a batch early with an exception: the caller's <see cref="CancellationToken"/>
-/// (an <see cref="OperationCanceledException"/>, thrown as soon as the in-flight requests observe it), and an
-/// exception thrown by the input sequence itself while it is enumerated.
+/// Only two things end a batch early with an exception: the caller's <see cref="CancellationToken"/>, and an
+/// exception thrown by the input sequence itself while it is enumerated. Cancellation throws at once, without waiting
+/// for the in-flight requests: a batch call throws <see cref="BatchCanceledException{T}"/> with the partial result
+/// (every started input once: finished items as they are, the others <see cref="BatchErrorKind.Cancelled"/>), an
+/// as-completed stream a plain <see cref="OperationCanceledException"/> (its finished items were already yielded).
 /// </remarks>
 internal sealed class BatchRunner
 {
@@ -60,13 +62,46 @@ internal sealed class BatchRunner
         Validate(inputs, work, plan);
         cancellationToken.ThrowIfCancellationRequested();
         var buffer = new ResultBuffer<BatchItem<TOut>>();
+        var finished = new ResultBuffer<bool>();
+        var sync = new Lock();
+        bool frozen = false;
         var run = new Run<TIn, TUnit, TOut>(this, inputs, work, packing, plan, (item, _) =>
         {
-            buffer[item.Index] = item;
-            return ValueTask.CompletedTask;
-        }, buffer.Reserve);
+            // Once a cancellation has taken its snapshot, a late item must not change what the caller holds.
+            lock (sync)
+            {
+                if (!frozen)
+                {
+                    buffer[item.Index] = item;
+                    finished[item.Index] = true;
+                }
+            }
 
-        await run.ExecuteAsync(cancellationToken).ConfigureAwait(false);
+            return ValueTask.CompletedTask;
+        }, index =>
+        {
+            buffer.Reserve(index);
+            finished.Reserve(index);
+        });
+
+        try
+        {
+            await run.ExecuteAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException cancelled) when (cancellationToken.IsCancellationRequested)
+        {
+            BatchResult<TOut> partial;
+            int completed;
+            lock (sync)
+            {
+                frozen = true;
+                (partial, completed) = Snapshot(buffer, finished, run);
+            }
+
+            LogSummary(plan, run);
+            throw new BatchCanceledException<TOut>(partial, completed, cancelled.InnerException, cancellationToken);
+        }
+
         var result = new BatchResult<TOut>(buffer, run.Elapsed, run.PeakInFlight)
         {
             MinConcurrency = run.Concurrency.Minimum,
@@ -139,6 +174,37 @@ internal sealed class BatchRunner
                 throw;
             }
         }
+    }
+
+    /// <summary>
+    /// The partial result of a cancelled batch: every started input once, in order; the unfinished ones are Cancelled.
+    /// The run has stopped taking inputs, so the buffers no longer grow.
+    /// </summary>
+    private static (BatchResult<TOut> Partial, int Completed) Snapshot<TOut>(ResultBuffer<BatchItem<TOut>> buffer, ResultBuffer<bool> finished, IRunStatistics run)
+    {
+        var items = new ResultBuffer<BatchItem<TOut>>();
+        var cancelled = new BatchError(BatchErrorKind.Cancelled, "The batch was cancelled before this item finished.");
+        int completed = 0;
+        for (int i = 0; i < buffer.Count; i++)
+        {
+            items.Reserve(i);
+            if (finished[i])
+            {
+                items[i] = buffer[i];
+                completed++;
+            }
+            else
+            {
+                items[i] = BatchItem.Failure<TOut>(i, cancelled, default, 0, TimeSpan.Zero);
+            }
+        }
+
+        var partial = new BatchResult<TOut>(items, run.Elapsed, run.PeakInFlight)
+        {
+            MinConcurrency = run.Concurrency.Minimum,
+            ThrottledResponses = run.Concurrency.Throttles,
+        };
+        return (partial, completed);
     }
 
     private static void Validate<TIn, TWork>(IEnumerable<TIn> inputs, TWork work, BatchPlan plan)
@@ -278,9 +344,13 @@ internal sealed class BatchRunner
                 }
 
                 StartWorker(cancellationToken);
-                await _done.Task.ConfigureAwait(false);
-                if (_failure is OperationCanceledException && cancellationToken.IsCancellationRequested)
+
+                // Cancellation does not wait for the workers: a request that ignores its token (or a hung server)
+                // must not hold the caller, who gets what finished so far.
+                bool done = await WaitForWorkersAsync(cancellationToken).ConfigureAwait(false);
+                if (!done || (_failure is OperationCanceledException && cancellationToken.IsCancellationRequested))
                 {
+                    StopTaking();
                     Log.BatchCancelled(_runner._logger, _plan.Operation, Volatile.Read(ref _completed));
                     throw new OperationCanceledException("The batch was cancelled.", _failure, cancellationToken);
                 }
@@ -293,7 +363,34 @@ internal sealed class BatchRunner
             finally
             {
                 _end = _runner._time.GetTimestamp();
-                _enumerator.Dispose();
+                lock (_gate)
+                {
+                    // Workers of a cancelled run may still be finishing; under the lock none is inside MoveNext.
+                    _exhausted = true;
+                    _enumerator.Dispose();
+                }
+            }
+        }
+
+        /// <summary>Workers still running take no further input; the number of started inputs is final.</summary>
+        private void StopTaking()
+        {
+            lock (_gate)
+            {
+                _exhausted = true;
+            }
+        }
+
+        private async Task<bool> WaitForWorkersAsync(CancellationToken cancellationToken)
+        {
+            try
+            {
+                await _done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return _done.Task.IsCompleted;
             }
         }
 
