@@ -282,6 +282,7 @@ internal sealed class BatchRunner
         private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private IEnumerator<TIn>? _enumerator;
         private Exception? _failure;
+        private BatchError? _quotaExceeded;
         private bool _exhausted;
         private int _next;
         private int _workers;
@@ -482,10 +483,14 @@ internal sealed class BatchRunner
                 }
             }
 
-            BatchItem<TUnit> unit = await RunOneAsync(index, input, cancellationToken).ConfigureAwait(false);
+            // After a quota answer nothing more is sent: every later request would be refused the same way.
+            BatchItem<TUnit> unit = Volatile.Read(ref _quotaExceeded) is { } quota
+                ? BatchItem.Failure<TUnit>(index, quota, default, 0, TimeSpan.Zero)
+                : await RunOneAsync(index, input, cancellationToken).ConfigureAwait(false);
             if (_packing is null)
             {
                 BatchItem<TOut> item = Unsafe.As<BatchItem<TUnit>, BatchItem<TOut>>(ref unit);
+                TripOnQuota(item.Error);
                 await _sink(item, cancellationToken).ConfigureAwait(false);
                 Record(item);
             }
@@ -493,12 +498,32 @@ internal sealed class BatchRunner
             {
                 foreach (BatchItem<TOut> item in _packing.Unpack(input, unit))
                 {
+                    TripOnQuota(item.Error);
                     await _sink(item, cancellationToken).ConfigureAwait(false);
                     Record(item);
                 }
             }
 
             return true;
+        }
+
+        /// <summary>
+        /// The batch-wide fail-fast: the first item refused for quota makes every item not yet sent fail with
+        /// <see cref="BatchErrorKind.QuotaExceeded"/> and no attempt. Items already in flight finish on their own.
+        /// </summary>
+        private void TripOnQuota(BatchError? error)
+        {
+            if (error is { Kind: BatchErrorKind.QuotaExceeded } && Volatile.Read(ref _quotaExceeded) is null)
+            {
+                var notSent = new BatchError(BatchErrorKind.QuotaExceeded, $"Not sent: an earlier item of this batch found the account out of quota ({error.Message}).")
+                {
+                    StatusCode = error.StatusCode,
+                    ProviderCode = error.ProviderCode,
+                    ErrorType = error.ErrorType,
+                    Provider = error.Provider,
+                };
+                Interlocked.CompareExchange(ref _quotaExceeded, notSent, null);
+            }
         }
 
         private void Record(BatchItem<TOut> item)
