@@ -10,8 +10,9 @@ namespace TypedBatch;
 
 /// <summary>
 /// Runs one unit of work per input of a <see cref="BatchPlan"/>. Inputs are pulled lazily, one at a time, as a worker
-/// frees up, so a million-input sequence is never materialized; workers are started only as inputs arrive, never more
-/// than <see cref="BatchPlan.MaxConcurrency"/>; each input gets exactly one <see cref="BatchItem{T}"/>; failures are
+/// frees up, so a million-input sequence is never materialized; workers are started only as inputs arrive (for a lazy
+/// sequence, at most one more than its inputs), never more than <see cref="BatchPlan.MaxConcurrency"/>, and nothing is
+/// sized by that bound, so <see cref="int.MaxValue"/> means "as wide as the inputs"; each input gets exactly one <see cref="BatchItem{T}"/>; failures are
 /// captured per item and never escape the batch. Logs the batch's start and summary and reports its progress.
 /// </summary>
 /// <remarks>
@@ -106,6 +107,7 @@ internal sealed class BatchRunner
         {
             MinConcurrency = run.Concurrency.Minimum,
             ThrottledResponses = run.Concurrency.Throttles,
+            WorkersStarted = run.WorkersStarted,
         };
         LogSummary(plan, run);
         if (_logger.IsEnabled(LogLevel.Information))
@@ -286,6 +288,8 @@ internal sealed class BatchRunner
         private bool _exhausted;
         private int _next;
         private int _workers;
+        private int _workersStarted;
+        private int _knownCount = -1;
         private int _inFlight;
         private int _peakInFlight;
         private int _completed;
@@ -313,6 +317,9 @@ internal sealed class BatchRunner
 
         public int PeakInFlight => Volatile.Read(ref _peakInFlight);
 
+        /// <summary>Workers started over the run; never more than the inputs taken, whatever the concurrency bound.</summary>
+        public int WorkersStarted => Volatile.Read(ref _workersStarted);
+
         public int Completed => Volatile.Read(ref _completed);
 
         public int Succeeded => Volatile.Read(ref _succeeded);
@@ -336,6 +343,7 @@ internal sealed class BatchRunner
         {
             _runner.LogStart(_plan, _inputs);
             _start = _runner._time.GetTimestamp();
+            _knownCount = _inputs.TryGetNonEnumeratedCount(out int count) ? count : -1;
             _enumerator = _inputs.GetEnumerator();
             try
             {
@@ -396,7 +404,10 @@ internal sealed class BatchRunner
         }
 
         private void StartWorker(CancellationToken cancellationToken)
-            => _ = Task.Run(() => WorkerAsync(cancellationToken), CancellationToken.None);
+        {
+            Interlocked.Increment(ref _workersStarted);
+            _ = Task.Run(() => WorkerAsync(cancellationToken), CancellationToken.None);
+        }
 
         private async Task WorkerAsync(CancellationToken cancellationToken)
         {
@@ -475,8 +486,10 @@ internal sealed class BatchRunner
                 input = _enumerator.Current;
                 _reserve(_packing is null ? index : _packing.LastIndex(input));
 
-                // One more worker for the next input, until the concurrency bound: workers never outnumber inputs.
-                if (_workers < _plan.MaxConcurrency)
+                // One more worker for the next input, until the concurrency bound. A collection says when there is no
+                // next input; a lazy sequence can only be asked, so its last spare worker finds it exhausted: at most
+                // one worker more than the inputs, however large the bound.
+                if (_workers < _plan.MaxConcurrency && (_knownCount < 0 || _next < _knownCount))
                 {
                     _workers++;
                     StartWorker(cancellationToken);
