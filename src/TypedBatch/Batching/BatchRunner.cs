@@ -317,7 +317,7 @@ internal sealed class BatchRunner
 
         public int PeakInFlight => Volatile.Read(ref _peakInFlight);
 
-        /// <summary>Workers started over the run; never more than the inputs taken, whatever the concurrency bound.</summary>
+        /// <summary>Workers started over the run: at most one more than the inputs taken (none more for a collection), whatever the bound.</summary>
         public int WorkersStarted => Volatile.Read(ref _workersStarted);
 
         public int Completed => Volatile.Read(ref _completed);
