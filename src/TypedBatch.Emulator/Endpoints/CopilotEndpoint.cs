@@ -14,6 +14,7 @@ internal sealed class CopilotEndpoint(EmulatorState state)
     /// <summary>Answers one token exchange.</summary>
     public async Task ExchangeAsync(HttpContext context)
     {
+        state.Stats.TokenExchangeRequested();
         HttpResponse response = context.Response;
         response.ContentType = JsonOutput.ContentType;
         if (!IsGitHubTokenAccepted(context.Request.Headers.Authorization))

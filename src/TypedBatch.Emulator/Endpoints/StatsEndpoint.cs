@@ -21,6 +21,7 @@ internal sealed class StatsEndpoint(EmulatorState state)
             writer.WriteNumber("embeddingRequestsServed", stats.EmbeddingRequestsServed);
             writer.WriteNumber("embeddingInputsServed", stats.EmbeddingInputsServed);
             writer.WriteNumber("tokenExchanges", stats.TokenExchanges);
+            writer.WriteNumber("tokenExchangeRequests", stats.TokenExchangeRequests);
             writer.WriteNumber("maxConcurrentRequests", stats.MaxConcurrentRequests);
             writer.WriteNumber("structuredRequests", stats.StructuredRequests);
             writer.WriteNumber("secondaryOriginRequests", stats.SecondaryOriginRequests);

@@ -53,6 +53,8 @@ internal sealed class ModelRequestGate(EmulatorState state)
         {
             stats.RejectedQuota(request.Kind);
             ResponseHeaders.Add(response, request.Fingerprint, request.StartTimestamp, state.Limiter.Peek());
+            // Real quota answers may carry Retry-After too: [[quota]][[retry-after:N]] lets a client prove it ignores it.
+            RetryHints.ApplyOverrides(response, plan, options.TimeProvider.GetUtcNow());
             await OpenAIErrors.WriteQuotaAsync(context);
             return new(Handled: true, false, false, default);
         }

@@ -32,6 +32,9 @@ public sealed record EmulatorStats
     /// <summary>Successful Copilot token exchanges.</summary>
     public long TokenExchanges { get; init; }
 
+    /// <summary>Requests to the Copilot token exchange, accepted or rejected (a wrong GitHub token is counted here only).</summary>
+    public long TokenExchangeRequests { get; init; }
+
     /// <summary>
     /// Valid chat completion requests with a <c>response_format</c> of <c>json_schema</c> or
     /// <c>json_object</c>, whether answered or failed by an injected fault.

@@ -28,6 +28,7 @@ internal sealed class StatsCollector
     private long _embeddingServed;
     private long _embeddingInputsServed;
     private long _tokenExchanges;
+    private long _tokenExchangeRequests;
     private long _structured;
     private long _inFlight;
     private long _maxConcurrent;
@@ -166,6 +167,9 @@ internal sealed class StatsCollector
     /// <summary>Counts a successful Copilot token exchange.</summary>
     public void TokenExchanged() => Interlocked.Increment(ref _tokenExchanges);
 
+    /// <summary>Counts a request to the Copilot token exchange, accepted or not.</summary>
+    public void TokenExchangeRequested() => Interlocked.Increment(ref _tokenExchangeRequests);
+
     /// <summary>Reads every counter; answered counts are read before received counts.</summary>
     public EmulatorStats Snapshot()
     {
@@ -217,6 +221,7 @@ internal sealed class StatsCollector
             EmbeddingRequestsServed = embeddingServed,
             EmbeddingInputsServed = embeddingInputsServed,
             TokenExchanges = Interlocked.Read(ref _tokenExchanges),
+            TokenExchangeRequests = Interlocked.Read(ref _tokenExchangeRequests),
             StructuredRequests = Interlocked.Read(ref _structured),
             MaxConcurrentRequests = Interlocked.Read(ref _maxConcurrent),
             SecondaryOriginRequests = Interlocked.Read(ref _secondaryRequests),
@@ -240,6 +245,7 @@ internal sealed class StatsCollector
         Interlocked.Exchange(ref _embeddingServed, 0);
         Interlocked.Exchange(ref _embeddingInputsServed, 0);
         Interlocked.Exchange(ref _tokenExchanges, 0);
+        Interlocked.Exchange(ref _tokenExchangeRequests, 0);
         Interlocked.Exchange(ref _structured, 0);
         Interlocked.Exchange(ref _accepted, 0);
         Interlocked.Exchange(ref _rejectedInvalid, 0);

@@ -26,11 +26,16 @@ internal sealed class BatchEngine
     /// <summary>The settings of a single call: the client's model when none is set.</summary>
     public CompletionSettings Resolve(CompletionSettings settings) => BatchPlanner.Resolve(settings, null, Options);
 
+    /// <summary>One call of either API; an invalid conversation (an empty rendered message, say) throws, with nothing sent.</summary>
     public Task<ChatCompletion> CompleteAsync(IReadOnlyList<ChatMessage> messages, CompletionSettings settings, CancellationToken cancellationToken)
-        => Provider.CompleteAsync(new ChatRequest(messages, Resolve(settings)), cancellationToken);
+    {
+        EnsureValid(messages);
+        return Provider.CompleteAsync(new ChatRequest(messages, Resolve(settings)), cancellationToken);
+    }
 
     public async Task<T> CompleteStructuredAsync<T>(IReadOnlyList<ChatMessage> messages, CompletionSettings settings, StructuredOutputSpec<T> spec, CancellationToken cancellationToken)
     {
+        EnsureValid(messages);
         BatchWorkResult<T> result = await StructuredCompletion.CompleteAsync(Provider, messages, Resolve(settings) with { ResponseFormat = spec.Format }, spec, spec.MaxRepairAttempts, cancellationToken).ConfigureAwait(false);
         return result.Value;
     }
@@ -39,26 +44,42 @@ internal sealed class BatchEngine
     public Func<IReadOnlyList<ChatMessage>, CancellationToken, ValueTask<BatchWorkResult<ChatCompletion>>> ConversationWork(BatchPlan plan)
         => async (messages, ct) =>
         {
-            if (Guard.DescribeInvalidMessages(messages) is { } problem)
-            {
-                throw new ArgumentException($"Invalid conversation: {problem}; nothing was sent.", nameof(messages));
-            }
-
+            EnsureValid(messages);
             ChatCompletion completion = await Provider.CompleteAsync(new ChatRequest(messages, plan.Settings), ct).ConfigureAwait(false);
             return new BatchWorkResult<ChatCompletion>(completion, completion.Usage, completion.Attempts, 0, completion.Provider);
         };
 
-    /// <summary>One rendered prompt whose completion is mapped to the method's result.</summary>
+    /// <summary>One rendered prompt whose completion is mapped to the method's result; an empty rendered message fails its item.</summary>
     public Func<TIn, CancellationToken, ValueTask<BatchWorkResult<TOut>>> PromptWork<TIn, TOut>(BatchPlan plan, Func<TIn, ChatMessage[]> render, Func<ChatCompletion, TOut> map)
         => async (input, ct) =>
         {
-            ChatCompletion completion = await Provider.CompleteAsync(new ChatRequest(render(input), plan.Settings), ct).ConfigureAwait(false);
+            ChatMessage[] messages = render(input);
+            EnsureValid(messages);
+            ChatCompletion completion = await Provider.CompleteAsync(new ChatRequest(messages, plan.Settings), ct).ConfigureAwait(false);
             return new BatchWorkResult<TOut>(map(completion), completion.Usage, completion.Attempts, 0, completion.Provider);
         };
 
-    /// <summary>One rendered typed prompt, parsed and repaired.</summary>
+    /// <summary>One rendered typed prompt, parsed and repaired; an empty rendered message fails its item.</summary>
     public Func<TIn, CancellationToken, ValueTask<BatchWorkResult<TOut>>> StructuredWork<TIn, TOut>(BatchPlan plan, Func<TIn, ChatMessage[]> render, StructuredOutputSpec<TOut> spec)
-        => (input, ct) => StructuredCompletion.CompleteAsync(Provider, render(input), plan.Settings, spec, plan.MaxRepairAttempts, ct);
+        => (input, ct) =>
+        {
+            ChatMessage[] messages = render(input);
+            EnsureValid(messages);
+            return StructuredCompletion.CompleteAsync(Provider, messages, plan.Settings, spec, plan.MaxRepairAttempts, ct);
+        };
+
+    /// <summary>
+    /// The one rule for what may be sent, for generated and untyped calls alike: no null or empty conversation and no
+    /// message with blank content (a prompt rendered from "" or null). A single call throws the
+    /// <see cref="ArgumentException"/>; in a batch the runner makes it the item's <see cref="BatchErrorKind.InvalidInput"/>.
+    /// </summary>
+    private static void EnsureValid(IReadOnlyList<ChatMessage>? messages)
+    {
+        if (Guard.DescribeInvalidMessages(messages) is { } problem)
+        {
+            throw new ArgumentException($"Invalid conversation: {problem}; nothing was sent.", nameof(messages));
+        }
+    }
 
     public async Task<Embedding> EmbedAsync(string input, string? model, int? dimensions, CancellationToken cancellationToken)
     {

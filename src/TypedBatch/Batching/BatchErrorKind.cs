@@ -35,4 +35,11 @@ public enum BatchErrorKind
 
     /// <summary>The answer was cut off at the token limit (<c>finish_reason: length</c>) before it was complete.</summary>
     Truncated,
+
+    /// <summary>
+    /// The account is out of quota or over its spend limit (OpenAI's 429 <c>insufficient_quota</c> and its kin): no retry
+    /// or wait fixes it, so it is never retried and never pauses the rate limits. The first such answer in a batch fails
+    /// every item not yet sent with this kind and no attempt, at once. Anthropic's spend-limit errors will map here too.
+    /// </summary>
+    QuotaExceeded,
 }

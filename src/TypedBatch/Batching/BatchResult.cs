@@ -65,6 +65,9 @@ public sealed class BatchResult<T> : IReadOnlyList<BatchItem<T>>
     /// <summary>429 responses the provider sent during the batch, retried ones included.</summary>
     public int ThrottledResponses { get; init; }
 
+    /// <summary>Workers the runner started, for tests: bounded by the inputs, not by a huge <c>MaxConcurrency</c>.</summary>
+    internal int WorkersStarted { get; init; }
+
     /// <summary>How many items each provider answered or failed, by <see cref="BatchItem{T}.Provider"/> (with a fallback chain, who did the work).</summary>
     public IReadOnlyDictionary<string, int> CountByProvider()
         => this.Where(i => i.Provider is not null).GroupBy(i => i.Provider!, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);

@@ -10,14 +10,17 @@ namespace TypedBatch;
 
 /// <summary>
 /// Runs one unit of work per input of a <see cref="BatchPlan"/>. Inputs are pulled lazily, one at a time, as a worker
-/// frees up, so a million-input sequence is never materialized; workers are started only as inputs arrive, never more
-/// than <see cref="BatchPlan.MaxConcurrency"/>; each input gets exactly one <see cref="BatchItem{T}"/>; failures are
+/// frees up, so a million-input sequence is never materialized; workers are started only as inputs arrive (for a lazy
+/// sequence, at most one more than its inputs), never more than <see cref="BatchPlan.MaxConcurrency"/>, and nothing is
+/// sized by that bound, so <see cref="int.MaxValue"/> means "as wide as the inputs"; each input gets exactly one <see cref="BatchItem{T}"/>; failures are
 /// captured per item and never escape the batch. Logs the batch's start and summary and reports its progress.
 /// </summary>
 /// <remarks>
-/// Only two things end a batch early with an exception: the caller's <see cref="CancellationToken"/>
-/// (an <see cref="OperationCanceledException"/>, thrown as soon as the in-flight requests observe it), and an
-/// exception thrown by the input sequence itself while it is enumerated.
+/// Only two things end a batch early with an exception: the caller's <see cref="CancellationToken"/>, and an
+/// exception thrown by the input sequence itself while it is enumerated. Cancellation throws at once, without waiting
+/// for the in-flight requests: a batch call throws <see cref="BatchCanceledException{T}"/> with the partial result
+/// (every started input once: finished items as they are, the others <see cref="BatchErrorKind.Cancelled"/>), an
+/// as-completed stream a plain <see cref="OperationCanceledException"/> (its finished items were already yielded).
 /// </remarks>
 internal sealed class BatchRunner
 {
@@ -60,17 +63,51 @@ internal sealed class BatchRunner
         Validate(inputs, work, plan);
         cancellationToken.ThrowIfCancellationRequested();
         var buffer = new ResultBuffer<BatchItem<TOut>>();
+        var finished = new ResultBuffer<bool>();
+        var sync = new Lock();
+        bool frozen = false;
         var run = new Run<TIn, TUnit, TOut>(this, inputs, work, packing, plan, (item, _) =>
         {
-            buffer[item.Index] = item;
-            return ValueTask.CompletedTask;
-        }, buffer.Reserve);
+            // Once a cancellation has taken its snapshot, a late item must not change what the caller holds.
+            lock (sync)
+            {
+                if (!frozen)
+                {
+                    buffer[item.Index] = item;
+                    finished[item.Index] = true;
+                }
+            }
 
-        await run.ExecuteAsync(cancellationToken).ConfigureAwait(false);
+            return ValueTask.CompletedTask;
+        }, index =>
+        {
+            buffer.Reserve(index);
+            finished.Reserve(index);
+        });
+
+        try
+        {
+            await run.ExecuteAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException cancelled) when (cancellationToken.IsCancellationRequested)
+        {
+            BatchResult<TOut> partial;
+            int completed;
+            lock (sync)
+            {
+                frozen = true;
+                (partial, completed) = Snapshot(buffer, finished, run);
+            }
+
+            LogSummary(plan, run);
+            throw new BatchCanceledException<TOut>(partial, completed, cancelled.InnerException, cancellationToken);
+        }
+
         var result = new BatchResult<TOut>(buffer, run.Elapsed, run.PeakInFlight)
         {
             MinConcurrency = run.Concurrency.Minimum,
             ThrottledResponses = run.Concurrency.Throttles,
+            WorkersStarted = run.WorkersStarted,
         };
         LogSummary(plan, run);
         if (_logger.IsEnabled(LogLevel.Information))
@@ -139,6 +176,37 @@ internal sealed class BatchRunner
                 throw;
             }
         }
+    }
+
+    /// <summary>
+    /// The partial result of a cancelled batch: every started input once, in order; the unfinished ones are Cancelled.
+    /// The run has stopped taking inputs, so the buffers no longer grow.
+    /// </summary>
+    private static (BatchResult<TOut> Partial, int Completed) Snapshot<TOut>(ResultBuffer<BatchItem<TOut>> buffer, ResultBuffer<bool> finished, IRunStatistics run)
+    {
+        var items = new ResultBuffer<BatchItem<TOut>>();
+        var cancelled = new BatchError(BatchErrorKind.Cancelled, "The batch was cancelled before this item finished.");
+        int completed = 0;
+        for (int i = 0; i < buffer.Count; i++)
+        {
+            items.Reserve(i);
+            if (finished[i])
+            {
+                items[i] = buffer[i];
+                completed++;
+            }
+            else
+            {
+                items[i] = BatchItem.Failure<TOut>(i, cancelled, default, 0, TimeSpan.Zero);
+            }
+        }
+
+        var partial = new BatchResult<TOut>(items, run.Elapsed, run.PeakInFlight)
+        {
+            MinConcurrency = run.Concurrency.Minimum,
+            ThrottledResponses = run.Concurrency.Throttles,
+        };
+        return (partial, completed);
     }
 
     private static void Validate<TIn, TWork>(IEnumerable<TIn> inputs, TWork work, BatchPlan plan)
@@ -216,9 +284,12 @@ internal sealed class BatchRunner
         private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private IEnumerator<TIn>? _enumerator;
         private Exception? _failure;
+        private BatchError? _quotaExceeded;
         private bool _exhausted;
         private int _next;
         private int _workers;
+        private int _workersStarted;
+        private int _knownCount = -1;
         private int _inFlight;
         private int _peakInFlight;
         private int _completed;
@@ -246,6 +317,9 @@ internal sealed class BatchRunner
 
         public int PeakInFlight => Volatile.Read(ref _peakInFlight);
 
+        /// <summary>Workers started over the run: at most one more than the inputs taken (none more for a collection), whatever the bound.</summary>
+        public int WorkersStarted => Volatile.Read(ref _workersStarted);
+
         public int Completed => Volatile.Read(ref _completed);
 
         public int Succeeded => Volatile.Read(ref _succeeded);
@@ -269,6 +343,7 @@ internal sealed class BatchRunner
         {
             _runner.LogStart(_plan, _inputs);
             _start = _runner._time.GetTimestamp();
+            _knownCount = _inputs.TryGetNonEnumeratedCount(out int count) ? count : -1;
             _enumerator = _inputs.GetEnumerator();
             try
             {
@@ -278,9 +353,13 @@ internal sealed class BatchRunner
                 }
 
                 StartWorker(cancellationToken);
-                await _done.Task.ConfigureAwait(false);
-                if (_failure is OperationCanceledException && cancellationToken.IsCancellationRequested)
+
+                // Cancellation does not wait for the workers: a request that ignores its token (or a hung server)
+                // must not hold the caller, who gets what finished so far.
+                bool done = await WaitForWorkersAsync(cancellationToken).ConfigureAwait(false);
+                if (!done || (_failure is OperationCanceledException && cancellationToken.IsCancellationRequested))
                 {
+                    StopTaking();
                     Log.BatchCancelled(_runner._logger, _plan.Operation, Volatile.Read(ref _completed));
                     throw new OperationCanceledException("The batch was cancelled.", _failure, cancellationToken);
                 }
@@ -293,12 +372,42 @@ internal sealed class BatchRunner
             finally
             {
                 _end = _runner._time.GetTimestamp();
-                _enumerator.Dispose();
+                lock (_gate)
+                {
+                    // Workers of a cancelled run may still be finishing; under the lock none is inside MoveNext.
+                    _exhausted = true;
+                    _enumerator.Dispose();
+                }
+            }
+        }
+
+        /// <summary>Workers still running take no further input; the number of started inputs is final.</summary>
+        private void StopTaking()
+        {
+            lock (_gate)
+            {
+                _exhausted = true;
+            }
+        }
+
+        private async Task<bool> WaitForWorkersAsync(CancellationToken cancellationToken)
+        {
+            try
+            {
+                await _done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return _done.Task.IsCompleted;
             }
         }
 
         private void StartWorker(CancellationToken cancellationToken)
-            => _ = Task.Run(() => WorkerAsync(cancellationToken), CancellationToken.None);
+        {
+            Interlocked.Increment(ref _workersStarted);
+            _ = Task.Run(() => WorkerAsync(cancellationToken), CancellationToken.None);
+        }
 
         private async Task WorkerAsync(CancellationToken cancellationToken)
         {
@@ -377,18 +486,24 @@ internal sealed class BatchRunner
                 input = _enumerator.Current;
                 _reserve(_packing is null ? index : _packing.LastIndex(input));
 
-                // One more worker for the next input, until the concurrency bound: workers never outnumber inputs.
-                if (_workers < _plan.MaxConcurrency)
+                // One more worker for the next input, until the concurrency bound. A collection says when there is no
+                // next input; a lazy sequence can only be asked, so its last spare worker finds it exhausted: at most
+                // one worker more than the inputs, however large the bound.
+                if (_workers < _plan.MaxConcurrency && (_knownCount < 0 || _next < _knownCount))
                 {
                     _workers++;
                     StartWorker(cancellationToken);
                 }
             }
 
-            BatchItem<TUnit> unit = await RunOneAsync(index, input, cancellationToken).ConfigureAwait(false);
+            // After a quota answer nothing more is sent: every later request would be refused the same way.
+            BatchItem<TUnit> unit = Volatile.Read(ref _quotaExceeded) is { } quota
+                ? BatchItem.Failure<TUnit>(index, quota, default, 0, TimeSpan.Zero)
+                : await RunOneAsync(index, input, cancellationToken).ConfigureAwait(false);
             if (_packing is null)
             {
                 BatchItem<TOut> item = Unsafe.As<BatchItem<TUnit>, BatchItem<TOut>>(ref unit);
+                TripOnQuota(item.Error);
                 await _sink(item, cancellationToken).ConfigureAwait(false);
                 Record(item);
             }
@@ -396,12 +511,32 @@ internal sealed class BatchRunner
             {
                 foreach (BatchItem<TOut> item in _packing.Unpack(input, unit))
                 {
+                    TripOnQuota(item.Error);
                     await _sink(item, cancellationToken).ConfigureAwait(false);
                     Record(item);
                 }
             }
 
             return true;
+        }
+
+        /// <summary>
+        /// The batch-wide fail-fast: the first item refused for quota makes every item not yet sent fail with
+        /// <see cref="BatchErrorKind.QuotaExceeded"/> and no attempt. Items already in flight finish on their own.
+        /// </summary>
+        private void TripOnQuota(BatchError? error)
+        {
+            if (error is { Kind: BatchErrorKind.QuotaExceeded } && Volatile.Read(ref _quotaExceeded) is null)
+            {
+                var notSent = new BatchError(BatchErrorKind.QuotaExceeded, $"Not sent: an earlier item of this batch found the account out of quota ({error.Message}).")
+                {
+                    StatusCode = error.StatusCode,
+                    ProviderCode = error.ProviderCode,
+                    ErrorType = error.ErrorType,
+                    Provider = error.Provider,
+                };
+                Interlocked.CompareExchange(ref _quotaExceeded, notSent, null);
+            }
         }
 
         private void Record(BatchItem<TOut> item)

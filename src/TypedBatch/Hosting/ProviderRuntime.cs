@@ -76,7 +76,7 @@ internal sealed class ProviderRuntime : IDisposable
     private OpenAICompatibleProvider Create(ProviderOptions provider, IHttpClientFactory httpClientFactory, RateLimitRegistry registry, ILoggerFactory loggerFactory)
     {
         string name = provider.Name ?? provider.DefaultName;
-        var limits = new ProviderLimits(registry, AccountKey(provider), provider.RequestsPerMinute, provider.TokensPerMinute, Options.MaxRetryAfter);
+        var limits = new ProviderLimits(registry, AccountKey(provider), provider.RequestsPerMinute, provider.TokensPerMinute, Options.MaxRetryAfter, OpenAIErrors.IsQuotaError);
         var retries = new RetryPolicy(Options.MaxRetryAfter, _time, OpenAIErrors.IsQuotaError);
         ResiliencePipeline<HttpResponseMessage> pipeline = ProviderPipeline.Build(Options, retries, _time);
 

@@ -9,8 +9,8 @@ namespace TypedBatch.Limits;
 /// <item><see cref="Admission"/>, outside the pipeline: the first attempt waits for its budget before the total and
 /// attempt timeouts start, so queueing behind the limit is never a timeout.</item>
 /// <item><see cref="Attempt"/>, innermost: every retry waits for its budget; every answer is learned from
-/// (<c>x-ratelimit-*</c> limits and remaining budget, prompt-token usage), a 429 pauses the gate for its hint and cuts
-/// the batch's adaptive concurrency, a success grows it back.</item>
+/// (<c>x-ratelimit-*</c> limits and remaining budget, prompt-token usage), a rate-limit 429 pauses the gate for its hint
+/// and cuts the batch's adaptive concurrency (a quota 429 does neither), a success grows it back.</item>
 /// </list>
 /// Each attempt is charged at the batch's own gate (when its options set limits) and at the account's shared gate.
 /// </summary>
@@ -59,14 +59,35 @@ internal static class RateLimitHandlers
                 throw;
             }
 
+            call.RequestId = response.Headers.TryGetValues("x-request-id", out IEnumerable<string>? ids) ? ids.FirstOrDefault() : null;
+
+            // A quota 429 is no rate limit, whatever headers it carries: waiting does not fix it, so it must neither
+            // pause every request of the account nor cut the batch's concurrency. The runner fails the batch fast.
+            bool quota;
+            try
+            {
+                quota = response.StatusCode == HttpStatusCode.TooManyRequests && await IsQuotaAsync(response, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                gate.OnAnswer(null); // as for a failed attempt: the requests queued behind this one must not be held
+                response.Dispose();
+                throw;
+            }
+
+            if (quota)
+            {
+                gate.OnAnswer(null);
+                return response;
+            }
+
             var info = RateLimitInfo.FromHeaders(response.Headers);
             gate.OnAnswer(info);
-            call.RequestId = response.Headers.TryGetValues("x-request-id", out IEnumerable<string>? ids) ? ids.FirstOrDefault() : null;
             AdaptiveConcurrency? concurrency = BatchScope.Current?.Concurrency;
             if (response.StatusCode == HttpStatusCode.TooManyRequests)
             {
                 call.Throttled++;
-                // A rate-limit 429 carries a hint or the limit headers; a quota 429 carries neither, and waiting does not help it.
+                // A rate-limit 429 carries a hint or the limit headers; one with neither is paused for briefly.
                 TimeSpan? hint = RetryHints.Read(response, limits.Time);
                 if (hint is not null || info is not null)
                 {
@@ -81,6 +102,14 @@ internal static class RateLimitHandlers
             }
 
             return response;
+        }
+
+        private async ValueTask<bool> IsQuotaAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+        {
+            // Buffered, so the retry policy and the provider read the same body after this.
+            await response.Content.LoadIntoBufferAsync(cancellationToken).ConfigureAwait(false);
+            string body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            return limits.IsQuotaError(body);
         }
     }
 

@@ -84,7 +84,16 @@ public sealed class PromptClientContext
     {
         ArgumentNullException.ThrowIfNull(inputs);
         BatchPlan plan = BatchPlanner.Embeddings("embeddings", _engine.Provider.Name, model, dimensions, options, _engine.Options);
-        BatchResult<Embedding> result = await _engine.EmbedBatchAsync(plan, inputs, cancellationToken).ConfigureAwait(false);
+        BatchResult<Embedding> result;
+        try
+        {
+            result = await _engine.EmbedBatchAsync(plan, inputs, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BatchCanceledException<Embedding> cancelled)
+        {
+            throw cancelled.MapValues(map);
+        }
+
         return result.MapValues(map);
     }
 

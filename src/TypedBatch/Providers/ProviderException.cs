@@ -72,17 +72,20 @@ public sealed class ProviderException : Exception
             BatchErrorKind.InvalidOutput => "unusable answer",
             BatchErrorKind.Refused => "the model refused",
             BatchErrorKind.Truncated => "answer cut off at the token limit",
+            BatchErrorKind.QuotaExceeded => $"HTTP {statusCode}, out of quota",
             _ => kind.ToString(),
         });
         sb.Append(": ").Append(message);
-        string? hint = statusCode switch
-        {
-            401 => " Check the API key or token for this provider.",
-            403 => " The key lacks permission for this model or region.",
-            404 => " Check the model name and the base URL.",
-            429 => " Lower MaxConcurrency or set RequestsPerMinute to stay under the provider's rate limit.",
-            _ => null,
-        };
+        string? hint = kind == BatchErrorKind.QuotaExceeded
+            ? " The account is out of quota or over its spend limit: add credit or raise the limit; retrying does not help."
+            : statusCode switch
+            {
+                401 => " Check the API key or token for this provider.",
+                403 => " The key lacks permission for this model or region.",
+                404 => " Check the model name and the base URL.",
+                429 => " Lower MaxConcurrency or set RequestsPerMinute to stay under the provider's rate limit.",
+                _ => null,
+            };
         sb.Append(hint);
         return sb.ToString();
     }

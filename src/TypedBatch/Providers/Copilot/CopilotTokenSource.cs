@@ -8,12 +8,17 @@ namespace TypedBatch.Providers.Copilot;
 
 /// <summary>
 /// Exchanges the GitHub token for a short-lived Copilot token, caches it, and exchanges again shortly before the
-/// server's <c>refresh_in</c> runs out. Concurrent callers share one exchange.
+/// server's <c>refresh_in</c> runs out. Concurrent callers share one exchange, and a failed exchange is remembered for
+/// <see cref="FailureCacheDuration"/>: the callers waiting on it and those arriving meanwhile fail with it at once,
+/// instead of each repeating an exchange (and its retries) that has just failed for everyone.
 /// </summary>
 internal sealed class CopilotTokenSource : IDisposable
 {
     /// <summary>Where Copilot's chat API lives when the token response names no endpoint.</summary>
     public static readonly Uri DefaultApiBase = new("https://api.githubcopilot.com");
+
+    /// <summary>How long a failed exchange answers for the next ones: long enough for a batch's items to share it, short enough to recover from a blip.</summary>
+    public static readonly TimeSpan FailureCacheDuration = TimeSpan.FromSeconds(5);
 
     private static readonly TimeSpan MaxRefreshMargin = TimeSpan.FromMinutes(1);
 
@@ -25,6 +30,7 @@ internal sealed class CopilotTokenSource : IDisposable
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _exchange = new(1, 1);
     private CopilotToken? _current;
+    private FailedExchange? _failed;
 
     public CopilotTokenSource(HttpClient http, Uri tokenUrl, string githubToken, SecretRedactor redactor, TimeProvider? timeProvider = null, ILogger? logger = null)
     {
@@ -45,6 +51,7 @@ internal sealed class CopilotTokenSource : IDisposable
             return token;
         }
 
+        ThrowIfRecentlyFailed();
         await _exchange.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -54,7 +61,18 @@ internal sealed class CopilotTokenSource : IDisposable
                 return token;
             }
 
-            token = await ExchangeAsync(cancellationToken).ConfigureAwait(false);
+            ThrowIfRecentlyFailed();
+            try
+            {
+                token = await ExchangeAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (ProviderException failure)
+            {
+                Volatile.Write(ref _failed, new FailedExchange(failure, _time.GetUtcNow() + FailureCacheDuration));
+                throw;
+            }
+
+            Volatile.Write(ref _failed, null);
             Volatile.Write(ref _current, token);
             return token;
         }
@@ -72,6 +90,21 @@ internal sealed class CopilotTokenSource : IDisposable
 
     public void Dispose() => _exchange.Dispose();
 
+    /// <summary>Fails with the last exchange's failure while it is fresh; a new exception per caller, as callers run concurrently.</summary>
+    private void ThrowIfRecentlyFailed()
+    {
+        if (Volatile.Read(ref _failed) is { } failed && _time.GetUtcNow() < failed.Until)
+        {
+            ProviderException last = failed.Failure;
+            throw new ProviderException(last.Kind, last.Provider, last.ProviderMessage, last.StatusCode)
+            {
+                ErrorType = last.ErrorType,
+                ErrorCode = last.ErrorCode,
+                Attempts = 0,
+            };
+        }
+    }
+
     private async Task<CopilotToken> ExchangeAsync(CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, _tokenUrl);
@@ -79,8 +112,31 @@ internal sealed class CopilotTokenSource : IDisposable
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         request.Headers.UserAgent.Add(new ProductInfoHeaderValue("TypedBatch", "0.1"));
 
-        using HttpResponseMessage response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        string body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        HttpResponseMessage response;
+        string body;
+        try
+        {
+            response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            // Described here, so the chat pipeline does not retry it as its own transport failure: the exchange's
+            // client has already made its retries.
+            throw new ProviderException(ex is OperationCanceledException ? BatchErrorKind.Timeout : BatchErrorKind.Transport, CopilotProviderName,
+                $"The GitHub token exchange failed: {_redactor.Redact(ex.Message)}. Check the token URL and the network.", null, ex);
+        }
+
+        using HttpResponseMessage owned = response;
+        try
+        {
+            body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException)
+        {
+            throw new ProviderException(BatchErrorKind.Transport, CopilotProviderName,
+                $"The GitHub token exchange failed: its answer could not be read ({_redactor.Redact(ex.Message)}).", (int)response.StatusCode, ex);
+        }
+
         if (!response.IsSuccessStatusCode)
         {
             ErrorDto? error = OpenAIErrors.Parse(body, out string? bare);
@@ -140,6 +196,9 @@ internal sealed class CopilotTokenSource : IDisposable
 
     internal const string CopilotProviderName = "github-copilot";
 }
+
+/// <summary>A failed exchange and until when it answers for the next ones.</summary>
+internal sealed record FailedExchange(ProviderException Failure, DateTimeOffset Until);
 
 /// <summary>A Copilot token with where to send requests and when to refresh it. <see cref="ToString"/> hides the token.</summary>
 internal sealed record CopilotToken(AuthenticationHeaderValue Authorization, Uri ApiBase, DateTimeOffset ExpiresAt, DateTimeOffset RefreshAt)

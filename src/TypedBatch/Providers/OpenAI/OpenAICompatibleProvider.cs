@@ -238,7 +238,8 @@ internal sealed class OpenAICompatibleProvider(
             message += $" The server asked to wait {wait}, longer than MaxRetryAfter allows; failing now instead of holding the batch.";
         }
 
-        BatchErrorKind kind = response.StatusCode == HttpStatusCode.TooManyRequests ? BatchErrorKind.RateLimited
+        BatchErrorKind kind = response.StatusCode == HttpStatusCode.TooManyRequests
+            ? OpenAIErrors.IsQuota(error) ? BatchErrorKind.QuotaExceeded : BatchErrorKind.RateLimited
             : response.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.GatewayTimeout ? BatchErrorKind.Timeout
             : BatchErrorKind.Http;
         throw new ProviderException(kind, Name, message, status)

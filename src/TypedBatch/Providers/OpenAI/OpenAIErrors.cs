@@ -31,9 +31,11 @@ internal static class OpenAIErrors
     }
 
     /// <summary>Whether an error body says the account is out of quota, which waiting does not fix.</summary>
-    public static bool IsQuotaError(string body)
+    public static bool IsQuotaError(string body) => IsQuota(Parse(body, out _));
+
+    /// <summary>Whether a parsed error says the account is out of quota; the one place quota codes are recognised.</summary>
+    public static bool IsQuota(ErrorDto? error)
     {
-        ErrorDto? error = Parse(body, out _);
         string? code = error?.CodeText ?? error?.Type;
         return code is not null && QuotaCodes.Contains(code, StringComparer.OrdinalIgnoreCase);
     }
