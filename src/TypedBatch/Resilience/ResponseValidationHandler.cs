@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 
 namespace TypedBatch.Resilience;
@@ -14,7 +15,7 @@ namespace TypedBatch.Resilience;
 /// <param name="maxBytes"><see cref="TypedBatchOptions.MaxResponseBytes"/>.</param>
 internal sealed class ResponseValidationHandler(long maxBytes) : DelegatingHandler
 {
-    private const int ChunkSize = 64 * 1024;
+    private const int ChunkSize = 16 * 1024;
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
@@ -73,21 +74,39 @@ internal sealed class ResponseValidationHandler(long maxBytes) : DelegatingHandl
                 return exact;
             }
 
-            // Chunked or decompressed: the length shows only as it arrives, so count while reading.
-            using var buffer = new MemoryStream();
-            byte[] chunk = new byte[ChunkSize];
-            int read;
-            while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+            // Chunked or decompressed: the length shows only as it arrives, so count while reading, into a pooled
+            // buffer that grows by doubling; only the exact body is copied out.
+            byte[] buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
+            int filled = 0;
+            try
             {
-                if (buffer.Length + read > maxBytes)
+                while (true)
                 {
-                    throw new ResponseTooLargeException(status, maxBytes);
+                    if (filled == buffer.Length)
+                    {
+                        byte[] larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                        buffer.AsSpan(0, filled).CopyTo(larger);
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = larger;
+                    }
+
+                    int read = await stream.ReadAsync(buffer.AsMemory(filled), cancellationToken).ConfigureAwait(false);
+                    if (read == 0)
+                    {
+                        return buffer.AsSpan(0, filled).ToArray();
+                    }
+
+                    filled += read;
+                    if (filled > maxBytes)
+                    {
+                        throw new ResponseTooLargeException(status, maxBytes);
+                    }
                 }
-
-                buffer.Write(chunk, 0, read);
             }
-
-            return buffer.ToArray();
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
     }
 
