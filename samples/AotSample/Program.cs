@@ -13,7 +13,7 @@ if (string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("OPENAI_BASE_UR
     return 2;
 }
 
-await using TypedBatchClient client = TypedBatchClient.FromEnvironment();
+await using var client = TypedBatchClient.FromEnvironment();
 Console.WriteLine($"Using {client.Options.Provider} at {client.Options.EffectiveBaseUrl} with model {client.Options.Model} (Native AOT: {!System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeSupported}).");
 
 IAotAssistant assistant = client.For<IAotAssistant>();
