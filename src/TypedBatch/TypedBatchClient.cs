@@ -3,6 +3,8 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
+using TypedBatch.Providers;
+
 namespace TypedBatch;
 
 /// <summary>
@@ -32,18 +34,24 @@ public sealed class TypedBatchClient : IDisposable, IAsyncDisposable
     /// <param name="loggerFactory">Where batches log their start and summary.</param>
     /// <param name="timeProvider">The clock.</param>
     public TypedBatchClient(IChatProvider provider, TypedBatchOptions? options = null, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
-        : this(provider, options, loggerFactory, timeProvider, null)
+        : this(provider, options, loggerFactory, timeProvider, null, null)
     {
     }
 
-    private TypedBatchClient(IChatProvider provider, TypedBatchOptions? options, ILoggerFactory? loggerFactory, TimeProvider? timeProvider, ServiceProvider? ownedServices)
+    /// <summary>A client over the providers built from options, whose secrets are masked in the model's answers kept on errors too.</summary>
+    internal TypedBatchClient(IChatProvider provider, TypedBatchOptions options, ILoggerFactory loggerFactory, TimeProvider timeProvider, SecretRedactor redactor)
+        : this(provider, options, loggerFactory, timeProvider, redactor, null)
+    {
+    }
+
+    private TypedBatchClient(IChatProvider provider, TypedBatchOptions? options, ILoggerFactory? loggerFactory, TimeProvider? timeProvider, SecretRedactor? redactor, ServiceProvider? ownedServices)
     {
         ArgumentNullException.ThrowIfNull(provider);
         Provider = provider;
         Options = options ?? new TypedBatchOptions();
         loggerFactory ??= NullLoggerFactory.Instance;
         _logger = loggerFactory.CreateLogger<TypedBatchClient>();
-        Engine = new BatchEngine(provider, Options, loggerFactory, timeProvider ?? TimeProvider.System);
+        Engine = new BatchEngine(provider, Options, loggerFactory, timeProvider ?? TimeProvider.System, redactor);
         _ownedServices = ownedServices;
     }
 
@@ -75,7 +83,8 @@ public sealed class TypedBatchClient : IDisposable, IAsyncDisposable
         services.AddSingleton<IOptions<TypedBatchOptions>>(Microsoft.Extensions.Options.Options.Create(copy));
         services.AddTypedBatchCore();
         ServiceProvider provider = services.BuildServiceProvider();
-        var client = new TypedBatchClient(provider.GetRequiredService<IChatProvider>(), copy, provider.GetRequiredService<ILoggerFactory>(), provider.GetRequiredService<TimeProvider>(), provider);
+        var client = new TypedBatchClient(provider.GetRequiredService<IChatProvider>(), copy, provider.GetRequiredService<ILoggerFactory>(), provider.GetRequiredService<TimeProvider>(),
+            provider.GetRequiredService<ProviderRuntime>().Redactor, provider);
         if (client._logger.IsEnabled(LogLevel.Information))
         {
             // Never the user info or query of the URL: a proxy URL may carry a key. Copilot's API base is the one its

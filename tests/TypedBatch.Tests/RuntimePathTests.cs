@@ -186,3 +186,23 @@ public sealed class RuntimePathTests
         }
     }
 }
+
+/// <summary>A model answer kept on an error is masked like any server text: a hostile server may echo a key in it.</summary>
+public sealed class RawOutputMaskingTests
+{
+    [Fact]
+    public async Task The_answer_kept_on_an_invalid_output_error_has_the_key_masked()
+    {
+        const string Secret = "sk-SECRET-0123456789abcdefXYZ";
+        var client = new TypedBatchClient(new FakeChatProvider(), new TypedBatchOptions(), Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, TimeProvider.System, new Providers.SecretRedactor(Secret));
+        var spec = new StructuredOutputSpec<int>(ResponseFormat.ForJsonSchema("n", "{}"u8.ToArray()), json => System.Text.Json.JsonSerializer.Deserialize<int>(json), maxRepairAttempts: 0);
+        BatchPlan plan = BatchPlanner.Chat("masking", "fake", new CompletionSettings(), null, client.Options, 0);
+
+        BatchResult<int> result = await client.Engine.Runner.RunAsync(["x"], client.Engine.StructuredWork<string, int>(plan, _ => [ChatMessage.User($"echo {Secret}")], spec), plan);
+
+        BatchError error = result[0].Error!;
+        error.Kind.Should().Be(BatchErrorKind.InvalidOutput);
+        error.RawOutput.Should().Be("Re: echo ***", "the fake echoes the prompt; the key in the answer is masked");
+        error.ToString().Should().NotContain(Secret[..12]);
+    }
+}

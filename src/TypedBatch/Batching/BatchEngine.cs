@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Logging;
 
+using TypedBatch.Providers;
+
 namespace TypedBatch;
 
 /// <summary>
@@ -10,14 +12,18 @@ namespace TypedBatch;
 /// </summary>
 internal sealed class BatchEngine
 {
-    public BatchEngine(IChatProvider provider, TypedBatchOptions options, ILoggerFactory loggerFactory, TimeProvider time)
+    public BatchEngine(IChatProvider provider, TypedBatchOptions options, ILoggerFactory loggerFactory, TimeProvider time, SecretRedactor? redactor = null)
     {
+        Redactor = redactor ?? SecretRedactor.None;
         Provider = provider;
         Options = options;
         Runner = new BatchRunner(loggerFactory.CreateLogger<BatchRunner>(), time);
     }
 
     public IChatProvider Provider { get; }
+
+    /// <summary>The providers' secrets: a model's answer kept on an error is masked like a server's error text.</summary>
+    public SecretRedactor Redactor { get; }
 
     public TypedBatchOptions Options { get; }
 
@@ -36,7 +42,7 @@ internal sealed class BatchEngine
     public async Task<T> CompleteStructuredAsync<T>(IReadOnlyList<ChatMessage> messages, CompletionSettings settings, StructuredOutputSpec<T> spec, CancellationToken cancellationToken)
     {
         EnsureValid(messages);
-        BatchWorkResult<T> result = await StructuredCompletion.CompleteAsync(Provider, messages, Resolve(settings) with { ResponseFormat = spec.Format }, spec, spec.MaxRepairAttempts, cancellationToken).ConfigureAwait(false);
+        BatchWorkResult<T> result = await StructuredCompletion.CompleteAsync(Provider, messages, Resolve(settings) with { ResponseFormat = spec.Format }, spec, spec.MaxRepairAttempts, Redactor, cancellationToken).ConfigureAwait(false);
         return result.Value;
     }
 
@@ -65,7 +71,7 @@ internal sealed class BatchEngine
         {
             ChatMessage[] messages = render(input);
             EnsureValid(messages);
-            return StructuredCompletion.CompleteAsync(Provider, messages, plan.Settings, spec, plan.MaxRepairAttempts, ct);
+            return StructuredCompletion.CompleteAsync(Provider, messages, plan.Settings, spec, plan.MaxRepairAttempts, Redactor, ct);
         };
 
     /// <summary>

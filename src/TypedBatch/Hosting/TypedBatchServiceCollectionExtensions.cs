@@ -116,7 +116,8 @@ public static class TypedBatchServiceCollectionExtensions
             sp.GetRequiredService<IChatProvider>(),
             sp.GetRequiredService<IOptions<TypedBatchOptions>>().Value,
             sp.GetRequiredService<ILoggerFactory>(),
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ProviderRuntime>().Redactor));
         return services;
     }
 

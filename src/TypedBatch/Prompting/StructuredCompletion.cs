@@ -1,16 +1,19 @@
 using System.Globalization;
 using System.Text.Json;
 
+using TypedBatch.Providers;
+
 namespace TypedBatch;
 
 /// <summary>
 /// The repair loop of typed results: send, then refuse, truncate or parse; an answer that does not parse is sent back
 /// to the model with the parse error, up to the repair budget. A re-ask is a new request, not a retry of the same one
-/// (those live in the HTTP pipeline): tokens and HTTP attempts of every round are counted.
+/// (those live in the HTTP pipeline): tokens and HTTP attempts of every round are counted. The answer kept on a failure
+/// (<see cref="ProviderException.RawOutput"/>) is masked like any server text: a hostile server may echo a key in it.
 /// </summary>
 internal static class StructuredCompletion
 {
-    public static async ValueTask<BatchWorkResult<T>> CompleteAsync<T>(IChatProvider provider, IReadOnlyList<ChatMessage> messages, CompletionSettings settings, StructuredOutputSpec<T> spec, int maxRepairs, CancellationToken cancellationToken)
+    public static async ValueTask<BatchWorkResult<T>> CompleteAsync<T>(IChatProvider provider, IReadOnlyList<ChatMessage> messages, CompletionSettings settings, StructuredOutputSpec<T> spec, int maxRepairs, SecretRedactor redactor, CancellationToken cancellationToken)
     {
         TokenUsage usage = default;
         int attempts = 0;
@@ -55,7 +58,7 @@ internal static class StructuredCompletion
                     Usage = usage,
                     Attempts = attempts,
                     Repairs = repair,
-                    RawOutput = completion.Content,
+                    RawOutput = redactor.Redact(completion.Content),
                 };
             }
 
@@ -73,7 +76,7 @@ internal static class StructuredCompletion
                         Usage = usage,
                         Attempts = attempts,
                         Repairs = repair,
-                        RawOutput = completion.Content,
+                        RawOutput = redactor.Redact(completion.Content),
                     };
                 }
 
