@@ -15,10 +15,10 @@ internal sealed record BatchPlan(string Operation, string Provider, string Model
     public CompletionSettings Settings { get; init; } = new();
 
     /// <summary>The temperature, for the log.</summary>
-    public double? Temperature { get; init; }
+    public double? Temperature => Settings.Temperature;
 
     /// <summary>The maximum output tokens, for the log.</summary>
-    public int? MaxTokens { get; init; }
+    public int? MaxTokens => Settings.MaxTokens;
 
     /// <summary>Requested embedding dimensions, for embedding batches.</summary>
     public int? Dimensions { get; init; }

@@ -21,8 +21,6 @@ internal static class BatchPlanner
         return Common(new BatchPlan(operation, provider, resolved.Model!, options?.MaxConcurrency ?? defaults.MaxConcurrency), options) with
         {
             Settings = resolved,
-            Temperature = resolved.Temperature,
-            MaxTokens = resolved.MaxTokens,
             MaxRepairAttempts = options?.MaxRepairAttempts ?? maxRepairAttempts,
         };
     }

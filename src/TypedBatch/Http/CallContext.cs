@@ -28,8 +28,11 @@ internal sealed class CallContext
     /// <summary>The last response's <c>x-request-id</c>.</summary>
     public string? RequestId { get; set; }
 
-    /// <summary>How many attempts were answered 429.</summary>
-    public int Throttled { get; set; }
+    /// <summary>
+    /// Whether the last 429 said the account is out of quota, as the rate-limit handler found when it read the body;
+    /// the retry rules read this verdict instead of parsing the body again.
+    /// </summary>
+    public bool? QuotaExceeded { get; set; }
 
     /// <summary>Set when the server asked for a longer wait than <c>MaxRetryAfter</c> allows and the call failed instead.</summary>
     public TimeSpan? RetryAfterRefused { get; set; }

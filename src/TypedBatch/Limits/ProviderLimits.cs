@@ -7,9 +7,6 @@ namespace TypedBatch.Limits;
 internal sealed class ProviderLimits(RateLimitRegistry registry, string account, int? requestsPerMinute, int? tokensPerMinute, TimeSpan maxRetryAfter,
     Func<string, bool>? isQuotaError = null)
 {
-    /// <summary>A provider that limits nothing (a fake, or a provider whose limits are someone else's).</summary>
-    public static ProviderLimits? None => null;
-
     public TimeProvider Time => registry.Time;
 
     /// <summary>A 429 hint longer than this fails the call instead of pausing everyone for it.</summary>

@@ -67,6 +67,7 @@ internal static class RateLimitHandlers
             try
             {
                 quota = response.StatusCode == HttpStatusCode.TooManyRequests && await IsQuotaAsync(response, cancellationToken).ConfigureAwait(false);
+                call.QuotaExceeded = response.StatusCode == HttpStatusCode.TooManyRequests ? quota : null;
             }
             catch
             {
@@ -86,7 +87,6 @@ internal static class RateLimitHandlers
             AdaptiveConcurrency? concurrency = BatchScope.Current?.Concurrency;
             if (response.StatusCode == HttpStatusCode.TooManyRequests)
             {
-                call.Throttled++;
                 // A rate-limit 429 carries a hint or the limit headers; one with neither is paused for briefly.
                 TimeSpan? hint = RetryHints.Read(response, limits.Time);
                 if (hint is not null || info is not null)

@@ -73,6 +73,12 @@ internal sealed class RetryPolicy(TimeSpan maxRetryAfter, TimeProvider time, Fun
     /// <summary>Whether a 429 says the account is out of quota (read from the error body, which stays readable).</summary>
     private async ValueTask<bool> IsQuotaErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
+        // The rate-limit handler below already read the body and said; parse it here only without that verdict.
+        if (response.RequestMessage is { } request && CallContext.Of(request)?.QuotaExceeded is { } verdict)
+        {
+            return verdict;
+        }
+
         await response.Content.LoadIntoBufferAsync(cancellationToken).ConfigureAwait(false);
         string body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
         return isQuotaError(body);
