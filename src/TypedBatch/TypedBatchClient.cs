@@ -167,7 +167,7 @@ public sealed class TypedBatchClient : IDisposable, IAsyncDisposable
         CancellationToken cancellationToken = default)
     {
         BatchPlan plan = PlanChat(messagesList, settings, options);
-        return Engine.Runner.RunAsync(messagesList, Engine.ConversationWork(plan), plan, cancellationToken);
+        return Engine.RunChatAsync(plan, messagesList, journal => Engine.ConversationWork(plan, journal), cancellationToken);
     }
 
     /// <summary>Sends every conversation concurrently and yields each result as soon as it arrives.</summary>
@@ -194,7 +194,7 @@ public sealed class TypedBatchClient : IDisposable, IAsyncDisposable
         CancellationToken cancellationToken = default)
     {
         BatchPlan plan = PlanChat(messagesList, settings, options);
-        return Engine.Runner.RunAsCompletedAsync(messagesList, Engine.ConversationWork(plan), plan, cancellationToken);
+        return Engine.RunChatAsCompletedAsync(plan, messagesList, journal => Engine.ConversationWork(plan, journal), cancellationToken);
     }
 
     /// <summary>Embeds one text.</summary>

@@ -1,5 +1,7 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
 using Microsoft.Extensions.Logging;
-
+using TypedBatch.Journaling;
 using TypedBatch.Providers;
 
 namespace TypedBatch;
@@ -12,12 +14,15 @@ namespace TypedBatch;
 /// </summary>
 internal sealed class BatchEngine
 {
+    private readonly TimeProvider _time;
+
     public BatchEngine(IChatProvider provider, TypedBatchOptions options, ILoggerFactory loggerFactory, TimeProvider time, SecretRedactor? redactor = null)
     {
         Redactor = redactor ?? SecretRedactor.None;
         Provider = provider;
         Options = options;
         Runner = new BatchRunner(loggerFactory.CreateLogger<BatchRunner>(), time);
+        _time = time;
     }
 
     public IChatProvider Provider { get; }
@@ -47,32 +52,116 @@ internal sealed class BatchEngine
     }
 
     /// <summary>One conversation of the untyped API: an invalid one fails its own item, with nothing sent.</summary>
-    public Func<IReadOnlyList<ChatMessage>, CancellationToken, ValueTask<BatchWorkResult<ChatCompletion>>> ConversationWork(BatchPlan plan)
-        => async (messages, ct) =>
+    public BatchWork<IReadOnlyList<ChatMessage>, ChatCompletion> ConversationWork(BatchPlan plan, JournalFile? journal = null)
+        => ChatWork<IReadOnlyList<ChatMessage>, ChatCompletion>(journal, static messages => messages, async (messages, ct) =>
         {
-            EnsureValid(messages);
             ChatCompletion completion = await Provider.CompleteAsync(new ChatRequest(messages, plan.Settings), ct).ConfigureAwait(false);
-            return new BatchWorkResult<ChatCompletion>(completion, completion.Usage, completion.Attempts, 0, completion.Provider);
-        };
+            return new BatchWorkResult<ChatCompletion>(completion, completion.Usage, completion.Attempts, 0, completion.Provider) { Completion = completion };
+        }, static completion => completion);
 
     /// <summary>One rendered prompt whose completion is mapped to the method's result; an empty rendered message fails its item.</summary>
-    public Func<TIn, CancellationToken, ValueTask<BatchWorkResult<TOut>>> PromptWork<TIn, TOut>(BatchPlan plan, Func<TIn, ChatMessage[]> render, Func<ChatCompletion, TOut> map)
-        => async (input, ct) =>
+    public BatchWork<TIn, TOut> PromptWork<TIn, TOut>(BatchPlan plan, Func<TIn, ChatMessage[]> render, Func<ChatCompletion, TOut> map, JournalFile? journal = null)
+        => ChatWork<TIn, TOut>(journal, render, async (messages, ct) =>
         {
-            ChatMessage[] messages = render(input);
-            EnsureValid(messages);
             ChatCompletion completion = await Provider.CompleteAsync(new ChatRequest(messages, plan.Settings), ct).ConfigureAwait(false);
-            return new BatchWorkResult<TOut>(map(completion), completion.Usage, completion.Attempts, 0, completion.Provider);
-        };
+            return new BatchWorkResult<TOut>(map(completion), completion.Usage, completion.Attempts, 0, completion.Provider) { Completion = completion };
+        }, map);
 
     /// <summary>One rendered typed prompt, parsed and repaired; an empty rendered message fails its item.</summary>
-    public Func<TIn, CancellationToken, ValueTask<BatchWorkResult<TOut>>> StructuredWork<TIn, TOut>(BatchPlan plan, Func<TIn, ChatMessage[]> render, StructuredOutputSpec<TOut> spec)
-        => (input, ct) =>
+    public BatchWork<TIn, TOut> StructuredWork<TIn, TOut>(BatchPlan plan, Func<TIn, ChatMessage[]> render, StructuredOutputSpec<TOut> spec, JournalFile? journal = null)
+        => ChatWork<TIn, TOut>(journal, render,
+            (messages, ct) => StructuredCompletion.CompleteAsync(Provider, messages, plan.Settings, spec, plan.MaxRepairAttempts, Redactor, ct),
+            completion => spec.Parse(StructuredOutput.ExtractJson(completion.Content ?? string.Empty)));
+
+    /// <summary>
+    /// The work of one chat item: render, check, then (with a journal) replay the item if it is journaled, or send it
+    /// and journal its outcome before the runner reports it. <paramref name="rebuild"/> turns a journaled completion
+    /// back into the item's value by the same path a live answer takes.
+    /// </summary>
+    private static BatchWork<TIn, TOut> ChatWork<TIn, TOut>(
+        JournalFile? journal,
+        Func<TIn, IReadOnlyList<ChatMessage>> render,
+        Func<IReadOnlyList<ChatMessage>, CancellationToken, ValueTask<BatchWorkResult<TOut>>> send,
+        Func<ChatCompletion, TOut> rebuild)
+    {
+        if (journal is null)
         {
-            ChatMessage[] messages = render(input);
+            return (input, _, ct) =>
+            {
+                IReadOnlyList<ChatMessage> messages = render(input);
+                EnsureValid(messages);
+                return send(messages, ct);
+            };
+        }
+
+        return async (input, index, ct) =>
+        {
+            IReadOnlyList<ChatMessage> messages = render(input);
             EnsureValid(messages);
-            return StructuredCompletion.CompleteAsync(Provider, messages, plan.Settings, spec, plan.MaxRepairAttempts, Redactor, ct);
+            var fingerprint = JournalFingerprint.Of(journal.Definition, messages);
+            JournalLookup lookup = journal.Lookup(index, fingerprint);
+            if (lookup.Replay && Replay(journal, index, lookup, rebuild) is { } replayed)
+            {
+                return replayed;
+            }
+
+            BatchWorkResult<TOut> result;
+            try
+            {
+                result = await send(messages, ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not BatchJournalException && (ex is not OperationCanceledException || !ct.IsCancellationRequested))
+            {
+                var failed = ex as ProviderException;
+                journal.AppendFailure(index, fingerprint, BatchError.FromException(ex), failed?.Usage ?? default, failed?.Attempts ?? 0, failed?.Repairs ?? 0);
+                throw;
+            }
+
+            journal.AppendCompletion(index, fingerprint, result.Completion!, result.Usage, result.Attempts, result.Repairs);
+            return result;
         };
+    }
+
+    /// <summary>A journaled item as the runner reports it; null when its answer no longer builds the value, so it is sent again.</summary>
+    private static BatchWorkResult<TOut>? Replay<TOut>(JournalFile journal, int index, JournalLookup lookup, Func<ChatCompletion, TOut> rebuild)
+    {
+        JournalEntry entry = journal.Read(index, lookup);
+        if (!entry.Succeeded)
+        {
+            return new BatchWorkResult<TOut>(default!, entry.Usage, entry.Attempts, entry.Repairs, entry.Provider) { FromJournal = true, Error = entry.ToError() };
+        }
+
+        try
+        {
+            return new BatchWorkResult<TOut>(rebuild(entry.ToCompletion()), entry.Usage, entry.Attempts, entry.Repairs, entry.Provider) { FromJournal = true };
+        }
+        catch (Exception ex) when (ex is JsonException or ProviderException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Runs a chat batch, with its journal open (and locked) for the run when the plan has one.</summary>
+    public async Task<BatchResult<TOut>> RunChatAsync<TIn, TOut>(BatchPlan plan, IEnumerable<TIn> inputs, Func<JournalFile?, BatchWork<TIn, TOut>> work, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        using JournalFile? journal = OpenJournal(plan, JournalDefinition.ForChat);
+        return await Runner.RunAsync(inputs, work(journal), plan, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs a chat batch as completed, with its journal open for the run when the plan has one.</summary>
+    public async IAsyncEnumerable<BatchItem<TOut>> RunChatAsCompletedAsync<TIn, TOut>(BatchPlan plan, IEnumerable<TIn> inputs, Func<JournalFile?, BatchWork<TIn, TOut>> work, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        using JournalFile? journal = OpenJournal(plan, JournalDefinition.ForChat);
+        await foreach (BatchItem<TOut> item in Runner.RunAsCompletedAsync(inputs, work(journal), plan, cancellationToken).ConfigureAwait(false))
+        {
+            yield return item;
+        }
+    }
+
+    private JournalFile? OpenJournal(BatchPlan plan, Func<BatchPlan, JournalDefinition> define)
+        => plan.Journal is { } journal ? JournalFile.Open(journal, define(plan), plan.RetryJournaledFailures, Redactor, _time) : null;
 
     /// <summary>
     /// The one rule for what may be sent, for generated and untyped calls alike: no null or empty conversation and no
@@ -94,23 +183,37 @@ internal sealed class BatchEngine
     }
 
     /// <summary>Embeds every input, packed into large requests; one item per input, in input order.</summary>
-    public Task<BatchResult<Embedding>> EmbedBatchAsync(BatchPlan plan, IEnumerable<string?> inputs, CancellationToken cancellationToken)
-        => Runner.RunPackedAsync(Pack(inputs), EmbeddingWork(plan), EmbeddingPacker.Packing, WithSize(plan, inputs), cancellationToken);
+    public async Task<BatchResult<Embedding>> EmbedBatchAsync(BatchPlan plan, IEnumerable<string?> inputs, CancellationToken cancellationToken)
+    {
+        using JournalFile? journal = OpenJournal(plan, JournalDefinition.ForEmbeddings);
+        return await Runner.RunPackedAsync(Pack(inputs, journal), EmbeddingWork(plan, journal), EmbeddingPacker.Packing(journal), WithSize(plan, inputs), cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>Embeds every input, packed into large requests; yields the items of each request as it completes.</summary>
-    public IAsyncEnumerable<BatchItem<Embedding>> EmbedAsCompletedAsync(BatchPlan plan, IEnumerable<string?> inputs, CancellationToken cancellationToken)
-        => Runner.RunPackedAsCompletedAsync(Pack(inputs), EmbeddingWork(plan), EmbeddingPacker.Packing, WithSize(plan, inputs), cancellationToken);
+    public async IAsyncEnumerable<BatchItem<Embedding>> EmbedAsCompletedAsync(BatchPlan plan, IEnumerable<string?> inputs, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using JournalFile? journal = OpenJournal(plan, JournalDefinition.ForEmbeddings);
+        await foreach (BatchItem<Embedding> item in Runner.RunPackedAsCompletedAsync(Pack(inputs, journal), EmbeddingWork(plan, journal), EmbeddingPacker.Packing(journal), WithSize(plan, inputs), cancellationToken).ConfigureAwait(false))
+        {
+            yield return item;
+        }
+    }
 
-    private IEnumerable<EmbeddingChunk> Pack(IEnumerable<string?> inputs)
-        => EmbeddingPacker.Pack(inputs, Options.EmbeddingInputsPerRequest, Options.EmbeddingTokensPerRequest);
+    private IEnumerable<EmbeddingChunk> Pack(IEnumerable<string?> inputs, JournalFile? journal)
+        => EmbeddingPacker.Pack(inputs, Options.EmbeddingInputsPerRequest, Options.EmbeddingTokensPerRequest, journal);
 
     private static BatchPlan WithSize(BatchPlan plan, IEnumerable<string?> inputs)
         => plan.Size is null && inputs.TryGetNonEnumeratedCount(out int count) ? plan with { Size = count } : plan;
 
     /// <summary>Sends one chunk. Never throws but for cancellation: a failure becomes the outcome of every input it carried.</summary>
-    private Func<EmbeddingChunk, CancellationToken, ValueTask<BatchWorkResult<EmbeddingChunkOutcome>>> EmbeddingWork(BatchPlan plan)
-        => async (chunk, ct) =>
+    private BatchWork<EmbeddingChunk, EmbeddingChunkOutcome> EmbeddingWork(BatchPlan plan, JournalFile? journal)
+        => async (chunk, _, ct) =>
         {
+            if (chunk.Replays is { } replays)
+            {
+                return new BatchWorkResult<EmbeddingChunkOutcome>(new EmbeddingChunkOutcome([], null) { Replayed = EmbeddingPacker.Replay(journal!, chunk, replays) }, default, 0);
+            }
+
             string[] valid = chunk.Inputs.Where(s => !string.IsNullOrEmpty(s)).ToArray()!;
             if (valid.Length == 0)
             {

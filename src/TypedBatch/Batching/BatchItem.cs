@@ -36,8 +36,9 @@ public static class BatchItem
 /// <typeparam name="T">The value type.</typeparam>
 public readonly struct BatchItem<T>
 {
-    internal BatchItem(int index, T? value, BatchError? error, TokenUsage usage, int attempts, TimeSpan latency, int repairs = 0, string? provider = null)
+    internal BatchItem(int index, T? value, BatchError? error, TokenUsage usage, int attempts, TimeSpan latency, int repairs = 0, string? provider = null, bool fromJournal = false)
     {
+        FromJournal = fromJournal;
         Repairs = repairs;
         Provider = provider;
         Index = index;
@@ -84,6 +85,12 @@ public readonly struct BatchItem<T>
     /// <summary>The provider that answered (or last failed), when known; with a fallback chain, which one it was.</summary>
     public string? Provider { get; }
 
+    /// <summary>
+    /// Whether the item was read back from the batch's journal instead of sent (a resumed batch); its usage and attempts
+    /// are those of the run that journaled it.
+    /// </summary>
+    public bool FromJournal { get; }
+
     /// <summary>The value, or an exception describing the error.</summary>
     /// <exception cref="BatchItemFailedException">The item failed.</exception>
     public T GetValueOrThrow() => Error is null ? Value! : throw new BatchItemFailedException(Index, Error);
@@ -95,8 +102,8 @@ public readonly struct BatchItem<T>
     {
         ArgumentNullException.ThrowIfNull(map);
         return Error is null
-            ? new BatchItem<TOut>(Index, map(Value!), null, Usage, Attempts, Latency, Repairs, Provider)
-            : new BatchItem<TOut>(Index, default, Error, Usage, Attempts, Latency, Repairs, Provider);
+            ? new BatchItem<TOut>(Index, map(Value!), null, Usage, Attempts, Latency, Repairs, Provider, FromJournal)
+            : new BatchItem<TOut>(Index, default, Error, Usage, Attempts, Latency, Repairs, Provider, FromJournal);
     }
 
     /// <inheritdoc />

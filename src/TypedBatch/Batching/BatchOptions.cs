@@ -39,6 +39,19 @@ public sealed record BatchOptions
     /// <summary>Whether 429s cut the concurrency limit and successes grow it back (on by default).</summary>
     public bool AdaptiveConcurrency { get; init; } = true;
 
+    /// <summary>
+    /// Makes the batch durable: every finished item is journaled before it is reported, and running the same batch
+    /// again with the same journal sends nothing for the items journaled as succeeded (their results come back from the
+    /// journal, <see cref="BatchItem{T}.FromJournal"/>). <see langword="null"/> (the default) journals nothing.
+    /// </summary>
+    public BatchJournal? Journal { get; init; }
+
+    /// <summary>
+    /// With a <see cref="Journal"/>: whether items journaled as failed are sent again (the default) or returned with
+    /// their journaled error.
+    /// </summary>
+    public bool RetryJournaledFailures { get; init; } = true;
+
     /// <summary>Throws when a value is out of range, naming it.</summary>
     /// <param name="paramName">The argument name to report.</param>
     public void Validate(string paramName = "options")

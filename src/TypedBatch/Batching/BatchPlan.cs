@@ -43,6 +43,12 @@ internal sealed record BatchPlan(string Operation, string Provider, string Model
 
     /// <summary>For typed results: re-asks after an answer that does not parse.</summary>
     public int MaxRepairAttempts { get; init; } = 1;
+
+    /// <summary>Where finished items are journaled and a rerun resumes from, if anywhere.</summary>
+    public BatchJournal? Journal { get; init; }
+
+    /// <summary>With a journal: whether items journaled as failed are sent again.</summary>
+    public bool RetryJournaledFailures { get; init; } = true;
 }
 
 /// <summary>What one unit of batch work produced: its value, tokens and HTTP attempts.</summary>
@@ -52,4 +58,17 @@ internal sealed record BatchPlan(string Operation, string Provider, string Model
 /// <param name="Attempts">HTTP attempts made.</param>
 /// <param name="Repairs">Repair re-asks made for an answer that did not parse.</param>
 /// <param name="Provider">The provider that answered, when known.</param>
-internal readonly record struct BatchWorkResult<T>(T Value, TokenUsage Usage, int Attempts, int Repairs = 0, string? Provider = null);
+internal readonly record struct BatchWorkResult<T>(T Value, TokenUsage Usage, int Attempts, int Repairs = 0, string? Provider = null)
+{
+    /// <summary>The completion the value was built from (the last one, after repairs), for the journal.</summary>
+    public ChatCompletion? Completion { get; init; }
+
+    /// <summary>Whether the result was read back from the journal instead of sent.</summary>
+    public bool FromJournal { get; init; }
+
+    /// <summary>A journaled failure replayed as it was (with <c>RetryJournaledFailures = false</c>).</summary>
+    public BatchError? Error { get; init; }
+}
+
+/// <summary>The work of one input of a batch; <paramref name="index"/> is its place in the batch (for the journal).</summary>
+internal delegate ValueTask<BatchWorkResult<T>> BatchWork<in TIn, T>(TIn input, int index, CancellationToken cancellationToken);

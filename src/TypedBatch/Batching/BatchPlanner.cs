@@ -41,6 +41,11 @@ internal static class BatchPlanner
     public static BatchPlan Custom(string operation, BatchOptions? options, int defaultConcurrency)
     {
         options?.Validate(nameof(options));
+        if (options?.Journal is not null)
+        {
+            throw new ArgumentException("A journal needs the generated client (or the untyped batch API): the results of a hand-written implementation cannot be journaled and rebuilt.", $"{nameof(options)}.{nameof(BatchOptions.Journal)}");
+        }
+
         return Common(new BatchPlan(operation, "custom", options?.Model ?? "default", options?.MaxConcurrency ?? defaultConcurrency), options);
     }
 
@@ -66,5 +71,7 @@ internal static class BatchPlanner
         AdaptiveConcurrency = options.AdaptiveConcurrency,
         RequestsPerMinute = options.RequestsPerMinute,
         TokensPerMinute = options.TokensPerMinute,
+        Journal = options.Journal,
+        RetryJournaledFailures = options.RetryJournaledFailures,
     };
 }

@@ -16,7 +16,7 @@ public sealed class BatchResult<T> : IReadOnlyList<BatchItem<T>>
         Elapsed = elapsed;
         PeakConcurrency = peakConcurrency;
         TokenUsage usage = default;
-        int failed = 0;
+        int failed = 0, fromJournal = 0;
         for (int i = 0; i < items.Count; i++)
         {
             BatchItem<T> item = items[i];
@@ -25,11 +25,20 @@ public sealed class BatchResult<T> : IReadOnlyList<BatchItem<T>>
             {
                 failed++;
             }
+
+            if (item.FromJournal)
+            {
+                fromJournal++;
+            }
         }
 
         Usage = usage;
         FailedCount = failed;
+        FromJournalCount = fromJournal;
     }
+
+    /// <summary>Items read back from the batch's journal instead of sent (a resumed batch); the rest were run.</summary>
+    public int FromJournalCount { get; }
 
     /// <summary>The number of inputs (and items).</summary>
     public int Count => _items.Count;

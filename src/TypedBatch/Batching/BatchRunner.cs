@@ -39,6 +39,14 @@ internal sealed class BatchRunner
         Func<TIn, CancellationToken, ValueTask<BatchWorkResult<TOut>>> work,
         BatchPlan plan,
         CancellationToken cancellationToken = default)
+        => RunAsync(inputs, Indexless(work), plan, cancellationToken);
+
+    /// <summary>Runs <paramref name="work"/> for every input and returns the items in input order.</summary>
+    public Task<BatchResult<TOut>> RunAsync<TIn, TOut>(
+        IEnumerable<TIn> inputs,
+        BatchWork<TIn, TOut> work,
+        BatchPlan plan,
+        CancellationToken cancellationToken = default)
         => RunPackedAsync<TIn, TOut, TOut>(inputs, work, null, plan, cancellationToken);
 
     /// <summary>Runs <paramref name="work"/> for every input and yields each item as soon as it finishes.</summary>
@@ -47,15 +55,29 @@ internal sealed class BatchRunner
         Func<TIn, CancellationToken, ValueTask<BatchWorkResult<TOut>>> work,
         BatchPlan plan,
         CancellationToken cancellationToken = default)
+        => RunAsCompletedAsync(inputs, Indexless(work), plan, cancellationToken);
+
+    /// <summary>Runs <paramref name="work"/> for every input and yields each item as soon as it finishes.</summary>
+    public IAsyncEnumerable<BatchItem<TOut>> RunAsCompletedAsync<TIn, TOut>(
+        IEnumerable<TIn> inputs,
+        BatchWork<TIn, TOut> work,
+        BatchPlan plan,
+        CancellationToken cancellationToken = default)
         => RunPackedAsCompletedAsync<TIn, TOut, TOut>(inputs, work, null, plan, cancellationToken);
 
+    private static BatchWork<TIn, TOut> Indexless<TIn, TOut>(Func<TIn, CancellationToken, ValueTask<BatchWorkResult<TOut>>> work)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        return (input, _, ct) => work(input, ct);
+    }
+
     /// <summary>
-    /// Like <see cref="RunAsync"/>, for work whose units carry several items (an embeddings request packs many inputs):
+    /// Like <c>RunAsync</c>, for work whose units carry several items (an embeddings request packs many inputs):
     /// <paramref name="packing"/> says how far each unit reaches and turns a unit's result into its items.
     /// </summary>
     public async Task<BatchResult<TOut>> RunPackedAsync<TIn, TUnit, TOut>(
         IEnumerable<TIn> inputs,
-        Func<TIn, CancellationToken, ValueTask<BatchWorkResult<TUnit>>> work,
+        BatchWork<TIn, TUnit> work,
         IBatchPacking<TIn, TUnit, TOut>? packing,
         BatchPlan plan,
         CancellationToken cancellationToken = default)
@@ -123,10 +145,10 @@ internal sealed class BatchRunner
         return result;
     }
 
-    /// <summary>Like <see cref="RunAsCompletedAsync"/>, for work whose units carry several items.</summary>
+    /// <summary>Like <c>RunAsCompletedAsync</c>, for work whose units carry several items.</summary>
     public async IAsyncEnumerable<BatchItem<TOut>> RunPackedAsCompletedAsync<TIn, TUnit, TOut>(
         IEnumerable<TIn> inputs,
-        Func<TIn, CancellationToken, ValueTask<BatchWorkResult<TUnit>>> work,
+        BatchWork<TIn, TUnit> work,
         IBatchPacking<TIn, TUnit, TOut>? packing,
         BatchPlan plan,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -237,6 +259,12 @@ internal sealed class BatchRunner
         {
             Log.BatchThrottled(_logger, plan.Operation, concurrency.Throttles, concurrency.Minimum, concurrency.Limit, concurrency.Max);
         }
+
+        if (plan.Journal is { } journal)
+        {
+            int fromJournal = run.FromJournal;
+            Log.BatchJournaled(_logger, plan.Operation, fromJournal, total - fromJournal, journal.Path);
+        }
     }
 
     private void LogStart<TIn>(BatchPlan plan, IEnumerable<TIn> inputs)
@@ -262,6 +290,8 @@ internal sealed class BatchRunner
 
         int Succeeded { get; }
 
+        int FromJournal { get; }
+
         int PeakInFlight { get; }
 
         TokenUsage Usage { get; }
@@ -274,7 +304,7 @@ internal sealed class BatchRunner
     {
         private readonly BatchRunner _runner;
         private readonly IEnumerable<TIn> _inputs;
-        private readonly Func<TIn, CancellationToken, ValueTask<BatchWorkResult<TUnit>>> _work;
+        private readonly BatchWork<TIn, TUnit> _work;
         private readonly IBatchPacking<TIn, TUnit, TOut>? _packing;
         private readonly BatchPlan _plan;
         private readonly Func<BatchItem<TOut>, CancellationToken, ValueTask> _sink;
@@ -294,11 +324,12 @@ internal sealed class BatchRunner
         private int _peakInFlight;
         private int _completed;
         private int _succeeded;
+        private int _fromJournal;
         private TokenUsage _usage;
         private long _start;
         private long _end;
 
-        public Run(BatchRunner runner, IEnumerable<TIn> inputs, Func<TIn, CancellationToken, ValueTask<BatchWorkResult<TUnit>>> work,
+        public Run(BatchRunner runner, IEnumerable<TIn> inputs, BatchWork<TIn, TUnit> work,
             IBatchPacking<TIn, TUnit, TOut>? packing, BatchPlan plan, Func<BatchItem<TOut>, CancellationToken, ValueTask> sink, Action<int> reserve)
         {
             _runner = runner;
@@ -323,6 +354,8 @@ internal sealed class BatchRunner
         public int Completed => Volatile.Read(ref _completed);
 
         public int Succeeded => Volatile.Read(ref _succeeded);
+
+        public int FromJournal => Volatile.Read(ref _fromJournal);
 
         public TokenUsage Usage
         {
@@ -543,6 +576,10 @@ internal sealed class BatchRunner
         {
             int completed = Interlocked.Increment(ref _completed);
             int succeeded = item.Succeeded ? Interlocked.Increment(ref _succeeded) : Volatile.Read(ref _succeeded);
+            if (item.FromJournal)
+            {
+                Interlocked.Increment(ref _fromJournal);
+            }
             if (item.Usage != default)
             {
                 lock (_gate)
@@ -568,15 +605,17 @@ internal sealed class BatchRunner
             long started = Stopwatch.GetTimestamp();
             try
             {
-                BatchWorkResult<TUnit> result = await _work(input, cancellationToken).ConfigureAwait(false);
-                return BatchItem.Success(index, result.Value, result.Usage, result.Attempts, Stopwatch.GetElapsedTime(started), result.Repairs, result.Provider);
+                BatchWorkResult<TUnit> result = await _work(input, index, cancellationToken).ConfigureAwait(false);
+                TimeSpan latency = Stopwatch.GetElapsedTime(started);
+                return new BatchItem<TUnit>(index, result.Error is null ? result.Value : default, result.Error, result.Usage, result.Attempts, latency, result.Repairs, result.Provider, result.FromJournal);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 throw;
             }
-            catch (Exception ex)
+            catch (Exception ex) when (ex is not BatchJournalException)
             {
+                // A journal that cannot be used (a mismatch, a failed write) stops the batch; it is not one item's error.
                 var error = BatchError.FromException(ex);
                 var provider = ex as ProviderException;
                 int attempts = provider?.Attempts ?? 0;

@@ -1,3 +1,5 @@
+using TypedBatch.Journaling;
+
 namespace TypedBatch;
 
 /// <summary>A run of consecutive inputs sent as one embeddings request.</summary>
@@ -7,10 +9,20 @@ namespace TypedBatch;
 internal sealed record EmbeddingChunk(string?[] Inputs, int FirstIndex, bool[] Sent)
 {
     public int LastIndex => FirstIndex + Inputs.Length - 1;
+
+    /// <summary>With a journal, for a chunk that is sent: each input's fingerprint, to journal its outcome under.</summary>
+    public JournalFingerprint[]? Fingerprints { get; init; }
+
+    /// <summary>For a chunk replayed from the journal (nothing is sent): where each valid input's entry is.</summary>
+    public JournalLookup[]? Replays { get; init; }
 }
 
 /// <summary>What came of one chunk: the embeddings of the inputs sent, or the error that failed them all.</summary>
-internal sealed record EmbeddingChunkOutcome(IReadOnlyList<Embedding> Embeddings, BatchError? Error);
+internal sealed record EmbeddingChunkOutcome(IReadOnlyList<Embedding> Embeddings, BatchError? Error)
+{
+    /// <summary>For a replayed chunk: the items read back from the journal, one per valid input.</summary>
+    public BatchItem<Embedding>[]? Replayed { get; init; }
+}
 
 /// <summary>
 /// Packs inputs, lazily and in order, into requests of at most <c>maxInputs</c> inputs and an estimated
@@ -22,35 +34,83 @@ internal static class EmbeddingPacker
 {
     public static int EstimateTokens(string? text) => text is null ? 0 : (text.Length + 2) / 3;
 
-    /// <summary>Yields chunks lazily, in input order.</summary>
-    public static IEnumerable<EmbeddingChunk> Pack(IEnumerable<string?> inputs, int maxInputs, int maxTokens)
+    /// <summary>
+    /// Yields chunks lazily, in input order. With a journal, the inputs it replays go into chunks of their own, which
+    /// send nothing, so a resumed batch packs only what is missing into requests.
+    /// </summary>
+    public static IEnumerable<EmbeddingChunk> Pack(IEnumerable<string?> inputs, int maxInputs, int maxTokens, JournalFile? journal = null)
     {
         var current = new List<string?>(Math.Min(maxInputs, 256));
+        List<JournalFingerprint>? fingerprints = journal is null ? null : [];
+        List<JournalLookup>? replays = journal is null ? null : [];
+        bool replaying = false;
         int first = 0, index = 0, tokens = 0;
         foreach (string? input in inputs)
         {
             int estimate = EstimateTokens(input);
-            if (current.Count > 0 && (current.Count == maxInputs || tokens + estimate > maxTokens))
+            JournalFingerprint fingerprint = default;
+            JournalLookup lookup = default;
+            bool valid = !string.IsNullOrEmpty(input);
+            if (journal is not null && valid)
             {
-                yield return Emit(first, current);
+                fingerprint = JournalFingerprint.Of(journal.Definition, input!);
+                lookup = journal.Lookup(index, fingerprint);
+            }
+
+            // A replayed input never shares a chunk with a sent one; invalid inputs go with whichever is current.
+            bool switching = valid && journal is not null && current.Count > 0 && lookup.Replay != replaying;
+            if (current.Count > 0 && (switching || current.Count == maxInputs || (!replaying && tokens + estimate > maxTokens)))
+            {
+                yield return Emit(first, current, replaying ? null : fingerprints, replaying ? replays : null);
                 current.Clear();
+                fingerprints?.Clear();
+                replays?.Clear();
                 first = index;
                 tokens = 0;
             }
 
+            if (valid && journal is not null)
+            {
+                replaying = lookup.Replay;
+            }
+
             current.Add(input);
+            fingerprints?.Add(fingerprint);
+            replays?.Add(lookup);
             tokens += estimate;
             index++;
         }
 
         if (current.Count > 0)
         {
-            yield return Emit(first, current);
+            yield return Emit(first, current, replaying ? null : fingerprints, replaying ? replays : null);
         }
     }
 
-    /// <summary>The runner's view of chunks: how far each reaches, and its per-input items.</summary>
-    public static IBatchPacking<EmbeddingChunk, EmbeddingChunkOutcome, Embedding> Packing { get; } = new ChunkPacking();
+    /// <summary>The runner's view of chunks: how far each reaches, and its per-input items (journaled as they are unpacked).</summary>
+    public static IBatchPacking<EmbeddingChunk, EmbeddingChunkOutcome, Embedding> Packing(JournalFile? journal = null)
+        => journal is null ? Unjournaled : new ChunkPacking(journal);
+
+    /// <summary>Reads a replayed chunk's items back from the journal.</summary>
+    public static BatchItem<Embedding>[] Replay(JournalFile journal, EmbeddingChunk chunk, JournalLookup[] replays)
+    {
+        var items = new List<BatchItem<Embedding>>(chunk.Inputs.Length);
+        for (int i = 0; i < chunk.Inputs.Length; i++)
+        {
+            if (!chunk.Sent[i])
+            {
+                continue;
+            }
+
+            int index = chunk.FirstIndex + i;
+            JournalEntry entry = journal.Read(index, replays[i]);
+            items.Add(entry.Succeeded
+                ? new BatchItem<Embedding>(index, entry.ToEmbedding(), null, entry.Usage, entry.Attempts, TimeSpan.Zero, 0, entry.Provider, fromJournal: true)
+                : new BatchItem<Embedding>(index, null, entry.ToError(), entry.Usage, entry.Attempts, TimeSpan.Zero, 0, entry.Provider, fromJournal: true));
+        }
+
+        return [.. items];
+    }
 
     /// <summary>The per-input items of one request, in input order.</summary>
     public static IEnumerable<BatchItem<Embedding>> Expand(EmbeddingChunk chunk, BatchItem<EmbeddingChunkOutcome> request)
@@ -58,6 +118,7 @@ internal static class EmbeddingPacker
         bool[] sentMask = chunk.Sent;
         int sentCount = sentMask.Count(s => s);
         // A request that failed outright (only cancellation escapes the work) fails every input it carried.
+        BatchItem<Embedding>[]? replayed = request.Succeeded ? request.Value!.Replayed : null;
         BatchError? error = request.Succeeded ? request.Value!.Error : request.Error;
         int sent = 0;
         for (int i = 0; i < sentMask.Length; i++)
@@ -66,6 +127,10 @@ internal static class EmbeddingPacker
             if (!sentMask[i])
             {
                 yield return BatchItem.Failure<Embedding>(index, new BatchError(BatchErrorKind.InvalidInput, $"Input {index} is null or empty; it was not sent."), default, 0, TimeSpan.Zero);
+            }
+            else if (replayed is not null)
+            {
+                yield return replayed[sent++];
             }
             else if (error is null)
             {
@@ -86,16 +151,52 @@ internal static class EmbeddingPacker
         return count == 0 ? default : new TokenUsage(Part(usage.PromptTokens, position, count), Part(usage.CompletionTokens, position, count), Part(usage.TotalTokens, position, count), Part(usage.CachedTokens, position, count), Part(usage.ReasoningTokens, position, count));
     }
 
-    private static EmbeddingChunk Emit(int first, List<string?> inputs)
+    private static readonly ChunkPacking Unjournaled = new(null);
+
+    private static EmbeddingChunk Emit(int first, List<string?> inputs, List<JournalFingerprint>? fingerprints, List<JournalLookup>? replays)
     {
         string?[] array = inputs.ToArray();
-        return new EmbeddingChunk(array, first, Array.ConvertAll(array, s => !string.IsNullOrEmpty(s)));
+        return new EmbeddingChunk(array, first, Array.ConvertAll(array, s => !string.IsNullOrEmpty(s)))
+        {
+            Fingerprints = fingerprints?.ToArray(),
+            Replays = replays?.ToArray(),
+        };
     }
 
-    private sealed class ChunkPacking : IBatchPacking<EmbeddingChunk, EmbeddingChunkOutcome, Embedding>
+    private sealed class ChunkPacking(JournalFile? journal) : IBatchPacking<EmbeddingChunk, EmbeddingChunkOutcome, Embedding>
     {
         public int LastIndex(EmbeddingChunk unit) => unit.LastIndex;
 
-        public IEnumerable<BatchItem<Embedding>> Unpack(EmbeddingChunk unit, BatchItem<EmbeddingChunkOutcome> result) => Expand(unit, result);
+        public IEnumerable<BatchItem<Embedding>> Unpack(EmbeddingChunk unit, BatchItem<EmbeddingChunkOutcome> result)
+        {
+            if (journal is null || unit.Fingerprints is not { } fingerprints)
+            {
+                return Expand(unit, result);
+            }
+
+            return Journaled(unit, result, fingerprints, journal);
+        }
+
+        /// <summary>Journals every sent input's outcome before the runner reports it; invalid inputs were never sent and are not journaled.</summary>
+        private static IEnumerable<BatchItem<Embedding>> Journaled(EmbeddingChunk unit, BatchItem<EmbeddingChunkOutcome> result, JournalFingerprint[] fingerprints, JournalFile journal)
+        {
+            foreach (BatchItem<Embedding> item in Expand(unit, result))
+            {
+                int position = item.Index - unit.FirstIndex;
+                if (unit.Sent[position] && !(item.Error is { Kind: BatchErrorKind.Cancelled }))
+                {
+                    if (item.Succeeded)
+                    {
+                        journal.AppendEmbedding(item.Index, fingerprints[position], item.Value!, item.Usage, item.Attempts, item.Provider);
+                    }
+                    else
+                    {
+                        journal.AppendFailure(item.Index, fingerprints[position], item.Error, item.Usage, item.Attempts, 0);
+                    }
+                }
+
+                yield return item;
+            }
+        }
     }
 }

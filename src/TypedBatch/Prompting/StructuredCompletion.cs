@@ -65,7 +65,7 @@ internal static class StructuredCompletion
             try
             {
                 T value = spec.Parse(StructuredOutput.ExtractJson(completion.Content));
-                return new BatchWorkResult<T>(value, usage, attempts, repair, completion.Provider);
+                return new BatchWorkResult<T>(value, usage, attempts, repair, completion.Provider) { Completion = completion };
             }
             catch (JsonException invalid)
             {

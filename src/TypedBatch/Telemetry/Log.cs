@@ -19,6 +19,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "{Operation} batch items per provider: {Counts}")]
     public static partial void BatchProviders(ILogger logger, string operation, string counts);
 
+    [LoggerMessage(EventId = 8, Level = LogLevel.Information, Message = "{Operation} batch journal: {FromJournal} item(s) from the journal, {Run} run; journal {Path}")]
+    public static partial void BatchJournaled(ILogger logger, string operation, int fromJournal, int run, string path);
+
     [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "The batch's progress handler threw; the batch goes on")]
     public static partial void ProgressFailed(ILogger logger, Exception exception);
 

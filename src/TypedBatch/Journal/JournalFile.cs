@@ -1,0 +1,670 @@
+using System.Buffers;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Microsoft.Win32.SafeHandles;
+using TypedBatch.Providers;
+
+namespace TypedBatch.Journaling;
+
+/// <summary>Where a journal lookup sends an input: to the provider, or back from the journal.</summary>
+internal readonly record struct JournalLookup(bool Replay, long Offset, int Length)
+{
+    public static JournalLookup Send => default;
+}
+
+/// <summary>
+/// One open journal file for one batch run. The file is JSON Lines: a header line (format version, library version,
+/// created, the batch's definition), then one line per finished item (input index, fingerprint, outcome). It is opened
+/// with an exclusive lock for the run; on open it is indexed (input index → fingerprint, outcome and the line's place,
+/// about 32 bytes per item, nothing of the answers), a torn last line from a crash is cut off, and the header is
+/// checked against the batch. Every finished item is written to the operating system before it is reported, so a
+/// killed process loses nothing it reported; the disk flush is batched (about 100 ms or 64 items) or per item.
+/// </summary>
+internal sealed class JournalFile : IDisposable
+{
+    public const int FormatVersion = 1;
+    private const int FlushEveryItems = 64;
+    private const string HeaderMarker = "typedbatch_journal";
+    private static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(100);
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
+
+    private readonly BatchJournal _journal;
+    private readonly JournalDefinition _definition;
+    private readonly bool _retryFailures;
+    private readonly SecretRedactor _redactor;
+    private readonly FileStream _stream;
+    private readonly SafeFileHandle _handle;
+    private readonly Lock _lock = new();
+    private readonly ArrayBufferWriter<byte> _buffer = new(1024);
+    private readonly Utf8JsonWriter _writer;
+    private readonly ITimer _timer;
+    private readonly List<JournalDefinition> _headers = [];
+    private bool[] _headerMatches = [];
+    private Entry[] _entries = [];
+    private int _entryCount;
+    private long _length;
+    private int _pending;
+    private bool _timerArmed;
+    private bool _disposed;
+    private Exception? _flushFailure;
+
+    private JournalFile(BatchJournal journal, JournalDefinition definition, bool retryFailures, SecretRedactor redactor, TimeProvider time, FileStream stream)
+    {
+        _journal = journal;
+        _definition = definition;
+        _retryFailures = retryFailures;
+        _redactor = redactor;
+        _stream = stream;
+        _handle = stream.SafeFileHandle;
+        _writer = new Utf8JsonWriter(_buffer, WriterOptions);
+        _timer = time.CreateTimer(static state => ((JournalFile)state!).FlushPending(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
+
+    public string Path => _journal.Path;
+
+    /// <summary>The batch's definition, which every fingerprint covers.</summary>
+    public JournalDefinition Definition => _definition;
+
+    /// <summary>Journaled items found on open (the latest line per input index).</summary>
+    public int EntryCount => _entryCount;
+
+    /// <summary>Bytes of a torn last line cut off on open.</summary>
+    public long TornBytes { get; private set; }
+
+    /// <summary>Opens (or creates) the journal for a batch, locks it, indexes it and checks its header.</summary>
+    public static JournalFile Open(BatchJournal journal, JournalDefinition definition, bool retryFailures, SecretRedactor redactor, TimeProvider time)
+    {
+        var options = new FileStreamOptions
+        {
+            Mode = FileMode.OpenOrCreate,
+            Access = FileAccess.ReadWrite,
+            Share = FileShare.None,
+            BufferSize = 0,
+        };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        FileStream stream;
+        try
+        {
+            stream = new FileStream(journal.Path, options);
+        }
+        catch (DirectoryNotFoundException missing)
+        {
+            throw new BatchJournalException($"The journal's directory does not exist: '{journal.Path}'.", missing) { Path = journal.Path };
+        }
+        catch (UnauthorizedAccessException denied)
+        {
+            throw new BatchJournalException($"The journal '{journal.Path}' cannot be opened for writing: access is denied.", denied) { Path = journal.Path };
+        }
+        catch (IOException locked)
+        {
+            throw new BatchJournalException($"The journal '{journal.Path}' is in use: another batch or process has it open (a journal is locked while its batch runs). Wait for that batch to finish, or give this one another file.", locked) { Path = journal.Path };
+        }
+
+        var file = new JournalFile(journal, definition, retryFailures, redactor, time, stream);
+        try
+        {
+            file.Load();
+            file.Begin();
+            return file;
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Whether an input is replayed from the journal or sent: its latest entry, under the batch's definition, with the
+    /// same fingerprint, that succeeded (or failed, when journaled failures are not retried). A different fingerprint
+    /// throws <see cref="JournalMismatchException"/>, or sends again with <see cref="JournalMismatch.Resend"/>.
+    /// </summary>
+    public JournalLookup Lookup(int index, JournalFingerprint fingerprint)
+    {
+        Entry[] entries = _entries;
+        if ((uint)index >= (uint)entries.Length || entries[index].State == EntryState.None)
+        {
+            return JournalLookup.Send;
+        }
+
+        Entry entry = entries[index];
+        if (!_headerMatches[entry.Header])
+        {
+            // Journaled under an earlier definition that a Resend run has since replaced.
+            return JournalLookup.Send;
+        }
+
+        if (entry.High != fingerprint.High || entry.Low != fingerprint.Low)
+        {
+            if (_journal.OnMismatch == JournalMismatch.Resend)
+            {
+                return JournalLookup.Send;
+            }
+
+            string difference = _definition.Kind == "embeddings" ? "the input text differs" : "the rendered request differs (its messages)";
+            throw new JournalMismatchException($"Input {index} does not match the journal '{Path}': {difference} from the one journaled at that index. Pass the same inputs in the same order to resume, use BatchJournal.File(path, onMismatch: JournalMismatch.Resend) to send changed inputs again, or use another journal file.")
+            {
+                Path = Path,
+                Index = index,
+                Difference = difference,
+            };
+        }
+
+        return entry.State == EntryState.Failed && _retryFailures ? JournalLookup.Send : new JournalLookup(true, entry.Offset, entry.Length);
+    }
+
+    /// <summary>Reads a journaled item back.</summary>
+    public JournalEntry Read(int index, JournalLookup lookup)
+    {
+        byte[] rented = ArrayPool<byte>.Shared.Rent(lookup.Length);
+        try
+        {
+            int read = RandomAccess.Read(_handle, rented.AsSpan(0, lookup.Length), lookup.Offset);
+            JournalEntry entry = read == lookup.Length ? JournalEntry.Parse(rented.AsSpan(0, read)) : throw new BatchJournalException($"The journal '{Path}' was shortened while its batch ran.") { Path = Path };
+            return entry.Index == index ? entry : throw new BatchJournalException($"The journal '{Path}' changed while its batch ran: the entry for input {index} is gone.") { Path = Path };
+        }
+        catch (JsonException invalid)
+        {
+            throw new BatchJournalException($"The journal '{Path}' changed while its batch ran: the entry for input {index} no longer parses.", invalid) { Path = Path };
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>Journals a chat item that succeeded: the completion it was built from, masked of the providers' secrets.</summary>
+    public void AppendCompletion(int index, JournalFingerprint fingerprint, ChatCompletion completion, TokenUsage usage, int attempts, int repairs)
+    {
+        lock (_lock)
+        {
+            Utf8JsonWriter w = Start(index, fingerprint, true, usage, attempts, repairs, completion.Provider);
+            WriteIfSet(w, "c"u8, _redactor.RedactOrNull(completion.Content));
+            WriteIfSet(w, "rf"u8, _redactor.RedactOrNull(completion.Refusal));
+            WriteIfSet(w, "fr"u8, completion.FinishReason);
+            WriteIfSet(w, "m"u8, completion.Model);
+            WriteIfSet(w, "id"u8, completion.Id);
+            End();
+        }
+
+        AfterAppend();
+    }
+
+    /// <summary>Journals an embedding that succeeded: its vector as little-endian float32, base64.</summary>
+    public void AppendEmbedding(int index, JournalFingerprint fingerprint, Embedding embedding, TokenUsage usage, int attempts, string? provider)
+    {
+        lock (_lock)
+        {
+            Utf8JsonWriter w = Start(index, fingerprint, true, usage, attempts, 0, provider);
+            WriteIfSet(w, "m"u8, embedding.Model);
+            w.WriteBase64String("v"u8, MemoryMarshal.AsBytes(embedding.Vector.Span));
+            End();
+        }
+
+        AfterAppend();
+    }
+
+    /// <summary>Journals an item's final error (its kind, masked message and codes; never a raw answer).</summary>
+    public void AppendFailure(int index, JournalFingerprint fingerprint, BatchError error, TokenUsage usage, int attempts, int repairs)
+    {
+        lock (_lock)
+        {
+            Utf8JsonWriter w = Start(index, fingerprint, false, usage, attempts, repairs, error.Provider);
+            w.WriteString("k"u8, error.Kind.ToString());
+            w.WriteString("msg"u8, _redactor.Redact(error.Message));
+            if (error.StatusCode is { } status)
+            {
+                w.WriteNumber("st"u8, status);
+            }
+
+            WriteIfSet(w, "pc"u8, error.ProviderCode);
+            WriteIfSet(w, "et"u8, error.ErrorType);
+            End();
+        }
+
+        AfterAppend();
+    }
+
+    /// <summary>Flushes what is pending to the disk and releases the file and its lock.</summary>
+    public void Dispose()
+    {
+        bool flush;
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            flush = _pending > 0;
+            _pending = 0;
+        }
+
+        _timer.Dispose();
+        try
+        {
+            if (flush)
+            {
+                RandomAccess.FlushToDisk(_handle);
+            }
+        }
+        finally
+        {
+            _writer.Dispose();
+            _stream.Dispose();
+        }
+    }
+
+    private static void WriteIfSet(Utf8JsonWriter writer, ReadOnlySpan<byte> name, string? value)
+    {
+        if (value is not null)
+        {
+            writer.WriteString(name, value);
+        }
+    }
+
+    private Utf8JsonWriter Start(int index, JournalFingerprint fingerprint, bool ok, TokenUsage usage, int attempts, int repairs, string? provider)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_flushFailure is { } failed)
+        {
+            throw new BatchJournalException($"Flushing the journal '{Path}' to the disk failed: {failed.Message}", failed) { Path = Path };
+        }
+
+        _buffer.ResetWrittenCount();
+        _writer.Reset(_buffer);
+        _writer.WriteStartObject();
+        _writer.WriteNumber("i"u8, index);
+        Span<byte> hex = stackalloc byte[JournalFingerprint.HexLength];
+        fingerprint.Format(hex);
+        _writer.WriteString("f"u8, hex);
+        _writer.WriteBoolean("ok"u8, ok);
+        _writer.WriteNumber("a"u8, attempts);
+        if (repairs != 0)
+        {
+            _writer.WriteNumber("r"u8, repairs);
+        }
+
+        if (usage != default)
+        {
+            _writer.WriteStartArray("u"u8);
+            _writer.WriteNumberValue(usage.PromptTokens);
+            _writer.WriteNumberValue(usage.CompletionTokens);
+            _writer.WriteNumberValue(usage.TotalTokens);
+            _writer.WriteNumberValue(usage.CachedTokens);
+            _writer.WriteNumberValue(usage.ReasoningTokens);
+            _writer.WriteEndArray();
+        }
+
+        WriteIfSet(_writer, "p"u8, provider);
+        return _writer;
+    }
+
+    /// <summary>Ends the line and hands it to the operating system, at the end of the file.</summary>
+    private void End()
+    {
+        _writer.WriteEndObject();
+        _writer.Flush();
+        _buffer.GetSpan(1)[0] = (byte)'\n';
+        _buffer.Advance(1);
+        try
+        {
+            RandomAccess.Write(_handle, _buffer.WrittenSpan, _length);
+        }
+        catch (IOException failed)
+        {
+            throw new BatchJournalException($"Writing to the journal '{Path}' failed: {failed.Message}", failed) { Path = Path };
+        }
+
+        _length += _buffer.WrittenCount;
+    }
+
+    /// <summary>Flushes to the disk now (per item, or every 64 items), or arms the 100 ms flush.</summary>
+    private void AfterAppend()
+    {
+        bool flushNow = false;
+        lock (_lock)
+        {
+            _pending++;
+            if (_journal.Durability == Durability.EveryItem || _pending >= FlushEveryItems)
+            {
+                _pending = 0;
+                flushNow = true;
+            }
+            else if (!_timerArmed)
+            {
+                _timerArmed = true;
+                _timer.Change(FlushInterval, Timeout.InfiniteTimeSpan);
+            }
+        }
+
+        if (flushNow)
+        {
+            try
+            {
+                RandomAccess.FlushToDisk(_handle);
+            }
+            catch (IOException failed)
+            {
+                throw new BatchJournalException($"Flushing the journal '{Path}' to the disk failed: {failed.Message}", failed) { Path = Path };
+            }
+        }
+    }
+
+    private void FlushPending()
+    {
+        lock (_lock)
+        {
+            _timerArmed = false;
+            if (_disposed || _pending == 0)
+            {
+                return;
+            }
+
+            _pending = 0;
+        }
+
+        try
+        {
+            RandomAccess.FlushToDisk(_handle);
+        }
+        catch (Exception failed) when (failed is IOException or ObjectDisposedException)
+        {
+            // Surfaces on the next append: a journal that cannot reach the disk must stop the batch, not a timer thread.
+            _flushFailure ??= failed;
+        }
+    }
+
+    /// <summary>Writes the header of a new journal, or of a new definition that a Resend run replaces the old one with.</summary>
+    private void Begin()
+    {
+        if (_headers.Count > 0)
+        {
+            JournalDefinition last = _headers[^1];
+            string? difference = _definition.DescribeDifference(last);
+            if (difference is null)
+            {
+                return;
+            }
+
+            if (_journal.OnMismatch == JournalMismatch.Throw)
+            {
+                throw new JournalMismatchException($"The journal '{Path}' belongs to another batch: {difference}. Resume with the batch that wrote it, use BatchJournal.File(path, onMismatch: JournalMismatch.Resend) to send everything again under this definition, or use another journal file.")
+                {
+                    Path = Path,
+                    Difference = difference,
+                };
+            }
+        }
+
+        if (_headers.Count >= ushort.MaxValue)
+        {
+            throw new BatchJournalException($"The journal '{Path}' holds too many batch definitions; use another file.") { Path = Path };
+        }
+
+        lock (_lock)
+        {
+            _buffer.ResetWrittenCount();
+            _writer.Reset(_buffer);
+            _writer.WriteStartObject();
+            _writer.WriteNumber(HeaderMarker, FormatVersion);
+            string version = typeof(JournalFile).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+            int plus = version.IndexOf('+', StringComparison.Ordinal);
+            _writer.WriteString("library", plus < 0 ? version : version[..plus]);
+            _writer.WriteString("created", DateTimeOffset.UtcNow);
+            _writer.WriteString("kind", _definition.Kind);
+            _writer.WriteString("operation", _definition.Operation);
+            _writer.WriteString("model", _definition.Model);
+            _writer.WriteString("settings", _definition.Settings);
+            _writer.WriteString("schema", _definition.Schema);
+            _writer.WriteString("definition", _definition.Id);
+            End();
+        }
+
+        _headers.Add(_definition);
+        _headerMatches = [.. _headerMatches, true];
+        RandomAccess.FlushToDisk(_handle);
+    }
+
+    /// <summary>Reads the file once, line by line, into the index; cuts off a torn tail.</summary>
+    private void Load()
+    {
+        long fileLength = RandomAccess.GetLength(_handle);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            long bufferOffset = 0, validEnd = 0, badOffset = -1;
+            int filled = 0, lineNumber = 0, badLine = 0;
+            while (true)
+            {
+                if (filled == buffer.Length)
+                {
+                    byte[] larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    buffer.AsSpan(0, filled).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+
+                int read = RandomAccess.Read(_handle, buffer.AsSpan(filled), bufferOffset + filled);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                filled += read;
+                int start = 0, newline;
+                while ((newline = buffer.AsSpan(start, filled - start).IndexOf((byte)'\n')) >= 0)
+                {
+                    long lineOffset = bufferOffset + start;
+                    lineNumber++;
+                    if (!TryIndex(buffer.AsSpan(start, newline), lineOffset, lineNumber))
+                    {
+                        if (badOffset < 0)
+                        {
+                            badOffset = lineOffset;
+                            badLine = lineNumber;
+                        }
+                    }
+                    else if (badOffset >= 0)
+                    {
+                        throw new BatchJournalException($"The journal '{Path}' is damaged: line {badLine} is not a journal entry, and entries follow it. Move the file away to start over.") { Path = Path };
+                    }
+                    else
+                    {
+                        validEnd = lineOffset + newline + 1;
+                    }
+
+                    start += newline + 1;
+                }
+
+                buffer.AsSpan(start, filled - start).CopyTo(buffer);
+                bufferOffset += start;
+                filled -= start;
+            }
+
+            // A crash mid-write leaves a last line without its newline (or unparsable): it was never reported, cut it off.
+            TornBytes = fileLength - validEnd;
+            if (TornBytes > 0)
+            {
+                RandomAccess.SetLength(_handle, validEnd);
+            }
+
+            _length = validEnd;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private bool TryIndex(ReadOnlySpan<byte> line, long offset, int lineNumber)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(line);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject || !reader.Read() || reader.TokenType != JsonTokenType.PropertyName)
+            {
+                return false;
+            }
+
+            if (reader.ValueTextEquals(HeaderMarker))
+            {
+                return IndexHeader(ref reader);
+            }
+
+            if (_headers.Count == 0)
+            {
+                throw new BatchJournalException($"'{Path}' is not a TypedBatch journal: line {lineNumber} comes before any journal header.") { Path = Path };
+            }
+
+            int index = -1;
+            JournalFingerprint fingerprint = default;
+            bool? ok = null;
+            do
+            {
+                if (reader.TokenType != JsonTokenType.PropertyName)
+                {
+                    break;
+                }
+
+                if (reader.ValueTextEquals("i"u8) && reader.Read())
+                {
+                    index = reader.GetInt32();
+                }
+                else if (reader.ValueTextEquals("f"u8) && reader.Read())
+                {
+                    if (!JournalFingerprint.TryParse(reader.ValueSpan, out fingerprint))
+                    {
+                        return false;
+                    }
+                }
+                else if (reader.ValueTextEquals("ok"u8) && reader.Read())
+                {
+                    ok = reader.GetBoolean();
+                    break;
+                }
+                else
+                {
+                    return false;
+                }
+            }
+            while (reader.Read());
+
+            // The rest of the line must be complete JSON, or it is a torn write.
+            if (index < 0 || ok is null || !reader.TrySkip())
+            {
+                return false;
+            }
+
+            while (reader.Read())
+            {
+                reader.TrySkip();
+            }
+
+            if (!reader.IsFinalBlock || reader.CurrentDepth != 0 || reader.TokenType != JsonTokenType.EndObject)
+            {
+                return false;
+            }
+
+            AddEntry(index, new Entry
+            {
+                Offset = offset,
+                Length = line.Length,
+                High = fingerprint.High,
+                Low = fingerprint.Low,
+                Header = (ushort)(_headers.Count - 1),
+                State = ok.Value ? EntryState.Succeeded : EntryState.Failed,
+            });
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
+
+    private bool IndexHeader(ref Utf8JsonReader reader)
+    {
+        reader.Read();
+        int version = reader.GetInt32();
+        if (version > FormatVersion)
+        {
+            throw new BatchJournalException($"The journal '{Path}' was written in format {version} by a newer TypedBatch; this version reads format {FormatVersion}.") { Path = Path };
+        }
+
+        string kind = "", operation = "", model = "", settings = "", schema = "";
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            string name = reader.GetString()!;
+            reader.Read();
+            string? value = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+            switch (name)
+            {
+                case "kind": kind = value ?? ""; break;
+                case "operation": operation = value ?? ""; break;
+                case "model": model = value ?? ""; break;
+                case "settings": settings = value ?? ""; break;
+                case "schema": schema = value ?? ""; break;
+                default: reader.TrySkip(); break;
+            }
+        }
+
+        if (reader.TokenType != JsonTokenType.EndObject)
+        {
+            return false;
+        }
+
+        var definition = new JournalDefinition(kind, operation, model, settings, schema);
+        _headers.Add(definition);
+        _headerMatches = [.. _headerMatches, _definition.DescribeDifference(definition) is null];
+        return true;
+    }
+
+    private void AddEntry(int index, Entry entry)
+    {
+        if (index >= _entries.Length)
+        {
+            Array.Resize(ref _entries, Math.Max(index + 1, Math.Max(16, _entries.Length * 2)));
+        }
+
+        if (_entries[index].State == EntryState.None)
+        {
+            _entryCount++;
+        }
+
+        _entries[index] = entry;
+    }
+
+    private enum EntryState : byte
+    {
+        None,
+        Succeeded,
+        Failed,
+    }
+
+    /// <summary>What the index keeps of one journaled item: 32 bytes, none of the answer.</summary>
+    private struct Entry
+    {
+        public long Offset;
+        public ulong High;
+        public ulong Low;
+        public int Length;
+        public ushort Header;
+        public EntryState State;
+    }
+}
