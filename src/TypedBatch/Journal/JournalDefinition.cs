@@ -12,6 +12,16 @@ internal sealed record JournalDefinition(string Kind, string Operation, string M
 {
     private byte[]? _hash;
 
+    /// <summary>A copy (for <c>with</c>) recomputes its hash: it is not carried over from the original.</summary>
+    private JournalDefinition(JournalDefinition original)
+    {
+        Kind = original.Kind;
+        Operation = original.Operation;
+        Model = original.Model;
+        Settings = original.Settings;
+        Schema = original.Schema;
+    }
+
     /// <summary>SHA-256 of the canonical text of the definition.</summary>
     public ReadOnlySpan<byte> Hash => _hash ??= SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', Kind, Operation, Model, Settings, Schema)));
 
