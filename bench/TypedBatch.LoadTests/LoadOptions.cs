@@ -66,7 +66,8 @@ internal sealed class LoadFlags
         Description = """
             limit: throughput at the emulator's RPM/TPM limits: TypedBatch (learned and configured limits), the OpenAI SDK
             and Microsoft.Extensions.AI at the same concurrency. overhead: CPU time and allocations per request against an
-            unthrottled emulator without latency: raw HttpClient, TypedBatch, the OpenAI SDK.
+            unthrottled emulator without latency: raw HttpClient, TypedBatch, the OpenAI SDK. journal: throughput and
+            allocations with and without BatchOptions.Journal, and a 100,000-item batch killed with SIGKILL at 50 % and resumed.
             """,
     };
 
@@ -125,7 +126,7 @@ internal sealed class LoadFlags
 
     public LoadCommandLine Parse(string[] args)
     {
-        _scenario.AcceptOnlyFromAmong("limit", "overhead");
+        _scenario.AcceptOnlyFromAmong("limit", "overhead", "journal");
         var command = new RootCommand("Load runs of TypedBatch and its peers against the emulator, run as its own process.")
         {
             _scenario, _cases, _clients, _scale, _concurrency, _requests, _latency, _jitWarmup, _warmup, _repeat,

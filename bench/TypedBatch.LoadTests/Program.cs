@@ -34,11 +34,14 @@ Console.CancelKeyPress += (_, e) =>
 string commandLine = "dotnet run -c Release --project bench/TypedBatch.LoadTests -- " + string.Join(' ', args);
 Console.WriteLine($"{commandLine}\npinning: {Pinning.Description}\n");
 string loadBefore = MachineInfo.LoadAverage;
-string body = options.Scenario == "limit"
-    ? await LimitScenario.RunAsync(options, cancellation.Token)
-    : await OverheadScenario.RunAsync(options, cancellation.Token);
+string body = options.Scenario switch
+{
+    "limit" => await LimitScenario.RunAsync(options, cancellation.Token),
+    "journal" => await JournalScenario.RunAsync(options, cancellation.Token),
+    _ => await OverheadScenario.RunAsync(options, cancellation.Token),
+};
 string section = $"""
-    ### {(options.Scenario == "limit" ? "At the limit" : options.ProfileAllocations ? "Client overhead: allocation sampling" : options.LatencyMs > 0 ? $"Client overhead at equal throughput ({options.LatencyMs} ms latency{(options.RateLimitHeaders ? ", with rate-limit headers" : "")})" : "Client overhead")}
+    ### {(options.Scenario == "limit" ? "At the limit" : options.Scenario == "journal" ? "Durable batches: the journal's cost" : options.ProfileAllocations ? "Client overhead: allocation sampling" : options.LatencyMs > 0 ? $"Client overhead at equal throughput ({options.LatencyMs} ms latency{(options.RateLimitHeaders ? ", with rate-limit headers" : "")})" : "Client overhead")}
 
     {MachineInfo.Describe(commandLine, Pinning.Description)}
     - Load average (1 min) before/after: {loadBefore} / {MachineInfo.LoadAverage}
