@@ -48,6 +48,28 @@ public sealed partial class BatchSummaryLogTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_journaled_batch_logs_how_many_items_came_from_the_journal_and_how_many_ran()
+    {
+        UseGermanCulture();
+        string path = Path.Combine(Path.GetTempPath(), $"typedbatch-log-{Guid.NewGuid():N}.jsonl");
+        try
+        {
+            await using TypedBatchClient client = Create(_emulator, loggerFactory: _logs.CreateFactory());
+            await client.CreateChatCompletionsBatchAsync(Enumerable.Range(0, 3).Select(Conversation).ToList(), new BatchOptions { Journal = BatchJournal.File(path) });
+            _logs.Messages(Runner, LogLevel.Information).Should().HaveCount(3)
+                .And.HaveElementAt(2, $"chat batch journal: 0 item(s) from the journal, 3 run; journal {path}");
+
+            _logs.Clear();
+            await client.CreateChatCompletionsBatchAsync(Enumerable.Range(0, 5).Select(Conversation).ToList(), new BatchOptions { Journal = BatchJournal.File(path) });
+            _logs.Messages(Runner, LogLevel.Information)[2].Should().Be($"chat batch journal: 3 item(s) from the journal, 2 run; journal {path}");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public async Task A_lazy_input_logs_an_unknown_size()
     {
         UseGermanCulture();
@@ -148,6 +170,8 @@ public sealed partial class BatchSummaryLogTests : IAsyncLifetime
         }
 
         public ILoggerFactory CreateFactory() => LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(this));
+
+        public void Clear() => _entries.Clear();
 
         public string[] Messages(string category, LogLevel level)
             => _entries.Where(e => e.Category == category && e.Level == level).Select(e => e.Message).ToArray();
