@@ -113,11 +113,11 @@ internal sealed class BatchEngine
             catch (Exception ex) when (ex is not BatchJournalException && (ex is not OperationCanceledException || !ct.IsCancellationRequested))
             {
                 var failed = ex as ProviderException;
-                journal.AppendFailure(index, fingerprint, BatchError.FromException(ex), failed?.Usage ?? default, failed?.Attempts ?? 0, failed?.Repairs ?? 0);
+                await journal.AppendFailure(index, fingerprint, BatchError.FromException(ex), failed?.Usage ?? default, failed?.Attempts ?? 0, failed?.Repairs ?? 0).ConfigureAwait(false);
                 throw;
             }
 
-            journal.AppendCompletion(index, fingerprint, result.Completion!, result.Usage, result.Attempts, result.Repairs);
+            await journal.AppendCompletion(index, fingerprint, result.Completion!, result.Usage, result.Attempts, result.Repairs).ConfigureAwait(false);
             return result;
         };
     }

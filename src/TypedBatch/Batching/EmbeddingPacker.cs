@@ -185,14 +185,12 @@ internal static class EmbeddingPacker
                 int position = item.Index - unit.FirstIndex;
                 if (unit.Sent[position] && !(item.Error is { Kind: BatchErrorKind.Cancelled }))
                 {
-                    if (item.Succeeded)
-                    {
-                        journal.AppendEmbedding(item.Index, fingerprints[position], item.Value!, item.Usage, item.Attempts, item.Provider);
-                    }
-                    else
-                    {
-                        journal.AppendFailure(item.Index, fingerprints[position], item.Error, item.Usage, item.Attempts, 0);
-                    }
+                    Task flushed = item.Succeeded
+                        ? journal.AppendEmbedding(item.Index, fingerprints[position], item.Value!, item.Usage, item.Attempts, item.Provider)
+                        : journal.AppendFailure(item.Index, fingerprints[position], item.Error, item.Usage, item.Attempts, 0);
+
+                    // Complete at once but with Durability.EveryItem, whose flush the item waits for (unpacking is synchronous).
+                    flushed.GetAwaiter().GetResult();
                 }
 
                 yield return item;

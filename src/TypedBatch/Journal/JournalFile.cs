@@ -45,10 +45,14 @@ internal sealed class JournalFile : IDisposable
     private Entry[] _entries = [];
     private int _entryCount;
     private long _length;
+    private readonly SemaphoreSlim _flushSignal = new(0);
+    private readonly Thread _flusher;
+    private TaskCompletionSource _nextFlush = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _pending;
     private bool _timerArmed;
+    private bool _flushRequested;
     private bool _disposed;
-    private Exception? _flushFailure;
+    private volatile Exception? _flushFailure;
 
     private JournalFile(BatchJournal journal, JournalDefinition definition, bool retryFailures, SecretRedactor redactor, TimeProvider time, FileStream stream)
     {
@@ -59,7 +63,12 @@ internal sealed class JournalFile : IDisposable
         _stream = stream;
         _handle = stream.SafeFileHandle;
         _writer = new Utf8JsonWriter(_buffer, WriterOptions);
-        _timer = time.CreateTimer(static state => ((JournalFile)state!).FlushPending(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _timer = time.CreateTimer(static state => ((JournalFile)state!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+
+        // Disk flushes run on a thread of their own: a worker never blocks on fsync (one would hold a thread-pool
+        // thread for milliseconds), and items that finish together share one flush.
+        _flusher = new Thread(FlushLoop) { IsBackground = true, Name = "TypedBatch journal flush" };
+        _flusher.Start();
     }
 
     public string Path => _journal.Path;
@@ -180,7 +189,7 @@ internal sealed class JournalFile : IDisposable
     }
 
     /// <summary>Journals a chat item that succeeded: the completion it was built from, masked of the providers' secrets.</summary>
-    public void AppendCompletion(int index, JournalFingerprint fingerprint, ChatCompletion completion, TokenUsage usage, int attempts, int repairs)
+    public Task AppendCompletion(int index, JournalFingerprint fingerprint, ChatCompletion completion, TokenUsage usage, int attempts, int repairs)
     {
         lock (_lock)
         {
@@ -193,11 +202,11 @@ internal sealed class JournalFile : IDisposable
             End();
         }
 
-        AfterAppend();
+        return AfterAppend();
     }
 
     /// <summary>Journals an embedding that succeeded: its vector as little-endian float32, base64.</summary>
-    public void AppendEmbedding(int index, JournalFingerprint fingerprint, Embedding embedding, TokenUsage usage, int attempts, string? provider)
+    public Task AppendEmbedding(int index, JournalFingerprint fingerprint, Embedding embedding, TokenUsage usage, int attempts, string? provider)
     {
         lock (_lock)
         {
@@ -207,11 +216,11 @@ internal sealed class JournalFile : IDisposable
             End();
         }
 
-        AfterAppend();
+        return AfterAppend();
     }
 
     /// <summary>Journals an item's final error (its kind, masked message and codes; never a raw answer).</summary>
-    public void AppendFailure(int index, JournalFingerprint fingerprint, BatchError error, TokenUsage usage, int attempts, int repairs)
+    public Task AppendFailure(int index, JournalFingerprint fingerprint, BatchError error, TokenUsage usage, int attempts, int repairs)
     {
         lock (_lock)
         {
@@ -228,13 +237,12 @@ internal sealed class JournalFile : IDisposable
             End();
         }
 
-        AfterAppend();
+        return AfterAppend();
     }
 
     /// <summary>Flushes what is pending to the disk and releases the file and its lock.</summary>
     public void Dispose()
     {
-        bool flush;
         lock (_lock)
         {
             if (_disposed)
@@ -243,20 +251,19 @@ internal sealed class JournalFile : IDisposable
             }
 
             _disposed = true;
-            flush = _pending > 0;
-            _pending = 0;
         }
 
         _timer.Dispose();
+        _flushSignal.Release();
+        _flusher.Join();
         try
         {
-            if (flush)
-            {
-                RandomAccess.FlushToDisk(_handle);
-            }
+            // The last flush, for whatever the flusher had not taken yet; then every waiter is released.
+            FlushOnce();
         }
         finally
         {
+            _flushSignal.Dispose();
             _writer.Dispose();
             _stream.Dispose();
         }
@@ -275,7 +282,7 @@ internal sealed class JournalFile : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_flushFailure is { } failed)
         {
-            throw new BatchJournalException($"Flushing the journal '{Path}' to the disk failed: {failed.Message}", failed) { Path = Path };
+            throw failed;
         }
 
         _buffer.ResetWrittenCount();
@@ -326,17 +333,26 @@ internal sealed class JournalFile : IDisposable
         _length += _buffer.WrittenCount;
     }
 
-    /// <summary>Flushes to the disk now (per item, or every 64 items), or arms the 100 ms flush.</summary>
-    private void AfterAppend()
+    /// <summary>
+    /// Asks the flusher for a disk flush after 64 items (or, with <see cref="Durability.EveryItem"/>, now, and returns
+    /// the flush to wait for), or arms the 100 ms timer.
+    /// </summary>
+    private Task AfterAppend()
     {
-        bool flushNow = false;
+        Task flushed = Task.CompletedTask;
+        bool signal = false;
         lock (_lock)
         {
             _pending++;
             if (_journal.Durability == Durability.EveryItem || _pending >= FlushEveryItems)
             {
-                _pending = 0;
-                flushNow = true;
+                if (_journal.Durability == Durability.EveryItem)
+                {
+                    flushed = _nextFlush.Task;
+                }
+
+                signal = !_flushRequested;
+                _flushRequested = true;
             }
             else if (!_timerArmed)
             {
@@ -345,40 +361,74 @@ internal sealed class JournalFile : IDisposable
             }
         }
 
-        if (flushNow)
+        if (signal)
         {
-            try
-            {
-                RandomAccess.FlushToDisk(_handle);
-            }
-            catch (IOException failed)
-            {
-                throw new BatchJournalException($"Flushing the journal '{Path}' to the disk failed: {failed.Message}", failed) { Path = Path };
-            }
+            _flushSignal.Release();
         }
+
+        return flushed;
     }
 
-    private void FlushPending()
+    private void OnTimer()
     {
+        bool signal;
         lock (_lock)
         {
             _timerArmed = false;
-            if (_disposed || _pending == 0)
+            signal = !_disposed && _pending > 0 && !_flushRequested;
+            _flushRequested |= signal;
+        }
+
+        if (signal)
+        {
+            _flushSignal.Release();
+        }
+    }
+
+    private void FlushLoop()
+    {
+        while (true)
+        {
+            _flushSignal.Wait();
+            if (Volatile.Read(ref _disposed))
             {
                 return;
             }
 
+            FlushOnce();
+        }
+    }
+
+    /// <summary>One fsync for everything written so far; releases the items waiting for it.</summary>
+    private void FlushOnce()
+    {
+        TaskCompletionSource done;
+        bool anything;
+        lock (_lock)
+        {
+            anything = _pending > 0;
             _pending = 0;
+            _flushRequested = false;
+            done = _nextFlush;
+            _nextFlush = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
 
         try
         {
-            RandomAccess.FlushToDisk(_handle);
+            if (anything)
+            {
+                RandomAccess.FlushToDisk(_handle);
+            }
+
+            done.TrySetResult();
         }
         catch (Exception failed) when (failed is IOException or ObjectDisposedException)
         {
-            // Surfaces on the next append: a journal that cannot reach the disk must stop the batch, not a timer thread.
-            _flushFailure ??= failed;
+            // Surfaces on the next append and to the items waiting for this flush: a journal that cannot reach the
+            // disk must stop the batch, not a background thread.
+            var error = new BatchJournalException($"Flushing the journal '{Path}' to the disk failed: {failed.Message}", failed) { Path = Path };
+            _flushFailure ??= error;
+            done.TrySetException(error);
         }
     }
 
