@@ -96,6 +96,15 @@ public sealed class JournalFileTests : IDisposable
     }
 
     [Fact]
+    public async Task A_journal_path_that_is_a_directory_is_a_clear_error_not_a_lock_conflict()
+    {
+        string path = Directory.CreateDirectory(PathOf("a-directory")).FullName;
+        Func<Task> run = () => RunAsync(new FakeChatProvider(), path);
+        BatchJournalException error = (await run.Should().ThrowAsync<BatchJournalException>()).Which;
+        error.Message.Should().Contain(path).And.NotContain("in use");
+    }
+
+    [Fact]
     public async Task A_failed_item_is_journaled_and_replayed_as_a_failure_when_failures_are_not_retried()
     {
         string path = PathOf("failed.jsonl");

@@ -110,9 +110,13 @@ internal sealed class JournalFile : IDisposable
         {
             throw new BatchJournalException($"The journal '{journal.Path}' cannot be opened for writing: access is denied.", denied) { Path = journal.Path };
         }
-        catch (IOException locked)
+        catch (IOException locked) when (IsLockConflict(locked))
         {
             throw new BatchJournalException($"The journal '{journal.Path}' is in use: another batch or process has it open (a journal is locked while its batch runs). Wait for that batch to finish, or give this one another file.", locked) { Path = journal.Path };
+        }
+        catch (IOException failed)
+        {
+            throw new BatchJournalException($"The journal '{journal.Path}' cannot be opened: {failed.Message}", failed) { Path = journal.Path };
         }
 
         var file = new JournalFile(journal, definition, retryFailures, redactor, time, stream);
@@ -128,6 +132,10 @@ internal sealed class JournalFile : IDisposable
             throw;
         }
     }
+
+    /// <summary>The lock is taken: EWOULDBLOCK from <c>flock</c> on Linux (11) and macOS (35), a sharing or lock violation on Windows.</summary>
+    private static bool IsLockConflict(IOException exception)
+        => exception.HResult is 11 or 35 or unchecked((int)0x80070020) or unchecked((int)0x80070021);
 
     /// <summary>
     /// Whether an input is replayed from the journal or sent: its latest entry, under the batch's definition, with the
