@@ -105,6 +105,74 @@ public sealed class JournalFileTests : IDisposable
     }
 
     [Fact]
+    public async Task Batched_durability_flushes_after_100_ms_on_the_clock_or_at_64_items_and_EveryItem_waits_for_its_flush()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var definition = new JournalDefinition("chat", "op", "m", "s", "text");
+        var completion = new ChatCompletion { Content = "answer" };
+        using (var file = JournalFile.Open(BatchJournal.File(PathOf("batched.jsonl")), definition, true, SecretRedactor.None, time))
+        {
+            await file.AppendCompletion(0, default, completion, default, 1, 0).WaitAsync(TimeSpan.FromSeconds(30));
+            await Task.Delay(50);
+            file.Flushes.Should().Be(0, "one item waits for the 100 ms timer");
+
+            time.Advance(TimeSpan.FromMilliseconds(99));
+            await Task.Delay(50);
+            file.Flushes.Should().Be(0);
+            time.Advance(TimeSpan.FromMilliseconds(1));
+            await WaitForAsync(() => file.Flushes == 1);
+
+            for (int i = 1; i <= 64; i++)
+            {
+                await file.AppendCompletion(i, default, completion, default, 1, 0);
+            }
+
+            await WaitForAsync(() => file.Flushes == 2);
+            file.Flushes.Should().Be(2, "the 64th item asks for a flush without the clock moving");
+        }
+
+        using (var file = JournalFile.Open(BatchJournal.File(PathOf("every.jsonl"), durability: Durability.EveryItem), definition, true, SecretRedactor.None, time))
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                await file.AppendCompletion(i, default, completion, default, 1, 0).WaitAsync(TimeSpan.FromSeconds(30));
+                file.Flushes.Should().Be(i + 1, "an item is reported only after its flush");
+            }
+        }
+
+        static async Task WaitForAsync(Func<bool> condition)
+        {
+            // Real time only lets the flusher thread run; the bound turns a missing flush into a failure.
+            for (int i = 0; i < 3_000 && !condition(); i++)
+            {
+                await Task.Delay(10);
+            }
+
+            condition().Should().BeTrue();
+        }
+    }
+
+    [Fact]
+    public async Task Embeddings_as_completed_yield_the_journaled_items_and_send_only_the_rest()
+    {
+        string path = PathOf("embeddings-stream.jsonl");
+        var provider = new FakeChatProvider();
+        using var client = new TypedBatchClient(provider, new TypedBatchOptions { EmbeddingInputsPerRequest = 2 });
+        await client.CreateEmbeddingsBatchAsync(["a", "bb", "ccc"], new BatchOptions { Journal = BatchJournal.File(path) });
+        provider.EmbeddedTexts.Clear();
+
+        var items = new List<BatchItem<Embedding>>();
+        await foreach (BatchItem<Embedding> item in client.CreateEmbeddingsAsCompletedAsync(["a", "bb", "ccc", "dddd", "eeeee"], new BatchOptions { Journal = BatchJournal.File(path) }))
+        {
+            items.Add(item);
+        }
+
+        provider.EmbeddedTexts.Should().BeEquivalentTo("dddd", "eeeee");
+        items.OrderBy(i => i.Index).Select(i => i.FromJournal).Should().Equal(true, true, true, false, false);
+        items.Select(i => i.Value!.Vector.Span[0]).Should().BeEquivalentTo(new[] { 1f, 2f, 3f, 4f, 5f });
+    }
+
+    [Fact]
     public async Task A_failed_item_is_journaled_and_replayed_as_a_failure_when_failures_are_not_retried()
     {
         string path = PathOf("failed.jsonl");

@@ -49,6 +49,7 @@ internal sealed class JournalFile : IDisposable
     private readonly Thread _flusher;
     private TaskCompletionSource _nextFlush = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _pending;
+    private int _flushes;
     private bool _timerArmed;
     private bool _flushRequested;
     private bool _disposed;
@@ -78,6 +79,9 @@ internal sealed class JournalFile : IDisposable
 
     /// <summary>Journaled items found on open (the latest line per input index).</summary>
     public int EntryCount => _entryCount;
+
+    /// <summary>Disk flushes (fsync) made for appended items so far.</summary>
+    public int Flushes => Volatile.Read(ref _flushes);
 
     /// <summary>Bytes of a torn last line cut off on open.</summary>
     public long TornBytes { get; private set; }
@@ -426,6 +430,7 @@ internal sealed class JournalFile : IDisposable
             if (anything)
             {
                 RandomAccess.FlushToDisk(_handle);
+                Interlocked.Increment(ref _flushes);
             }
 
             done.TrySetResult();
