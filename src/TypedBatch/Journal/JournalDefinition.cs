@@ -37,11 +37,9 @@ internal sealed record JournalDefinition(string Kind, string Operation, string M
             .Append(";top_p=").Append(Format(s.TopP))
             .Append(";seed=").Append(Format(s.Seed))
             .Append(";stop=").Append(s.Stop is null ? "none" : string.Join('\u001f', s.Stop));
-        if (plan.MaxRepairAttempts > 0 && s.ResponseFormat is not null)
-        {
-            settings.Append(";repairs=").Append(plan.MaxRepairAttempts.ToString(CultureInfo.InvariantCulture));
-        }
 
+        // The repair budget is not part of it: it changes what is done with an answer, not the request, so a rerun may
+        // raise it to rescue the items that failed.
         string schema = s.ResponseFormat is not { } format ? "text"
             : format.Schema.IsEmpty ? format.Type
             : $"{format.Type}:{format.Name}:{(format.Strict ? "strict" : "loose")}:sha256={Convert.ToHexStringLower(SHA256.HashData(format.Schema.Span))}";
