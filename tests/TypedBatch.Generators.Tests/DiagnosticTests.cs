@@ -549,6 +549,36 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
+    public void Error_in_a_multi_line_raw_template_is_reported_on_the_whole_argument()
+    {
+        // Indentation is removed from a multi-line raw string's value, so positions in the value are not positions in the source.
+        AssertDiagnostics(""""
+            [PromptClient]
+            public partial interface ITutor
+            {
+                [User({|TB0003:"""
+                    Say hi
+                    about {topc}
+                    """|})]
+                Task<string> ExplainAsync(string {|TB0005:topic|});
+            }
+            """");
+    }
+
+    [Fact]
+    public void Error_in_a_template_with_a_brace_at_the_start_is_reported_on_that_brace()
+    {
+        AssertDiagnostics("""
+            [PromptClient]
+            public partial interface ITutor
+            {
+                [User("{|TB0006:}|}What is {topic}?")]
+                Task<string> ExplainAsync(string topic);
+            }
+            """);
+    }
+
+    [Fact]
     public void Error_in_a_template_from_a_constant_is_reported_on_the_whole_argument()
     {
         AssertDiagnostics("""

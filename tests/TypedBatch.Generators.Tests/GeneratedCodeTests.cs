@@ -37,4 +37,33 @@ public sealed class GeneratedCodeTests
         run.GeneratorDiagnostics.Should().BeEmpty();
         run.CompilationProblems.Select(d => d.ToString()).Should().BeEmpty();
     }
+
+    [Fact]
+    public void A_member_path_reads_with_a_null_conditional_only_after_a_value_that_may_be_null()
+    {
+        GeneratorRun run = GeneratorHarness.Run("""
+            using System.Threading.Tasks;
+            using TypedBatch;
+
+            namespace Consumer;
+
+            public readonly record struct Point(int X, int Y);
+
+            public sealed record Shape(Point Corner, Point? Center);
+
+            [PromptClient]
+            public partial interface IShapes
+            {
+                [User("At {point.X}, corner {shape.Corner.Y}, center {shape.Center.X}")]
+                Task<string> DescribeAsync(Point point, Shape shape);
+            }
+            """);
+
+        run.GeneratorDiagnostics.Should().BeEmpty();
+        run.CompilationProblems.Select(d => d.ToString()).Should().BeEmpty();
+        run.Sources.Should().ContainSingle().Which.Text
+            .Should().Contain("AppendFormatted(point.X);")
+            .And.Contain("AppendFormatted(shape?.Corner.Y);")
+            .And.Contain("AppendFormatted(shape?.Center?.X);");
+    }
 }

@@ -406,16 +406,14 @@ internal static class PromptClientEmitter
         return method.Parameters.Count == 1 ? input : string.Join(", ", method.Parameters.Select(p => $"{input}.{Id(p.Name)}"));
     }
 
-    /// <summary>The call to the declared method from a default interface member, passing the batch's token when it takes one.</summary>
+    /// <summary>
+    /// The call to the declared method from a default interface member, passing the batch's token when it takes one.
+    /// Only methods with parameters get batch members, so the arguments are never empty.
+    /// </summary>
     private static string CallDeclared(MethodModel method)
     {
         string args = Arguments(method, "input");
-        if (method.CancellationTokenName is not null)
-        {
-            args = args.Length == 0 ? "ct" : args + ", ct";
-        }
-
-        return $"{Id(method.Name)}({args})";
+        return method.CancellationTokenName is null ? $"{Id(method.Name)}({args})" : $"{Id(method.Name)}({args}, ct)";
     }
 
     private static string Id(string name)

@@ -15,7 +15,8 @@ public sealed class NamingPolicyAgreementTests
         [
             "Name", "FirstName", "URLValue", "ID", "Id", "IOStream", "X", "x", "lowerStart", "ABC", "Item2Count",
             "SHA512Hash", "Version2", "V2Api", "Already_Snake", "snake_case", "_Leading", "Trailing_", "Double__Underscore",
-            "UPPER_CASE", "Äpfel", "ÜberName",
+            "UPPER_CASE", "Äpfel", "ÜberName", "A", "AB", "Ab", "aB", "First Name", "URL Value", "A B", " Leading", "Trailing ",
+            "Two  Spaces",
         ];
         var data = new TheoryData<string, string>();
         foreach (NamingPolicy policy in Enum.GetValues<NamingPolicy>().Where(p => p != NamingPolicy.None))
