@@ -37,7 +37,7 @@ internal static class JournalScenario
                 await client.CreateChatCompletionsBatchAsync(Inputs(items, $"warm-{mode}"), new BatchOptions { MaxConcurrency = concurrency, Journal = JournalFor(mode, directory, "warm") }, cancellationToken);
             }
 
-            Dictionary<string, List<(double PerSecond, double BytesPerItem)>> samples = modes.ToDictionary(m => m, _ => new List<(double PerSecond, double BytesPerItem)>());
+            Dictionary<string, List<(double PerSecond, double BytesPerItem, double CpuMicroseconds)>> samples = modes.ToDictionary(m => m, _ => new List<(double PerSecond, double BytesPerItem, double CpuMicroseconds)>());
             for (int r = 0; r < repeat; r++)
             {
                 // Rotate the order so that no mode always runs first or last.
@@ -46,28 +46,32 @@ internal static class JournalScenario
                     string mode = modes[(k + r) % modes.Length];
                     BatchJournal? journal = JournalFor(mode, directory, $"{r}");
                     long allocated = GC.GetTotalAllocatedBytes(precise: true);
+                    TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime;
                     long start = Stopwatch.GetTimestamp();
                     BatchResult<ChatCompletion> result = await client.CreateChatCompletionsBatchAsync(Inputs(items, $"{mode}-{r}"), new BatchOptions { MaxConcurrency = concurrency, Journal = journal }, cancellationToken);
                     TimeSpan elapsed = Stopwatch.GetElapsedTime(start);
                     long bytes = GC.GetTotalAllocatedBytes(precise: true) - allocated;
+                    double cpuPerItem = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / items;
                     if (!result.AllSucceeded)
                     {
                         throw new InvalidOperationException($"{result.FailedCount} items failed in the {mode} run: {result.Failures.First().Error}");
                     }
 
-                    samples[mode].Add((items / elapsed.TotalSeconds, (double)bytes / items));
-                    Console.WriteLine($"run {r + 1}/{repeat} {mode}: {items / elapsed.TotalSeconds:F0} items/s, {bytes / items:F0} B/item");
+                    samples[mode].Add((items / elapsed.TotalSeconds, (double)bytes / items, cpuPerItem));
+                    Console.WriteLine($"run {r + 1}/{repeat} {mode}: {items / elapsed.TotalSeconds:F0} items/s, {bytes / items:F0} B/item, {cpuPerItem:F1} us CPU/item");
                 }
             }
 
-            var table = new MarkdownTable("Journal", "Items/s (median)", "÷ no journal", "Allocated per item", "÷ no journal");
+            var table = new MarkdownTable("Journal", "Items/s (median)", "÷ no journal", "Client CPU per item (median)", "÷ no journal", "Allocated per item", "÷ no journal");
             double basePerSecond = Median(samples["none"].Select(s => s.PerSecond));
             double baseBytes = Median(samples["none"].Select(s => s.BytesPerItem));
+            double baseCpu = Median(samples["none"].Select(s => s.CpuMicroseconds));
             foreach (string mode in modes)
             {
                 double perSecond = Median(samples[mode].Select(s => s.PerSecond));
                 double bytes = Median(samples[mode].Select(s => s.BytesPerItem));
-                table.Add(mode, F(perSecond, 0), F(perSecond / basePerSecond, 3) + "×", $"{bytes / 1024:F2} KB", F(bytes / baseBytes, 3) + "×");
+                double cpu = Median(samples[mode].Select(s => s.CpuMicroseconds));
+                table.Add(mode, F(perSecond, 0), F(perSecond / basePerSecond, 3) + "×", $"{cpu:F1} µs", F(cpu / baseCpu, 3) + "×", $"{bytes / 1024:F2} KB", F(bytes / baseBytes, 3) + "×");
             }
 
             string kill = await KillAndResumeAsync(emulator, client, directory, killItems, concurrency, cancellationToken);
