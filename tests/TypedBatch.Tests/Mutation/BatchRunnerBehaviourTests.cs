@@ -405,7 +405,7 @@ public sealed class BatchRunnerBehaviourTests
         Func<int, CancellationToken, ValueTask<BatchWorkResult<int>>> work = (i, _) => Ok(i);
 
         (await Runner().Awaiting(r => r.RunAsync<int, int>(null!, work, Plan())).Should().ThrowAsync<ArgumentNullException>()).Which.ParamName.Should().Be("inputs");
-        (await Runner().Awaiting(r => r.RunAsync<int, int>([0], null!, Plan())).Should().ThrowAsync<ArgumentNullException>()).Which.ParamName.Should().Be("work");
+        (await Runner().Awaiting(r => r.RunAsync<int, int>([0], (Func<int, CancellationToken, ValueTask<BatchWorkResult<int>>>)null!, Plan())).Should().ThrowAsync<ArgumentNullException>()).Which.ParamName.Should().Be("work");
         (await Runner().Awaiting(r => r.RunAsync([0], work, null!)).Should().ThrowAsync<ArgumentNullException>()).Which.ParamName.Should().Be("plan");
         ArgumentOutOfRangeException bound = (await Runner().Awaiting(r => r.RunAsync([0], work, Plan(0))).Should().ThrowAsync<ArgumentOutOfRangeException>()).Which;
         bound.ParamName.Should().Be("plan.MaxConcurrency");
@@ -472,11 +472,11 @@ public sealed class BatchRunnerBehaviourTests
             new(["", "ccc"], 2, [false, true]),
         ];
 
-        BatchResult<Embedding> result = await Runner().RunPackedAsync(chunks, (chunk, _) =>
+        BatchResult<Embedding> result = await Runner().RunPackedAsync(chunks, (chunk, _, _) =>
         {
             Embedding[] vectors = chunk.Inputs.Where(s => !string.IsNullOrEmpty(s)).Select(s => new Embedding(new float[] { s!.Length })).ToArray();
             return ValueTask.FromResult(new BatchWorkResult<EmbeddingChunkOutcome>(new EmbeddingChunkOutcome(vectors, null), new TokenUsage(4, 0, 4), 1));
-        }, EmbeddingPacker.Packing, Plan() with { Unit = "embeddings" });
+        }, EmbeddingPacker.Packing(), Plan() with { Unit = "embeddings" });
 
         result.Should().HaveCount(4);
         result.Select(i => i.Succeeded).Should().Equal(true, true, false, true);
