@@ -48,6 +48,19 @@ public sealed class DiagnosticMessageTests
     }
 
     [Fact]
+    public void TB0003_says_when_the_method_has_no_parameters_to_choose_from()
+    {
+        Messages("""
+            [PromptClient]
+            public partial interface ITutor
+            {
+                [User("Tell a joke about {topic:G}.")]
+                Task<string> JokeAsync(CancellationToken cancellationToken);
+            }
+            """).Should().Equal("TB0003: Placeholder '{topic:G}' in method 'JokeAsync' names no parameter; the parameters are: (none)");
+    }
+
+    [Fact]
     public void TB0004_names_the_type_the_member_and_the_placeholder()
     {
         Messages("""
