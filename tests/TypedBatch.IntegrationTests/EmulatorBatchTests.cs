@@ -212,6 +212,54 @@ public sealed class EmulatorBatchTests
     }
 
     [Fact]
+    public async Task A_batch_cancelled_while_validating_ends_cancelled_with_no_files_and_nothing_run()
+    {
+        var time = new FakeTimeProvider(Start);
+        await using EmulatorServer emulator = await StartAsync(time);
+        using HttpClient http = Http(emulator);
+        JsonNode file = await UploadAsync(http, ChatLines(5));
+        string id = (string)(await CreateAsync(http, (string)file["id"]!, "/v1/chat/completions"))["id"]!;
+
+        ((string)(await CancelAsync(http, id, HttpStatusCode.OK))["status"]!).Should().Be("cancelling");
+        ((string)(await CancelAsync(http, id, HttpStatusCode.OK))["status"]!).Should().Be("cancelling", "cancelling again is harmless");
+        time.Advance(TimeSpan.FromSeconds(5));
+        JsonNode batch = await GetAsync(http, id);
+
+        ((string)batch["status"]!).Should().Be("cancelled");
+        batch["in_progress_at"].Should().BeNull();
+        batch["output_file_id"].Should().BeNull();
+        batch["error_file_id"].Should().BeNull();
+        emulator.GetStats().BatchLinesProcessed.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task An_upload_larger_than_kestrels_default_body_limit_streams_in_and_out_intact()
+    {
+        var time = new FakeTimeProvider(Start);
+        await using EmulatorServer emulator = await StartAsync(time);
+        using HttpClient http = Http(emulator);
+        byte[] content = new byte[32 * 1024 * 1024];
+        new Random(5).NextBytes(content);
+
+        string id;
+        using (var form = new MultipartFormDataContent())
+        {
+            form.Add(new ByteArrayContent(content), "file", "big.bin");
+            form.Add(new StringContent("user_data"), "purpose");
+            using HttpResponseMessage response = await http.PostAsync("files", form);
+            string text = await response.Content.ReadAsStringAsync();
+            response.StatusCode.Should().Be(HttpStatusCode.OK, text);
+            JsonNode file = JsonNode.Parse(text)!;
+            ((long)file["bytes"]!).Should().Be(content.Length);
+            file["expires_at"].Should().BeNull("only batch files expire");
+            id = (string)file["id"]!;
+        }
+
+        byte[] downloaded = await http.GetByteArrayAsync($"files/{id}/content");
+        downloaded.AsSpan().SequenceEqual(content).Should().BeTrue();
+    }
+
+    [Fact]
     public async Task A_batch_drawn_to_expire_keeps_the_lines_it_finished_and_lists_the_rest_as_batch_expired()
     {
         var time = new FakeTimeProvider(Start);

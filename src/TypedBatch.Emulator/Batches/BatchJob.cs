@@ -16,8 +16,8 @@ internal sealed record BatchError(string Code, string Message, string? Param, in
 /// <see cref="EmulatorOptions.BatchLinesPerStep"/> lines per step; <c>finalizing</c> and
 /// <c>cancelling</c> last one step each. A batch drawn by <see cref="EmulatorOptions.BatchExpiryRate"/>
 /// expires once half its lines are done; any batch expires when the clock passes its <c>expires_at</c>.
-/// Input lines are re-read from the input file by offset; answered lines are kept until the output
-/// and error files are written (shuffled, seeded) at the end.
+/// Input lines are re-read from the input file by offset; answered lines are spooled to disk
+/// (<see cref="LineSpool"/>) until the output and error files are written (shuffled, seeded) at the end.
 /// </summary>
 internal sealed class BatchJob : IDisposable
 {
@@ -33,8 +33,8 @@ internal sealed class BatchJob : IDisposable
     private readonly SafeFileHandle _input;
     private readonly long _inputBytes;
     private readonly List<(long Offset, int Length, string CustomId)> _lines = [];
-    private readonly List<byte[]> _outputLines = [];
-    private readonly List<byte[]> _errorLines = [];
+    private readonly LineSpool _outputLines;
+    private readonly LineSpool _errorLines;
     private DateTimeOffset _phaseStart;
     private int _next;
     private int _expireAfter = -1;
@@ -49,6 +49,8 @@ internal sealed class BatchJob : IDisposable
         Metadata = metadata;
         _input = File.OpenHandle(input.Path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
         _inputBytes = input.Bytes;
+        _outputLines = new LineSpool(state.Files);
+        _errorLines = new LineSpool(state.Files);
         _phaseStart = state.Options.TimeProvider.GetUtcNow();
         CreatedAt = _phaseStart.ToUnixTimeSeconds();
         ExpiresAt = CreatedAt + (24 * 3600);
@@ -93,7 +95,15 @@ internal sealed class BatchJob : IDisposable
         }
     }
 
-    public void Dispose() => _input.Dispose();
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _input.Dispose();
+            _outputLines.Dispose();
+            _errorLines.Dispose();
+        }
+    }
 
     private long CreatedAt { get; }
 
@@ -408,25 +418,18 @@ internal sealed class BatchJob : IDisposable
         var random = new Random(unchecked((_state.Options.FaultSeed * 397) ^ (int)Sequence));
         _outputFileId = _outputLines.Count > 0 ? Store(_outputLines, "output", random, atSeconds) : null;
         _errorFileId = _errorLines.Count > 0 ? Store(_errorLines, "error", random, atSeconds) : null;
-        _outputLines.Clear();
-        _errorLines.Clear();
+        _outputLines.Dispose();
+        _errorLines.Dispose();
     }
 
-    private string Store(List<byte[]> lines, string kind, Random random, long atSeconds)
+    private string Store(LineSpool lines, string kind, Random random, long atSeconds)
     {
-        byte[][] shuffled = [.. lines];
-        random.Shuffle(shuffled);
         FileStore files = _state.Files;
         string path = files.NewPath();
-        long bytes = 0;
+        long bytes;
         using (var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024))
         {
-            foreach (byte[] line in shuffled)
-            {
-                stream.Write(line);
-                stream.WriteByte((byte)'\n');
-                bytes += line.Length + 1;
-            }
+            bytes = lines.WriteShuffled(stream, random);
         }
 
         files.TryReserve(bytes, long.MaxValue);
