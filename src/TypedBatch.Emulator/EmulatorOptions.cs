@@ -154,7 +154,7 @@ public sealed class EmulatorOptions
 
     /// <summary>
     /// The most requests a batch input file may have (and, for <c>/v1/embeddings</c>, inputs across
-    /// the batch); more fail the batch with <c>too_many_requests</c>. 50,000 by default, as OpenAI's.
+    /// the batch); more fail the batch with <c>too_many_tasks</c>. 50,000 by default, as OpenAI's.
     /// </summary>
     public int BatchMaxRequests { get; set; } = 50_000;
 

@@ -135,7 +135,8 @@ public sealed class EmulatorBatchTests
     public static TheoryData<string, string, int> InvalidFiles => new()
     {
         { Line("a", "/v1/chat/completions", ChatBody(0)) + Line("a", "/v1/chat/completions", ChatBody(1)), "duplicate_custom_id", 2 },
-        { Line("a", "/v1/chat/completions", ChatBody(0)) + Line("b", "/v1/embeddings", ChatBody(1)), "invalid_url", 2 },
+        { Line("a", "/v1/chat/completions", ChatBody(0)) + Line("b", "/v1/embeddings", ChatBody(1)), "url_mismatch", 2 },
+        { Line("a", "/v1/chat/completions", ChatBody(0)) + Line("b", "/v1/chat/completions", new JsonObject { ["model"] = "gpt-4o", ["messages"] = new JsonArray() }), "model_mismatch", 2 },
         { "{not json\n" + Line("b", "/v1/chat/completions", ChatBody(1)), "invalid_json_line", 1 },
         { """{"custom_id":"a","method":"GET","url":"/v1/chat/completions","body":{}}""" + "\n", "invalid_method", 1 },
         { """{"method":"POST","url":"/v1/chat/completions","body":{}}""" + "\n", "missing_required_parameter", 1 },
@@ -176,7 +177,7 @@ public sealed class EmulatorBatchTests
 
         JsonNode tooMany = await RunToEndAsync(http, time, ChatLines(4), "/v1/chat/completions");
         ((string)tooMany["status"]!).Should().Be("failed");
-        ((string)tooMany["errors"]!["data"]![0]!["code"]!).Should().Be("too_many_requests");
+        ((string)tooMany["errors"]!["data"]![0]!["code"]!).Should().Be("too_many_tasks");
 
         ((string)(await RunToEndAsync(http, time, ChatLines(3), "/v1/chat/completions"))["status"]!).Should().Be("completed");
 

@@ -16,6 +16,9 @@ internal sealed record BatchError(string Code, string Message, string? Param, in
 /// <see cref="EmulatorOptions.BatchLinesPerStep"/> lines per step; <c>finalizing</c> and
 /// <c>cancelling</c> last one step each. A batch drawn by <see cref="EmulatorOptions.BatchExpiryRate"/>
 /// expires once half its lines are done; any batch expires when the clock passes its <c>expires_at</c>.
+/// Validation error codes are those OpenAI documents (<c>invalid_json_line</c>, <c>duplicate_custom_id</c>,
+/// <c>url_mismatch</c>, <c>model_mismatch</c>, <c>empty_file</c>, <c>too_many_tasks</c>) plus the emulator's
+/// <c>missing_required_parameter</c>, <c>invalid_method</c> and <c>file_too_large</c>.
 /// Input lines are re-read from the input file by offset; answered lines are spooled to disk
 /// (<see cref="LineSpool"/>) until the output and error files are written (shuffled, seeded) at the end.
 /// </summary>
@@ -262,6 +265,7 @@ internal sealed class BatchJob : IDisposable
         else
         {
             var seen = new HashSet<string>(StringComparer.Ordinal);
+            string? model = null;
             long embeddingInputs = 0;
             int lineNumber = 0;
             foreach ((long offset, byte[] bytes) in ReadLines())
@@ -272,7 +276,7 @@ internal sealed class BatchJob : IDisposable
                     continue;
                 }
 
-                if (CheckLine(bytes, lineNumber, seen, ref embeddingInputs, out string customId) is { } error)
+                if (CheckLine(bytes, lineNumber, seen, ref model, ref embeddingInputs, out string customId) is { } error)
                 {
                     if (errors.Count < MaxReportedErrors)
                     {
@@ -292,12 +296,12 @@ internal sealed class BatchJob : IDisposable
             else if (_lines.Count + errors.Count > options.BatchMaxRequests)
             {
                 errors.Insert(0, new BatchError(
-                    "too_many_requests", $"The input file has {_lines.Count + errors.Count} requests; a batch may have at most {options.BatchMaxRequests}.", null, null));
+                    "too_many_tasks", $"The input file has {_lines.Count + errors.Count} requests; a batch may have at most {options.BatchMaxRequests}.", null, null));
             }
             else if (Endpoint == EmbeddingsEndpoint && embeddingInputs > options.BatchMaxRequests)
             {
                 errors.Add(new BatchError(
-                    "too_many_requests", $"The batch has {embeddingInputs} embedding inputs; at most {options.BatchMaxRequests} are allowed.", null, null));
+                    "too_many_tasks", $"The batch has {embeddingInputs} embedding inputs; at most {options.BatchMaxRequests} are allowed.", null, null));
             }
         }
 
@@ -320,7 +324,7 @@ internal sealed class BatchJob : IDisposable
     }
 
     // On success adds the line's custom_id to `seen` and returns it in `customId`.
-    private BatchError? CheckLine(byte[] bytes, int lineNumber, HashSet<string> seen, ref long embeddingInputs, out string customId)
+    private BatchError? CheckLine(byte[] bytes, int lineNumber, HashSet<string> seen, ref string? model, ref long embeddingInputs, out string customId)
     {
         customId = "";
         JsonDocument document;
@@ -353,12 +357,23 @@ internal sealed class BatchJob : IDisposable
 
             if (!root.TryGetProperty("url", out JsonElement url) || url.ValueKind != JsonValueKind.String || url.GetString() != Endpoint)
             {
-                return new BatchError("invalid_url", $"The URL provided for this request does not match the batch endpoint '{Endpoint}'.", "url", lineNumber);
+                return new BatchError("url_mismatch", $"The URL provided for this request does not match the batch endpoint '{Endpoint}'.", "url", lineNumber);
             }
 
             if (!root.TryGetProperty("body", out JsonElement body) || body.ValueKind != JsonValueKind.Object)
             {
                 return new BatchError("missing_required_parameter", "Missing required parameter: 'body'.", "body", lineNumber);
+            }
+
+            // Every request of a batch must use the same model.
+            string? lineModel = body.TryGetProperty("model", out JsonElement modelElement) && modelElement.ValueKind == JsonValueKind.String
+                ? modelElement.GetString()
+                : null;
+            model ??= lineModel;
+            if (lineModel is not null && lineModel != model)
+            {
+                return new BatchError(
+                    "model_mismatch", $"The model '{lineModel}' of this request differs from '{model}', the model of the batch's other requests.", "body.model", lineNumber);
             }
 
             if (Endpoint == EmbeddingsEndpoint && body.TryGetProperty("input", out JsonElement input))
