@@ -394,6 +394,35 @@ public sealed class EmulatorBatchTests
     }
 
     [Fact]
+    public async Task Files_list_newest_first_by_purpose_with_after_and_limit()
+    {
+        var time = new FakeTimeProvider(Start);
+        await using EmulatorServer emulator = await StartAsync(time);
+        using HttpClient http = Http(emulator);
+        var ids = new List<string>();
+        for (int i = 0; i < 3; i++)
+        {
+            ids.Add((string)(await UploadAsync(http, ChatLines(1)))["id"]!);
+        }
+
+        using (HttpResponseMessage vision = await PostFileAsync(http, "png", "vision"))
+        {
+            vision.StatusCode.Should().Be(HttpStatusCode.OK);
+        }
+
+        JsonNode page = JsonNode.Parse(await http.GetStringAsync("files?purpose=batch&limit=2"))!;
+        ((string)page["object"]!).Should().Be("list");
+        page["data"]!.AsArray().Select(f => (string)f!["id"]!).Should().Equal(ids[2], ids[1]);
+        ((bool)page["has_more"]!).Should().BeTrue();
+        JsonNode rest = JsonNode.Parse(await http.GetStringAsync($"files?purpose=batch&limit=2&after={(string)page["last_id"]!}"))!;
+        rest["data"]!.AsArray().Select(f => (string)f!["id"]!).Should().Equal(ids[0]);
+        ((bool)rest["has_more"]!).Should().BeFalse();
+        JsonNode ascending = JsonNode.Parse(await http.GetStringAsync("files?order=asc"))!;
+        ascending["data"]!.AsArray().Should().HaveCount(4);
+        ((string)ascending["first_id"]!).Should().Be(ids[0]);
+    }
+
+    [Fact]
     public async Task Files_upload_get_download_and_delete_and_a_deleted_file_is_gone()
     {
         var time = new FakeTimeProvider(Start);

@@ -41,6 +41,23 @@ internal sealed class BatchJob : IDisposable
     private DateTimeOffset _phaseStart;
     private int _next;
     private int _expireAfter = -1;
+    private string _status = "validating";
+    private string? _model;
+    private List<BatchError>? _errors;
+    private string? _outputFileId;
+    private string? _errorFileId;
+    private long? _inProgressAt;
+    private long? _finalizingAt;
+    private long? _completedAt;
+    private long? _failedAt;
+    private long? _expiredAt;
+    private long? _cancellingAt;
+    private long? _cancelledAt;
+    private int _total;
+    private int _completed;
+    private int _failed;
+    private long _inputTokens;
+    private long _outputTokens;
 
     public BatchJob(EmulatorState state, long sequence, string id, StoredFile input, string endpoint, IReadOnlyList<KeyValuePair<string, string>>? metadata)
     {
@@ -69,6 +86,10 @@ internal sealed class BatchJob : IDisposable
 
     public IReadOnlyList<KeyValuePair<string, string>>? Metadata { get; }
 
+    private long CreatedAt { get; }
+
+    private long ExpiresAt { get; }
+
     /// <summary>Reads a consistent view of the batch after catching it up to now.</summary>
     public void Read(Action<BatchView> read)
     {
@@ -85,7 +106,7 @@ internal sealed class BatchJob : IDisposable
         lock (_lock)
         {
             CatchUp();
-            status = StatusName;
+            status = _status;
             if (_status is "validating" or "in_progress" or "finalizing")
             {
                 _phaseStart = _state.Options.TimeProvider.GetUtcNow();
@@ -107,30 +128,6 @@ internal sealed class BatchJob : IDisposable
             _errorLines.Dispose();
         }
     }
-
-    private long CreatedAt { get; }
-
-    private long ExpiresAt { get; }
-
-    private string _status = "validating";
-    private string? _model;
-    private List<BatchError>? _errors;
-    private string? _outputFileId;
-    private string? _errorFileId;
-    private long? _inProgressAt;
-    private long? _finalizingAt;
-    private long? _completedAt;
-    private long? _failedAt;
-    private long? _expiredAt;
-    private long? _cancellingAt;
-    private long? _cancelledAt;
-    private int _total;
-    private int _completed;
-    private int _failed;
-    private long _inputTokens;
-    private long _outputTokens;
-
-    private string StatusName => _status;
 
     private BatchView View() => new(
         Id, Endpoint, _model, _errors, InputFileId, _status, _outputFileId, _errorFileId, CreatedAt, _inProgressAt, ExpiresAt, _finalizingAt,

@@ -53,6 +53,9 @@ internal sealed class FileStore : IDisposable
     /// <summary>Adds a file whose bytes are already written (and reserved).</summary>
     public void Add(StoredFile file) => _files[file.Id] = file;
 
+    /// <summary>Every file, oldest first (ids grow with each upload).</summary>
+    public IEnumerable<StoredFile> All() => _files.Values.OrderBy(static f => f.Id, StringComparer.Ordinal);
+
     /// <summary>The file with this id, if any.</summary>
     public StoredFile? Find(string id) => _files.TryGetValue(id, out StoredFile? file) ? file : null;
 

@@ -6,8 +6,8 @@ using Microsoft.Net.Http.Headers;
 namespace TypedBatch.Emulator.Batches;
 
 /// <summary>
-/// <c>/v1/files</c>: multipart upload (streamed to disk, never held whole), the file object, its
-/// content (streamed) and deletion, in the shapes of OpenAI's Files API.
+/// <c>/v1/files</c>: multipart upload (streamed to disk, never held whole), the list, the file
+/// object, its content (streamed) and deletion, in the shapes of OpenAI's Files API.
 /// </summary>
 internal sealed class FilesEndpoint(EmulatorState state)
 {
@@ -119,6 +119,73 @@ internal sealed class FilesEndpoint(EmulatorState state)
         }
     }
 
+    /// <summary>
+    /// <c>GET /v1/files?purpose=&amp;order=&amp;after=&amp;limit=</c>: newest first unless <c>order=asc</c>,
+    /// <c>limit</c> 1 to 10,000 (10,000 by default), <c>after</c> a file id.
+    /// </summary>
+    public async Task ListAsync(HttpContext context)
+    {
+        IQueryCollection query = context.Request.Query;
+        int limit = 10_000;
+        if (query.TryGetValue("limit", out Microsoft.Extensions.Primitives.StringValues limitText)
+            && (!int.TryParse(limitText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 10_000))
+        {
+            await OpenAIErrors.WriteAsync(context, RequestError.Invalid("limit", "an integer between 1 and 10000."));
+            return;
+        }
+
+        string order = query["order"].ToString() is { Length: > 0 } given ? given : "desc";
+        if (order is not ("asc" or "desc"))
+        {
+            await OpenAIErrors.WriteAsync(context, RequestError.Invalid("order", "'asc' or 'desc'."));
+            return;
+        }
+
+        IEnumerable<StoredFile> files = state.Files.All();
+        if (order == "desc")
+        {
+            files = files.Reverse();
+        }
+
+        string? purpose = query["purpose"];
+        if (!string.IsNullOrEmpty(purpose))
+        {
+            files = files.Where(f => f.Purpose == purpose);
+        }
+
+        string? after = query["after"];
+        if (!string.IsNullOrEmpty(after))
+        {
+            files = order == "desc"
+                ? files.Where(f => string.CompareOrdinal(f.Id, after) < 0)
+                : files.Where(f => string.CompareOrdinal(f.Id, after) > 0);
+        }
+
+        List<StoredFile> page = [.. files.Take(limit + 1)];
+        bool hasMore = page.Count > limit;
+        if (hasMore)
+        {
+            page.RemoveAt(limit);
+        }
+
+        await WriteJsonAsync(context, writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteString("object", "list");
+            writer.WriteStartArray("data");
+            foreach (StoredFile file in page)
+            {
+                WriteFile(writer, file);
+            }
+
+            writer.WriteEndArray();
+            WriteIdOrNull(writer, "first_id", page.Count > 0 ? page[0].Id : null);
+            WriteIdOrNull(writer, "last_id", page.Count > 0 ? page[^1].Id : null);
+            writer.WriteBoolean("has_more", hasMore);
+            writer.WriteEndObject();
+        });
+    }
+
     /// <summary><c>GET /v1/files/{id}</c>.</summary>
     public async Task GetAsync(HttpContext context)
     {
@@ -222,6 +289,18 @@ internal sealed class FilesEndpoint(EmulatorState state)
 
         await NotFoundAsync(context, id);
         return null;
+    }
+
+    private static void WriteIdOrNull(Utf8JsonWriter writer, string name, string? id)
+    {
+        if (id is null)
+        {
+            writer.WriteNull(name);
+        }
+        else
+        {
+            writer.WriteString(name, id);
+        }
     }
 
     private static Task NotFoundAsync(HttpContext context, string id) =>

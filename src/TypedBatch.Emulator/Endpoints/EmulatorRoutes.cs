@@ -44,6 +44,7 @@ internal static class EmulatorRoutes
         foreach (string prefix in new[] { "/v1", "/openai/v1" })
         {
             app.MapPost(prefix + "/files", context => GuardedAsync(context, state, ApiSurface.OpenAI, files.UploadAsync));
+            app.MapGet(prefix + "/files", context => GuardedAsync(context, state, ApiSurface.OpenAI, files.ListAsync));
             app.MapGet(prefix + "/files/{id}", context => GuardedAsync(context, state, ApiSurface.OpenAI, files.GetAsync));
             app.MapGet(prefix + "/files/{id}/content", context => GuardedAsync(context, state, ApiSurface.OpenAI, files.ContentAsync));
             app.MapDelete(prefix + "/files/{id}", context => GuardedAsync(context, state, ApiSurface.OpenAI, files.DeleteAsync));
