@@ -84,6 +84,29 @@ internal static class CommandLineOptions
         };
 
         private readonly Option<double> _hang = Rate("--hang-rate", "Share accepted and never answered until the client gives up");
+        private readonly Option<TimeSpan> _batchStep = new("--batch-step")
+        {
+            Description = "Pace of /v1/batches: each lifecycle step lasts this long (e.g. 500ms, 2s, 1m; a bare number is ms).",
+            HelpName = "duration",
+            DefaultValueFactory = static _ => Defaults.BatchStep,
+            CustomParser = static argument =>
+            {
+                string token = argument.Tokens.Count == 1 ? argument.Tokens[0].Value : "";
+                if (TryParseDuration(token, out TimeSpan duration))
+                {
+                    return duration;
+                }
+
+                argument.AddError($"Argument '{token}' for option '--batch-step' is not a duration such as 500ms, 2s or 1m.");
+                return TimeSpan.Zero;
+            },
+        };
+
+        private readonly Option<int> _batchLines = Int("--batch-lines-per-step", "Batch lines answered per --batch-step while in_progress.", Defaults.BatchLinesPerStep);
+        private readonly Option<int> _batchMaxRequests = Int("--batch-max-requests", "Most requests in a batch input file.", Defaults.BatchMaxRequests);
+        private readonly Option<int> _batchMaxFileMb = Int("--batch-max-file-mb", "Largest batch input file, in MiB.", (int)(Defaults.BatchMaxFileBytes / (1024 * 1024)));
+        private readonly Option<double> _batchLineFailure = Rate("--batch-line-failure-rate", "Share of batch lines answered 500 in the error file");
+        private readonly Option<double> _batchExpiry = Rate("--batch-expiry-rate", "Share of batches that expire half done");
 
         public Flags()
         {
@@ -91,6 +114,7 @@ internal static class CommandLineOptions
             {
                 _port, _latency, _jitter, _seed, _failEvery, _failStatus, _apiKey, _gitHubToken, _copilotLifetime, _dimensions,
                 _rpm, _tpm, _faultSeed, _error500, _error503, _reset, _stall, _stallMs, _malformed, _hang, _secondaryPort,
+                _batchStep, _batchLines, _batchMaxRequests, _batchMaxFileMb, _batchLineFailure, _batchExpiry,
             };
         }
 
@@ -119,6 +143,12 @@ internal static class CommandLineOptions
             MalformedRate = result.GetValue(_malformed),
             HangRate = result.GetValue(_hang),
             SecondaryPort = result.GetValue(_secondaryPort),
+            BatchStep = result.GetValue(_batchStep),
+            BatchLinesPerStep = result.GetValue(_batchLines),
+            BatchMaxRequests = result.GetValue(_batchMaxRequests),
+            BatchMaxFileBytes = (long)result.GetValue(_batchMaxFileMb) * 1024 * 1024,
+            BatchLineFailureRate = result.GetValue(_batchLineFailure),
+            BatchExpiryRate = result.GetValue(_batchExpiry),
         };
 
         /// <summary>The flag that sets an <see cref="EmulatorOptions"/> property named by <see cref="EmulatorOptions.FindProblem"/>.</summary>
@@ -143,9 +173,28 @@ internal static class CommandLineOptions
             nameof(EmulatorOptions.MalformedRate) => _malformed.Name,
             nameof(EmulatorOptions.HangRate) => _hang.Name,
             nameof(EmulatorOptions.SecondaryPort) => _secondaryPort.Name,
+            nameof(EmulatorOptions.BatchStep) => _batchStep.Name,
+            nameof(EmulatorOptions.BatchLinesPerStep) => _batchLines.Name,
+            nameof(EmulatorOptions.BatchMaxRequests) => _batchMaxRequests.Name,
+            nameof(EmulatorOptions.BatchMaxFileBytes) => _batchMaxFileMb.Name,
+            nameof(EmulatorOptions.BatchLineFailureRate) => _batchLineFailure.Name,
+            nameof(EmulatorOptions.BatchExpiryRate) => _batchExpiry.Name,
             EmulatorOptions.FaultRatesSum => string.Join(" + ", new[] { _error500, _error503, _reset, _stall, _malformed, _hang }.Select(static o => o.Name)),
             _ => property,
         };
+
+        // "500ms", "2s", "1m", "1h" or a bare number of milliseconds.
+        private static bool TryParseDuration(string text, out TimeSpan duration)
+        {
+            (string number, double scale) = text.EndsWith("ms", StringComparison.Ordinal) ? (text[..^2], 1.0)
+                : text.EndsWith('s') ? (text[..^1], 1000.0)
+                : text.EndsWith('m') ? (text[..^1], 60_000.0)
+                : text.EndsWith('h') ? (text[..^1], 3_600_000.0)
+                : (text, 1.0);
+            bool parsed = double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) && double.IsFinite(value);
+            duration = parsed ? TimeSpan.FromMilliseconds(value * scale) : TimeSpan.Zero;
+            return parsed;
+        }
 
         private static Option<int> Int(string name, string description, int defaultValue) => new(name)
         {

@@ -142,6 +142,42 @@ public sealed class EmulatorOptions
     /// </summary>
     public double HangRate { get; set; }
 
+    /// <summary>
+    /// The pace of <c>/v1/batches</c> on <see cref="TimeProvider"/>: <c>validating</c>, <c>finalizing</c>
+    /// and <c>cancelling</c> last one step each, and <c>in_progress</c> answers
+    /// <see cref="BatchLinesPerStep"/> lines per step; 1 second by default.
+    /// </summary>
+    public TimeSpan BatchStep { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Batch lines answered per <see cref="BatchStep"/> while <c>in_progress</c>; 1,000 by default.</summary>
+    public int BatchLinesPerStep { get; set; } = 1000;
+
+    /// <summary>
+    /// The most requests a batch input file may have (and, for <c>/v1/embeddings</c>, inputs across
+    /// the batch); more fail the batch with <c>too_many_tasks</c>. 50,000 by default, as OpenAI's.
+    /// </summary>
+    public int BatchMaxRequests { get; set; } = 50_000;
+
+    /// <summary>The largest <c>batch</c> file accepted, in bytes; 200 MB by default, as OpenAI's.</summary>
+    public long BatchMaxFileBytes { get; set; } = 200L * 1024 * 1024;
+
+    /// <summary>The most bytes all uploaded files may hold together (a temporary directory); 1 GiB by default.</summary>
+    public long FileStorageLimitBytes { get; set; } = 1024L * 1024 * 1024;
+
+    /// <summary>
+    /// Share of batch lines answered with a 500 in the error file, 0 to 1, drawn with
+    /// <see cref="FaultSeed"/> from the line's fingerprint and how often a batch line with it was
+    /// answered (so a resubmission draws again); 0 (the default) is off.
+    /// </summary>
+    public double BatchLineFailureRate { get; set; }
+
+    /// <summary>
+    /// Share of batches that expire once half their lines are done (seeded by <see cref="FaultSeed"/>
+    /// and the batch id): the output file keeps the lines done, the error file lists the rest as
+    /// <c>batch_expired</c>; 0 to 1, 0 (the default) is off.
+    /// </summary>
+    public double BatchExpiryRate { get; set; }
+
     /// <summary>The pseudo-property named when the fault rates add up to more than 1.</summary>
     internal const string FaultRatesSum = "Error500Rate+Error503Rate+ResetRate+StallRate+MalformedRate+HangRate";
 
@@ -232,7 +268,42 @@ public sealed class EmulatorOptions
             return (nameof(StallDuration), StallDuration, "must not be negative");
         }
 
-        return FindRateProblem();
+        return FindBatchProblem() ?? FindRateProblem();
+    }
+
+    private (string Property, object? Value, string Rule)? FindBatchProblem()
+    {
+        if (BatchStep <= TimeSpan.Zero)
+        {
+            return (nameof(BatchStep), BatchStep, "must be positive");
+        }
+
+        if (BatchLinesPerStep < 1)
+        {
+            return (nameof(BatchLinesPerStep), BatchLinesPerStep, "must be positive");
+        }
+
+        if (BatchMaxRequests < 1)
+        {
+            return (nameof(BatchMaxRequests), BatchMaxRequests, "must be positive");
+        }
+
+        if (BatchMaxFileBytes < 1)
+        {
+            return (nameof(BatchMaxFileBytes), BatchMaxFileBytes, "must be positive");
+        }
+
+        if (FileStorageLimitBytes < 1)
+        {
+            return (nameof(FileStorageLimitBytes), FileStorageLimitBytes, "must be positive");
+        }
+
+        if (!(BatchLineFailureRate is >= 0 and <= 1))
+        {
+            return (nameof(BatchLineFailureRate), BatchLineFailureRate, "must be between 0 and 1");
+        }
+
+        return !(BatchExpiryRate is >= 0 and <= 1) ? (nameof(BatchExpiryRate), BatchExpiryRate, "must be between 0 and 1") : null;
     }
 
     private (string Property, object? Value, string Rule)? FindRateProblem()

@@ -1,4 +1,5 @@
 using System.Globalization;
+using TypedBatch.Emulator.Batches;
 using TypedBatch.Emulator.Limits;
 
 namespace TypedBatch.Emulator;
@@ -9,6 +10,7 @@ internal sealed class EmulatorState : IDisposable
     private readonly CancellationTokenSource _stopping = new();
     private long _requestIds;
     private long _completionIds;
+    private long _batchLineIds;
 
     public EmulatorState(EmulatorOptions options)
     {
@@ -16,6 +18,7 @@ internal sealed class EmulatorState : IDisposable
         Latency = new LatencySimulator(options);
         CopilotTokens = new CopilotTokenStore(options.TimeProvider);
         Limiter = new RateLimiter(options);
+        Batches = new BatchesEndpoint(this);
     }
 
     /// <summary>The requests- and tokens-per-minute budgets.</summary>
@@ -29,6 +32,12 @@ internal sealed class EmulatorState : IDisposable
 
     /// <summary>The requests kept when <see cref="EmulatorOptions.CaptureRequests"/> is on.</summary>
     public RequestCapture Capture { get; } = new();
+
+    /// <summary>The files of <c>/v1/files</c>.</summary>
+    public FileStore Files { get; } = new();
+
+    /// <summary>The batches of <c>/v1/batches</c>.</summary>
+    public BatchesEndpoint Batches { get; }
 
     /// <summary>The configured delays.</summary>
     public LatencySimulator Latency { get; }
@@ -56,7 +65,12 @@ internal sealed class EmulatorState : IDisposable
     }
 
     /// <summary>Releases the <see cref="Stopping"/> source once the server has stopped.</summary>
-    public void Dispose() => _stopping.Dispose();
+    public void Dispose()
+    {
+        _stopping.Dispose();
+        Batches.Dispose();
+        Files.Dispose();
+    }
 
     /// <summary>Signals <see cref="Stopping"/>.</summary>
     public Task StopAsync() => _stopping.CancelAsync();
@@ -64,6 +78,10 @@ internal sealed class EmulatorState : IDisposable
     /// <summary>A new value for the <c>x-request-id</c> header, unique within this server.</summary>
     public string NextRequestId() =>
         "req_emu_" + Interlocked.Increment(ref _requestIds).ToString("x8", CultureInfo.InvariantCulture);
+
+    /// <summary>A new id of a batch output line, unique within this server.</summary>
+    public string NextBatchLineId() =>
+        "batch_req_emu" + Interlocked.Increment(ref _batchLineIds).ToString("x19", CultureInfo.InvariantCulture);
 
     /// <summary>A new chat completion id, unique within this server.</summary>
     public string NextCompletionId() =>

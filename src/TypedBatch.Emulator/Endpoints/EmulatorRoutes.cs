@@ -1,3 +1,5 @@
+using TypedBatch.Emulator.Batches;
+
 namespace TypedBatch.Emulator;
 
 /// <summary>The route table of the emulator.</summary>
@@ -10,6 +12,8 @@ internal static class EmulatorRoutes
         var embeddings = new EmbeddingsEndpoint(state);
         var copilot = new CopilotEndpoint(state);
         var stats = new StatsEndpoint(state);
+        var files = new FilesEndpoint(state);
+        BatchesEndpoint batches = state.Batches;
         app.Use(async (context, next) =>
         {
             bool secondary = context.Connection.LocalPort == state.SecondaryPort;
@@ -34,6 +38,20 @@ internal static class EmulatorRoutes
             app.MapPost(prefix + "/chat/completions", context => GuardedAsync(context, state, surface, chat.HandleAsync));
             app.MapPost(prefix + "/embeddings", context => GuardedAsync(context, state, surface, embeddings.HandleAsync));
             app.MapGet(prefix + "/models", context => GuardedAsync(context, state, surface, ModelsEndpoint.HandleAsync));
+        }
+
+        // OpenAI's Files and Batch APIs (deferred mode), on both OpenAI paths.
+        foreach (string prefix in new[] { "/v1", "/openai/v1" })
+        {
+            app.MapPost(prefix + "/files", context => GuardedAsync(context, state, ApiSurface.OpenAI, files.UploadAsync));
+            app.MapGet(prefix + "/files", context => GuardedAsync(context, state, ApiSurface.OpenAI, files.ListAsync));
+            app.MapGet(prefix + "/files/{id}", context => GuardedAsync(context, state, ApiSurface.OpenAI, files.GetAsync));
+            app.MapGet(prefix + "/files/{id}/content", context => GuardedAsync(context, state, ApiSurface.OpenAI, files.ContentAsync));
+            app.MapDelete(prefix + "/files/{id}", context => GuardedAsync(context, state, ApiSurface.OpenAI, files.DeleteAsync));
+            app.MapPost(prefix + "/batches", context => GuardedAsync(context, state, ApiSurface.OpenAI, batches.CreateAsync));
+            app.MapGet(prefix + "/batches", context => GuardedAsync(context, state, ApiSurface.OpenAI, batches.ListAsync));
+            app.MapGet(prefix + "/batches/{id}", context => GuardedAsync(context, state, ApiSurface.OpenAI, batches.GetAsync));
+            app.MapPost(prefix + "/batches/{id}/cancel", context => GuardedAsync(context, state, ApiSurface.OpenAI, batches.CancelAsync));
         }
 
         app.MapGet("/copilot_internal/v2/token", copilot.ExchangeAsync);

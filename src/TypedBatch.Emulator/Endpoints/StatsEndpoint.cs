@@ -31,6 +31,16 @@ internal sealed class StatsEndpoint(EmulatorState state)
             writer.WriteNumber("rejectedInvalid", stats.RejectedInvalid);
             writer.WriteNumber("rejectedRateLimited", stats.RejectedRateLimited);
             writer.WriteNumber("rejectedQuota", stats.RejectedQuota);
+            writer.WriteNumber("filesUploaded", stats.FilesUploaded);
+            writer.WriteNumber("batchesCreated", stats.BatchesCreated);
+            writer.WriteNumber("batchLinesProcessed", stats.BatchLinesProcessed);
+            writer.WriteStartObject("batchAnswersByFingerprint");
+            foreach ((string? fingerprint, long count) in stats.BatchAnswersByFingerprint.OrderBy(static p => p.Key, StringComparer.Ordinal))
+            {
+                writer.WriteNumber(fingerprint, count);
+            }
+
+            writer.WriteEndObject();
             InjectedFaultStats faults = stats.InjectedFaults;
             writer.WriteStartObject("injectedFaults");
             writer.WriteNumber("scripted", faults.Scripted);

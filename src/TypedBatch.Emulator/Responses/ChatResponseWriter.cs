@@ -148,7 +148,8 @@ internal static class ChatResponseWriter
         pipe.Write("\n\n"u8);
     }
 
-    private static void WriteCompletion(Utf8JsonWriter writer, ChatRequest request, ChatAnswer answer, string id, long created)
+    /// <summary>Writes a <c>chat.completion</c> object (also the body of a batch output line).</summary>
+    public static void WriteCompletion(Utf8JsonWriter writer, ChatRequest request, ChatAnswer answer, string id, long created)
     {
         writer.WriteStartObject();
         writer.WriteString("id", id);

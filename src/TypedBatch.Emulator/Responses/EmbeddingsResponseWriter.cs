@@ -70,7 +70,8 @@ internal static class EmbeddingsResponseWriter
         }
     }
 
-    private static void WriteAll(Utf8JsonWriter writer, EmbeddingsRequest request)
+    /// <summary>Writes the whole answer at once (also the body of a batch output line).</summary>
+    public static void WriteAll(Utf8JsonWriter writer, EmbeddingsRequest request)
     {
         float[] vector = new float[request.Dimensions];
         byte[] bytes = request.Base64 ? new byte[request.Dimensions * sizeof(float)] : [];

@@ -78,6 +78,22 @@ public sealed record EmulatorStats
     /// <summary>Injected faults by kind.</summary>
     public InjectedFaultStats InjectedFaults { get; init; } = new();
 
+    /// <summary>Files uploaded to <c>/v1/files</c>.</summary>
+    public long FilesUploaded { get; init; }
+
+    /// <summary>Batches created by <c>/v1/batches</c> (including those that then failed validation).</summary>
+    public long BatchesCreated { get; init; }
+
+    /// <summary>Batch input lines processed, answered or failed (expired lines were not processed).</summary>
+    public long BatchLinesProcessed { get; init; }
+
+    /// <summary>
+    /// Batch lines answered 200 (written to an output file) per <see cref="RequestFingerprint"/> of
+    /// their body: a fingerprint counted once was answered once across all batches.
+    /// </summary>
+    public IReadOnlyDictionary<string, long> BatchAnswersByFingerprint { get; init; } =
+        ReadOnlyDictionary<string, long>.Empty;
+
     /// <summary>Counts per <see cref="RequestFingerprint"/> of the valid chat and embeddings requests.</summary>
     public IReadOnlyDictionary<string, FingerprintStats> ByFingerprint { get; init; } =
         ReadOnlyDictionary<string, FingerprintStats>.Empty;

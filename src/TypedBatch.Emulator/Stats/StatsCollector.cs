@@ -38,6 +38,11 @@ internal sealed class StatsCollector
     private long _rejectedQuota;
     private long _secondaryRequests;
     private long _secondaryCredentialed;
+    private long _filesUploaded;
+    private long _batchesCreated;
+    private long _batchLinesProcessed;
+    private readonly ConcurrentDictionary<string, StrongBox<long>> _batchAttempts = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, StrongBox<long>> _batchAnswers = new(StringComparer.Ordinal);
     private readonly long[] _faults = new long[Enum.GetValues<InjectedFault>().Length];
 
     /// <summary>Counts an arriving chat or embeddings request; returns its 1-based arrival number.</summary>
@@ -164,6 +169,23 @@ internal sealed class StatsCollector
         }
     }
 
+    /// <summary>Counts a file uploaded to <c>/v1/files</c>.</summary>
+    public void FileUploaded() => Interlocked.Increment(ref _filesUploaded);
+
+    /// <summary>Counts a batch created by <c>/v1/batches</c>.</summary>
+    public void BatchCreated() => Interlocked.Increment(ref _batchesCreated);
+
+    /// <summary>Counts a batch line processed, answered or failed.</summary>
+    public void BatchLineProcessed() => Interlocked.Increment(ref _batchLinesProcessed);
+
+    /// <summary>Counts a batch line with this fingerprint being processed; returns how often one has been now.</summary>
+    public long BatchLineAttempt(string fingerprint) =>
+        Interlocked.Increment(ref _batchAttempts.GetOrAdd(fingerprint, static _ => new StrongBox<long>()).Value);
+
+    /// <summary>Counts a batch line with this fingerprint answered 200 (written to an output file).</summary>
+    public void BatchAnswered(string fingerprint) =>
+        Interlocked.Increment(ref _batchAnswers.GetOrAdd(fingerprint, static _ => new StrongBox<long>()).Value);
+
     /// <summary>Counts a successful Copilot token exchange.</summary>
     public void TokenExchanged() => Interlocked.Increment(ref _tokenExchanges);
 
@@ -204,6 +226,12 @@ internal sealed class StatsCollector
             byFingerprint[fingerprint] = counter.Snapshot();
         }
 
+        var batchAnswers = new Dictionary<string, long>(_batchAnswers.Count, StringComparer.Ordinal);
+        foreach ((string? fingerprint, StrongBox<long>? count) in _batchAnswers)
+        {
+            batchAnswers[fingerprint] = Interlocked.Read(ref count.Value);
+        }
+
         long chatReceived = Interlocked.Read(ref _chatReceived);
         long embeddingReceived = Interlocked.Read(ref _embeddingReceived);
         return new EmulatorStats
@@ -227,6 +255,10 @@ internal sealed class StatsCollector
             SecondaryOriginRequests = Interlocked.Read(ref _secondaryRequests),
             SecondaryOriginRequestsWithCredentials = Interlocked.Read(ref _secondaryCredentialed),
             ByFingerprint = byFingerprint,
+            FilesUploaded = Interlocked.Read(ref _filesUploaded),
+            BatchesCreated = Interlocked.Read(ref _batchesCreated),
+            BatchLinesProcessed = Interlocked.Read(ref _batchLinesProcessed),
+            BatchAnswersByFingerprint = batchAnswers,
         };
     }
 
@@ -261,6 +293,11 @@ internal sealed class StatsCollector
         Interlocked.Exchange(ref _maxConcurrent, Interlocked.Read(ref _inFlight));
         _byFingerprint.Clear();
         _byConversation.Clear();
+        Interlocked.Exchange(ref _filesUploaded, 0);
+        Interlocked.Exchange(ref _batchesCreated, 0);
+        Interlocked.Exchange(ref _batchLinesProcessed, 0);
+        _batchAttempts.Clear();
+        _batchAnswers.Clear();
     }
 
     private sealed class FingerprintCounter
