@@ -155,8 +155,8 @@ internal static class BatchLineAnswers
             writer.WriteStartObject("error");
             writer.WriteString("message", message);
             writer.WriteString("type", type);
-            WriteStringOrNull(writer, "param", param);
-            WriteStringOrNull(writer, "code", code);
+            ListPage.WriteStringOrNull(writer, "param", param);
+            ListPage.WriteStringOrNull(writer, "code", code);
             writer.WriteEndObject();
             writer.WriteEndObject();
             writer.WriteEndObject();
@@ -180,15 +180,4 @@ internal static class BatchLineAnswers
         return buffer.WrittenSpan.ToArray();
     }
 
-    private static void WriteStringOrNull(Utf8JsonWriter writer, string name, string? value)
-    {
-        if (value is null)
-        {
-            writer.WriteNull(name);
-        }
-        else
-        {
-            writer.WriteString(name, value);
-        }
-    }
 }

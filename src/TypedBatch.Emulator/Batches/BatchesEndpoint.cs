@@ -133,35 +133,14 @@ internal sealed class BatchesEndpoint(EmulatorState state) : IDisposable
             ordered = ordered.Where(b => b.Sequence < afterSequence);
         }
 
-        List<BatchJob> page = [.. ordered.Take(limit + 1)];
-        bool hasMore = page.Count > limit;
-        if (hasMore)
-        {
-            page.RemoveAt(limit);
-        }
-
+        (List<BatchJob> page, bool hasMore) = ListPage.Take(ordered, limit);
         var views = new List<BatchView>(page.Count);
         foreach (BatchJob job in page)
         {
             job.Read(views.Add);
         }
 
-        await FilesEndpoint.WriteJsonAsync(context, writer =>
-        {
-            writer.WriteStartObject();
-            writer.WriteString("object", "list");
-            writer.WriteStartArray("data");
-            foreach (BatchView view in views)
-            {
-                WriteBatch(writer, view);
-            }
-
-            writer.WriteEndArray();
-            WriteStringOrNull(writer, "first_id", views.Count > 0 ? views[0].Id : null);
-            WriteStringOrNull(writer, "last_id", views.Count > 0 ? views[^1].Id : null);
-            writer.WriteBoolean("has_more", hasMore);
-            writer.WriteEndObject();
-        });
+        await ListPage.WriteAsync(context, views, static v => v.Id, WriteBatch, hasMore);
     }
 
     /// <summary>Closes the input files the batches hold open.</summary>
@@ -180,7 +159,7 @@ internal sealed class BatchesEndpoint(EmulatorState state) : IDisposable
         writer.WriteString("id", batch.Id);
         writer.WriteString("object", "batch");
         writer.WriteString("endpoint", batch.Endpoint);
-        WriteStringOrNull(writer, "model", batch.Model);
+        ListPage.WriteStringOrNull(writer, "model", batch.Model);
         if (batch.Errors is null)
         {
             writer.WriteNull("errors");
@@ -195,7 +174,7 @@ internal sealed class BatchesEndpoint(EmulatorState state) : IDisposable
                 writer.WriteStartObject();
                 writer.WriteString("code", error.Code);
                 writer.WriteString("message", error.Message);
-                WriteStringOrNull(writer, "param", error.Param);
+                ListPage.WriteStringOrNull(writer, "param", error.Param);
                 WriteNumberOrNull(writer, "line", error.Line);
                 writer.WriteEndObject();
             }
@@ -207,8 +186,8 @@ internal sealed class BatchesEndpoint(EmulatorState state) : IDisposable
         writer.WriteString("input_file_id", batch.InputFileId);
         writer.WriteString("completion_window", "24h");
         writer.WriteString("status", batch.Status);
-        WriteStringOrNull(writer, "output_file_id", batch.OutputFileId);
-        WriteStringOrNull(writer, "error_file_id", batch.ErrorFileId);
+        ListPage.WriteStringOrNull(writer, "output_file_id", batch.OutputFileId);
+        ListPage.WriteStringOrNull(writer, "error_file_id", batch.ErrorFileId);
         writer.WriteNumber("created_at", batch.CreatedAt);
         WriteNumberOrNull(writer, "in_progress_at", batch.InProgressAt);
         writer.WriteNumber("expires_at", batch.ExpiresAt);
@@ -296,18 +275,6 @@ internal sealed class BatchesEndpoint(EmulatorState state) : IDisposable
     {
         value = root.TryGetProperty(name, out JsonElement element) && element.ValueKind == JsonValueKind.String ? element.GetString() : null;
         return !string.IsNullOrEmpty(value);
-    }
-
-    private static void WriteStringOrNull(Utf8JsonWriter writer, string name, string? value)
-    {
-        if (value is null)
-        {
-            writer.WriteNull(name);
-        }
-        else
-        {
-            writer.WriteString(name, value);
-        }
     }
 
     private static void WriteNumberOrNull(Utf8JsonWriter writer, string name, long? value)

@@ -161,29 +161,8 @@ internal sealed class FilesEndpoint(EmulatorState state)
                 : files.Where(f => string.CompareOrdinal(f.Id, after) > 0);
         }
 
-        List<StoredFile> page = [.. files.Take(limit + 1)];
-        bool hasMore = page.Count > limit;
-        if (hasMore)
-        {
-            page.RemoveAt(limit);
-        }
-
-        await WriteJsonAsync(context, writer =>
-        {
-            writer.WriteStartObject();
-            writer.WriteString("object", "list");
-            writer.WriteStartArray("data");
-            foreach (StoredFile file in page)
-            {
-                WriteFile(writer, file);
-            }
-
-            writer.WriteEndArray();
-            WriteIdOrNull(writer, "first_id", page.Count > 0 ? page[0].Id : null);
-            WriteIdOrNull(writer, "last_id", page.Count > 0 ? page[^1].Id : null);
-            writer.WriteBoolean("has_more", hasMore);
-            writer.WriteEndObject();
-        });
+        (List<StoredFile> page, bool hasMore) = ListPage.Take(files, limit);
+        await ListPage.WriteAsync(context, page, static f => f.Id, WriteFile, hasMore);
     }
 
     /// <summary><c>GET /v1/files/{id}</c>.</summary>
@@ -289,18 +268,6 @@ internal sealed class FilesEndpoint(EmulatorState state)
 
         await NotFoundAsync(context, id);
         return null;
-    }
-
-    private static void WriteIdOrNull(Utf8JsonWriter writer, string name, string? id)
-    {
-        if (id is null)
-        {
-            writer.WriteNull(name);
-        }
-        else
-        {
-            writer.WriteString(name, id);
-        }
     }
 
     private static Task NotFoundAsync(HttpContext context, string id) =>

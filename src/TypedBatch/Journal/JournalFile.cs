@@ -203,6 +203,8 @@ internal sealed class JournalFile : IDisposable
     /// <summary>Journals a chat item that succeeded: the completion it was built from, masked of the providers' secrets.</summary>
     public Task AppendCompletion(int index, JournalFingerprint fingerprint, ChatCompletion completion, TokenUsage usage, int attempts, int repairs)
     {
+        Task flushed;
+        bool signal;
         lock (_lock)
         {
             Utf8JsonWriter w = Start(index, fingerprint, true, usage, attempts, repairs, completion.Provider);
@@ -212,28 +214,34 @@ internal sealed class JournalFile : IDisposable
             WriteIfSet(w, "m"u8, completion.Model);
             WriteIfSet(w, "id"u8, completion.Id);
             End();
+            flushed = NoteAppended(out signal);
         }
 
-        return AfterAppend();
+        return Signal(flushed, signal);
     }
 
     /// <summary>Journals an embedding that succeeded: its vector as little-endian float32, base64.</summary>
     public Task AppendEmbedding(int index, JournalFingerprint fingerprint, Embedding embedding, TokenUsage usage, int attempts, string? provider)
     {
+        Task flushed;
+        bool signal;
         lock (_lock)
         {
             Utf8JsonWriter w = Start(index, fingerprint, true, usage, attempts, 0, provider);
             WriteIfSet(w, "m"u8, embedding.Model);
             w.WriteBase64String("v"u8, MemoryMarshal.AsBytes(embedding.Vector.Span));
             End();
+            flushed = NoteAppended(out signal);
         }
 
-        return AfterAppend();
+        return Signal(flushed, signal);
     }
 
     /// <summary>Journals an item's final error (its kind, masked message and codes; never a raw answer).</summary>
     public Task AppendFailure(int index, JournalFingerprint fingerprint, BatchError error, TokenUsage usage, int attempts, int repairs)
     {
+        Task flushed;
+        bool signal;
         lock (_lock)
         {
             Utf8JsonWriter w = Start(index, fingerprint, false, usage, attempts, repairs, error.Provider);
@@ -247,9 +255,10 @@ internal sealed class JournalFile : IDisposable
             WriteIfSet(w, "pc"u8, error.ProviderCode);
             WriteIfSet(w, "et"u8, error.ErrorType);
             End();
+            flushed = NoteAppended(out signal);
         }
 
-        return AfterAppend();
+        return Signal(flushed, signal);
     }
 
     /// <summary>Flushes what is pending to the disk and releases the file and its lock.</summary>
@@ -346,33 +355,36 @@ internal sealed class JournalFile : IDisposable
     }
 
     /// <summary>
-    /// Asks the flusher for a disk flush after 64 items (or, with <see cref="Durability.EveryItem"/>, now, and returns
-    /// the flush to wait for), or arms the 100 ms timer.
+    /// Under the lock, after a line was written: whether the flusher is to be woken (after 64 items, or for every item
+    /// with <see cref="Durability.EveryItem"/>, which also returns the flush to wait for), else arms the 100 ms timer.
     /// </summary>
-    private Task AfterAppend()
+    private Task NoteAppended(out bool signal)
     {
         Task flushed = Task.CompletedTask;
-        bool signal = false;
-        lock (_lock)
+        signal = false;
+        _pending++;
+        if (_journal.Durability == Durability.EveryItem || _pending >= FlushEveryItems)
         {
-            _pending++;
-            if (_journal.Durability == Durability.EveryItem || _pending >= FlushEveryItems)
+            if (_journal.Durability == Durability.EveryItem)
             {
-                if (_journal.Durability == Durability.EveryItem)
-                {
-                    flushed = _nextFlush.Task;
-                }
+                flushed = _nextFlush.Task;
+            }
 
-                signal = !_flushRequested;
-                _flushRequested = true;
-            }
-            else if (!_timerArmed)
-            {
-                _timerArmed = true;
-                _timer.Change(FlushInterval, Timeout.InfiniteTimeSpan);
-            }
+            signal = !_flushRequested;
+            _flushRequested = true;
+        }
+        else if (!_timerArmed)
+        {
+            _timerArmed = true;
+            _timer.Change(FlushInterval, Timeout.InfiniteTimeSpan);
         }
 
+        return flushed;
+    }
+
+    /// <summary>Out of the lock: wakes the flusher if asked; the task is the flush the item waits for, if any.</summary>
+    private Task Signal(Task flushed, bool signal)
+    {
         if (signal)
         {
             _flushSignal.Release();
