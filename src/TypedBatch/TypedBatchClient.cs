@@ -167,7 +167,7 @@ public sealed class TypedBatchClient : IDisposable, IAsyncDisposable
         CancellationToken cancellationToken = default)
     {
         BatchPlan plan = PlanChat(messagesList, settings, options);
-        return Engine.RunChatAsync(plan, messagesList, journal => Engine.ConversationWork(plan, journal), cancellationToken);
+        return Engine.RunChatAsync(plan, messagesList, Engine.ConversationShape(plan), cancellationToken);
     }
 
     /// <summary>Sends every conversation concurrently and yields each result as soon as it arrives.</summary>
@@ -194,7 +194,7 @@ public sealed class TypedBatchClient : IDisposable, IAsyncDisposable
         CancellationToken cancellationToken = default)
     {
         BatchPlan plan = PlanChat(messagesList, settings, options);
-        return Engine.RunChatAsCompletedAsync(plan, messagesList, journal => Engine.ConversationWork(plan, journal), cancellationToken);
+        return Engine.RunChatAsCompletedAsync(plan, messagesList, Engine.ConversationShape(plan), cancellationToken);
     }
 
     /// <summary>Embeds one text.</summary>

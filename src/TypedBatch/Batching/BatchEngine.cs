@@ -1,8 +1,10 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using TypedBatch.Deferred;
 using TypedBatch.Journaling;
 using TypedBatch.Providers;
+using TypedBatch.Providers.OpenAI;
 
 namespace TypedBatch;
 
@@ -15,6 +17,7 @@ namespace TypedBatch;
 internal sealed class BatchEngine
 {
     private readonly TimeProvider _time;
+    private readonly ILoggerFactory _loggerFactory;
 
     public BatchEngine(IChatProvider provider, TypedBatchOptions options, ILoggerFactory loggerFactory, TimeProvider time, SecretRedactor? redactor = null)
     {
@@ -23,6 +26,7 @@ internal sealed class BatchEngine
         Options = options;
         Runner = new BatchRunner(loggerFactory.CreateLogger<BatchRunner>(), time);
         _time = time;
+        _loggerFactory = loggerFactory;
     }
 
     public IChatProvider Provider { get; }
@@ -52,38 +56,54 @@ internal sealed class BatchEngine
     }
 
     /// <summary>One conversation of the untyped API: an invalid one fails its own item, with nothing sent.</summary>
-    public BatchWork<IReadOnlyList<ChatMessage>, ChatCompletion> ConversationWork(BatchPlan plan, JournalFile? journal = null)
-        => ChatWork<IReadOnlyList<ChatMessage>, ChatCompletion>(journal, static messages => messages, async (messages, ct) =>
+    public ChatShape<IReadOnlyList<ChatMessage>, ChatCompletion> ConversationShape(BatchPlan plan) => new()
+    {
+        Render = static messages => messages,
+        Send = async (messages, ct) =>
         {
             ChatCompletion completion = await Provider.CompleteAsync(new ChatRequest(messages, plan.Settings), ct).ConfigureAwait(false);
             return new BatchWorkResult<ChatCompletion>(completion, completion.Usage, completion.Attempts, 0, completion.Provider) { Completion = completion };
-        }, static completion => completion);
+        },
+        Rebuild = static completion => completion,
+        Answer = static (completion, _, _) => ValueTask.FromResult(new BatchWorkResult<ChatCompletion>(completion, completion.Usage, completion.Attempts, 0, completion.Provider) { Completion = completion }),
+    };
 
     /// <summary>One rendered prompt whose completion is mapped to the method's result; an empty rendered message fails its item.</summary>
-    public BatchWork<TIn, TOut> PromptWork<TIn, TOut>(BatchPlan plan, Func<TIn, ChatMessage[]> render, Func<ChatCompletion, TOut> map, JournalFile? journal = null)
-        => ChatWork<TIn, TOut>(journal, render, async (messages, ct) =>
+    public ChatShape<TIn, TOut> PromptShape<TIn, TOut>(BatchPlan plan, Func<TIn, ChatMessage[]> render, Func<ChatCompletion, TOut> map) => new()
+    {
+        Render = render,
+        Send = async (messages, ct) =>
         {
             ChatCompletion completion = await Provider.CompleteAsync(new ChatRequest(messages, plan.Settings), ct).ConfigureAwait(false);
             return new BatchWorkResult<TOut>(map(completion), completion.Usage, completion.Attempts, 0, completion.Provider) { Completion = completion };
-        }, map);
+        },
+        Rebuild = map,
+        Answer = (completion, _, _) => ValueTask.FromResult(new BatchWorkResult<TOut>(map(completion), completion.Usage, completion.Attempts, 0, completion.Provider) { Completion = completion }),
+    };
 
     /// <summary>One rendered typed prompt, parsed and repaired; an empty rendered message fails its item.</summary>
+    public ChatShape<TIn, TOut> StructuredShape<TIn, TOut>(BatchPlan plan, Func<TIn, ChatMessage[]> render, StructuredOutputSpec<TOut> spec) => new()
+    {
+        Render = render,
+        Send = (messages, ct) => StructuredCompletion.CompleteAsync(Provider, messages, plan.Settings, spec, plan.MaxRepairAttempts, Redactor, ct),
+        Rebuild = completion => spec.Parse(StructuredOutput.ExtractJson(completion.Content ?? string.Empty)),
+        Answer = (completion, messages, ct) => StructuredCompletion.ContinueAsync(Provider, completion, messages, plan.Settings, spec, plan.MaxRepairAttempts, Redactor, ct),
+    };
+
+    /// <summary>The work of one typed prompt, for tests that drive the runner directly.</summary>
     public BatchWork<TIn, TOut> StructuredWork<TIn, TOut>(BatchPlan plan, Func<TIn, ChatMessage[]> render, StructuredOutputSpec<TOut> spec, JournalFile? journal = null)
-        => ChatWork<TIn, TOut>(journal, render,
-            (messages, ct) => StructuredCompletion.CompleteAsync(Provider, messages, plan.Settings, spec, plan.MaxRepairAttempts, Redactor, ct),
-            completion => spec.Parse(StructuredOutput.ExtractJson(completion.Content ?? string.Empty)));
+        => ChatWork(journal, StructuredShape(plan, render, spec));
 
     /// <summary>
     /// The work of one chat item: render, check, then (with a journal) replay the item if it is journaled, or send it
-    /// and journal its outcome before the runner reports it. <paramref name="rebuild"/> turns a journaled completion
-    /// back into the item's value by the same path a live answer takes.
+    /// and journal its outcome before the runner reports it. The shape's <see cref="ChatShape{TIn, TOut}.Rebuild"/> turns
+    /// a journaled completion back into the item's value by the same path a live answer takes.
     /// </summary>
-    private static BatchWork<TIn, TOut> ChatWork<TIn, TOut>(
-        JournalFile? journal,
-        Func<TIn, IReadOnlyList<ChatMessage>> render,
-        Func<IReadOnlyList<ChatMessage>, CancellationToken, ValueTask<BatchWorkResult<TOut>>> send,
-        Func<ChatCompletion, TOut> rebuild)
+    internal static BatchWork<TIn, TOut> ChatWork<TIn, TOut>(JournalFile? journal, ChatShape<TIn, TOut> shape)
     {
+        Func<TIn, IReadOnlyList<ChatMessage>> render = shape.Render;
+        Func<IReadOnlyList<ChatMessage>, CancellationToken, ValueTask<BatchWorkResult<TOut>>> send = shape.Send;
+        Func<ChatCompletion, TOut> rebuild = shape.Rebuild;
         if (journal is null)
         {
             return (input, _, ct) =>
@@ -123,7 +143,7 @@ internal sealed class BatchEngine
     }
 
     /// <summary>A journaled item as the runner reports it; null when its answer no longer builds the value, so it is sent again.</summary>
-    private static BatchWorkResult<TOut>? Replay<TOut>(JournalFile journal, int index, JournalLookup lookup, Func<ChatCompletion, TOut> rebuild)
+    internal static BatchWorkResult<TOut>? Replay<TOut>(JournalFile journal, int index, JournalLookup lookup, Func<ChatCompletion, TOut> rebuild)
     {
         JournalEntry entry = journal.Read(index, lookup);
         if (!entry.Succeeded)
@@ -141,23 +161,41 @@ internal sealed class BatchEngine
         }
     }
 
-    /// <summary>Runs a chat batch, with its journal open (and locked) for the run when the plan has one.</summary>
-    public async Task<BatchResult<TOut>> RunChatAsync<TIn, TOut>(BatchPlan plan, IEnumerable<TIn> inputs, Func<JournalFile?, BatchWork<TIn, TOut>> work, CancellationToken cancellationToken)
+    /// <summary>Runs a chat batch, live or deferred, with its journal open (and locked) for the run when the plan has one.</summary>
+    public async Task<BatchResult<TOut>> RunChatAsync<TIn, TOut>(BatchPlan plan, IEnumerable<TIn> inputs, ChatShape<TIn, TOut> shape, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(inputs);
+        IRemoteBatchApi? remote = plan.Mode == BatchMode.Deferred ? RemoteApi() : null;
         using JournalFile? journal = OpenJournal(plan, JournalDefinition.ForChat);
-        return await Runner.RunAsync(inputs, work(journal), plan, cancellationToken).ConfigureAwait(false);
+        return remote is null
+            ? await Runner.RunAsync(inputs, ChatWork(journal, shape), plan, cancellationToken).ConfigureAwait(false)
+            : await new DeferredChatRun<TIn, TOut>(this, remote, plan, shape, journal, _time, _loggerFactory).RunAsync(inputs, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Runs a chat batch as completed, with its journal open for the run when the plan has one.</summary>
-    public async IAsyncEnumerable<BatchItem<TOut>> RunChatAsCompletedAsync<TIn, TOut>(BatchPlan plan, IEnumerable<TIn> inputs, Func<JournalFile?, BatchWork<TIn, TOut>> work, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>Runs a chat batch as completed, live or deferred, with its journal open for the run when the plan has one.</summary>
+    public async IAsyncEnumerable<BatchItem<TOut>> RunChatAsCompletedAsync<TIn, TOut>(BatchPlan plan, IEnumerable<TIn> inputs, ChatShape<TIn, TOut> shape, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(inputs);
+        IRemoteBatchApi? remote = plan.Mode == BatchMode.Deferred ? RemoteApi() : null;
         using JournalFile? journal = OpenJournal(plan, JournalDefinition.ForChat);
-        await foreach (BatchItem<TOut> item in Runner.RunAsCompletedAsync(inputs, work(journal), plan, cancellationToken).ConfigureAwait(false))
+        IAsyncEnumerable<BatchItem<TOut>> items = remote is null
+            ? Runner.RunAsCompletedAsync(inputs, ChatWork(journal, shape), plan, cancellationToken)
+            : new DeferredChatRun<TIn, TOut>(this, remote, plan, shape, journal, _time, _loggerFactory).RunAsCompletedAsync(inputs, cancellationToken);
+        await foreach (BatchItem<TOut> item in items.ConfigureAwait(false))
         {
             yield return item;
         }
+    }
+
+    /// <summary>
+    /// The Batch API of the provider that deferred work goes to (a fallback chain's primary); a provider without one
+    /// (GitHub Copilot, a custom <see cref="IChatProvider"/>) is refused before anything is sent.
+    /// </summary>
+    private IRemoteBatchApi RemoteApi()
+    {
+        IChatProvider primary = Provider is FallbackChatProvider chain ? chain.Providers[0] : Provider;
+        return (primary as OpenAICompatibleProvider)?.Batches
+            ?? throw new NotSupportedException($"Deferred mode needs a provider with a file-based Batch API (OpenAI, Azure OpenAI, or a server implementing OpenAI's /files and /batches); '{primary.Name}' has none. Use BatchMode.Live.");
     }
 
     private JournalFile? OpenJournal(BatchPlan plan, Func<BatchPlan, JournalDefinition> define)

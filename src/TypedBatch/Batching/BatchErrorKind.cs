@@ -42,4 +42,10 @@ public enum BatchErrorKind
     /// every item not yet sent with this kind and no attempt, at once. Anthropic's spend-limit errors will map here too.
     /// </summary>
     QuotaExceeded,
+
+    /// <summary>
+    /// A deferred item the provider's Batch API did not answer: its batch expired (<c>batch_expired</c>), failed or was
+    /// cancelled, and the item was still unanswered after <see cref="DeferredOptions.MaxResubmits"/> follow-up batches.
+    /// </summary>
+    Expired,
 }

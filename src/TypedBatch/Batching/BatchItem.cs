@@ -36,9 +36,10 @@ public static class BatchItem
 /// <typeparam name="T">The value type.</typeparam>
 public readonly struct BatchItem<T>
 {
-    internal BatchItem(int index, T? value, BatchError? error, TokenUsage usage, int attempts, TimeSpan latency, int repairs = 0, string? provider = null, bool fromJournal = false)
+    internal BatchItem(int index, T? value, BatchError? error, TokenUsage usage, int attempts, TimeSpan latency, int repairs = 0, string? provider = null, bool fromJournal = false, bool deferred = false)
     {
         FromJournal = fromJournal;
+        Deferred = deferred;
         Repairs = repairs;
         Provider = provider;
         Index = index;
@@ -91,6 +92,15 @@ public readonly struct BatchItem<T>
     /// </summary>
     public bool FromJournal { get; }
 
+    /// <summary>
+    /// Whether the item was answered through the provider's Batch API (<see cref="BatchMode.Deferred"/>), which bills at
+    /// the batch discount; false for items sent live (repairs aside), including those a deadline sent live.
+    /// </summary>
+    public bool Deferred { get; }
+
+    /// <summary>The same item at another index (a sub-run's item mapped back to its place in the batch), marked deferred or not.</summary>
+    internal BatchItem<T> At(int index, bool deferred) => new(index, Value, Error, Usage, Attempts, Latency, Repairs, Provider, FromJournal, deferred);
+
     /// <summary>The value, or an exception describing the error.</summary>
     /// <exception cref="BatchItemFailedException">The item failed.</exception>
     public T GetValueOrThrow() => Error is null ? Value! : throw new BatchItemFailedException(Index, Error);
@@ -102,8 +112,8 @@ public readonly struct BatchItem<T>
     {
         ArgumentNullException.ThrowIfNull(map);
         return Error is null
-            ? new BatchItem<TOut>(Index, map(Value!), null, Usage, Attempts, Latency, Repairs, Provider, FromJournal)
-            : new BatchItem<TOut>(Index, default, Error, Usage, Attempts, Latency, Repairs, Provider, FromJournal);
+            ? new BatchItem<TOut>(Index, map(Value!), null, Usage, Attempts, Latency, Repairs, Provider, FromJournal, Deferred)
+            : new BatchItem<TOut>(Index, default, Error, Usage, Attempts, Latency, Repairs, Provider, FromJournal, Deferred);
     }
 
     /// <inheritdoc />

@@ -52,6 +52,16 @@ public sealed record BatchOptions
     /// </summary>
     public bool RetryJournaledFailures { get; init; } = true;
 
+    /// <summary>
+    /// How the batch is sent: <see cref="BatchMode.Live"/> (the default: concurrent requests under the rate limits) or
+    /// <see cref="BatchMode.Deferred"/> (the provider's file-based Batch API: half the price, answers within its
+    /// completion window, the same typed results in input order). Options of deferred mode are in <see cref="Deferred"/>.
+    /// </summary>
+    public BatchMode Mode { get; init; } = BatchMode.Live;
+
+    /// <summary>Options of <see cref="BatchMode.Deferred"/>: sharding, polling, resubmission, a deadline. <see langword="null"/> means the defaults.</summary>
+    public DeferredOptions? Deferred { get; init; }
+
     /// <summary>Throws when a value is out of range, naming it.</summary>
     /// <param name="paramName">The argument name to report.</param>
     public void Validate(string paramName = "options")
@@ -82,6 +92,13 @@ public sealed record BatchOptions
         {
             throw new ArgumentOutOfRangeException($"{paramName}.{nameof(MaxRepairAttempts)}", MaxRepairAttempts, "MaxRepairAttempts must be between 0 and 5.");
         }
+
+        if (!Enum.IsDefined(Mode))
+        {
+            throw new ArgumentOutOfRangeException($"{paramName}.{nameof(Mode)}", Mode, "Unknown BatchMode value.");
+        }
+
+        Deferred?.Validate($"{paramName}.{nameof(Deferred)}");
     }
 }
 
@@ -95,4 +112,14 @@ public readonly record struct BatchProgress(int Completed, int Succeeded, int Fa
 {
     /// <summary>The adaptive concurrency limit now: <c>MaxConcurrency</c>, lower after the provider answered 429.</summary>
     public int ConcurrencyLimit { get; init; }
+
+    /// <summary>In <see cref="BatchMode.Deferred"/>, the provider's own counts of the remote batches; otherwise <see langword="null"/>.</summary>
+    public DeferredProgress? Deferred { get; init; }
 }
+
+/// <summary>What the provider reports of a deferred batch's remote batches, summed over the ones not yet read.</summary>
+/// <param name="Batches">Remote batches submitted and not yet read back.</param>
+/// <param name="Requests">Requests in those batches (<c>request_counts.total</c>).</param>
+/// <param name="Completed">Of those, answered so far (<c>request_counts.completed</c>).</param>
+/// <param name="Failed">Of those, failed so far (<c>request_counts.failed</c>).</param>
+public readonly record struct DeferredProgress(int Batches, int Requests, int Completed, int Failed);

@@ -49,6 +49,17 @@ internal sealed record BatchPlan(string Operation, string Provider, string Model
 
     /// <summary>With a journal: whether items journaled as failed are sent again.</summary>
     public bool RetryJournaledFailures { get; init; } = true;
+
+    /// <summary>Live requests, or the provider's Batch API.</summary>
+    public BatchMode Mode { get; init; } = BatchMode.Live;
+
+    /// <summary>The options of deferred mode (the defaults when the call set none).</summary>
+    public DeferredOptions Deferred { get; init; } = DefaultDeferred;
+
+    /// <summary>Whether the runner logs this batch's start and summary (a deferred batch's live part is logged by it instead).</summary>
+    public bool Logged { get; init; } = true;
+
+    private static readonly DeferredOptions DefaultDeferred = new();
 }
 
 /// <summary>What one unit of batch work produced: its value, tokens and HTTP attempts.</summary>

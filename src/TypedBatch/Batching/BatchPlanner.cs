@@ -46,6 +46,11 @@ internal static class BatchPlanner
             throw new ArgumentException("A journal needs the generated client (or the untyped batch API): the results of a hand-written implementation cannot be journaled and rebuilt.", $"{nameof(options)}.{nameof(BatchOptions.Journal)}");
         }
 
+        if (options?.Mode == BatchMode.Deferred)
+        {
+            throw new ArgumentException("Deferred mode needs the generated client (or the untyped batch API): a hand-written implementation sends its own requests.", $"{nameof(options)}.{nameof(BatchOptions.Mode)}");
+        }
+
         return Common(new BatchPlan(operation, "custom", options?.Model ?? "default", options?.MaxConcurrency ?? defaultConcurrency), options);
     }
 
@@ -73,5 +78,7 @@ internal static class BatchPlanner
         TokensPerMinute = options.TokensPerMinute,
         Journal = options.Journal,
         RetryJournaledFailures = options.RetryJournaledFailures,
+        Mode = options.Mode,
+        Deferred = options.Deferred ?? plan.Deferred,
     };
 }

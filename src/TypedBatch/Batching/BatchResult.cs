@@ -16,7 +16,7 @@ public sealed class BatchResult<T> : IReadOnlyList<BatchItem<T>>
         Elapsed = elapsed;
         PeakConcurrency = peakConcurrency;
         TokenUsage usage = default;
-        int failed = 0, fromJournal = 0;
+        int failed = 0, fromJournal = 0, deferred = 0;
         for (int i = 0; i < items.Count; i++)
         {
             BatchItem<T> item = items[i];
@@ -30,12 +30,21 @@ public sealed class BatchResult<T> : IReadOnlyList<BatchItem<T>>
             {
                 fromJournal++;
             }
+
+            if (item.Deferred)
+            {
+                deferred++;
+            }
         }
 
         Usage = usage;
         FailedCount = failed;
         FromJournalCount = fromJournal;
+        DeferredCount = deferred;
     }
+
+    /// <summary>Items answered through the provider's Batch API (<see cref="BatchItem{T}.Deferred"/>).</summary>
+    public int DeferredCount { get; }
 
     /// <summary>Items read back from the batch's journal instead of sent (a resumed batch); the rest were run.</summary>
     public int FromJournalCount { get; }

@@ -204,7 +204,7 @@ internal sealed class BatchRunner
     /// The partial result of a cancelled batch: every started input once, in order; the unfinished ones are Cancelled.
     /// The run has stopped taking inputs, so the buffers no longer grow.
     /// </summary>
-    private static (BatchResult<TOut> Partial, int Completed) Snapshot<TOut>(ResultBuffer<BatchItem<TOut>> buffer, ResultBuffer<bool> finished, IRunStatistics run)
+    internal static (BatchResult<TOut> Partial, int Completed) Snapshot<TOut>(ResultBuffer<BatchItem<TOut>> buffer, ResultBuffer<bool> finished, IRunStatistics run)
     {
         var items = new ResultBuffer<BatchItem<TOut>>();
         var cancelled = new BatchError(BatchErrorKind.Cancelled, "The batch was cancelled before this item finished.");
@@ -241,9 +241,9 @@ internal sealed class BatchRunner
     }
 
     /// <summary>Logs the batch summary: time, success rate, rate, peak concurrency and tokens; and the throttles, if any.</summary>
-    private void LogSummary(BatchPlan plan, IRunStatistics run)
+    internal void LogSummary(BatchPlan plan, IRunStatistics run)
     {
-        if (!_logger.IsEnabled(LogLevel.Information))
+        if (!plan.Logged || !_logger.IsEnabled(LogLevel.Information))
         {
             return;
         }
@@ -267,9 +267,9 @@ internal sealed class BatchRunner
         }
     }
 
-    private void LogStart<TIn>(BatchPlan plan, IEnumerable<TIn> inputs)
+    internal void LogStart<TIn>(BatchPlan plan, IEnumerable<TIn> inputs)
     {
-        if (!_logger.IsEnabled(LogLevel.Information))
+        if (!plan.Logged || !_logger.IsEnabled(LogLevel.Information))
         {
             return;
         }
@@ -282,7 +282,7 @@ internal sealed class BatchRunner
         Log.BatchStarted(_logger, plan.Operation, size, plan.MaxConcurrency, plan.Model, temperature, maxTokens, plan.Provider);
     }
 
-    private interface IRunStatistics
+    internal interface IRunStatistics
     {
         TimeSpan Elapsed { get; }
 

@@ -22,7 +22,7 @@ internal readonly record struct JournalLookup(bool Replay, long Offset, int Leng
 /// checked against the batch. Every finished item is written to the operating system before it is reported, so a
 /// killed process loses nothing it reported; the disk flush is batched (about 100 ms or 64 items) or per item.
 /// </summary>
-internal sealed class JournalFile : IDisposable
+internal sealed partial class JournalFile : IDisposable
 {
     public const int FormatVersion = 1;
     private const int FlushEveryItems = 64;
@@ -597,6 +597,11 @@ internal sealed class JournalFile : IDisposable
             if (_headers.Count == 0)
             {
                 throw new BatchJournalException($"'{Path}' is not a TypedBatch journal: line {lineNumber} comes before any journal header.") { Path = Path };
+            }
+
+            if (reader.ValueTextEquals(RemoteMarker))
+            {
+                return IndexRemote(line);
             }
 
             int index = -1;

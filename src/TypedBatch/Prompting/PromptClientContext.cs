@@ -41,7 +41,7 @@ public sealed class PromptClientContext
     {
         ArgumentNullException.ThrowIfNull(inputs);
         BatchPlan plan = BatchPlanner.Chat(operation, _engine.Provider.Name, settings, options, _engine.Options);
-        return _engine.RunChatAsync(plan, inputs, journal => _engine.PromptWork(plan, render, map, journal), cancellationToken);
+        return _engine.RunChatAsync(plan, inputs, _engine.PromptShape(plan, render, map), cancellationToken);
     }
 
     /// <summary>Renders and sends a prompt for every input; yields results as they complete.</summary>
@@ -58,7 +58,7 @@ public sealed class PromptClientContext
     {
         ArgumentNullException.ThrowIfNull(inputs);
         BatchPlan plan = BatchPlanner.Chat(operation, _engine.Provider.Name, settings, options, _engine.Options);
-        return _engine.RunChatAsCompletedAsync(plan, inputs, journal => _engine.PromptWork(plan, render, map, journal), cancellationToken);
+        return _engine.RunChatAsCompletedAsync(plan, inputs, _engine.PromptShape(plan, render, map), cancellationToken);
     }
 
     /// <summary>Embeds one text.</summary>
@@ -143,7 +143,7 @@ public sealed class PromptClientContext
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(spec);
         BatchPlan plan = BatchPlanner.Chat(operation, _engine.Provider.Name, settings with { ResponseFormat = spec.Format }, options, _engine.Options, spec.MaxRepairAttempts);
-        return _engine.RunChatAsync(plan, inputs, journal => _engine.StructuredWork(plan, render, spec, journal), cancellationToken);
+        return _engine.RunChatAsync(plan, inputs, _engine.StructuredShape(plan, render, spec), cancellationToken);
     }
 
     /// <summary>Renders and sends a typed prompt for every input; yields results as they complete.</summary>
@@ -161,7 +161,7 @@ public sealed class PromptClientContext
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(spec);
         BatchPlan plan = BatchPlanner.Chat(operation, _engine.Provider.Name, settings with { ResponseFormat = spec.Format }, options, _engine.Options, spec.MaxRepairAttempts);
-        return _engine.RunChatAsCompletedAsync(plan, inputs, journal => _engine.StructuredWork(plan, render, spec, journal), cancellationToken);
+        return _engine.RunChatAsCompletedAsync(plan, inputs, _engine.StructuredShape(plan, render, spec), cancellationToken);
     }
 
     /// <summary>The answer's text; a refusal or an empty answer fails the call.</summary>

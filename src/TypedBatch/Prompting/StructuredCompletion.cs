@@ -13,17 +13,29 @@ namespace TypedBatch;
 /// </summary>
 internal static class StructuredCompletion
 {
-    public static async ValueTask<BatchWorkResult<T>> CompleteAsync<T>(IChatProvider provider, IReadOnlyList<ChatMessage> messages, CompletionSettings settings, StructuredOutputSpec<T> spec, int maxRepairs, SecretRedactor redactor, CancellationToken cancellationToken)
+    public static ValueTask<BatchWorkResult<T>> CompleteAsync<T>(IChatProvider provider, IReadOnlyList<ChatMessage> messages, CompletionSettings settings, StructuredOutputSpec<T> spec, int maxRepairs, SecretRedactor redactor, CancellationToken cancellationToken)
+        => RunAsync(provider, null, () => messages, settings, spec, maxRepairs, redactor, cancellationToken);
+
+    /// <summary>
+    /// The same loop from an answer already received (a deferred batch's line): it is checked and parsed like a live
+    /// one, and only a repair sends anything, live, after reading the conversation back from <paramref name="messages"/>.
+    /// </summary>
+    public static ValueTask<BatchWorkResult<T>> ContinueAsync<T>(IChatProvider provider, ChatCompletion first, Func<IReadOnlyList<ChatMessage>> messages, CompletionSettings settings, StructuredOutputSpec<T> spec, int maxRepairs, SecretRedactor redactor, CancellationToken cancellationToken)
+        => RunAsync(provider, first, messages, settings, spec, maxRepairs, redactor, cancellationToken);
+
+    private static async ValueTask<BatchWorkResult<T>> RunAsync<T>(IChatProvider provider, ChatCompletion? first, Func<IReadOnlyList<ChatMessage>> messages, CompletionSettings settings, StructuredOutputSpec<T> spec, int maxRepairs, SecretRedactor redactor, CancellationToken cancellationToken)
     {
         TokenUsage usage = default;
         int attempts = 0;
-        IReadOnlyList<ChatMessage> conversation = messages;
+        IReadOnlyList<ChatMessage>? conversation = first is null ? messages() : null;
         for (int repair = 0; ; repair++)
         {
             ChatCompletion completion;
             try
             {
-                completion = await provider.CompleteAsync(new ChatRequest(conversation, settings), cancellationToken).ConfigureAwait(false);
+                completion = repair == 0 && first is not null
+                    ? first
+                    : await provider.CompleteAsync(new ChatRequest(conversation!, settings), cancellationToken).ConfigureAwait(false);
             }
             catch (ProviderException failed) when (repair > 0)
             {
@@ -82,7 +94,7 @@ internal static class StructuredCompletion
 
                 conversation =
                 [
-                    .. conversation,
+                    .. conversation ?? messages(),
                     ChatMessage.Assistant(completion.Content),
                     ChatMessage.User($"That answer is not valid: {invalid.Message} Reply again with only the corrected JSON, conforming to the schema."),
                 ];

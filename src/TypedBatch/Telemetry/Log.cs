@@ -22,6 +22,24 @@ internal static partial class Log
     [LoggerMessage(EventId = 8, Level = LogLevel.Information, Message = "{Operation} batch journal: {FromJournal} item(s) from the journal, {Run} run; journal {Path}")]
     public static partial void BatchJournaled(ILogger logger, string operation, int fromJournal, int run, string path);
 
+    [LoggerMessage(EventId = 20, Level = LogLevel.Information, Message = "{Operation} batch deferred: remote batch {BatchId} ({Requests} request(s), round {Round}) submitted to {Provider}")]
+    public static partial void DeferredSubmitted(ILogger logger, string operation, string batchId, int requests, int round, string provider);
+
+    [LoggerMessage(EventId = 21, Level = LogLevel.Information, Message = "{Operation} batch deferred: attached to remote batch {BatchId} ({Requests} request(s), round {Round}) from the journal")]
+    public static partial void DeferredAttached(ILogger logger, string operation, string batchId, int requests, int round);
+
+    [LoggerMessage(EventId = 22, Level = LogLevel.Information, Message = "{Operation} batch deferred: remote batch {BatchId} {Status}: {Answered} answered, {Unanswered} unanswered")]
+    public static partial void DeferredCollected(ILogger logger, string operation, string batchId, string status, int answered, int unanswered);
+
+    [LoggerMessage(EventId = 23, Level = LogLevel.Warning, Message = "{Operation} batch deferred: the deadline passed; cancelling {Batches} remote batch(es), the unanswered requests go live")]
+    public static partial void DeferredDeadline(ILogger logger, string operation, int batches);
+
+    [LoggerMessage(EventId = 24, Level = LogLevel.Information, Message = "{Operation} batch deferred: {Remote} remote batch(es), {Submitted} request(s) submitted, {Resubmitted} resubmitted, {Live} sent live")]
+    public static partial void DeferredSummary(ILogger logger, string operation, int remote, int submitted, int resubmitted, int live);
+
+    [LoggerMessage(EventId = 25, Level = LogLevel.Warning, Message = "{Operation} batch deferred: {Action} for remote batch {BatchId} failed: {Error}")]
+    public static partial void DeferredCallFailed(ILogger logger, string operation, string action, string batchId, string error);
+
     [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "The batch's progress handler threw; the batch goes on")]
     public static partial void ProgressFailed(ILogger logger, Exception exception);
 

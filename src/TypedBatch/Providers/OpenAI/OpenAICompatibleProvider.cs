@@ -33,6 +33,15 @@ internal sealed class OpenAICompatibleProvider(
 
     public string Name { get; } = name;
 
+    /// <summary>The provider's file-based Batch API, over the same pipeline, when it has one (not GitHub Copilot).</summary>
+    public Deferred.IRemoteBatchApi? Batches { get; init; }
+
+    /// <summary>How a typed request's schema is sent to this server, which deferred lines must follow too.</summary>
+    public StructuredOutputMode StructuredOutputs => structuredOutputs;
+
+    /// <summary>The model every request is sent with instead of the call's (an Azure deployment), if any.</summary>
+    public string? ModelOverride => modelOverride;
+
     public async Task<ChatCompletion> CompleteAsync(ChatRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -48,19 +57,29 @@ internal sealed class OpenAICompatibleProvider(
         using IApiResponse<ChatCompletionResponseDto> response = await SendAsync(wire.ChatAsync(dto, call, cancellationToken), call, cancellationToken).ConfigureAwait(false);
         ChatCompletionResponseDto body = EnsureSuccess(response, call, cancellationToken);
 
+        ChatCompletion completion = FromWire(body, Name, (int?)response.StatusCode, redactor.RedactOrNull(call.RequestId), Math.Max(1, call.Attempts));
+        RateLimitHandlers.LearnUsage(limits, call, completion.Usage.PromptTokens);
+        return completion;
+    }
+
+    /// <summary>
+    /// A chat completion body as the public model: the first choice's content or refusal, its finish reason, usage. The
+    /// one mapping for live answers and a deferred batch's output lines.
+    /// </summary>
+    /// <exception cref="ProviderException">No choice has a message content or refusal.</exception>
+    internal static ChatCompletion FromWire(ChatCompletionResponseDto body, string provider, int? status, string? requestId, int attempts)
+    {
         ChoiceDto? choice = body.Choices is { Count: > 0 } choices ? choices[0] : null;
         WireMessage? answer = choice?.Message;
         if (answer is null || (answer.Content is null && answer.Refusal is null))
         {
-            throw new ProviderException(BatchErrorKind.InvalidOutput, Name, "The response has no choice with a message content or refusal.", (int?)response.StatusCode)
+            throw new ProviderException(BatchErrorKind.InvalidOutput, provider, "The response has no choice with a message content or refusal.", status)
             {
-                RequestId = redactor.RedactOrNull(call.RequestId),
-                Attempts = call.Attempts,
+                RequestId = requestId,
+                Attempts = attempts,
             };
         }
 
-        TokenUsage usage = body.Usage?.ToTokenUsage() ?? default;
-        RateLimitHandlers.LearnUsage(limits, call, usage.PromptTokens);
         return new ChatCompletion
         {
             Content = answer.Content,
@@ -68,9 +87,9 @@ internal sealed class OpenAICompatibleProvider(
             FinishReason = choice!.FinishReason,
             Model = body.Model,
             Id = body.Id,
-            Usage = usage,
-            Attempts = Math.Max(1, call.Attempts),
-            Provider = Name,
+            Usage = body.Usage?.ToTokenUsage() ?? default,
+            Attempts = attempts,
+            Provider = provider,
         };
     }
 
@@ -238,10 +257,7 @@ internal sealed class OpenAICompatibleProvider(
             message += $" The server asked to wait {wait}, longer than MaxRetryAfter allows; failing now instead of holding the batch.";
         }
 
-        BatchErrorKind kind = response.StatusCode == HttpStatusCode.TooManyRequests
-            ? OpenAIErrors.IsQuota(error) ? BatchErrorKind.QuotaExceeded : BatchErrorKind.RateLimited
-            : response.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.GatewayTimeout ? BatchErrorKind.Timeout
-            : BatchErrorKind.Http;
+        BatchErrorKind kind = OpenAIErrors.KindOf(status ?? 0, error);
         throw new ProviderException(kind, Name, message, status)
         {
             // Masked again once parsed: JSON escapes can hide a secret from the raw-text pass.

@@ -30,6 +30,14 @@ internal static class OpenAIErrors
         }
     }
 
+    /// <summary>What an error status (with its parsed body) is: a quota or rate limit for 429, a timeout for 408 and 504, else HTTP.</summary>
+    public static BatchErrorKind KindOf(int status, ErrorDto? error) => status switch
+    {
+        429 => IsQuota(error) ? BatchErrorKind.QuotaExceeded : BatchErrorKind.RateLimited,
+        408 or 504 => BatchErrorKind.Timeout,
+        _ => BatchErrorKind.Http,
+    };
+
     /// <summary>Whether an error body says the account is out of quota, which waiting does not fix.</summary>
     public static bool IsQuotaError(string body) => IsQuota(Parse(body, out _));
 
