@@ -169,7 +169,7 @@ internal sealed class BatchEngine
         using JournalFile? journal = OpenJournal(plan, JournalDefinition.ForChat);
         return remote is null
             ? await Runner.RunAsync(inputs, ChatWork(journal, shape), plan, cancellationToken).ConfigureAwait(false)
-            : await new DeferredChatRun<TIn, TOut>(this, remote, plan, shape, journal, _time, _loggerFactory).RunAsync(inputs, cancellationToken).ConfigureAwait(false);
+            : await Deferred(remote, plan, shape, journal).RunAsync(inputs, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Runs a chat batch as completed, live or deferred, with its journal open for the run when the plan has one.</summary>
@@ -180,12 +180,18 @@ internal sealed class BatchEngine
         using JournalFile? journal = OpenJournal(plan, JournalDefinition.ForChat);
         IAsyncEnumerable<BatchItem<TOut>> items = remote is null
             ? Runner.RunAsCompletedAsync(inputs, ChatWork(journal, shape), plan, cancellationToken)
-            : new DeferredChatRun<TIn, TOut>(this, remote, plan, shape, journal, _time, _loggerFactory).RunAsCompletedAsync(inputs, cancellationToken);
+            : Deferred(remote, plan, shape, journal).RunAsCompletedAsync(inputs, cancellationToken);
         await foreach (BatchItem<TOut> item in items.ConfigureAwait(false))
         {
             yield return item;
         }
     }
+
+    private DeferredRun<TIn, IReadOnlyList<ChatMessage>, TOut> Deferred<TIn, TOut>(IRemoteBatchApi remote, BatchPlan plan, ChatShape<TIn, TOut> shape, JournalFile? journal)
+        => new(this, remote, plan, new ChatKind<TIn, TOut>(this, plan, shape), JournalDefinition.ForChat(plan), journal, _time, _loggerFactory);
+
+    private DeferredRun<string?, string, Embedding> DeferredEmbeddings(IRemoteBatchApi remote, BatchPlan plan, JournalFile? journal)
+        => new(this, remote, plan, new EmbeddingKind(this, plan), JournalDefinition.ForEmbeddings(plan), journal, _time, _loggerFactory);
 
     /// <summary>
     /// The Batch API of the provider that deferred work goes to (a fallback chain's primary); a provider without one
@@ -220,18 +226,25 @@ internal sealed class BatchEngine
         return response.Embeddings[0];
     }
 
-    /// <summary>Embeds every input, packed into large requests; one item per input, in input order.</summary>
+    /// <summary>Embeds every input, packed into large requests (or deferred, one input per line); one item per input, in input order.</summary>
     public async Task<BatchResult<Embedding>> EmbedBatchAsync(BatchPlan plan, IEnumerable<string?> inputs, CancellationToken cancellationToken)
     {
+        IRemoteBatchApi? remote = plan.Mode == BatchMode.Deferred ? RemoteApi() : null;
         using JournalFile? journal = OpenJournal(plan, JournalDefinition.ForEmbeddings);
-        return await Runner.RunPackedAsync(Pack(inputs, journal), EmbeddingWork(plan, journal), EmbeddingPacker.Packing(journal), WithSize(plan, inputs), cancellationToken).ConfigureAwait(false);
+        return remote is null
+            ? await Runner.RunPackedAsync(Pack(inputs, journal), EmbeddingWork(plan, journal), EmbeddingPacker.Packing(journal), WithSize(plan, inputs), cancellationToken).ConfigureAwait(false)
+            : await DeferredEmbeddings(remote, WithSize(plan, inputs), journal).RunAsync(inputs, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Embeds every input, packed into large requests; yields the items of each request as it completes.</summary>
+    /// <summary>Embeds every input, packed into large requests (or deferred); yields the items of each request as it completes.</summary>
     public async IAsyncEnumerable<BatchItem<Embedding>> EmbedAsCompletedAsync(BatchPlan plan, IEnumerable<string?> inputs, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        IRemoteBatchApi? remote = plan.Mode == BatchMode.Deferred ? RemoteApi() : null;
         using JournalFile? journal = OpenJournal(plan, JournalDefinition.ForEmbeddings);
-        await foreach (BatchItem<Embedding> item in Runner.RunPackedAsCompletedAsync(Pack(inputs, journal), EmbeddingWork(plan, journal), EmbeddingPacker.Packing(journal), WithSize(plan, inputs), cancellationToken).ConfigureAwait(false))
+        IAsyncEnumerable<BatchItem<Embedding>> items = remote is null
+            ? Runner.RunPackedAsCompletedAsync(Pack(inputs, journal), EmbeddingWork(plan, journal), EmbeddingPacker.Packing(journal), WithSize(plan, inputs), cancellationToken)
+            : DeferredEmbeddings(remote, WithSize(plan, inputs), journal).RunAsCompletedAsync(inputs, cancellationToken);
+        await foreach (BatchItem<Embedding> item in items.ConfigureAwait(false))
         {
             yield return item;
         }

@@ -23,8 +23,8 @@ internal static class DeferredLines
     /// <summary>A new run's prefix: <c>tb</c> and 8 random hex digits.</summary>
     public static string NewRun() => "tb" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4));
 
-    /// <summary>Writes one chat request line (with its newline) into <paramref name="buffer"/>.</summary>
-    public static void WriteChat(ArrayBufferWriter<byte> buffer, Utf8JsonWriter writer, string run, int index, JournalFingerprint fingerprint, string url, ChatCompletionRequestDto body)
+    /// <summary>Writes one request line (with its newline) into <paramref name="buffer"/>; <paramref name="writeBody"/> writes its body.</summary>
+    public static void Write(ArrayBufferWriter<byte> buffer, Utf8JsonWriter writer, string run, int index, JournalFingerprint fingerprint, string url, Action<Utf8JsonWriter> writeBody)
     {
         writer.Reset(buffer);
         writer.WriteStartObject();
@@ -32,7 +32,7 @@ internal static class DeferredLines
         writer.WriteString("method"u8, "POST"u8);
         writer.WriteString("url"u8, url);
         writer.WritePropertyName("body"u8);
-        JsonSerializer.Serialize(writer, body, WireJsonContext.Wire.ChatCompletionRequestDto);
+        writeBody(writer);
         writer.WriteEndObject();
         writer.Flush();
         buffer.GetSpan(1)[0] = (byte)'\n';

@@ -12,7 +12,7 @@ using TypedBatch.Providers.OpenAI;
 namespace TypedBatch.Deferred;
 
 /// <summary>
-/// One chat batch through the provider's Batch API. The inputs are read once, lazily: each is rendered exactly as a live
+/// One batch through the provider's Batch API (chat or embeddings: <see cref="IDeferredKind{TIn, TRequest, TOut}"/>). The inputs are read once, lazily: each is rendered exactly as a live
 /// call would render it, checked, looked up in the journal (a journaled item is reported at once), and written as a
 /// request line to the current shard's spool file; a full shard (requests or bytes) is uploaded and its remote batch
 /// created while the next one is written, and both ids are journaled as soon as they exist. Then the remote batches are
@@ -21,22 +21,20 @@ namespace TypedBatch.Deferred;
 /// not parse is repaired live). Requests a remote batch left unanswered are resubmitted in a follow-up batch, a few
 /// rounds; after a deadline the remote batches are cancelled and the rest is sent live through the runner.
 /// </summary>
-internal sealed class DeferredChatRun<TIn, TOut> : BatchRunner.IRunStatistics
+internal sealed class DeferredRun<TIn, TRequest, TOut> : BatchRunner.IRunStatistics
+    where TRequest : class
 {
     private readonly BatchEngine _engine;
     private readonly IRemoteBatchApi _api;
     private readonly BatchPlan _plan;
     private readonly DeferredOptions _options;
-    private readonly ChatShape<TIn, TOut> _shape;
+    private readonly IDeferredKind<TIn, TRequest, TOut> _kind;
     private readonly JournalFile? _journal;
     private readonly JournalDefinition _definition;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly string _run = DeferredLines.NewRun();
     private readonly string _directory;
-    private readonly string _model;
-    private readonly bool _schemaInPrompt;
-    private readonly StructuredOutputMode _structuredOutputs;
     private readonly AdaptiveConcurrency _lane;
     private readonly BatchScope _scope;
     private readonly List<DeferredShard> _shards = [];
@@ -55,23 +53,18 @@ internal sealed class DeferredChatRun<TIn, TOut> : BatchRunner.IRunStatistics
     private long _start;
     private long _end;
 
-    public DeferredChatRun(BatchEngine engine, IRemoteBatchApi api, BatchPlan plan, ChatShape<TIn, TOut> shape, JournalFile? journal, TimeProvider time, ILoggerFactory loggerFactory)
+    public DeferredRun(BatchEngine engine, IRemoteBatchApi api, BatchPlan plan, IDeferredKind<TIn, TRequest, TOut> kind, JournalDefinition definition, JournalFile? journal, TimeProvider time, ILoggerFactory loggerFactory)
     {
         _engine = engine;
         _api = api;
         _plan = plan;
         _options = plan.Deferred;
-        _shape = shape;
+        _kind = kind;
         _journal = journal;
-        _definition = journal?.Definition ?? JournalDefinition.ForChat(plan);
+        _definition = journal?.Definition ?? definition;
         _time = time;
         _logger = loggerFactory.CreateLogger<BatchRunner>();
         _directory = _options.WorkingDirectory ?? System.IO.Path.GetTempPath();
-        IChatProvider primary = engine.Provider is FallbackChatProvider chain ? chain.Providers[0] : engine.Provider;
-        var openAI = primary as OpenAICompatibleProvider;
-        _model = openAI?.ModelOverride ?? plan.Model;
-        _structuredOutputs = openAI?.StructuredOutputs ?? StructuredOutputMode.JsonSchema;
-        _schemaInPrompt = _structuredOutputs == StructuredOutputMode.JsonObjectWithSchemaInPrompt && plan.Settings.ResponseFormat is { Type: "json_schema" };
         _lane = new AdaptiveConcurrency(plan.MaxConcurrency, time, plan.AdaptiveConcurrency);
         RateLimitGate? batchGate = plan.RequestsPerMinute is not null || plan.TokensPerMinute is not null
             ? new RateLimitGate(plan.RequestsPerMinute, plan.TokensPerMinute, time)
@@ -236,7 +229,7 @@ internal sealed class DeferredChatRun<TIn, TOut> : BatchRunner.IRunStatistics
         int nextJob = 0;
         var line = new ArrayBufferWriter<byte>(4096);
         using Utf8JsonWriter writer = DeferredLines.CreateWriter(line);
-        string url = _api.ChatEndpoint;
+        string url = _kind.Endpoint(_api);
         DeferredShard? shard = null;
         int index = -1;
         foreach (TIn input in inputs)
@@ -244,14 +237,10 @@ internal sealed class DeferredChatRun<TIn, TOut> : BatchRunner.IRunStatistics
             cancellationToken.ThrowIfCancellationRequested();
             index++;
             reserve(index);
-            IReadOnlyList<ChatMessage> messages;
+            TRequest request;
             try
             {
-                messages = _shape.Render(input);
-                if (Guard.DescribeInvalidMessages(messages) is { } problem)
-                {
-                    throw new ArgumentException($"Invalid conversation: {problem}; nothing was sent.", nameof(inputs));
-                }
+                request = _kind.Render(input);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -259,11 +248,11 @@ internal sealed class DeferredChatRun<TIn, TOut> : BatchRunner.IRunStatistics
                 continue;
             }
 
-            var fingerprint = JournalFingerprint.Of(_definition, messages);
+            JournalFingerprint fingerprint = _kind.Fingerprint(_definition, request);
             if (_journal is not null)
             {
                 JournalLookup lookup = _journal.Lookup(index, fingerprint);
-                if (lookup.Replay && BatchEngine.Replay(_journal, index, lookup, _shape.Rebuild) is { } replayed)
+                if (lookup.Replay && _kind.Replay(_journal, index, lookup) is { } replayed)
                 {
                     await EmitAsync(ToItem(index, replayed, deferred: false), cancellationToken).ConfigureAwait(false);
                     continue;
@@ -277,7 +266,7 @@ internal sealed class DeferredChatRun<TIn, TOut> : BatchRunner.IRunStatistics
 
             RemoteJob? job = nextJob < attach.Length && attach[nextJob].First <= index ? attach[nextJob] : null;
             line.ResetWrittenCount();
-            DeferredLines.WriteChat(line, writer, job?.Run ?? _run, index, fingerprint, url, OpenAICompatibleProvider.ToWire(new ChatRequest(messages, _plan.Settings), _model, _structuredOutputs));
+            DeferredLines.Write(line, writer, job?.Run ?? _run, index, fingerprint, url, w => _kind.WriteBody(w, request));
             if (job is null && line.WrittenCount > _options.MaxBytesPerBatch)
             {
                 var tooLarge = new BatchError(BatchErrorKind.InvalidInput, $"The request is {line.WrittenCount} bytes as a batch line, more than MaxBytesPerBatch ({_options.MaxBytesPerBatch}); nothing was sent.");
@@ -381,7 +370,7 @@ internal sealed class DeferredChatRun<TIn, TOut> : BatchRunner.IRunStatistics
         };
         try
         {
-            batch = await _api.CreateBatchAsync(file.Id, _api.ChatEndpoint, metadata, cancellationToken).ConfigureAwait(false);
+            batch = await _api.CreateBatchAsync(file.Id, _kind.Endpoint(_api), metadata, cancellationToken).ConfigureAwait(false);
         }
         catch (ProviderException failed)
         {
@@ -658,22 +647,7 @@ internal sealed class DeferredChatRun<TIn, TOut> : BatchRunner.IRunStatistics
         string? requestId = _engine.Redactor.RedactOrNull(line.Response?.RequestId);
         if (line.Response is { StatusCode: 200, Body: { } body })
         {
-            ChatCompletion completion;
-            try
-            {
-                ChatCompletionResponseDto dto = body.Deserialize(WireJsonContext.Wire.ChatCompletionResponseDto)
-                    ?? throw new ProviderException(BatchErrorKind.InvalidOutput, _api.ProviderName, "The batch line's response body is empty.", 200);
-                completion = OpenAICompatibleProvider.FromWire(dto, _api.ProviderName, 200, requestId, 1);
-            }
-            catch (Exception ex) when (ex is JsonException or ProviderException)
-            {
-                BatchError invalid = ex is ProviderException p ? BatchError.FromException(p)
-                    : new BatchError(BatchErrorKind.InvalidOutput, $"The batch line's response body is not a chat completion: {_engine.Redactor.Redact(ex.Message)}") { StatusCode = 200, Provider = _api.ProviderName, RequestId = requestId };
-                await FinishAsync(shard, position, null, invalid, cancellationToken).ConfigureAwait(false);
-                return;
-            }
-
-            await AnswerAsync(shard, position, completion, cancellationToken).ConfigureAwait(false);
+            await AnswerAsync(shard, position, body, requestId, cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -727,11 +701,11 @@ internal sealed class DeferredChatRun<TIn, TOut> : BatchRunner.IRunStatistics
     /// Builds the item from an answered line through the shape (parsing, refusals, truncation); a typed answer that
     /// needs a repair re-asks live, under the batch's concurrency, while the file goes on being read.
     /// </summary>
-    private async Task AnswerAsync(DeferredShard shard, int position, ChatCompletion completion, CancellationToken cancellationToken)
+    private async Task AnswerAsync(DeferredShard shard, int position, JsonElement body, string? requestId, CancellationToken cancellationToken)
     {
         shard.MarkDone(position);
         await _lane.EnterAsync(cancellationToken).ConfigureAwait(false);
-        Task answering = AnswerOneAsync(shard, position, completion, cancellationToken);
+        Task answering = AnswerOneAsync(shard, position, body, requestId, cancellationToken);
         if (!answering.IsCompleted)
         {
             lock (_gate)
@@ -745,7 +719,7 @@ internal sealed class DeferredChatRun<TIn, TOut> : BatchRunner.IRunStatistics
         }
     }
 
-    private async Task AnswerOneAsync(DeferredShard shard, int position, ChatCompletion completion, CancellationToken cancellationToken)
+    private async Task AnswerOneAsync(DeferredShard shard, int position, JsonElement body, string? requestId, CancellationToken cancellationToken)
     {
         try
         {
@@ -753,20 +727,20 @@ internal sealed class DeferredChatRun<TIn, TOut> : BatchRunner.IRunStatistics
             BatchWorkResult<TOut> result;
             try
             {
-                result = await _shape.Answer(completion, () => ReadMessages(shard, position), cancellationToken).ConfigureAwait(false);
+                result = await _kind.AnswerAsync(body, requestId, () => ReadRequest(shard, position), cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not BatchJournalException && (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested))
             {
                 var failed = ex as ProviderException;
                 var error = BatchError.FromException(ex);
-                await JournalFailureAsync(index, shard.Fingerprint(position), error, failed?.Usage ?? completion.Usage, failed?.Attempts ?? 1, failed?.Repairs ?? 0).ConfigureAwait(false);
-                await EmitAsync(new BatchItem<TOut>(index, default, error, failed?.Usage ?? completion.Usage, failed?.Attempts ?? 1, TimeSpan.Zero, failed?.Repairs ?? 0, error.Provider, deferred: true), cancellationToken).ConfigureAwait(false);
+                await JournalFailureAsync(index, shard.Fingerprint(position), error, failed?.Usage ?? default, failed?.Attempts ?? 1, failed?.Repairs ?? 0).ConfigureAwait(false);
+                await EmitAsync(new BatchItem<TOut>(index, default, error, failed?.Usage ?? default, failed?.Attempts ?? 1, TimeSpan.Zero, failed?.Repairs ?? 0, error.Provider, deferred: true), cancellationToken).ConfigureAwait(false);
                 return;
             }
 
             if (_journal is not null)
             {
-                await _journal.AppendCompletion(index, shard.Fingerprint(position), result.Completion!, result.Usage, result.Attempts, result.Repairs).ConfigureAwait(false);
+                await _kind.AppendAsync(_journal, index, shard.Fingerprint(position), result).ConfigureAwait(false);
             }
 
             await EmitAsync(ToItem(index, result, deferred: true), cancellationToken).ConfigureAwait(false);
@@ -777,8 +751,7 @@ internal sealed class DeferredChatRun<TIn, TOut> : BatchRunner.IRunStatistics
         }
     }
 
-    private IReadOnlyList<ChatMessage> ReadMessages(DeferredShard shard, int position)
-        => DeferredLines.ReadMessages(shard.ReadLine(position), _schemaInPrompt);
+    private TRequest ReadRequest(DeferredShard shard, int position) => _kind.ReadRequest(shard.ReadLine(position));
 
     private async Task DrainAnsweringAsync()
     {
@@ -848,16 +821,8 @@ internal sealed class DeferredChatRun<TIn, TOut> : BatchRunner.IRunStatistics
         }
 
         _live = live.Count;
-        var shape = new ChatShape<(DeferredShard Shard, int Position), TOut>
-        {
-            Render = request => ReadMessages(request.Shard, request.Position),
-            Send = _shape.Send,
-            Rebuild = _shape.Rebuild,
-            Answer = _shape.Answer,
-        };
-        BatchWork<(DeferredShard Shard, int Position), TOut> work = BatchEngine.ChatWork(_journal, shape);
         BatchPlan plan = _plan with { Mode = BatchMode.Live, Logged = false, Progress = null, Size = live.Count };
-        await foreach (BatchItem<TOut> item in _engine.Runner.RunAsCompletedAsync<(DeferredShard Shard, int Position), TOut>(live, (request, _, ct) => work(request, request.Shard.Index(request.Position), ct), plan, cancellationToken).ConfigureAwait(false))
+        await foreach (BatchItem<TOut> item in _engine.Runner.RunAsCompletedAsync<(DeferredShard Shard, int Position), TOut>(live, (request, _, ct) => SendLiveAsync(request.Shard, request.Position, ct), plan, cancellationToken).ConfigureAwait(false))
         {
             (DeferredShard shard, int position) = live[item.Index];
             shard.MarkDone(position);
@@ -868,6 +833,30 @@ internal sealed class DeferredChatRun<TIn, TOut> : BatchRunner.IRunStatistics
         {
             shard.State = ShardState.Done;
         }
+    }
+
+    /// <summary>One request live, journaled like a live batch's item (its failure too) before the runner reports it.</summary>
+    private async ValueTask<BatchWorkResult<TOut>> SendLiveAsync(DeferredShard shard, int position, CancellationToken cancellationToken)
+    {
+        int index = shard.Index(position);
+        BatchWorkResult<TOut> result;
+        try
+        {
+            result = await _kind.SendAsync(ReadRequest(shard, position), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not BatchJournalException && (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested))
+        {
+            var failed = ex as ProviderException;
+            await JournalFailureAsync(index, shard.Fingerprint(position), BatchError.FromException(ex), failed?.Usage ?? default, failed?.Attempts ?? 0, failed?.Repairs ?? 0).ConfigureAwait(false);
+            throw;
+        }
+
+        if (_journal is not null)
+        {
+            await _kind.AppendAsync(_journal, index, shard.Fingerprint(position), result).ConfigureAwait(false);
+        }
+
+        return result;
     }
 
     // ---- Cancelling ------------------------------------------------------------------------------------------------
