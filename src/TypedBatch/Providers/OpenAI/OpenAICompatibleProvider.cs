@@ -1,4 +1,5 @@
 using Refit;
+using TypedBatch.Deferred;
 using TypedBatch.Http;
 using TypedBatch.Limits;
 
@@ -16,7 +17,8 @@ internal sealed class OpenAICompatibleProvider(
     SecretRedactor redactor,
     StructuredOutputMode structuredOutputs = StructuredOutputMode.JsonSchema,
     ProviderLimits? limits = null,
-    string? modelOverride = null) : IChatProvider
+    string? modelOverride = null,
+    IRemoteBatchApi? batches = null) : IChatProvider
 {
     private static readonly ResponseFormatDto JsonObjectFormat = new() { Type = "json_object" };
 
@@ -30,6 +32,9 @@ internal sealed class OpenAICompatibleProvider(
     }
 
     public string Name { get; } = name;
+
+    /// <summary>The provider's Batch API (deferred mode), over the same <see cref="HttpClient"/>; <see langword="null"/> when it has none (GitHub Copilot).</summary>
+    public IRemoteBatchApi? Batches { get; } = batches;
 
     public async Task<ChatCompletion> CompleteAsync(ChatRequest request, CancellationToken cancellationToken = default)
     {
