@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
 using Refit;
+using TypedBatch.Deferred;
 using TypedBatch.Http;
 using TypedBatch.Limits;
 using TypedBatch.Providers;
@@ -20,7 +21,7 @@ namespace TypedBatch;
 /// <item><see cref="BaseQueryHandler"/>, when the base URL has a query: that query on the request, once per call;</item>
 /// <item><see cref="RateLimitHandlers.Admission"/>: the first attempt's budget, before any timeout starts;</item>
 /// <item>the resilience pipeline (<see cref="ProviderPipeline"/>): total timeout, the one retry loop, attempt timeout;</item>
-/// <item><see cref="ResponseValidationHandler"/>: every body but a stream read into memory inside the attempt timeout; a 2xx body cut off mid-stream becomes a retryable failure;</item>
+/// <item><see cref="ResponseValidationHandler"/>: every body but a stream (or a Batch API file download's 2xx body) read into memory inside the attempt timeout; a 2xx body cut off mid-stream becomes a retryable failure;</item>
 /// <item>the provider's credentials (bearer key, Azure <c>api-key</c> or Entra token, Copilot token and API base);</item>
 /// <item><see cref="RateLimitHandlers.Attempt"/>: each retry's budget, and what every answer says about the limits;</item>
 /// <item><see cref="RedirectHandler"/>: 307/308 to the same origin followed, every other redirect refused;</item>
@@ -30,7 +31,9 @@ namespace TypedBatch;
 /// handlers.</item>
 /// </list>
 /// The chain above the transport is built here rather than as named clients: how many providers there are is known
-/// only when the options are, after the factory's names are registered.
+/// only when the options are, after the factory's names are registered. Each provider but Copilot also gets its Batch
+/// API (<see cref="OpenAIBatchApi"/>) over the same client, whose calls carry no <see cref="CallContext"/> and so pass
+/// the rate-limit handlers uncharged.
 /// </summary>
 internal sealed class ProviderRuntime : IDisposable
 {
@@ -109,10 +112,21 @@ internal sealed class ProviderRuntime : IDisposable
         // Refit joins the base address's path and the route, so the base has no trailing slash.
         var http = new HttpClient(handler, disposeHandler: false) { BaseAddress = TrimSlash(baseAddress), Timeout = Timeout.InfiniteTimeSpan };
         _owned.Add(http);
-        IChatWire wire = provider.Provider == ProviderKind.AzureOpenAI && !provider.AzureUseV1Api
+        bool azureClassic = provider.Provider == ProviderKind.AzureOpenAI && !provider.AzureUseV1Api;
+        IChatWire wire = azureClassic
             ? new AzureDeploymentRoutes(RestService.ForGenerated<IAzureOpenAIApi>(http, WireJsonContext.Wire), provider.AzureApiVersion)
             : new OpenAIRoutes(RestService.ForGenerated<IOpenAIApi>(http, WireJsonContext.Wire));
-        return new OpenAICompatibleProvider(name, wire, Redactor, Options.StructuredOutputs, limits, provider.Model);
+
+        // The Batch API rides the same client (credentials, retries, redirects); Copilot has none.
+        IRemoteBatchApi? batches = provider.Provider == ProviderKind.GitHubCopilot
+            ? null
+            : new OpenAIBatchApi(
+                name,
+                RestService.ForGenerated<IOpenAIBatchWire>(http, WireJsonContext.Wire),
+                azureClassic ? BatchRoutes.AzureClassic(provider.AzureApiVersion) : BatchRoutes.OpenAI,
+                http.BaseAddress,
+                Redactor);
+        return new OpenAICompatibleProvider(name, wire, Redactor, Options.StructuredOutputs, limits, provider.Model, batches);
     }
 
     private CopilotHandler CopilotCredentials(ProviderOptions provider, Uri defaultBase, IHttpClientFactory httpClientFactory, ILoggerFactory loggerFactory)

@@ -116,7 +116,7 @@ public sealed class TypedBatchOptions
     /// <summary>
     /// Largest response body read, in bytes (at least 1,024, at most <see cref="Array.MaxLength"/>). A larger body (by its <c>Content-Length</c>, or once that
     /// much has arrived) is read no further and fails its call, without retries: a server that answers gigabytes
-    /// cannot exhaust the process's memory.
+    /// cannot exhaust the process's memory. Batch API result files are streamed, not held, and are not limited by it.
     /// </summary>
     public long MaxResponseBytes { get; set; } = DefaultMaxResponseBytes;
 

@@ -10,18 +10,25 @@ namespace TypedBatch.Resilience;
 /// JSON answer is also checked to be complete JSON, so a body cut off mid-stream is retried like a transport failure
 /// (the provider may have billed the cut-off attempt). A body larger than <paramref name="maxBytes"/> is read no further
 /// and fails the call without retries (<see cref="ResponseTooLargeException"/>). Streams (<c>text/event-stream</c>)
-/// are left alone.
+/// are left alone, and so is the 2xx body of a request that opts out with <see cref="StreamedOptionKey"/> (a Batch
+/// API file download, hundreds of megabytes, read by its caller as it arrives); its error bodies are still read here.
 /// </summary>
 /// <param name="maxBytes"><see cref="TypedBatchOptions.MaxResponseBytes"/>.</param>
 internal sealed class ResponseValidationHandler(long maxBytes) : DelegatingHandler
 {
+    /// <summary>The request option (a <see langword="bool"/>) by which a request asks for its 2xx body unbuffered.</summary>
+    public const string StreamedOptionKey = "TypedBatch.StreamedResponse";
+
+    private static readonly HttpRequestOptionsKey<bool> Streamed = new(StreamedOptionKey);
+
     private const int ChunkSize = 16 * 1024;
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         HttpResponseMessage response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         HttpContent original = response.Content;
-        if (original.Headers.ContentType?.MediaType == "text/event-stream")
+        if (original.Headers.ContentType?.MediaType == "text/event-stream"
+            || (response.IsSuccessStatusCode && request.Options.TryGetValue(Streamed, out bool streamed) && streamed))
         {
             return response;
         }

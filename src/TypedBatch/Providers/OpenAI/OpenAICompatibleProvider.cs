@@ -1,10 +1,7 @@
-using System.Net;
-using System.Text.Json;
-using Polly.Timeout;
 using Refit;
+using TypedBatch.Deferred;
 using TypedBatch.Http;
 using TypedBatch.Limits;
-using TypedBatch.Resilience;
 
 namespace TypedBatch.Providers.OpenAI;
 
@@ -20,11 +17,14 @@ internal sealed class OpenAICompatibleProvider(
     SecretRedactor redactor,
     StructuredOutputMode structuredOutputs = StructuredOutputMode.JsonSchema,
     ProviderLimits? limits = null,
-    string? modelOverride = null) : IChatProvider
+    string? modelOverride = null,
+    IRemoteBatchApi? batches = null) : IChatProvider
 {
     private static readonly ResponseFormatDto JsonObjectFormat = new() { Type = "json_object" };
 
     private static readonly string[] RoleNames = ["system", "user", "assistant"];
+
+    private readonly ProviderFailures _failures = new(name, redactor);
 
     public OpenAICompatibleProvider(string name, IOpenAIApi api, SecretRedactor redactor)
         : this(name, new OpenAIRoutes(api), redactor)
@@ -33,8 +33,8 @@ internal sealed class OpenAICompatibleProvider(
 
     public string Name { get; } = name;
 
-    /// <summary>The provider's file-based Batch API, over the same pipeline, when it has one (not GitHub Copilot).</summary>
-    public Deferred.IRemoteBatchApi? Batches { get; init; }
+    /// <summary>The provider's Batch API (deferred mode), over the same <see cref="HttpClient"/>; <see langword="null"/> when it has none (GitHub Copilot).</summary>
+    public IRemoteBatchApi? Batches { get; } = batches;
 
     /// <summary>How a typed request's schema is sent to this server, which deferred lines must follow too.</summary>
     public StructuredOutputMode StructuredOutputs => structuredOutputs;
@@ -206,13 +206,9 @@ internal sealed class OpenAICompatibleProvider(
         {
             throw;
         }
-        catch (Exception ex) when (Refused(ex, call) is { } refused)
+        catch (Exception ex) when (ProviderFailures.IsSendFailure(ex))
         {
-            throw refused;
-        }
-        catch (Exception ex) when (ex is HttpRequestException or TimeoutRejectedException or OperationCanceledException or IOException)
-        {
-            throw TransportFailure(ex, call);
+            throw _failures.NoAnswer(ex, call.RequestId, call.Attempts);
         }
     }
 
@@ -227,73 +223,15 @@ internal sealed class OpenAICompatibleProvider(
         cancellationToken.ThrowIfCancellationRequested();
         if (response.HasRequestError(out ApiRequestException? requestError))
         {
-            // A handler in the pipeline (the Copilot token exchange) already described its failure.
-            if (requestError.InnerException is ProviderException described)
-            {
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(described);
-            }
-
-            throw Refused(requestError.InnerException, call) ?? TransportFailure(requestError.InnerException ?? requestError, call);
+            throw _failures.NoAnswer(requestError, call.RequestId, call.Attempts);
         }
 
-        int? status = (int?)response.StatusCode;
         if (response.IsSuccessStatusCode)
         {
-            // A 2xx whose body was cut off or is not the expected JSON: the provider may have billed it.
-            string detail = response.Error?.InnerException is JsonException json ? json.Message : "empty or unreadable body";
-            throw new ProviderException(BatchErrorKind.Transport, Name, $"The response body could not be read ({redactor.Redact(detail)}).", status)
-            {
-                RequestId = redactor.RedactOrNull(call.RequestId),
-                Attempts = call.Attempts,
-            };
+            throw _failures.UnreadableBody((int?)response.StatusCode, response.Error, call.RequestId, call.Attempts);
         }
 
-        // Masked before parsing, which cuts a non-JSON body short: a cut must not leave half a key unmasked.
-        string? errorBody = response.Error is ApiException api ? redactor.RedactOrNull(api.Content) : null;
-        ErrorDto? error = OpenAIErrors.Parse(errorBody, out string? bareMessage);
-        string message = redactor.Redact(error?.Message ?? bareMessage ?? response.ReasonPhrase ?? "no error message");
-        if (call.RetryAfterRefused is { } wait)
-        {
-            message += $" The server asked to wait {wait}, longer than MaxRetryAfter allows; failing now instead of holding the batch.";
-        }
-
-        BatchErrorKind kind = OpenAIErrors.KindOf(status ?? 0, error);
-        throw new ProviderException(kind, Name, message, status)
-        {
-            // Masked again once parsed: JSON escapes can hide a secret from the raw-text pass.
-            ErrorType = redactor.RedactOrNull(error?.Type),
-            ErrorCode = redactor.RedactOrNull(error?.CodeText),
-            Param = redactor.RedactOrNull(error?.Param),
-            RequestId = redactor.RedactOrNull(call.RequestId),
-            Attempts = call.Attempts,
-        };
-    }
-
-    /// <summary>An answer the pipeline refused to take in (too large, a redirect it does not follow), described for the caller; otherwise null.</summary>
-    private ProviderException? Refused(Exception? ex, CallContext call) => ex switch
-    {
-        ResponseTooLargeException tooLarge => new ProviderException(BatchErrorKind.InvalidOutput, Name, tooLarge.Message, tooLarge.StatusCode)
-        {
-            RequestId = redactor.RedactOrNull(call.RequestId),
-            Attempts = call.Attempts,
-        },
-        RedirectRefusedException redirect => new ProviderException(BatchErrorKind.Http, Name, redirect.Message, redirect.StatusCode)
-        {
-            RequestId = redactor.RedactOrNull(call.RequestId),
-            Attempts = call.Attempts,
-        },
-        _ => null,
-    };
-
-    private ProviderException TransportFailure(Exception ex, CallContext call)
-    {
-        bool timeout = ex is TimeoutRejectedException or OperationCanceledException;
-        // Refit's exceptions hold the request message (and so its headers): never attach them.
-        Exception? inner = ex is ApiExceptionBase ? null : ex;
-        return new ProviderException(timeout ? BatchErrorKind.Timeout : BatchErrorKind.Transport, Name, redactor.Redact(ex.Message), null, inner)
-        {
-            RequestId = redactor.RedactOrNull(call.RequestId),
-            Attempts = call.Attempts,
-        };
+        string? errorBody = response.Error is ApiException api ? api.Content : null;
+        throw _failures.ErrorAnswer(response.StatusCode, response.ReasonPhrase, errorBody, call.RequestId, call.Attempts, call.RetryAfterRefused);
     }
 }

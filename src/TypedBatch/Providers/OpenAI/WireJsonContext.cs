@@ -14,6 +14,10 @@ namespace TypedBatch.Providers.OpenAI;
 [JsonSerializable(typeof(EmbeddingResponseDto))]
 [JsonSerializable(typeof(ErrorEnvelopeDto))]
 [JsonSerializable(typeof(Copilot.CopilotTokenDto))]
+[JsonSerializable(typeof(Deferred.FileObjectDto))]
+[JsonSerializable(typeof(Deferred.FileDeletedDto))]
+[JsonSerializable(typeof(Deferred.CreateBatchRequestDto))]
+[JsonSerializable(typeof(Deferred.BatchDto))]
 [JsonSerializable(typeof(System.Text.Json.JsonElement))]
 internal sealed partial class WireJsonContext : JsonSerializerContext
 {
