@@ -201,7 +201,7 @@ internal sealed class BatchEngine
     {
         IChatProvider primary = Provider is FallbackChatProvider chain ? chain.Providers[0] : Provider;
         return (primary as OpenAICompatibleProvider)?.Batches
-            ?? throw new NotSupportedException($"Deferred mode needs a provider with a file-based Batch API (OpenAI, Azure OpenAI, or a server implementing OpenAI's /files and /batches); '{primary.Name}' has none. Use BatchMode.Live.");
+            ?? throw new NotSupportedException($"'{primary.Name}' has no Batch API: deferred mode needs OpenAI, Azure OpenAI, or a server implementing OpenAI's /files and /batches. Use BatchMode.Live with this provider.");
     }
 
     private JournalFile? OpenJournal(BatchPlan plan, Func<BatchPlan, JournalDefinition> define)

