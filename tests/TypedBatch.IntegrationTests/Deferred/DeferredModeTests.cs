@@ -242,6 +242,32 @@ public sealed class DeferredModeTests : IDisposable
     }
 
     [Fact]
+    public async Task Deferred_answers_go_through_the_live_parsing_fences_refusals_truncation_and_live_repairs()
+    {
+        var time = new FakeTimeProvider(Start);
+        await using EmulatorServer emulator = await StartAsync(time);
+        await using ServiceProvider services = EmulatorClients.CreateOnClock(emulator, time);
+        IAnalyst analyst = services.GetRequiredService<TypedBatchClient>().For<IAnalyst>();
+        string[] prompts = ["a plain one", "bad once [[invalid-json:1]]", "fenced [[fenced]]", "declined [[refuse]]", "cut [[truncated]]", "always bad [[wrong-shape]]"];
+
+        BatchResult<Person> result = await EmulatorClients.DriveAsync(
+            analyst.DescribeBatchAsync(prompts, new BatchOptions { Mode = BatchMode.Deferred, Deferred = Fast() }), time, Step);
+
+        result.Select(item => item.Index).Should().Equal(Enumerable.Range(0, prompts.Length));
+        result[0].Succeeded.Should().BeTrue();
+        result[0].Repairs.Should().Be(0);
+        result[1].Succeeded.Should().BeTrue("the invalid answer was repaired live");
+        result[1].Repairs.Should().Be(1);
+        result[2].Succeeded.Should().BeTrue("a fenced answer parses as it does live");
+        result[3].Error!.Kind.Should().Be(BatchErrorKind.Refused);
+        result[4].Error!.Kind.Should().Be(BatchErrorKind.Truncated);
+        result[5].Error!.Kind.Should().Be(BatchErrorKind.InvalidOutput);
+        result[5].Repairs.Should().Be(2, "[Completion(MaxRepairAttempts = 2)] applies to deferred answers too");
+        result.Should().OnlyContain(item => item.Deferred);
+        emulator.GetStats().ChatRequestsReceived.Should().Be(3, "only the repairs went live: one for the answer bad once, two for the one always bad");
+    }
+
+    [Fact]
     public async Task An_embeddings_batch_deferred_returns_the_live_vectors_in_order_and_fails_only_an_empty_input()
     {
         var time = new FakeTimeProvider(Start);
