@@ -20,6 +20,9 @@ internal static class DeferredLines
 
     private static readonly string[] RoleNames = ["system", "user", "assistant"];
 
+    /// <summary>What a run prefix is made of (ours: <c>tb</c> and hex digits).</summary>
+    private static readonly System.Buffers.SearchValues<char> RunCharacters = System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
+
     /// <summary>A new run's prefix: <c>tb</c> and 8 random hex digits.</summary>
     public static string NewRun() => "tb" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4));
 
@@ -69,6 +72,7 @@ internal static class DeferredLines
         int last = customId.LastIndexOf('-');
         int middle = last > 0 ? customId.LastIndexOf('-', last - 1) : -1;
         if (middle <= 0
+            || customId.AsSpan(0, middle).ContainsAnyExcept(RunCharacters)
             || !int.TryParse(customId.AsSpan(middle + 1, last - middle - 1), NumberStyles.None, CultureInfo.InvariantCulture, out index)
             || !ulong.TryParse(customId.AsSpan(last + 1), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out fingerprint))
         {

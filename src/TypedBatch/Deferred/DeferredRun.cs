@@ -589,29 +589,40 @@ internal sealed class DeferredRun<TIn, TRequest, TOut> : BatchRunner.IRunStatist
         }
     }
 
+    /// <summary>
+    /// Streams a result file, line by line. A download that fails or stalls (no line for the client's
+    /// <c>TotalTimeout</c>: the stream is outside the pipeline's timeouts) is read again from its start, up to three
+    /// times; lines already taken are skipped. Lines never read stay unanswered, and are resubmitted like any other.
+    /// </summary>
     private async Task ReadFileAsync(DeferredShard shard, string fileId, CancellationToken cancellationToken)
     {
-        Stream content;
-        try
+        const int reads = 3;
+        for (int read = 1; read <= reads; read++)
         {
-            content = await _api.OpenContentAsync(fileId, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ProviderException failed)
-        {
-            // Unread lines stay unanswered: resubmitted like a line the batch did not answer.
-            Log.DeferredCallFailed(_logger, _plan.Operation, $"reading file {fileId}", shard.BatchId!, failed.Message);
-            return;
-        }
-
-        await using (content.ConfigureAwait(false))
-        {
-            using var reader = new StreamReader(content, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, bufferSize: 64 * 1024);
-            while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+            using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            try
             {
-                if (line.Length > 0)
+                Stream content = await _api.OpenContentAsync(fileId, cancellationToken).ConfigureAwait(false);
+                await using (content.ConfigureAwait(false))
                 {
-                    await ReadLineAsync(shard, line, cancellationToken).ConfigureAwait(false);
+                    using var reader = new StreamReader(content, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, bufferSize: 64 * 1024);
+                    using ITimer watchdog = _time.CreateTimer(static state => ((CancellationTokenSource)state!).Cancel(), idle, _engine.Options.TotalTimeout, Timeout.InfiniteTimeSpan);
+                    while (await reader.ReadLineAsync(idle.Token).ConfigureAwait(false) is { } line)
+                    {
+                        watchdog.Change(_engine.Options.TotalTimeout, Timeout.InfiniteTimeSpan);
+                        if (line.Length > 0)
+                        {
+                            await ReadLineAsync(shard, line, cancellationToken).ConfigureAwait(false);
+                        }
+                    }
                 }
+
+                return;
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is ProviderException or IOException or HttpRequestException or OperationCanceledException)
+            {
+                string why = ex is OperationCanceledException ? $"no data for {_engine.Options.TotalTimeout}" : _engine.Redactor.Redact(ex.Message);
+                Log.DeferredCallFailed(_logger, _plan.Operation, $"reading file {fileId} (read {read} of {reads})", shard.BatchId!, why);
             }
         }
     }

@@ -294,6 +294,24 @@ public sealed class DeferredModeTests : IDisposable
     }
 
     [Fact]
+    public async Task A_server_without_the_Batch_API_fails_the_call_once_naming_the_endpoint_instead_of_every_item()
+    {
+        var time = new FakeTimeProvider(Start);
+        await using EmulatorServer emulator = await StartAsync(time);
+        await using ServiceProvider services = EmulatorClients.CreateOnClock(emulator, time, o => o.BaseUrl = new Uri(emulator.RootUrl, "no-batches/v1"));
+        TypedBatchClient client = services.GetRequiredService<TypedBatchClient>();
+
+        Func<Task> act = () => EmulatorClients.DriveAsync(
+            client.CreateChatCompletionsBatchAsync(Enumerable.Range(0, 50).Select(EmulatorClients.Conversation).ToList(), new BatchOptions { Mode = BatchMode.Deferred, Deferred = Fast(10) }), time, Step);
+
+        ProviderException error = (await act.Should().ThrowAsync<ProviderException>()).Which;
+        error.StatusCode.Should().Be(404);
+        error.Message.Should().Contain("/files").And.Contain("Files and Batches API");
+        emulator.GetStats().FilesUploaded.Should().Be(0);
+        emulator.GetStats().ChatRequestsReceived.Should().Be(0);
+    }
+
+    [Fact]
     public async Task GitHub_Copilot_has_no_Batch_API_and_says_so_before_anything_is_sent()
     {
         await using EmulatorServer emulator = await EmulatorServer.StartAsync();

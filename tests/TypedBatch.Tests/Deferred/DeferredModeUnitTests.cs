@@ -1,0 +1,109 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using TypedBatch.Deferred;
+using TypedBatch.Journaling;
+
+namespace TypedBatch.Tests.Deferred;
+
+/// <summary>Deferred mode's options, its line format and its refusals, without a server.</summary>
+public sealed class DeferredModeUnitTests
+{
+    [Fact]
+    public void A_custom_id_round_trips_its_run_index_and_fingerprint()
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using Utf8JsonWriter writer = DeferredLines.CreateWriter(buffer);
+        var fingerprint = new JournalFingerprint(0x0123456789abcdef, 0xfedcba9876543210);
+
+        DeferredLines.Write(buffer, writer, "tb1a2b3c4d", 12_345, fingerprint, "/v1/chat/completions", w =>
+        {
+            w.WriteStartObject();
+            w.WriteStartArray("messages");
+            w.WriteStartObject();
+            w.WriteString("role", "system");
+            w.WriteString("content", "schema goes here");
+            w.WriteEndObject();
+            w.WriteStartObject();
+            w.WriteString("role", "user");
+            w.WriteString("content", "héllo \"world\"\n");
+            w.WriteEndObject();
+            w.WriteEndArray();
+            w.WriteEndObject();
+        });
+
+        string line = Encoding.UTF8.GetString(buffer.WrittenSpan);
+        line.Should().EndWith("}\n").And.StartWith("{\"custom_id\":\"tb1a2b3c4d-12345-fedcba9876543210\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\",\"body\":");
+        line.Count(c => c == '\n').Should().Be(1, "a JSON Lines record is one line, whatever its content");
+        using (var document = JsonDocument.Parse(line))
+        {
+            DeferredLines.TryParseCustomId(document.RootElement.GetProperty("custom_id").GetString(), out string run, out int index, out ulong low).Should().BeTrue();
+            (run, index, low).Should().Be(("tb1a2b3c4d", 12_345, fingerprint.Low));
+        }
+
+        DeferredLines.ReadMessages(buffer.WrittenSpan, schemaInPrompt: false).Should().Equal(ChatMessage.System("schema goes here"), ChatMessage.User("héllo \"world\"\n"));
+        DeferredLines.ReadMessages(buffer.WrittenSpan, schemaInPrompt: true).Should().Equal([ChatMessage.User("héllo \"world\"\n")], "the schema message a schema-in-prompt server gets is added again by the live call");
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("no-dashes")]
+    [InlineData("run-x-00ff")]
+    [InlineData("run-12-zz")]
+    [InlineData("-12-00ff")]
+    [InlineData("run--5-00ff")]
+    public void A_custom_id_that_is_not_ours_is_refused(string? customId)
+        => DeferredLines.TryParseCustomId(customId, out _, out _, out _).Should().BeFalse();
+
+    [Fact]
+    public void DeferredOptions_validate_every_value_naming_it()
+    {
+        new DeferredOptions().Invoking(o => o.Validate()).Should().NotThrow();
+        (new DeferredOptions { MaxRequestsPerBatch = 0 }).Invoking(o => o.Validate("x")).Should().Throw<ArgumentOutOfRangeException>().WithParameterName("x.MaxRequestsPerBatch");
+        (new DeferredOptions { MaxRequestsPerBatch = 50_001 }).Invoking(o => o.Validate()).Should().Throw<ArgumentOutOfRangeException>().WithParameterName("options.MaxRequestsPerBatch");
+        (new DeferredOptions { MaxBytesPerBatch = 1000 }).Invoking(o => o.Validate()).Should().Throw<ArgumentOutOfRangeException>().WithParameterName("options.MaxBytesPerBatch");
+        (new DeferredOptions { PollInterval = TimeSpan.Zero }).Invoking(o => o.Validate()).Should().Throw<ArgumentOutOfRangeException>().WithParameterName("options.PollInterval");
+        (new DeferredOptions { PollInterval = TimeSpan.FromMinutes(5) }).Invoking(o => o.Validate()).Should().Throw<ArgumentOutOfRangeException>().WithParameterName("options.MaxPollInterval");
+        (new DeferredOptions { MaxResubmits = 11 }).Invoking(o => o.Validate()).Should().Throw<ArgumentOutOfRangeException>().WithParameterName("options.MaxResubmits");
+        (new DeferredOptions { WorkingDirectory = "/no/such/directory" }).Invoking(o => o.Validate()).Should().Throw<ArgumentException>().WithParameterName("options.WorkingDirectory");
+        (new BatchOptions { Mode = (BatchMode)5 }).Invoking(o => o.Validate()).Should().Throw<ArgumentOutOfRangeException>().WithParameterName("options.Mode");
+        (new BatchOptions { Deferred = new DeferredOptions { MaxResubmits = -1 } }).Invoking(o => o.Validate()).Should().Throw<ArgumentOutOfRangeException>().WithParameterName("options.Deferred.MaxResubmits");
+    }
+
+    [Fact]
+    public void The_defaults_are_the_documented_ones()
+    {
+        var options = new DeferredOptions();
+        options.MaxRequestsPerBatch.Should().Be(50_000);
+        options.MaxBytesPerBatch.Should().Be(190L * 1024 * 1024);
+        options.PollInterval.Should().Be(TimeSpan.FromSeconds(10));
+        options.MaxPollInterval.Should().Be(TimeSpan.FromMinutes(2));
+        options.MaxResubmits.Should().Be(2);
+        options.Deadline.Should().BeNull();
+        options.CancelRemoteOnCancellation.Should().BeTrue();
+        options.DeleteFiles.Should().BeTrue();
+        new BatchOptions().Mode.Should().Be(BatchMode.Live);
+    }
+
+    [Fact]
+    public async Task A_provider_without_a_Batch_API_is_refused_before_anything_is_sent()
+    {
+        var provider = new FakeChatProvider();
+        using var client = new TypedBatchClient(provider);
+
+        Func<Task> chat = () => client.CreateChatCompletionsBatchAsync([[ChatMessage.User("x")]], new BatchOptions { Mode = BatchMode.Deferred });
+        Func<Task> embeddings = () => client.CreateEmbeddingsBatchAsync(["x"], new BatchOptions { Mode = BatchMode.Deferred });
+
+        (await chat.Should().ThrowAsync<NotSupportedException>()).WithMessage("'fake' has no Batch API*");
+        await embeddings.Should().ThrowAsync<NotSupportedException>();
+        provider.Calls.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task A_hand_written_implementation_cannot_go_deferred()
+    {
+        Func<Task> run = () => PromptBatch.RunAsync(new[] { 1, 2 }, (i, _) => Task.FromResult(i), new BatchOptions { Mode = BatchMode.Deferred }, "op", default);
+        (await run.Should().ThrowAsync<ArgumentException>()).Which.ParamName.Should().Be("options.Mode");
+    }
+}
