@@ -23,8 +23,8 @@ internal enum ShardState
 /// One remote batch's worth of requests: at most <see cref="DeferredOptions.MaxRequestsPerBatch"/> lines and
 /// <see cref="DeferredOptions.MaxBytesPerBatch"/> bytes, written to an owner-only spool file that is uploaded as is and
 /// kept until the batch ends (a resubmission copies the unanswered lines from it, a repair or a live fallback reads a
-/// conversation back). In memory, per request: its input index, fingerprint and place in the spool (28 bytes), and
-/// whether it has its item: nothing of the prompt.
+/// conversation back). In memory, per request, about 40 bytes: its input index, fingerprint and place in the spool,
+/// whether it has its item and its last retryable error; nothing of the prompt.
 /// </summary>
 internal sealed class DeferredShard : IDisposable
 {
