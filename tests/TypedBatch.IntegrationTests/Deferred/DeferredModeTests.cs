@@ -312,6 +312,24 @@ public sealed class DeferredModeTests : IDisposable
     }
 
     [Fact]
+    public async Task A_fallback_chain_sends_deferred_work_to_its_primary()
+    {
+        var time = new FakeTimeProvider(Start);
+        await using EmulatorServer primary = await StartAsync(time);
+        await using EmulatorServer backup = await StartAsync(time);
+        await using ServiceProvider services = EmulatorClients.CreateOnClock(primary, time, o => o.Fallbacks.Add(new ProviderOptions { Name = "backup", BaseUrl = backup.BaseUrl, ApiKey = backup.Options.ApiKey }));
+        TypedBatchClient client = services.GetRequiredService<TypedBatchClient>();
+
+        BatchResult<ChatCompletion> result = await EmulatorClients.DriveAsync(
+            client.CreateChatCompletionsBatchAsync(Enumerable.Range(0, 30).Select(EmulatorClients.Conversation).ToList(), new BatchOptions { Mode = BatchMode.Deferred, Deferred = Fast() }), time, Step);
+
+        result.AllSucceeded.Should().BeTrue();
+        result.DeferredCount.Should().Be(30);
+        primary.GetStats().BatchesCreated.Should().Be(1);
+        backup.GetStats().FilesUploaded.Should().Be(0);
+    }
+
+    [Fact]
     public async Task GitHub_Copilot_has_no_Batch_API_and_says_so_before_anything_is_sent()
     {
         await using EmulatorServer emulator = await EmulatorServer.StartAsync();
