@@ -71,6 +71,28 @@ public sealed class DeferredModeTests : IDisposable
     }
 
     [Fact]
+    public async Task Shards_are_cut_at_MaxBytesPerBatch_and_kept_when_DeleteFiles_is_off()
+    {
+        var time = new FakeTimeProvider(Start);
+        await using EmulatorServer emulator = await StartAsync(time);
+        await using ServiceProvider services = EmulatorClients.CreateOnClock(emulator, time);
+        TypedBatchClient client = services.GetRequiredService<TypedBatchClient>();
+        var inputs = Enumerable.Range(0, 1_000).Select(i => (IReadOnlyList<ChatMessage>)[ChatMessage.User($"item {i} " + new string('x', 200))]).ToList();
+
+        BatchResult<ChatCompletion> result = await EmulatorClients.DriveAsync(
+            client.CreateChatCompletionsBatchAsync(inputs, new BatchOptions { Mode = BatchMode.Deferred, Deferred = Fast() with { MaxBytesPerBatch = 64 * 1024, DeleteFiles = false } }), time, Step);
+
+        result.AllSucceeded.Should().BeTrue();
+        result.Select(item => item.Index).Should().Equal(Enumerable.Range(0, 1_000));
+        using var http = new HttpClient { BaseAddress = emulator.BaseUrl };
+        using var files = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync("files?limit=100"));
+        var inputFiles = files.RootElement.GetProperty("data").EnumerateArray().Where(f => f.GetProperty("purpose").GetString() == "batch").Select(f => f.GetProperty("bytes").GetInt64()).ToList();
+        inputFiles.Count.Should().Be((int)emulator.GetStats().BatchesCreated).And.BeGreaterThan(3, "about 250 KB of requests at 64 KiB a file");
+        inputFiles.Should().OnlyContain(bytes => bytes <= 64 * 1024);
+        files.RootElement.GetProperty("data").EnumerateArray().Should().Contain(f => f.GetProperty("purpose").GetString() == "batch_output", "output files are kept too");
+    }
+
+    [Fact]
     public async Task Lines_that_fail_or_expire_are_resubmitted_until_every_item_is_answered()
     {
         var time = new FakeTimeProvider(Start);
