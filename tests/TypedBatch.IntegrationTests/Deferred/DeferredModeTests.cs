@@ -93,6 +93,38 @@ public sealed class DeferredModeTests : IDisposable
     }
 
     [Fact]
+    public async Task As_completed_yields_journaled_items_first_then_each_remote_batch_as_it_is_read()
+    {
+        var time = new FakeTimeProvider(Start);
+        await using EmulatorServer emulator = await StartAsync(time);
+        await using ServiceProvider services = EmulatorClients.CreateOnClock(emulator, time);
+        IAnalyst analyst = services.GetRequiredService<TypedBatchClient>().For<IAnalyst>();
+        List<string> reviews = Reviews(120);
+        string journal = Path.Combine(_directory, "as-completed.journal.jsonl");
+        var options = new BatchOptions { Mode = BatchMode.Deferred, Journal = BatchJournal.File(journal), Deferred = Fast(50) };
+        await EmulatorClients.DriveAsync(analyst.ClassifyBatchAsync(reviews.Take(30), options), time, Step);
+
+        var items = new List<BatchItem<Sentiment>>();
+        await EmulatorClients.DriveAsync(Collect(), time, Step);
+
+        items.Should().HaveCount(120);
+        items.Select(item => item.Index).Should().BeEquivalentTo(Enumerable.Range(0, 120));
+        items.Take(30).Should().OnlyContain(item => item.FromJournal, "journaled items come first, before any remote batch is read");
+        items.Skip(30).Should().OnlyContain(item => item.Deferred && !item.FromJournal);
+        emulator.GetStats().BatchAnswersByFingerprint.Values.Should().OnlyContain(count => count == 1);
+
+        async Task<int> Collect()
+        {
+            await foreach (BatchItem<Sentiment> item in analyst.ClassifyAsCompletedAsync(reviews, options))
+            {
+                items.Add(item);
+            }
+
+            return items.Count;
+        }
+    }
+
+    [Fact]
     public async Task Lines_that_fail_or_expire_are_resubmitted_until_every_item_is_answered()
     {
         var time = new FakeTimeProvider(Start);
