@@ -148,12 +148,12 @@ internal sealed class BatchEngine
         JournalEntry entry = journal.Read(index, lookup);
         if (!entry.Succeeded)
         {
-            return new BatchWorkResult<TOut>(default!, entry.Usage, entry.Attempts, entry.Repairs, entry.Provider) { FromJournal = true, Error = entry.ToError() };
+            return new BatchWorkResult<TOut>(default!, entry.Usage, entry.Attempts, entry.Repairs, entry.Provider) { FromJournal = true, Deferred = entry.Deferred, Error = entry.ToError() };
         }
 
         try
         {
-            return new BatchWorkResult<TOut>(rebuild(entry.ToCompletion()), entry.Usage, entry.Attempts, entry.Repairs, entry.Provider) { FromJournal = true };
+            return new BatchWorkResult<TOut>(rebuild(entry.ToCompletion()), entry.Usage, entry.Attempts, entry.Repairs, entry.Provider) { FromJournal = true, Deferred = entry.Deferred };
         }
         catch (Exception ex) when (ex is JsonException or ProviderException)
         {

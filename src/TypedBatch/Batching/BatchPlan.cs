@@ -77,6 +77,9 @@ internal readonly record struct BatchWorkResult<T>(T Value, TokenUsage Usage, in
     /// <summary>Whether the result was read back from the journal instead of sent.</summary>
     public bool FromJournal { get; init; }
 
+    /// <summary>Whether the value was answered through the provider's Batch API (kept in the journal, so a replay says so too).</summary>
+    public bool Deferred { get; init; }
+
     /// <summary>A journaled failure replayed as it was (with <c>RetryJournaledFailures = false</c>).</summary>
     public BatchError? Error { get; init; }
 }

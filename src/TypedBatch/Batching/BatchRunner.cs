@@ -607,7 +607,7 @@ internal sealed class BatchRunner
             {
                 BatchWorkResult<TUnit> result = await _work(input, index, cancellationToken).ConfigureAwait(false);
                 TimeSpan latency = Stopwatch.GetElapsedTime(started);
-                return new BatchItem<TUnit>(index, result.Error is null ? result.Value : default, result.Error, result.Usage, result.Attempts, latency, result.Repairs, result.Provider, result.FromJournal);
+                return new BatchItem<TUnit>(index, result.Error is null ? result.Value : default, result.Error, result.Usage, result.Attempts, latency, result.Repairs, result.Provider, result.FromJournal, result.Deferred);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {

@@ -105,8 +105,8 @@ internal static class EmbeddingPacker
             int index = chunk.FirstIndex + i;
             JournalEntry entry = journal.Read(index, replays[i]);
             items.Add(entry.Succeeded
-                ? new BatchItem<Embedding>(index, entry.ToEmbedding(), null, entry.Usage, entry.Attempts, TimeSpan.Zero, 0, entry.Provider, fromJournal: true)
-                : new BatchItem<Embedding>(index, null, entry.ToError(), entry.Usage, entry.Attempts, TimeSpan.Zero, 0, entry.Provider, fromJournal: true));
+                ? new BatchItem<Embedding>(index, entry.ToEmbedding(), null, entry.Usage, entry.Attempts, TimeSpan.Zero, 0, entry.Provider, fromJournal: true, deferred: entry.Deferred)
+                : new BatchItem<Embedding>(index, null, entry.ToError(), entry.Usage, entry.Attempts, TimeSpan.Zero, 0, entry.Provider, fromJournal: true, deferred: entry.Deferred));
         }
 
         return [.. items];

@@ -96,7 +96,7 @@ internal sealed class ChatKind<TIn, TOut>(BatchEngine engine, BatchPlan plan, Ch
     public ValueTask<BatchWorkResult<TOut>> SendAsync(IReadOnlyList<ChatMessage> request, CancellationToken cancellationToken) => shape.Send(request, cancellationToken);
 
     public Task AppendAsync(JournalFile journal, int index, JournalFingerprint fingerprint, BatchWorkResult<TOut> result)
-        => journal.AppendCompletion(index, fingerprint, result.Completion!, result.Usage, result.Attempts, result.Repairs);
+        => journal.AppendCompletion(index, fingerprint, result.Completion!, result.Usage, result.Attempts, result.Repairs, result.Deferred);
 
     private static OpenAICompatibleProvider? Primary(BatchEngine engine)
         => (engine.Provider is FallbackChatProvider chain ? chain.Providers[0] : engine.Provider) as OpenAICompatibleProvider;
@@ -118,8 +118,8 @@ internal sealed class EmbeddingKind(BatchEngine engine, BatchPlan plan) : IDefer
     {
         JournalEntry entry = journal.Read(index, lookup);
         return entry.Succeeded
-            ? new BatchWorkResult<Embedding>(entry.ToEmbedding(), entry.Usage, entry.Attempts, 0, entry.Provider) { FromJournal = true }
-            : new BatchWorkResult<Embedding>(null!, entry.Usage, entry.Attempts, 0, entry.Provider) { FromJournal = true, Error = entry.ToError() };
+            ? new BatchWorkResult<Embedding>(entry.ToEmbedding(), entry.Usage, entry.Attempts, 0, entry.Provider) { FromJournal = true, Deferred = entry.Deferred }
+            : new BatchWorkResult<Embedding>(null!, entry.Usage, entry.Attempts, 0, entry.Provider) { FromJournal = true, Deferred = entry.Deferred, Error = entry.ToError() };
     }
 
     public void WriteBody(Utf8JsonWriter writer, string request)
@@ -167,5 +167,5 @@ internal sealed class EmbeddingKind(BatchEngine engine, BatchPlan plan) : IDefer
     }
 
     public Task AppendAsync(JournalFile journal, int index, JournalFingerprint fingerprint, BatchWorkResult<Embedding> result)
-        => journal.AppendEmbedding(index, fingerprint, result.Value, result.Usage, result.Attempts, result.Provider);
+        => journal.AppendEmbedding(index, fingerprint, result.Value, result.Usage, result.Attempts, result.Provider, result.Deferred);
 }

@@ -254,7 +254,7 @@ internal sealed class DeferredRun<TIn, TRequest, TOut> : BatchRunner.IRunStatist
                 JournalLookup lookup = _journal.Lookup(index, fingerprint);
                 if (lookup.Replay && _kind.Replay(_journal, index, lookup) is { } replayed)
                 {
-                    await EmitAsync(ToItem(index, replayed, deferred: false), cancellationToken).ConfigureAwait(false);
+                    await EmitAsync(ToItem(index, replayed, replayed.Deferred), cancellationToken).ConfigureAwait(false);
                     continue;
                 }
             }
@@ -747,11 +747,12 @@ internal sealed class DeferredRun<TIn, TRequest, TOut> : BatchRunner.IRunStatist
             {
                 var failed = ex as ProviderException;
                 var error = BatchError.FromException(ex);
-                await JournalFailureAsync(index, shard.Fingerprint(position), error, failed?.Usage ?? default, failed?.Attempts ?? 1, failed?.Repairs ?? 0).ConfigureAwait(false);
+                await JournalFailureAsync(index, shard.Fingerprint(position), error, failed?.Usage ?? default, failed?.Attempts ?? 1, failed?.Repairs ?? 0, deferred: true).ConfigureAwait(false);
                 await EmitAsync(new BatchItem<TOut>(index, default, error, failed?.Usage ?? default, failed?.Attempts ?? 1, TimeSpan.Zero, failed?.Repairs ?? 0, error.Provider, deferred: true), cancellationToken).ConfigureAwait(false);
                 return;
             }
 
+            result = result with { Deferred = true };
             if (_journal is not null)
             {
                 await _kind.AppendAsync(_journal, index, shard.Fingerprint(position), result).ConfigureAwait(false);
@@ -788,7 +789,7 @@ internal sealed class DeferredRun<TIn, TRequest, TOut> : BatchRunner.IRunStatist
         }
 
         int index = shard.Index(position);
-        await JournalFailureAsync(index, shard.Fingerprint(position), error, usage ?? default, 1, 0).ConfigureAwait(false);
+        await JournalFailureAsync(index, shard.Fingerprint(position), error, usage ?? default, 1, 0, deferred: true).ConfigureAwait(false);
         await EmitAsync(new BatchItem<TOut>(index, default, error, usage ?? default, 1, TimeSpan.Zero, 0, error.Provider, deferred: true), cancellationToken).ConfigureAwait(false);
     }
 
@@ -809,8 +810,8 @@ internal sealed class DeferredRun<TIn, TRequest, TOut> : BatchRunner.IRunStatist
         shard.State = ShardState.Done;
     }
 
-    private Task JournalFailureAsync(int index, JournalFingerprint fingerprint, BatchError error, TokenUsage usage, int attempts, int repairs)
-        => _journal?.AppendFailure(index, fingerprint, error, usage, attempts, repairs) ?? Task.CompletedTask;
+    private Task JournalFailureAsync(int index, JournalFingerprint fingerprint, BatchError error, TokenUsage usage, int attempts, int repairs, bool deferred = false)
+        => _journal?.AppendFailure(index, fingerprint, error, usage, attempts, repairs, deferred) ?? Task.CompletedTask;
 
     // ---- After the deadline: live --------------------------------------------------------------------------------
 

@@ -18,6 +18,9 @@ internal sealed class JournalEntry
 
     public string? Provider { get; private set; }
 
+    /// <summary>Whether the item was answered through the provider's Batch API (its usage is billed at the batch price).</summary>
+    public bool Deferred { get; private set; }
+
     public string? Content { get; private set; }
 
     public string? Refusal { get; private set; }
@@ -80,6 +83,7 @@ internal sealed class JournalEntry
                 case "r": entry.Repairs = reader.GetInt32(); break;
                 case "u": entry.Usage = ReadUsage(ref reader); break;
                 case "p": entry.Provider = reader.GetString(); break;
+                case "d": entry.Deferred = reader.GetBoolean(); break;
                 case "c": entry.Content = reader.GetString(); break;
                 case "rf": entry.Refusal = reader.GetString(); break;
                 case "fr": entry.FinishReason = reader.GetString(); break;

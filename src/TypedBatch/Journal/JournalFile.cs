@@ -201,13 +201,13 @@ internal sealed partial class JournalFile : IDisposable
     }
 
     /// <summary>Journals a chat item that succeeded: the completion it was built from, masked of the providers' secrets.</summary>
-    public Task AppendCompletion(int index, JournalFingerprint fingerprint, ChatCompletion completion, TokenUsage usage, int attempts, int repairs)
+    public Task AppendCompletion(int index, JournalFingerprint fingerprint, ChatCompletion completion, TokenUsage usage, int attempts, int repairs, bool deferred = false)
     {
         Task flushed;
         bool signal;
         lock (_lock)
         {
-            Utf8JsonWriter w = Start(index, fingerprint, true, usage, attempts, repairs, completion.Provider);
+            Utf8JsonWriter w = Start(index, fingerprint, true, usage, attempts, repairs, completion.Provider, deferred);
             WriteIfSet(w, "c"u8, _redactor.RedactOrNull(completion.Content));
             WriteIfSet(w, "rf"u8, _redactor.RedactOrNull(completion.Refusal));
             WriteIfSet(w, "fr"u8, completion.FinishReason);
@@ -221,13 +221,13 @@ internal sealed partial class JournalFile : IDisposable
     }
 
     /// <summary>Journals an embedding that succeeded: its vector as little-endian float32, base64.</summary>
-    public Task AppendEmbedding(int index, JournalFingerprint fingerprint, Embedding embedding, TokenUsage usage, int attempts, string? provider)
+    public Task AppendEmbedding(int index, JournalFingerprint fingerprint, Embedding embedding, TokenUsage usage, int attempts, string? provider, bool deferred = false)
     {
         Task flushed;
         bool signal;
         lock (_lock)
         {
-            Utf8JsonWriter w = Start(index, fingerprint, true, usage, attempts, 0, provider);
+            Utf8JsonWriter w = Start(index, fingerprint, true, usage, attempts, 0, provider, deferred);
             WriteIfSet(w, "m"u8, embedding.Model);
             w.WriteBase64String("v"u8, MemoryMarshal.AsBytes(embedding.Vector.Span));
             End();
@@ -238,13 +238,13 @@ internal sealed partial class JournalFile : IDisposable
     }
 
     /// <summary>Journals an item's final error (its kind, masked message and codes; never a raw answer).</summary>
-    public Task AppendFailure(int index, JournalFingerprint fingerprint, BatchError error, TokenUsage usage, int attempts, int repairs)
+    public Task AppendFailure(int index, JournalFingerprint fingerprint, BatchError error, TokenUsage usage, int attempts, int repairs, bool deferred = false)
     {
         Task flushed;
         bool signal;
         lock (_lock)
         {
-            Utf8JsonWriter w = Start(index, fingerprint, false, usage, attempts, repairs, error.Provider);
+            Utf8JsonWriter w = Start(index, fingerprint, false, usage, attempts, repairs, error.Provider, deferred);
             w.WriteString("k"u8, error.Kind.ToString());
             w.WriteString("msg"u8, _redactor.Redact(error.Message));
             if (error.StatusCode is { } status)
@@ -298,7 +298,7 @@ internal sealed partial class JournalFile : IDisposable
         }
     }
 
-    private Utf8JsonWriter Start(int index, JournalFingerprint fingerprint, bool ok, TokenUsage usage, int attempts, int repairs, string? provider)
+    private Utf8JsonWriter Start(int index, JournalFingerprint fingerprint, bool ok, TokenUsage usage, int attempts, int repairs, string? provider, bool deferred)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_flushFailure is { } failed)
@@ -332,6 +332,11 @@ internal sealed partial class JournalFile : IDisposable
         }
 
         WriteIfSet(_writer, "p"u8, provider);
+        if (deferred)
+        {
+            _writer.WriteBoolean("d"u8, true);
+        }
+
         return _writer;
     }
 

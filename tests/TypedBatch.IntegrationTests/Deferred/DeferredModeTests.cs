@@ -293,6 +293,37 @@ public sealed class DeferredModeTests : IDisposable
         third.FromJournalCount.Should().Be(100);
         emulator.GetStats().BatchesCreated.Should().Be(3);
         third.Select(item => item.Value).Should().Equal(resumed.Select(item => item.Value));
+        third.DeferredCount.Should().Be(100, "the journal keeps that the answers came through the Batch API (billed at its price)");
+        third.Should().OnlyContain(item => item.Deferred && item.FromJournal);
+
+        // A live rerun of the same journal replays them too, still marked deferred; nothing is sent.
+        BatchResult<Sentiment> live = await EmulatorClients.DriveAsync(analyst.ClassifyBatchAsync(reviews, new BatchOptions { Journal = BatchJournal.File(journal) }), time, Step);
+        live.FromJournalCount.Should().Be(100);
+        live.DeferredCount.Should().Be(100);
+        emulator.GetStats().ChatRequestsReceived.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task A_live_answer_journaled_is_not_marked_deferred_when_a_deferred_rerun_replays_it()
+    {
+        var time = new FakeTimeProvider(Start);
+        await using EmulatorServer emulator = await StartAsync(time);
+        await using ServiceProvider services = EmulatorClients.CreateOnClock(emulator, time);
+        IAnalyst analyst = services.GetRequiredService<TypedBatchClient>().For<IAnalyst>();
+        List<string> reviews = Reviews(20);
+        string journal = Path.Combine(_directory, "mixed.journal.jsonl");
+
+        BatchResult<Sentiment> first = await EmulatorClients.DriveAsync(analyst.ClassifyBatchAsync(reviews.Take(10).ToList(), new BatchOptions { Journal = BatchJournal.File(journal) }), time, Step);
+        first.DeferredCount.Should().Be(0);
+
+        BatchResult<Sentiment> second = await EmulatorClients.DriveAsync(
+            analyst.ClassifyBatchAsync(reviews, new BatchOptions { Mode = BatchMode.Deferred, Deferred = Fast(), Journal = BatchJournal.File(journal) }), time, Step);
+
+        second.Select(item => item.Index).Should().Equal(Enumerable.Range(0, 20));
+        second.Take(10).Should().OnlyContain(item => item.FromJournal && !item.Deferred, "those ten were answered live at the full price");
+        second.Skip(10).Should().OnlyContain(item => item.Deferred && !item.FromJournal);
+        second.DeferredCount.Should().Be(10);
+        emulator.GetStats().BatchAnswersByFingerprint.Values.Sum().Should().Be(10);
     }
 
     [Fact]
