@@ -376,9 +376,16 @@ internal sealed class DeferredRun<TIn, TRequest, TOut> : BatchRunner.IRunStatist
         }
         catch (ProviderException failed)
         {
-            await DeleteQuietlyAsync(file.Id).ConfigureAwait(false);
+            await DeleteQuietlyAsync(file.Id, CancellationToken.None).ConfigureAwait(false);
             await FailUnansweredAsync(shard, BatchError.FromException(failed), cancellationToken).ConfigureAwait(false);
             return false;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Cancelled between the upload and the batch: the file would be left on the server with nothing to read it.
+            using var bounded = new CancellationTokenSource(TimeSpan.FromSeconds(10), _time);
+            await DeleteQuietlyAsync(file.Id, bounded.Token).ConfigureAwait(false);
+            throw;
         }
 
         shard.FileId = file.Id;
@@ -507,7 +514,7 @@ internal sealed class DeferredRun<TIn, TRequest, TOut> : BatchRunner.IRunStatist
             {
                 if (fileId is not null)
                 {
-                    await DeleteQuietlyAsync(fileId).ConfigureAwait(false);
+                    await DeleteQuietlyAsync(fileId, CancellationToken.None).ConfigureAwait(false);
                 }
             }
         }
@@ -886,7 +893,21 @@ internal sealed class DeferredRun<TIn, TRequest, TOut> : BatchRunner.IRunStatist
 
         using var bounded = new CancellationTokenSource(TimeSpan.FromSeconds(10), _time);
         DeferredShard[] running = _shards.Where(s => s.State == ShardState.Remote && s.Status is not { IsTerminal: true }).ToArray();
-        await Task.WhenAll(running.Select(s => CancelOneAsync(s, bounded.Token))).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await Task.WhenAll(running.Select(s => CancelAndCleanAsync(s, bounded.Token))).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    /// <summary>
+    /// Cancels one remote batch and, with <see cref="DeferredOptions.DeleteFiles"/>, deletes its input file: a cancelled
+    /// batch no longer reads it, and a rerun resubmits from the inputs. The output a cancelling batch writes later is
+    /// the provider's to keep until a rerun with the journal collects (and deletes) it.
+    /// </summary>
+    private async Task CancelAndCleanAsync(DeferredShard shard, CancellationToken cancellationToken)
+    {
+        await CancelOneAsync(shard, cancellationToken).ConfigureAwait(false);
+        if (_options.DeleteFiles && shard.FileId is { } input)
+        {
+            await DeleteQuietlyAsync(input, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private async Task CancelOneAsync(DeferredShard shard, CancellationToken cancellationToken)
@@ -901,11 +922,16 @@ internal sealed class DeferredRun<TIn, TRequest, TOut> : BatchRunner.IRunStatist
         }
     }
 
-    private async Task DeleteQuietlyAsync(string fileId)
+    /// <summary>Deletes a file of the run; a failure is logged (the results do not depend on it), a file already gone is not.</summary>
+    private async Task DeleteQuietlyAsync(string fileId, CancellationToken cancellationToken)
     {
         try
         {
-            await _api.DeleteFileAsync(fileId, CancellationToken.None).ConfigureAwait(false);
+            await _api.DeleteFileAsync(fileId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ProviderException failed) when (failed.StatusCode == 404)
+        {
+            // Already deleted: a rerun attaching to a cancelled batch whose input file the cancelled run deleted.
         }
         catch (ProviderException failed)
         {

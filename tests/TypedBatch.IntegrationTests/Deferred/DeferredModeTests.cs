@@ -247,6 +247,50 @@ public sealed class DeferredModeTests : IDisposable
         using var http = new HttpClient { BaseAddress = emulator.BaseUrl };
         string list = await http.GetStringAsync("batches");
         list.Should().Contain("\"cancel").And.NotContain("\"in_progress\"", "both remote batches were cancelled").And.NotContain("\"validating\"");
+        emulator.GetStats().FilesUploaded.Should().Be(2);
+        string files = await http.GetStringAsync("files");
+        files.Should().NotContain("\"purpose\":\"batch\"", "a cancelled run deletes the input files of the batches it cancelled");
+    }
+
+    [Fact]
+    public async Task A_rerun_after_a_cancelled_call_collects_what_the_cancelled_batches_answered_and_leaves_no_file()
+    {
+        var time = new FakeTimeProvider(Start);
+        await using EmulatorServer emulator = await StartAsync(time, o => o.BatchLinesPerStep = 3);
+        await using ServiceProvider services = EmulatorClients.CreateOnClock(emulator, time);
+        IAnalyst analyst = services.GetRequiredService<TypedBatchClient>().For<IAnalyst>();
+        List<string> reviews = Reviews(40);
+        string journal = Path.Combine(_directory, "cancelled.journal.jsonl");
+        using var cancel = new CancellationTokenSource();
+        var options = new BatchOptions
+        {
+            Mode = BatchMode.Deferred,
+            Journal = BatchJournal.File(journal),
+            Deferred = Fast(20),
+            Progress = new SyncProgress<BatchProgress>(p =>
+            {
+                if (p.Deferred is { Batches: 2 })
+                {
+                    cancel.Cancel();
+                }
+            }),
+        };
+
+        Func<Task> first = () => EmulatorClients.DriveAsync(analyst.ClassifyBatchAsync(reviews, options, cancel.Token), time, Step);
+        await first.Should().ThrowAsync<OperationCanceledException>();
+        long answeredBeforeRerun = emulator.GetStats().BatchLinesProcessed;
+
+        BatchResult<Sentiment> rerun = await EmulatorClients.DriveAsync(analyst.ClassifyBatchAsync(reviews, options with { Progress = null }), time, Step);
+
+        rerun.AllSucceeded.Should().BeTrue();
+        rerun.Select(item => item.Index).Should().Equal(Enumerable.Range(0, 40));
+        EmulatorStats stats = emulator.GetStats();
+        stats.ChatRequestsReceived.Should().Be(0);
+        stats.BatchAnswersByFingerprint.Values.Should().OnlyContain(count => count == 1, "what the cancelled batches answered is read back, not asked again");
+        stats.BatchAnswersByFingerprint.Values.Sum().Should().Be(40);
+        answeredBeforeRerun.Should().BeGreaterThan(0);
+        using var http = new HttpClient { BaseAddress = emulator.BaseUrl };
+        (await http.GetStringAsync("files")).Should().Contain("\"data\":[]", "input, output and error files are all deleted once read");
     }
 
     [Fact]
