@@ -144,7 +144,7 @@ public sealed partial class BatchSummaryLogTests : IAsyncLifetime
     }
 
     private static string FinishedLine(int succeeded, int total, string rate)
-        => $@"^Finished chat batch in \d+\.\d\ds: {succeeded}/{total} succeeded \({Regex.Escape(rate)}\), \d+\.\d\d completions/s, peak concurrency \d+; tokens prompt [1-9]\d*, completion [1-9]\d*, total [1-9]\d*$";
+        => $@"^Finished chat batch in \d+\.\d\ds: {succeeded}/{total} succeeded \({Regex.Escape(rate)}\), \d+\.\d\d completions/s, peak concurrency \d+; tokens prompt [1-9]\d*, completion [1-9]\d*, total [1-9]\d*; cost \$0$";
 
     private sealed class ThrowingProgress : IProgress<BatchProgress>
     {

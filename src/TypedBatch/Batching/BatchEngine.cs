@@ -62,10 +62,11 @@ internal sealed class BatchEngine
         Send = async (messages, ct) =>
         {
             ChatCompletion completion = await Provider.CompleteAsync(new ChatRequest(messages, plan.Settings), ct).ConfigureAwait(false);
-            return new BatchWorkResult<ChatCompletion>(completion, completion.Usage, completion.Attempts, 0, completion.Provider) { Completion = completion };
+            return new BatchWorkResult<ChatCompletion>(completion, completion.Usage, completion.Attempts, 0, completion.Provider) { Completion = completion, Cost = completion.Cost };
         },
         Rebuild = static completion => completion,
-        Answer = static (completion, _, _) => ValueTask.FromResult(new BatchWorkResult<ChatCompletion>(completion, completion.Usage, completion.Attempts, 0, completion.Provider) { Completion = completion }),
+        Answer = static (completion, _, _) => ValueTask.FromResult(new BatchWorkResult<ChatCompletion>(completion, completion.Usage, completion.Attempts, 0, completion.Provider) { Completion = completion, Cost = completion.Cost }),
+        CostOf = entry => CostOf(entry, plan.Model),
     };
 
     /// <summary>One rendered prompt whose completion is mapped to the method's result; an empty rendered message fails its item.</summary>
@@ -75,10 +76,11 @@ internal sealed class BatchEngine
         Send = async (messages, ct) =>
         {
             ChatCompletion completion = await Provider.CompleteAsync(new ChatRequest(messages, plan.Settings), ct).ConfigureAwait(false);
-            return new BatchWorkResult<TOut>(map(completion), completion.Usage, completion.Attempts, 0, completion.Provider) { Completion = completion };
+            return new BatchWorkResult<TOut>(map(completion), completion.Usage, completion.Attempts, 0, completion.Provider) { Completion = completion, Cost = completion.Cost };
         },
         Rebuild = map,
-        Answer = (completion, _, _) => ValueTask.FromResult(new BatchWorkResult<TOut>(map(completion), completion.Usage, completion.Attempts, 0, completion.Provider) { Completion = completion }),
+        Answer = (completion, _, _) => ValueTask.FromResult(new BatchWorkResult<TOut>(map(completion), completion.Usage, completion.Attempts, 0, completion.Provider) { Completion = completion, Cost = completion.Cost }),
+        CostOf = entry => CostOf(entry, plan.Model),
     };
 
     /// <summary>One rendered typed prompt, parsed and repaired; an empty rendered message fails its item.</summary>
@@ -88,7 +90,31 @@ internal sealed class BatchEngine
         Send = (messages, ct) => StructuredCompletion.CompleteAsync(Provider, messages, plan.Settings, spec, plan.MaxRepairAttempts, Redactor, ct),
         Rebuild = completion => spec.Parse(StructuredOutput.ExtractJson(completion.Content ?? string.Empty)),
         Answer = (completion, messages, ct) => StructuredCompletion.ContinueAsync(Provider, completion, messages, plan.Settings, spec, plan.MaxRepairAttempts, Redactor, ct),
+        CostOf = entry => CostOf(entry, plan.Model),
     };
+
+    /// <summary>The pricing of the provider that answered (by name, in a fallback chain); the primary's when the name is not one of them.</summary>
+    public Pricing PricingFor(string? providerName)
+    {
+        if (Provider is FallbackChatProvider chain)
+        {
+            foreach (IChatProvider member in chain.Providers)
+            {
+                if (member is OpenAICompatibleProvider priced && string.Equals(member.Name, providerName, StringComparison.Ordinal))
+                {
+                    return priced.Pricing;
+                }
+            }
+
+            return (chain.Providers[0] as OpenAICompatibleProvider)?.Pricing ?? Pricing.None;
+        }
+
+        return (Provider as OpenAICompatibleProvider)?.Pricing ?? Pricing.None;
+    }
+
+    /// <summary>What a journaled item cost when it was sent: its usage priced by the provider that answered, at the batch discount if deferred.</summary>
+    public decimal? CostOf(JournalEntry entry, string requestedModel)
+        => PricingFor(entry.Provider).Cost(entry.Model, requestedModel, entry.Usage, entry.Deferred);
 
     /// <summary>The work of one typed prompt, for tests that drive the runner directly.</summary>
     public BatchWork<TIn, TOut> StructuredWork<TIn, TOut>(BatchPlan plan, Func<TIn, ChatMessage[]> render, StructuredOutputSpec<TOut> spec, JournalFile? journal = null)
@@ -120,7 +146,7 @@ internal sealed class BatchEngine
             EnsureValid(messages);
             var fingerprint = JournalFingerprint.Of(journal.Definition, messages);
             JournalLookup lookup = journal.Lookup(index, fingerprint);
-            if (lookup.Replay && Replay(journal, index, lookup, rebuild) is { } replayed)
+            if (lookup.Replay && Replay(journal, index, lookup, rebuild, shape.CostOf) is { } replayed)
             {
                 return replayed;
             }
@@ -143,17 +169,17 @@ internal sealed class BatchEngine
     }
 
     /// <summary>A journaled item as the runner reports it; null when its answer no longer builds the value, so it is sent again.</summary>
-    internal static BatchWorkResult<TOut>? Replay<TOut>(JournalFile journal, int index, JournalLookup lookup, Func<ChatCompletion, TOut> rebuild)
+    internal static BatchWorkResult<TOut>? Replay<TOut>(JournalFile journal, int index, JournalLookup lookup, Func<ChatCompletion, TOut> rebuild, Func<JournalEntry, decimal?> costOf)
     {
         JournalEntry entry = journal.Read(index, lookup);
         if (!entry.Succeeded)
         {
-            return new BatchWorkResult<TOut>(default!, entry.Usage, entry.Attempts, entry.Repairs, entry.Provider) { FromJournal = true, Deferred = entry.Deferred, Error = entry.ToError() };
+            return new BatchWorkResult<TOut>(default!, entry.Usage, entry.Attempts, entry.Repairs, entry.Provider) { FromJournal = true, Deferred = entry.Deferred, Error = entry.ToError(), Cost = costOf(entry) };
         }
 
         try
         {
-            return new BatchWorkResult<TOut>(rebuild(entry.ToCompletion()), entry.Usage, entry.Attempts, entry.Repairs, entry.Provider) { FromJournal = true, Deferred = entry.Deferred };
+            return new BatchWorkResult<TOut>(rebuild(entry.ToCompletion()), entry.Usage, entry.Attempts, entry.Repairs, entry.Provider) { FromJournal = true, Deferred = entry.Deferred, Cost = costOf(entry) };
         }
         catch (Exception ex) when (ex is JsonException or ProviderException)
         {
@@ -262,7 +288,7 @@ internal sealed class BatchEngine
         {
             if (chunk.Replays is { } replays)
             {
-                return new BatchWorkResult<EmbeddingChunkOutcome>(new EmbeddingChunkOutcome([], null) { Replayed = EmbeddingPacker.Replay(journal!, chunk, replays) }, default, 0);
+                return new BatchWorkResult<EmbeddingChunkOutcome>(new EmbeddingChunkOutcome([], null) { Replayed = EmbeddingPacker.Replay(journal!, chunk, replays, entry => CostOf(entry, plan.Model)) }, default, 0);
             }
 
             string[] valid = chunk.Inputs.Where(s => !string.IsNullOrEmpty(s)).ToArray()!;
@@ -277,10 +303,10 @@ internal sealed class BatchEngine
                 if (response.Embeddings.Count != valid.Length)
                 {
                     var mismatch = new BatchError(BatchErrorKind.InvalidOutput, $"The provider returned {response.Embeddings.Count} embeddings for {valid.Length} inputs.") { Provider = Provider.Name };
-                    return new BatchWorkResult<EmbeddingChunkOutcome>(new EmbeddingChunkOutcome([], mismatch), response.Usage, response.Attempts);
+                    return new BatchWorkResult<EmbeddingChunkOutcome>(new EmbeddingChunkOutcome([], mismatch), response.Usage, response.Attempts) { Cost = response.Cost };
                 }
 
-                return new BatchWorkResult<EmbeddingChunkOutcome>(new EmbeddingChunkOutcome(response.Embeddings, null), response.Usage, response.Attempts);
+                return new BatchWorkResult<EmbeddingChunkOutcome>(new EmbeddingChunkOutcome(response.Embeddings, null), response.Usage, response.Attempts) { Cost = response.Cost };
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
             {

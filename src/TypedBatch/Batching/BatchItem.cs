@@ -14,8 +14,9 @@ public static class BatchItem
     /// <param name="latency">Time from start to finish of this item.</param>
     /// <param name="repairs">Repair re-asks made.</param>
     /// <param name="provider">The provider that answered.</param>
-    public static BatchItem<T> Success<T>(int index, T value, TokenUsage usage, int attempts, TimeSpan latency, int repairs = 0, string? provider = null)
-        => new(index, value, null, usage, attempts, latency, repairs, provider);
+    /// <param name="cost">What it cost in USD; <see langword="null"/> when unknown.</param>
+    public static BatchItem<T> Success<T>(int index, T value, TokenUsage usage, int attempts, TimeSpan latency, int repairs = 0, string? provider = null, decimal? cost = null)
+        => new(index, value, null, usage, attempts, latency, repairs, provider, cost: cost);
 
     /// <summary>Creates a failed item.</summary>
     /// <typeparam name="T">The value type.</typeparam>
@@ -25,10 +26,11 @@ public static class BatchItem
     /// <param name="attempts">HTTP attempts made.</param>
     /// <param name="latency">Time from start to finish of this item.</param>
     /// <param name="repairs">Repair re-asks made.</param>
-    public static BatchItem<T> Failure<T>(int index, BatchError error, TokenUsage usage, int attempts, TimeSpan latency, int repairs = 0)
+    /// <param name="cost">What it cost in USD before it failed; <see langword="null"/> when unknown.</param>
+    public static BatchItem<T> Failure<T>(int index, BatchError error, TokenUsage usage, int attempts, TimeSpan latency, int repairs = 0, decimal? cost = 0m)
     {
         ArgumentNullException.ThrowIfNull(error);
-        return new(index, default, error, usage, attempts, latency, repairs, error.Provider);
+        return new(index, default, error, usage, attempts, latency, repairs, error.Provider, cost: cost);
     }
 }
 
@@ -36,8 +38,9 @@ public static class BatchItem
 /// <typeparam name="T">The value type.</typeparam>
 public readonly struct BatchItem<T>
 {
-    internal BatchItem(int index, T? value, BatchError? error, TokenUsage usage, int attempts, TimeSpan latency, int repairs = 0, string? provider = null, bool fromJournal = false, bool deferred = false)
+    internal BatchItem(int index, T? value, BatchError? error, TokenUsage usage, int attempts, TimeSpan latency, int repairs = 0, string? provider = null, bool fromJournal = false, bool deferred = false, decimal? cost = 0m)
     {
+        Cost = cost;
         FromJournal = fromJournal;
         Deferred = deferred;
         Repairs = repairs;
@@ -71,6 +74,14 @@ public readonly struct BatchItem<T>
     /// <summary>Tokens counted for this item.</summary>
     public TokenUsage Usage { get; }
 
+    /// <summary>
+    /// What this item cost, in USD: every answer it took (repairs included) priced from its usage by the client's
+    /// <see cref="PriceTable"/>, at the Batch API's discount where it was answered <see cref="Deferred"/>. Zero when
+    /// nothing was billed (nothing sent, an HTTP failure, GitHub Copilot and local servers without a price);
+    /// <see langword="null"/> when the model has no price. A journaled item keeps the cost of the run that sent it.
+    /// </summary>
+    public decimal? Cost { get; }
+
     /// <summary>HTTP attempts made for this item, retries included (0 when nothing was sent).</summary>
     public int Attempts { get; }
 
@@ -99,7 +110,7 @@ public readonly struct BatchItem<T>
     public bool Deferred { get; }
 
     /// <summary>The same item at another index (a sub-run's item mapped back to its place in the batch), marked deferred or not.</summary>
-    internal BatchItem<T> At(int index, bool deferred) => new(index, Value, Error, Usage, Attempts, Latency, Repairs, Provider, FromJournal, deferred);
+    internal BatchItem<T> At(int index, bool deferred) => new(index, Value, Error, Usage, Attempts, Latency, Repairs, Provider, FromJournal, deferred, Cost);
 
     /// <summary>The value, or an exception describing the error.</summary>
     /// <exception cref="BatchItemFailedException">The item failed.</exception>
@@ -112,8 +123,8 @@ public readonly struct BatchItem<T>
     {
         ArgumentNullException.ThrowIfNull(map);
         return Error is null
-            ? new BatchItem<TOut>(Index, map(Value!), null, Usage, Attempts, Latency, Repairs, Provider, FromJournal, Deferred)
-            : new BatchItem<TOut>(Index, default, Error, Usage, Attempts, Latency, Repairs, Provider, FromJournal, Deferred);
+            ? new BatchItem<TOut>(Index, map(Value!), null, Usage, Attempts, Latency, Repairs, Provider, FromJournal, Deferred, Cost)
+            : new BatchItem<TOut>(Index, default, Error, Usage, Attempts, Latency, Repairs, Provider, FromJournal, Deferred, Cost);
     }
 
     /// <inheritdoc />

@@ -80,6 +80,9 @@ internal readonly record struct BatchWorkResult<T>(T Value, TokenUsage Usage, in
     /// <summary>Whether the value was answered through the provider's Batch API (kept in the journal, so a replay says so too).</summary>
     public bool Deferred { get; init; }
 
+    /// <summary>What it cost in USD, every answer it took included; <see langword="null"/> when a model had no price.</summary>
+    public decimal? Cost { get; init; } = 0m;
+
     /// <summary>A journaled failure replayed as it was (with <c>RetryJournaledFailures = false</c>).</summary>
     public BatchError? Error { get; init; }
 }

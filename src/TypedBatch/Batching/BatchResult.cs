@@ -16,11 +16,13 @@ public sealed class BatchResult<T> : IReadOnlyList<BatchItem<T>>
         Elapsed = elapsed;
         PeakConcurrency = peakConcurrency;
         TokenUsage usage = default;
+        decimal? cost = 0m;
         int failed = 0, fromJournal = 0, deferred = 0;
         for (int i = 0; i < items.Count; i++)
         {
             BatchItem<T> item = items[i];
             usage += item.Usage;
+            cost = Pricing.Add(cost, item.Cost);
             if (!item.Succeeded)
             {
                 failed++;
@@ -38,6 +40,7 @@ public sealed class BatchResult<T> : IReadOnlyList<BatchItem<T>>
         }
 
         Usage = usage;
+        Cost = cost;
         FailedCount = failed;
         FromJournalCount = fromJournal;
         DeferredCount = deferred;
@@ -65,8 +68,14 @@ public sealed class BatchResult<T> : IReadOnlyList<BatchItem<T>>
     /// <summary>Whether every item succeeded.</summary>
     public bool AllSucceeded => FailedCount == 0;
 
-    /// <summary>Tokens summed over every item.</summary>
+    /// <summary>Tokens summed over every item (journaled items included: what the whole batch took).</summary>
     public TokenUsage Usage { get; }
+
+    /// <summary>
+    /// What the batch cost, in USD: <see cref="BatchItem{T}.Cost"/> summed over every item (journaled items included, at
+    /// the cost of the run that sent them); <see langword="null"/> when any item's model has no price.
+    /// </summary>
+    public decimal? Cost { get; }
 
     /// <summary>Wall-clock time of the whole batch.</summary>
     public TimeSpan Elapsed { get; }

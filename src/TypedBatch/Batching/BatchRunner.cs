@@ -253,7 +253,8 @@ internal sealed class BatchRunner
         TokenUsage usage = run.Usage;
         Log.BatchFinished(_logger, plan.Operation, seconds, succeeded, total,
             total == 0 ? 1 : (double)succeeded / total, seconds > 0 ? total / seconds : 0, plan.Unit, run.PeakInFlight,
-            usage.PromptTokens, usage.CompletionTokens, usage.TotalTokens);
+            usage.PromptTokens, usage.CompletionTokens, usage.TotalTokens,
+            run.Cost is { } cost ? "$" + cost.ToString("0.######", CultureInfo.InvariantCulture) : "unknown (a model has no price)");
         AdaptiveConcurrency concurrency = run.Concurrency;
         if (concurrency.Throttles > 0)
         {
@@ -296,6 +297,8 @@ internal sealed class BatchRunner
 
         TokenUsage Usage { get; }
 
+        decimal? Cost { get; }
+
         AdaptiveConcurrency Concurrency { get; }
     }
 
@@ -326,6 +329,7 @@ internal sealed class BatchRunner
         private int _succeeded;
         private int _fromJournal;
         private TokenUsage _usage;
+        private decimal? _cost = 0m;
         private long _start;
         private long _end;
 
@@ -364,6 +368,17 @@ internal sealed class BatchRunner
                 lock (_gate)
                 {
                     return _usage;
+                }
+            }
+        }
+
+        public decimal? Cost
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return _cost;
                 }
             }
         }
@@ -580,11 +595,12 @@ internal sealed class BatchRunner
             {
                 Interlocked.Increment(ref _fromJournal);
             }
-            if (item.Usage != default)
+            if (item.Usage != default || item.Cost != 0m)
             {
                 lock (_gate)
                 {
                     _usage += item.Usage;
+                    _cost = Pricing.Add(_cost, item.Cost);
                 }
             }
 
@@ -607,7 +623,7 @@ internal sealed class BatchRunner
             {
                 BatchWorkResult<TUnit> result = await _work(input, index, cancellationToken).ConfigureAwait(false);
                 TimeSpan latency = Stopwatch.GetElapsedTime(started);
-                return new BatchItem<TUnit>(index, result.Error is null ? result.Value : default, result.Error, result.Usage, result.Attempts, latency, result.Repairs, result.Provider, result.FromJournal, result.Deferred);
+                return new BatchItem<TUnit>(index, result.Error is null ? result.Value : default, result.Error, result.Usage, result.Attempts, latency, result.Repairs, result.Provider, result.FromJournal, result.Deferred, result.Cost);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -620,7 +636,7 @@ internal sealed class BatchRunner
                 var provider = ex as ProviderException;
                 int attempts = provider?.Attempts ?? 0;
                 Log.ItemFailed(_runner._logger, index, attempts, error, error.Exception);
-                return BatchItem.Failure<TUnit>(index, error, provider?.Usage ?? default, attempts, Stopwatch.GetElapsedTime(started), provider?.Repairs ?? 0);
+                return BatchItem.Failure<TUnit>(index, error, provider?.Usage ?? default, attempts, Stopwatch.GetElapsedTime(started), provider?.Repairs ?? 0, provider is null ? 0m : provider.Cost);
             }
             finally
             {

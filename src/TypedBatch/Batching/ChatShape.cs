@@ -23,4 +23,7 @@ internal sealed class ChatShape<TIn, TOut>
     /// live one; a typed answer that does not parse is repaired live, with the conversation read back on demand.
     /// </summary>
     public required Func<ChatCompletion, Func<IReadOnlyList<ChatMessage>>, CancellationToken, ValueTask<BatchWorkResult<TOut>>> Answer { get; init; }
+
+    /// <summary>What a journaled item cost, priced again from its usage, model and provider (a replay reports it as sent).</summary>
+    public required Func<Journaling.JournalEntry, decimal?> CostOf { get; init; }
 }

@@ -92,7 +92,7 @@ internal static class EmbeddingPacker
         => journal is null ? Unjournaled : new ChunkPacking(journal);
 
     /// <summary>Reads a replayed chunk's items back from the journal.</summary>
-    public static BatchItem<Embedding>[] Replay(JournalFile journal, EmbeddingChunk chunk, JournalLookup[] replays)
+    public static BatchItem<Embedding>[] Replay(JournalFile journal, EmbeddingChunk chunk, JournalLookup[] replays, Func<JournalEntry, decimal?> costOf)
     {
         var items = new List<BatchItem<Embedding>>(chunk.Inputs.Length);
         for (int i = 0; i < chunk.Inputs.Length; i++)
@@ -105,8 +105,8 @@ internal static class EmbeddingPacker
             int index = chunk.FirstIndex + i;
             JournalEntry entry = journal.Read(index, replays[i]);
             items.Add(entry.Succeeded
-                ? new BatchItem<Embedding>(index, entry.ToEmbedding(), null, entry.Usage, entry.Attempts, TimeSpan.Zero, 0, entry.Provider, fromJournal: true, deferred: entry.Deferred)
-                : new BatchItem<Embedding>(index, null, entry.ToError(), entry.Usage, entry.Attempts, TimeSpan.Zero, 0, entry.Provider, fromJournal: true, deferred: entry.Deferred));
+                ? new BatchItem<Embedding>(index, entry.ToEmbedding(), null, entry.Usage, entry.Attempts, TimeSpan.Zero, 0, entry.Provider, fromJournal: true, deferred: entry.Deferred, cost: costOf(entry))
+                : new BatchItem<Embedding>(index, null, entry.ToError(), entry.Usage, entry.Attempts, TimeSpan.Zero, 0, entry.Provider, fromJournal: true, deferred: entry.Deferred, cost: costOf(entry)));
         }
 
         return [.. items];
@@ -121,6 +121,7 @@ internal static class EmbeddingPacker
         BatchItem<Embedding>[]? replayed = request.Succeeded ? request.Value!.Replayed : null;
         BatchError? error = request.Succeeded ? request.Value!.Error : request.Error;
         int sent = 0;
+        decimal given = 0m;
         for (int i = 0; i < sentMask.Length; i++)
         {
             int index = chunk.FirstIndex + i;
@@ -132,14 +133,23 @@ internal static class EmbeddingPacker
             {
                 yield return replayed[sent++];
             }
-            else if (error is null)
-            {
-                yield return BatchItem.Success(index, request.Value!.Embeddings[sent], Share(request.Usage, sent, sentCount), request.Attempts, request.Latency, 0, request.Provider);
-                sent++;
-            }
             else
             {
-                yield return BatchItem.Failure<Embedding>(index, error, Share(request.Usage, sent++, sentCount), request.Attempts, request.Latency);
+                TokenUsage usage = Share(request.Usage, sent, sentCount);
+                decimal? cost = null;
+                if (request.Cost is { } total)
+                {
+                    // Shares in proportion to the prompt tokens; the last input takes the rest, so the items add up exactly.
+                    cost = sent == sentCount - 1 ? total - given
+                        : request.Usage.PromptTokens > 0 ? total * usage.PromptTokens / request.Usage.PromptTokens
+                        : total / sentCount;
+                    given += cost.Value;
+                }
+
+                yield return error is null
+                    ? BatchItem.Success(index, request.Value!.Embeddings[sent], usage, request.Attempts, request.Latency, 0, request.Provider, cost)
+                    : BatchItem.Failure<Embedding>(index, error, usage, request.Attempts, request.Latency, 0, cost);
+                sent++;
             }
         }
     }

@@ -21,6 +21,13 @@ public sealed record ChatCompletion
     /// <summary>Tokens counted for this answer; zero when the server did not report usage.</summary>
     public TokenUsage Usage { get; init; }
 
+    /// <summary>
+    /// What this answer cost, in USD, from its <see cref="Usage"/> and the client's <see cref="PriceTable"/> (at the Batch
+    /// API's discount for a deferred answer); zero at GitHub Copilot and local servers without a price;
+    /// <see langword="null"/> when the model has no price.
+    /// </summary>
+    public decimal? Cost { get; init; }
+
     /// <summary>HTTP attempts made to get this answer, retries included.</summary>
     public int Attempts { get; init; } = 1;
 

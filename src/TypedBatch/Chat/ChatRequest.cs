@@ -19,4 +19,8 @@ public sealed record EmbeddingRequest(IReadOnlyList<string> Inputs, string Model
 /// <param name="Embeddings">One embedding per input, in input order.</param>
 /// <param name="Usage">Tokens counted.</param>
 /// <param name="Attempts">HTTP attempts made, retries included.</param>
-public sealed record EmbeddingResponse(IReadOnlyList<Embedding> Embeddings, TokenUsage Usage, int Attempts = 1);
+public sealed record EmbeddingResponse(IReadOnlyList<Embedding> Embeddings, TokenUsage Usage, int Attempts = 1)
+{
+    /// <summary>What the request cost, in USD (see <see cref="ChatCompletion.Cost"/>); <see langword="null"/> when the model has no price.</summary>
+    public decimal? Cost { get; init; }
+}

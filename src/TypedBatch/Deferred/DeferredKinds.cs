@@ -51,6 +51,7 @@ internal sealed class ChatKind<TIn, TOut>(BatchEngine engine, BatchPlan plan, Ch
 {
     private readonly string _model = Primary(engine)?.ModelOverride ?? plan.Model;
     private readonly StructuredOutputMode _structuredOutputs = Primary(engine)?.StructuredOutputs ?? StructuredOutputMode.JsonSchema;
+    private readonly Pricing _pricing = Primary(engine)?.Pricing ?? Pricing.None;
 
     private bool SchemaInPrompt => _structuredOutputs == StructuredOutputMode.JsonObjectWithSchemaInPrompt && plan.Settings.ResponseFormat is { Type: "json_schema" };
 
@@ -69,7 +70,7 @@ internal sealed class ChatKind<TIn, TOut>(BatchEngine engine, BatchPlan plan, Ch
 
     public JournalFingerprint Fingerprint(JournalDefinition definition, IReadOnlyList<ChatMessage> request) => JournalFingerprint.Of(definition, request);
 
-    public BatchWorkResult<TOut>? Replay(JournalFile journal, int index, JournalLookup lookup) => BatchEngine.Replay(journal, index, lookup, shape.Rebuild);
+    public BatchWorkResult<TOut>? Replay(JournalFile journal, int index, JournalLookup lookup) => BatchEngine.Replay(journal, index, lookup, shape.Rebuild, shape.CostOf);
 
     public void WriteBody(Utf8JsonWriter writer, IReadOnlyList<ChatMessage> request)
         => JsonSerializer.Serialize(writer, OpenAICompatibleProvider.ToWire(new ChatRequest(request, plan.Settings), _model, _structuredOutputs), WireJsonContext.Wire.ChatCompletionRequestDto);
@@ -90,7 +91,7 @@ internal sealed class ChatKind<TIn, TOut>(BatchEngine engine, BatchPlan plan, Ch
             throw new ProviderException(BatchErrorKind.InvalidOutput, provider, $"The batch line's response body is not a chat completion: {engine.Redactor.Redact(invalid.Message)}", 200) { RequestId = requestId };
         }
 
-        return shape.Answer(OpenAICompatibleProvider.FromWire(dto, provider, 200, requestId, 1), request, cancellationToken);
+        return shape.Answer(OpenAICompatibleProvider.FromWire(dto, provider, 200, requestId, 1, _pricing, _model, deferred: true), request, cancellationToken);
     }
 
     public ValueTask<BatchWorkResult<TOut>> SendAsync(IReadOnlyList<ChatMessage> request, CancellationToken cancellationToken) => shape.Send(request, cancellationToken);
@@ -117,9 +118,10 @@ internal sealed class EmbeddingKind(BatchEngine engine, BatchPlan plan) : IDefer
     public BatchWorkResult<Embedding>? Replay(JournalFile journal, int index, JournalLookup lookup)
     {
         JournalEntry entry = journal.Read(index, lookup);
+        decimal? cost = engine.CostOf(entry, plan.Model);
         return entry.Succeeded
-            ? new BatchWorkResult<Embedding>(entry.ToEmbedding(), entry.Usage, entry.Attempts, 0, entry.Provider) { FromJournal = true, Deferred = entry.Deferred }
-            : new BatchWorkResult<Embedding>(null!, entry.Usage, entry.Attempts, 0, entry.Provider) { FromJournal = true, Deferred = entry.Deferred, Error = entry.ToError() };
+            ? new BatchWorkResult<Embedding>(entry.ToEmbedding(), entry.Usage, entry.Attempts, 0, entry.Provider) { FromJournal = true, Deferred = entry.Deferred, Cost = cost }
+            : new BatchWorkResult<Embedding>(null!, entry.Usage, entry.Attempts, 0, entry.Provider) { FromJournal = true, Deferred = entry.Deferred, Error = entry.ToError(), Cost = cost };
     }
 
     public void WriteBody(Utf8JsonWriter writer, string request)
@@ -152,7 +154,8 @@ internal sealed class EmbeddingKind(BatchEngine engine, BatchPlan plan) : IDefer
         }
 
         TokenUsage usage = dto.Usage?.ToTokenUsage() ?? default;
-        return ValueTask.FromResult(new BatchWorkResult<Embedding>(new Embedding(vector, dto.Model), usage, 1, 0, provider));
+        decimal? cost = engine.PricingFor(provider).Cost(dto.Model, _model, usage, deferred: true);
+        return ValueTask.FromResult(new BatchWorkResult<Embedding>(new Embedding(vector, dto.Model), usage, 1, 0, provider) { Cost = cost });
     }
 
     public async ValueTask<BatchWorkResult<Embedding>> SendAsync(string request, CancellationToken cancellationToken)
@@ -163,7 +166,7 @@ internal sealed class EmbeddingKind(BatchEngine engine, BatchPlan plan) : IDefer
             throw new ProviderException(BatchErrorKind.InvalidOutput, engine.Provider.Name, $"The provider returned {response.Embeddings.Count} embeddings for 1 input.", 200);
         }
 
-        return new BatchWorkResult<Embedding>(response.Embeddings[0], response.Usage, response.Attempts, 0, engine.Provider.Name);
+        return new BatchWorkResult<Embedding>(response.Embeddings[0], response.Usage, response.Attempts, 0, engine.Provider.Name) { Cost = response.Cost };
     }
 
     public Task AppendAsync(JournalFile journal, int index, JournalFingerprint fingerprint, BatchWorkResult<Embedding> result)

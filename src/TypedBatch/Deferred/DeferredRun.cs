@@ -50,6 +50,7 @@ internal sealed class DeferredRun<TIn, TRequest, TOut> : BatchRunner.IRunStatist
     private int _live;
     private int _peakRemote;
     private TokenUsage _usage;
+    private decimal? _cost = 0m;
     private long _start;
     private long _end;
 
@@ -89,6 +90,17 @@ internal sealed class DeferredRun<TIn, TRequest, TOut> : BatchRunner.IRunStatist
             lock (_gate)
             {
                 return _usage;
+            }
+        }
+    }
+
+    public decimal? Cost
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _cost;
             }
         }
     }
@@ -755,7 +767,7 @@ internal sealed class DeferredRun<TIn, TRequest, TOut> : BatchRunner.IRunStatist
                 var failed = ex as ProviderException;
                 var error = BatchError.FromException(ex);
                 await JournalFailureAsync(index, shard.Fingerprint(position), error, failed?.Usage ?? default, failed?.Attempts ?? 1, failed?.Repairs ?? 0, deferred: true).ConfigureAwait(false);
-                await EmitAsync(new BatchItem<TOut>(index, default, error, failed?.Usage ?? default, failed?.Attempts ?? 1, TimeSpan.Zero, failed?.Repairs ?? 0, error.Provider, deferred: true), cancellationToken).ConfigureAwait(false);
+                await EmitAsync(new BatchItem<TOut>(index, default, error, failed?.Usage ?? default, failed?.Attempts ?? 1, TimeSpan.Zero, failed?.Repairs ?? 0, error.Provider, deferred: true, cost: failed is null ? 0m : failed.Cost), cancellationToken).ConfigureAwait(false);
                 return;
             }
 
@@ -797,7 +809,8 @@ internal sealed class DeferredRun<TIn, TRequest, TOut> : BatchRunner.IRunStatist
 
         int index = shard.Index(position);
         await JournalFailureAsync(index, shard.Fingerprint(position), error, usage ?? default, 1, 0, deferred: true).ConfigureAwait(false);
-        await EmitAsync(new BatchItem<TOut>(index, default, error, usage ?? default, 1, TimeSpan.Zero, 0, error.Provider, deferred: true), cancellationToken).ConfigureAwait(false);
+        decimal? cost = _engine.PricingFor(error.Provider).Cost(null, _plan.Model, usage ?? default, deferred: true);
+        await EmitAsync(new BatchItem<TOut>(index, default, error, usage ?? default, 1, TimeSpan.Zero, 0, error.Provider, deferred: true, cost: cost), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Every unanswered request of a shard fails with one error (its upload or batch was refused).</summary>
@@ -942,7 +955,7 @@ internal sealed class DeferredRun<TIn, TRequest, TOut> : BatchRunner.IRunStatist
     // ---- Reporting -------------------------------------------------------------------------------------------------
 
     private static BatchItem<TOut> ToItem(int index, BatchWorkResult<TOut> result, bool deferred)
-        => new(index, result.Error is null ? result.Value : default, result.Error, result.Usage, result.Attempts, TimeSpan.Zero, result.Repairs, result.Provider, result.FromJournal, deferred);
+        => new(index, result.Error is null ? result.Value : default, result.Error, result.Usage, result.Attempts, TimeSpan.Zero, result.Repairs, result.Provider, result.FromJournal, deferred, result.Cost);
 
     private async ValueTask EmitAsync(BatchItem<TOut> item, CancellationToken cancellationToken)
     {
@@ -958,11 +971,12 @@ internal sealed class DeferredRun<TIn, TRequest, TOut> : BatchRunner.IRunStatist
             Interlocked.Increment(ref _fromJournal);
         }
 
-        if (item.Usage != default)
+        if (item.Usage != default || item.Cost != 0m)
         {
             lock (_gate)
             {
                 _usage += item.Usage;
+                _cost = Pricing.Add(_cost, item.Cost);
             }
         }
 

@@ -55,7 +55,9 @@ internal sealed class ProviderRuntime : IDisposable
         _time = time;
         ProviderOptions[] chain = [Options.Primary, .. Options.Fallbacks];
         Redactor = new SecretRedactor(chain.SelectMany(p => new[] { p.ApiKey, p.GitHubToken }).ToArray());
-        IChatProvider[] providers = chain.Select<ProviderOptions, IChatProvider>(p => Create(p, httpClientFactory, registry, loggerFactory)).ToArray();
+        Prices = Options.PricesFile is { } file ? Options.Prices.Clone().AddJsonFile(file) : Options.Prices;
+        ILogger pricingLogger = loggerFactory.CreateLogger("TypedBatch.Pricing");
+        IChatProvider[] providers = chain.Select<ProviderOptions, IChatProvider>(p => Create(p, httpClientFactory, registry, loggerFactory, new Pricing(Prices, p.Provider, pricingLogger))).ToArray();
         Provider = providers.Length == 1
             ? providers[0]
             : new FallbackChatProvider(providers, Options.CircuitBreakFailures, Options.CircuitBreakDuration, time);
@@ -64,6 +66,9 @@ internal sealed class ProviderRuntime : IDisposable
     public TypedBatchOptions Options { get; }
 
     public SecretRedactor Redactor { get; }
+
+    /// <summary>The prices in effect: the options' table, with <see cref="TypedBatchOptions.PricesFile"/> read over a copy of it.</summary>
+    public PriceTable Prices { get; }
 
     /// <summary>The primary provider, or the fallback chain.</summary>
     public IChatProvider Provider { get; }
@@ -76,7 +81,7 @@ internal sealed class ProviderRuntime : IDisposable
         }
     }
 
-    private OpenAICompatibleProvider Create(ProviderOptions provider, IHttpClientFactory httpClientFactory, RateLimitRegistry registry, ILoggerFactory loggerFactory)
+    private OpenAICompatibleProvider Create(ProviderOptions provider, IHttpClientFactory httpClientFactory, RateLimitRegistry registry, ILoggerFactory loggerFactory, Pricing pricing)
     {
         string name = provider.Name ?? provider.DefaultName;
         var limits = new ProviderLimits(registry, AccountKey(provider), provider.RequestsPerMinute, provider.TokensPerMinute, Options.MaxRetryAfter, OpenAIErrors.IsQuotaError);
@@ -126,7 +131,7 @@ internal sealed class ProviderRuntime : IDisposable
                 azureClassic ? BatchRoutes.AzureClassic(provider.AzureApiVersion) : BatchRoutes.OpenAI,
                 http.BaseAddress,
                 Redactor);
-        return new OpenAICompatibleProvider(name, wire, Redactor, Options.StructuredOutputs, limits, provider.Model, batches);
+        return new OpenAICompatibleProvider(name, wire, Redactor, Options.StructuredOutputs, limits, provider.Model, batches, pricing);
     }
 
     private CopilotHandler CopilotCredentials(ProviderOptions provider, Uri defaultBase, IHttpClientFactory httpClientFactory, ILoggerFactory loggerFactory)

@@ -120,6 +120,17 @@ public sealed class TypedBatchOptions
     /// </summary>
     public long MaxResponseBytes { get; set; } = DefaultMaxResponseBytes;
 
+    /// <summary>
+    /// Prices by model, for <see cref="BatchItem{T}.Cost"/>, <see cref="BatchResult{T}.Cost"/> and
+    /// budgets: the built-in, dated prices of the common OpenAI and Azure OpenAI models, which
+    /// <see cref="PriceTable.Set"/>, <see cref="PricesFile"/> and the <c>TypedBatch:Prices</c> configuration section
+    /// override and extend.
+    /// </summary>
+    public PriceTable Prices { get; set; } = new();
+
+    /// <summary>A JSON file of prices (the format of <see cref="PriceTable.AddJson"/>) read over <see cref="Prices"/> when the client is built.</summary>
+    public string? PricesFile { get; set; }
+
     /// <summary>The base URL in effect for the configured provider.</summary>
     public Uri EffectiveBaseUrl => Primary.EffectiveBaseUrl;
 

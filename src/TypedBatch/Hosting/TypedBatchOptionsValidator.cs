@@ -67,6 +67,8 @@ internal sealed class TypedBatchOptionsValidator : IValidateOptions<TypedBatchOp
         Require(options.EmbeddingTokensPerRequest >= 1, nameof(options.EmbeddingTokensPerRequest), "must be at least 1");
         // A body is held in one array, so Array.MaxLength (about 2 GB) is the most that could ever be read.
         Require(options.MaxResponseBytes >= 1024 && options.MaxResponseBytes <= Array.MaxLength, nameof(options.MaxResponseBytes), $"must be between 1024 (1 KB) and {Array.MaxLength} bytes");
+        Require(options.Prices is not null, nameof(options.Prices), "must not be null (PriceTable.Empty() prices nothing)");
+        Require(options.PricesFile is null || File.Exists(options.PricesFile), nameof(options.PricesFile), $"names a file that does not exist ('{options.PricesFile}')");
         return problems;
     }
 }

@@ -47,6 +47,13 @@ public static class TypedBatchServiceCollectionExtensions
         IConfigurationSection section = configuration.GetSection(TypedBatchOptions.SectionName);
         IConfiguration source = section.Exists() ? section : configuration;
         services.AddOptions<TypedBatchOptions>().Bind(source);
+        // TypedBatch:Prices:<model>:InputPerMillion (and CachedInputPerMillion, OutputPerMillion, BatchDiscount) set
+        // prices over the built-in ones; a model id is a key, which the binder cannot map onto PriceTable itself.
+        IConfigurationSection prices = source.GetSection(nameof(TypedBatchOptions.Prices));
+        if (prices.Exists())
+        {
+            services.Configure<TypedBatchOptions>(o => ApplyPrices(o.Prices, prices));
+        }
         // The original design's MODEL_CHOICE (for example from environment variables in the configuration) sets the
         // default model unless the section names one.
         if (source[nameof(TypedBatchOptions.Model)] is null && configuration["MODEL_CHOICE"] is { Length: > 0 } modelChoice)
@@ -69,6 +76,32 @@ public static class TypedBatchServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         services.TryAddSingleton(sp => sp.GetRequiredService<TypedBatchClient>().For<T>());
         return services;
+    }
+
+    /// <summary>Sets each model of a <c>Prices</c> section on the table; a missing or non-numeric value is an error naming its key.</summary>
+    internal static void ApplyPrices(PriceTable table, IConfigurationSection prices)
+    {
+        foreach (IConfigurationSection model in prices.GetChildren())
+        {
+            string[] known = [nameof(ModelPrice.InputPerMillion), nameof(ModelPrice.CachedInputPerMillion), nameof(ModelPrice.OutputPerMillion), nameof(ModelPrice.BatchDiscount)];
+            foreach (IConfigurationSection member in model.GetChildren())
+            {
+                if (!Array.Exists(known, name => name.Equals(member.Key, StringComparison.OrdinalIgnoreCase)))
+                {
+                    throw new InvalidOperationException($"Configuration key '{member.Path}' is not a price member (known: {string.Join(", ", known)}).");
+                }
+            }
+
+            decimal? Read(string name) => PriceTable.ParseConfigured(model[name], $"{model.Path}:{name}");
+            try
+            {
+                table.Set(model.Key, PriceTable.Create(model.Key, Read(nameof(ModelPrice.InputPerMillion)), Read(nameof(ModelPrice.OutputPerMillion)), Read(nameof(ModelPrice.CachedInputPerMillion)), Read(nameof(ModelPrice.BatchDiscount))));
+            }
+            catch (FormatException invalid)
+            {
+                throw new InvalidOperationException($"Configuration section '{model.Path}': {invalid.Message}", invalid);
+            }
+        }
     }
 
     internal static IServiceCollection AddTypedBatchCore(this IServiceCollection services)

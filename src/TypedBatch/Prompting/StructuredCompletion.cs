@@ -26,6 +26,7 @@ internal static class StructuredCompletion
     private static async ValueTask<BatchWorkResult<T>> RunAsync<T>(IChatProvider provider, ChatCompletion? first, Func<IReadOnlyList<ChatMessage>> messages, CompletionSettings settings, StructuredOutputSpec<T> spec, int maxRepairs, SecretRedactor redactor, CancellationToken cancellationToken)
     {
         TokenUsage usage = default;
+        decimal? cost = 0m;
         int attempts = 0;
         IReadOnlyList<ChatMessage>? conversation = first is null ? messages() : null;
         for (int repair = 0; ; repair++)
@@ -45,12 +46,14 @@ internal static class StructuredCompletion
                     ErrorCode = failed.ErrorCode,
                     RequestId = failed.RequestId,
                     Attempts = attempts + failed.Attempts,
-                    Usage = usage,
+                    Usage = usage + failed.Usage,
+                    Cost = Pricing.Add(cost, failed.Cost),
                     Repairs = repair,
                 };
             }
 
             usage += completion.Usage;
+            cost = Pricing.Add(cost, completion.Cost);
             attempts += completion.Attempts;
             string name = completion.Provider ?? provider.Name;
             if (completion.Content is null)
@@ -58,6 +61,7 @@ internal static class StructuredCompletion
                 throw new ProviderException(completion.Refusal is null ? BatchErrorKind.InvalidOutput : BatchErrorKind.Refused, name, completion.Refusal ?? "The answer has no content.")
                 {
                     Usage = usage,
+                    Cost = cost,
                     Attempts = attempts,
                     Repairs = repair,
                 };
@@ -68,6 +72,7 @@ internal static class StructuredCompletion
                 throw new ProviderException(BatchErrorKind.Truncated, name, $"The answer was cut off at {settings.MaxTokens?.ToString(CultureInfo.InvariantCulture) ?? "the model's"} max tokens; raise MaxTokens.")
                 {
                     Usage = usage,
+                    Cost = cost,
                     Attempts = attempts,
                     Repairs = repair,
                     RawOutput = redactor.Redact(completion.Content),
@@ -77,7 +82,7 @@ internal static class StructuredCompletion
             try
             {
                 T value = spec.Parse(StructuredOutput.ExtractJson(completion.Content));
-                return new BatchWorkResult<T>(value, usage, attempts, repair, completion.Provider) { Completion = completion };
+                return new BatchWorkResult<T>(value, usage, attempts, repair, completion.Provider) { Completion = completion, Cost = cost };
             }
             catch (JsonException invalid)
             {
@@ -86,6 +91,7 @@ internal static class StructuredCompletion
                     throw new ProviderException(BatchErrorKind.InvalidOutput, name, $"The answer does not fit {typeof(T).Name} after {repair} repair attempt(s): {invalid.Message}")
                     {
                         Usage = usage,
+                        Cost = cost,
                         Attempts = attempts,
                         Repairs = repair,
                         RawOutput = redactor.Redact(completion.Content),

@@ -54,6 +54,9 @@ public sealed class ProviderException : Exception
     /// <summary>Tokens spent before the call failed (for example on answers that could not be parsed).</summary>
     public TokenUsage Usage { get; init; }
 
+    /// <summary>What the answers before the failure cost, in USD (see <see cref="BatchItem{T}.Cost"/>).</summary>
+    public decimal? Cost { get; init; } = 0m;
+
     /// <summary>Repair re-asks made after answers that did not parse.</summary>
     public int Repairs { get; init; }
 

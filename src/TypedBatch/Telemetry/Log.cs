@@ -10,8 +10,8 @@ internal static partial class Log
     public static partial void BatchStarted(ILogger logger, string operation, string batchSize, int workers, string model, string temperature, string maxTokens, string provider);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Information,
-        Message = "Finished {Operation} batch in {ElapsedSeconds:F2}s: {Succeeded}/{Total} succeeded ({SuccessRate:P1}), {ItemsPerSecond:F2} {Unit}/s, peak concurrency {PeakConcurrency}; tokens prompt {PromptTokens}, completion {CompletionTokens}, total {TotalTokens}")]
-    public static partial void BatchFinished(ILogger logger, string operation, double elapsedSeconds, int succeeded, int total, double successRate, double itemsPerSecond, string unit, int peakConcurrency, long promptTokens, long completionTokens, long totalTokens);
+        Message = "Finished {Operation} batch in {ElapsedSeconds:F2}s: {Succeeded}/{Total} succeeded ({SuccessRate:P1}), {ItemsPerSecond:F2} {Unit}/s, peak concurrency {PeakConcurrency}; tokens prompt {PromptTokens}, completion {CompletionTokens}, total {TotalTokens}; cost {Cost}")]
+    public static partial void BatchFinished(ILogger logger, string operation, double elapsedSeconds, int succeeded, int total, double successRate, double itemsPerSecond, string unit, int peakConcurrency, long promptTokens, long completionTokens, long totalTokens, string cost);
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "{Operation} batch saw {Throttles} 429 response(s): concurrency went down to {MinConcurrency} and ended at {Concurrency} of {MaxConcurrency}")]
     public static partial void BatchThrottled(ILogger logger, string operation, int throttles, int minConcurrency, int concurrency, int maxConcurrency);
@@ -57,4 +57,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 12, Level = LogLevel.Information, Message = "GitHub Copilot token exchange at {TokenUrl} names the chat API at {ApiBase}")]
     public static partial void CopilotApiBase(ILogger logger, string tokenUrl, string apiBase);
+
+    [LoggerMessage(EventId = 26, Level = LogLevel.Warning, Message = "No price for model {Model} at {Provider}: its cost is reported as unknown (null). Set one with TypedBatchOptions.Prices or the TypedBatch:Prices configuration section")]
+    public static partial void PriceUnknown(ILogger logger, string model, string provider);
 }

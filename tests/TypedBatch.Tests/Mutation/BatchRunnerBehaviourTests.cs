@@ -28,7 +28,7 @@ public sealed class BatchRunnerBehaviourTests
     }
 
     private static ValueTask<BatchWorkResult<int>> Ok(int value, string? provider = "prov")
-        => ValueTask.FromResult(new BatchWorkResult<int>(value * 10, new TokenUsage(10, 5, 15), 1, 0, provider));
+        => ValueTask.FromResult(new BatchWorkResult<int>(value * 10, new TokenUsage(10, 5, 15), 1, 0, provider) { Cost = 0.0125m });
 
     [Fact]
     public async Task The_start_and_summary_lines_say_exactly_what_ran()
@@ -39,14 +39,14 @@ public sealed class BatchRunnerBehaviourTests
         {
             _time.Advance(TimeSpan.FromSeconds(1));
             return i == 1
-                ? throw new ProviderException(BatchErrorKind.Http, "prov", "boom", 500) { Attempts = 2, Usage = new TokenUsage(1, 0, 1), Repairs = 3 }
+                ? throw new ProviderException(BatchErrorKind.Http, "prov", "boom", 500) { Attempts = 2, Usage = new TokenUsage(1, 0, 1), Repairs = 3, Cost = 0.0001m }
                 : Ok(i);
         }, plan);
 
         _log.Messages.Should().Equal(
             "Starting test batch: size 3, workers 1, model m, temperature 0.5, max tokens 100, provider prov",
             "Batch item #1 failed after 2 attempt(s): Http 500: boom",
-            "Finished test batch in 3.00s: 2/3 succeeded (66.7 %), 1.00 completions/s, peak concurrency 1; tokens prompt 21, completion 10, total 31");
+            "Finished test batch in 3.00s: 2/3 succeeded (66.7 %), 1.00 completions/s, peak concurrency 1; tokens prompt 21, completion 10, total 31; cost $0.0251");
         _log.Lines.Select(l => (l.Level, l.EventId)).Should().Equal((LogLevel.Information, 1), (LogLevel.Debug, 3), (LogLevel.Information, 2));
         result.Elapsed.Should().Be(TimeSpan.FromSeconds(3));
         result.ItemsPerSecond.Should().Be(1);
@@ -56,6 +56,8 @@ public sealed class BatchRunnerBehaviourTests
         result.WorkersStarted.Should().Be(1);
         result.FailedCount.Should().Be(1);
         result.Usage.Should().Be(new TokenUsage(21, 10, 31));
+        result.Cost.Should().Be(0.0251m, "every item's cost, the failed one's answers included");
+        result[1].Cost.Should().Be(0.0001m);
         result.Select(i => i.Value).Should().Equal(0, 0, 20);
         result[1].Attempts.Should().Be(2);
         result[1].Repairs.Should().Be(3);
@@ -72,7 +74,7 @@ public sealed class BatchRunnerBehaviourTests
 
         _log.Messages.Should().Equal(
             "Starting test batch: size unknown (lazy), workers 4, model m, temperature default, max tokens default, provider prov",
-            "Finished test batch in 0.00s: 0/0 succeeded (100.0 %), 0.00 completions/s, peak concurrency 0; tokens prompt 0, completion 0, total 0");
+            "Finished test batch in 0.00s: 0/0 succeeded (100.0 %), 0.00 completions/s, peak concurrency 0; tokens prompt 0, completion 0, total 0; cost $0");
         result.Should().BeEmpty();
         result.WorkersStarted.Should().Be(1);
         result.ItemsPerSecond.Should().Be(0);
@@ -438,7 +440,7 @@ public sealed class BatchRunnerBehaviourTests
         items.Select(i => (i.Index, i.Value)).Should().Equal((0, 0), (1, 10), (2, 20));
         _log.Messages.Should().Equal(
             "Starting test batch: size 3, workers 1, model m, temperature default, max tokens default, provider prov",
-            "Finished test batch in 3.00s: 3/3 succeeded (100.0 %), 1.00 completions/s, peak concurrency 1; tokens prompt 30, completion 15, total 45");
+            "Finished test batch in 3.00s: 3/3 succeeded (100.0 %), 1.00 completions/s, peak concurrency 1; tokens prompt 30, completion 15, total 45; cost $0.0375");
     }
 
     [Fact]

@@ -18,7 +18,8 @@ internal sealed class OpenAICompatibleProvider(
     StructuredOutputMode structuredOutputs = StructuredOutputMode.JsonSchema,
     ProviderLimits? limits = null,
     string? modelOverride = null,
-    IRemoteBatchApi? batches = null) : IChatProvider
+    IRemoteBatchApi? batches = null,
+    Pricing? pricing = null) : IChatProvider
 {
     private static readonly ResponseFormatDto JsonObjectFormat = new() { Type = "json_object" };
 
@@ -39,6 +40,9 @@ internal sealed class OpenAICompatibleProvider(
     /// <summary>How a typed request's schema is sent to this server, which deferred lines must follow too.</summary>
     public StructuredOutputMode StructuredOutputs => structuredOutputs;
 
+    /// <summary>What this provider's answers cost (live, and deferred at the batch discount).</summary>
+    public Pricing Pricing { get; } = pricing ?? Pricing.None;
+
     /// <summary>The model every request is sent with instead of the call's (an Azure deployment), if any.</summary>
     public string? ModelOverride => modelOverride;
 
@@ -57,7 +61,7 @@ internal sealed class OpenAICompatibleProvider(
         using IApiResponse<ChatCompletionResponseDto> response = await SendAsync(wire.ChatAsync(dto, call, cancellationToken), call, cancellationToken).ConfigureAwait(false);
         ChatCompletionResponseDto body = EnsureSuccess(response, call, cancellationToken);
 
-        ChatCompletion completion = FromWire(body, Name, (int?)response.StatusCode, redactor.RedactOrNull(call.RequestId), Math.Max(1, call.Attempts));
+        ChatCompletion completion = FromWire(body, Name, (int?)response.StatusCode, redactor.RedactOrNull(call.RequestId), Math.Max(1, call.Attempts), Pricing, model, deferred: false);
         RateLimitHandlers.LearnUsage(limits, call, completion.Usage.PromptTokens);
         return completion;
     }
@@ -67,7 +71,7 @@ internal sealed class OpenAICompatibleProvider(
     /// one mapping for live answers and a deferred batch's output lines.
     /// </summary>
     /// <exception cref="ProviderException">No choice has a message content or refusal.</exception>
-    internal static ChatCompletion FromWire(ChatCompletionResponseDto body, string provider, int? status, string? requestId, int attempts)
+    internal static ChatCompletion FromWire(ChatCompletionResponseDto body, string provider, int? status, string? requestId, int attempts, Pricing pricing, string requestedModel, bool deferred)
     {
         ChoiceDto? choice = body.Choices is { Count: > 0 } choices ? choices[0] : null;
         WireMessage? answer = choice?.Message;
@@ -80,6 +84,7 @@ internal sealed class OpenAICompatibleProvider(
             };
         }
 
+        TokenUsage usage = body.Usage?.ToTokenUsage() ?? default;
         return new ChatCompletion
         {
             Content = answer.Content,
@@ -87,7 +92,8 @@ internal sealed class OpenAICompatibleProvider(
             FinishReason = choice!.FinishReason,
             Model = body.Model,
             Id = body.Id,
-            Usage = body.Usage?.ToTokenUsage() ?? default,
+            Usage = usage,
+            Cost = pricing.Cost(body.Model, requestedModel, usage, deferred),
             Attempts = attempts,
             Provider = provider,
         };
@@ -142,7 +148,7 @@ internal sealed class OpenAICompatibleProvider(
 
         TokenUsage usage = body.Usage?.ToTokenUsage() ?? default;
         RateLimitHandlers.LearnUsage(limits, call, usage.PromptTokens);
-        return new EmbeddingResponse(embeddings, usage, Math.Max(1, call.Attempts));
+        return new EmbeddingResponse(embeddings, usage, Math.Max(1, call.Attempts)) { Cost = Pricing.Cost(body.Model, model, usage, deferred: false) };
     }
 
     public override string ToString() => Name;
