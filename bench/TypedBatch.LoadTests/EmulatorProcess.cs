@@ -9,7 +9,8 @@ namespace TypedBatch.LoadTests;
 /// <param name="TokensPerMinute">--tpm (0: unlimited).</param>
 /// <param name="LatencyMs">--latency-ms.</param>
 /// <param name="JitterMs">--jitter-ms (uniform 0..n extra).</param>
-internal sealed record EmulatorSettings(int RequestsPerMinute = 0, int TokensPerMinute = 0, int LatencyMs = 0, int JitterMs = 0)
+/// <param name="Extra">Further arguments, e.g. the Batch API's <c>--batch-step</c>.</param>
+internal sealed record EmulatorSettings(int RequestsPerMinute = 0, int TokensPerMinute = 0, int LatencyMs = 0, int JitterMs = 0, IReadOnlyList<string>? Extra = null)
 {
     public IEnumerable<string> Arguments =>
     [
@@ -18,6 +19,7 @@ internal sealed record EmulatorSettings(int RequestsPerMinute = 0, int TokensPer
         "--tpm", Invariant(TokensPerMinute),
         "--latency-ms", Invariant(LatencyMs),
         "--jitter-ms", Invariant(JitterMs),
+        .. Extra ?? [],
     ];
 
     private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);

@@ -68,6 +68,8 @@ internal sealed class LoadFlags
             and Microsoft.Extensions.AI at the same concurrency. overhead: CPU time and allocations per request against an
             unthrottled emulator without latency: raw HttpClient, TypedBatch, the OpenAI SDK. journal: throughput and
             allocations with and without BatchOptions.Journal, and a 100,000-item batch killed with SIGKILL at 50 % and resumed.
+            deferred: peak working set of 20,000- and 200,000-item deferred-mode batches (each run a child process), against
+            the OpenAI SDK's Files and Batch clients with the files in memory and against holding the results alone.
             """,
     };
 
@@ -87,7 +89,7 @@ internal sealed class LoadFlags
 
     private readonly Option<double> _scale = new("--scale")
     {
-        Description = "limit: multiply the request counts",
+        Description = "limit, journal, deferred: multiply the request (item) counts",
         HelpName = "x",
         DefaultValueFactory = static _ => Defaults.Scale,
     };
@@ -102,7 +104,7 @@ internal sealed class LoadFlags
 
     private readonly Option<int> _jitWarmup = Int("--jit-warmup", "overhead: unmeasured requests per client before the first run", Defaults.JitWarmup);
     private readonly Option<int> _warmup = Int("--warmup", "overhead: warm-up requests before each run", Defaults.Warmup);
-    private readonly Option<int?> _repeat = OptionalPositive("--repeat", "runs per cell (default 1 for limit, 3 for overhead; the median is reported)");
+    private readonly Option<int?> _repeat = OptionalPositive("--repeat", "runs per cell (default 1 for limit, 3 for overhead, journal and deferred; the median is reported)");
     private readonly Option<bool> _profileAllocations = new("--profile-allocations") { Description = "overhead: sample allocations by type (GC AllocationTick events) instead" };
     private readonly Option<bool> _rateLimitHeaders = new("--rate-limit-headers") { Description = "overhead: the emulator sends x-ratelimit-* headers on every answer (limits far above the load), as OpenAI does" };
     private readonly Option<double> _quietBelow = new("--quiet-below")
@@ -126,7 +128,7 @@ internal sealed class LoadFlags
 
     public LoadCommandLine Parse(string[] args)
     {
-        _scenario.AcceptOnlyFromAmong("limit", "overhead", "journal");
+        _scenario.AcceptOnlyFromAmong("limit", "overhead", "journal", "deferred");
         var command = new RootCommand("Load runs of TypedBatch and its peers against the emulator, run as its own process.")
         {
             _scenario, _cases, _clients, _scale, _concurrency, _requests, _latency, _jitWarmup, _warmup, _repeat,

@@ -1,6 +1,12 @@
 using TypedBatch.LoadTests;
 using TypedBatch.LoadTests.Scenarios;
 
+if (args is [DeferredScenario.ChildCommand, .. string[] childArgs])
+{
+    // A measured run of the deferred scenario, in a process of its own (not listed in --help).
+    return await DeferredScenario.RunChildAsync(childArgs);
+}
+
 LoadCommandLine parsed = LoadOptions.Parse(args);
 if (parsed.HelpRequested)
 {
@@ -38,10 +44,18 @@ string body = options.Scenario switch
 {
     "limit" => await LimitScenario.RunAsync(options, cancellation.Token),
     "journal" => await JournalScenario.RunAsync(options, cancellation.Token),
+    "deferred" => await DeferredScenario.RunAsync(options, cancellation.Token),
     _ => await OverheadScenario.RunAsync(options, cancellation.Token),
 };
+string title = options.Scenario switch
+{
+    "limit" => "At the limit",
+    "journal" => "Durable batches: the journal's cost",
+    "deferred" => "Deferred mode: memory while preparing and reading a large batch",
+    _ => options.ProfileAllocations ? "Client overhead: allocation sampling" : options.LatencyMs > 0 ? $"Client overhead at equal throughput ({options.LatencyMs} ms latency{(options.RateLimitHeaders ? ", with rate-limit headers" : "")})" : "Client overhead",
+};
 string section = $"""
-    ### {(options.Scenario == "limit" ? "At the limit" : options.Scenario == "journal" ? "Durable batches: the journal's cost" : options.ProfileAllocations ? "Client overhead: allocation sampling" : options.LatencyMs > 0 ? $"Client overhead at equal throughput ({options.LatencyMs} ms latency{(options.RateLimitHeaders ? ", with rate-limit headers" : "")})" : "Client overhead")}
+    ### {title}
 
     {MachineInfo.Describe(commandLine, Pinning.Description)}
     - Load average (1 min) before/after: {loadBefore} / {MachineInfo.LoadAverage}

@@ -534,7 +534,7 @@ internal sealed class DeferredRun<TIn, TRequest, TOut> : BatchRunner.IRunStatist
         string finishedBatch = shard.BatchId!;
         if (shard.Unanswered == 0)
         {
-            shard.State = ShardState.Done;
+            shard.Finish();
         }
         else if (deadlinePassed)
         {
@@ -556,7 +556,7 @@ internal sealed class DeferredRun<TIn, TRequest, TOut> : BatchRunner.IRunStatist
                 }
             }
 
-            shard.State = ShardState.Done;
+            shard.Finish();
         }
 
         _journal?.AppendRemoteDone(finishedBatch);
@@ -827,7 +827,7 @@ internal sealed class DeferredRun<TIn, TRequest, TOut> : BatchRunner.IRunStatist
             }
         }
 
-        shard.State = ShardState.Done;
+        shard.Finish();
     }
 
     private Task JournalFailureAsync(int index, JournalFingerprint fingerprint, BatchError error, TokenUsage usage, int attempts, int repairs, bool deferred = false)
@@ -866,7 +866,7 @@ internal sealed class DeferredRun<TIn, TRequest, TOut> : BatchRunner.IRunStatist
 
         foreach (DeferredShard shard in _shards.Where(s => s.State == ShardState.Live))
         {
-            shard.State = ShardState.Done;
+            shard.Finish();
         }
     }
 

@@ -23,8 +23,10 @@ internal enum ShardState
 /// One remote batch's worth of requests: at most <see cref="DeferredOptions.MaxRequestsPerBatch"/> lines and
 /// <see cref="DeferredOptions.MaxBytesPerBatch"/> bytes, written to an owner-only spool file that is uploaded as is and
 /// kept until the batch ends (a resubmission copies the unanswered lines from it, a repair or a live fallback reads a
-/// conversation back). In memory, per request, about 40 bytes: its input index, fingerprint and place in the spool,
-/// whether it has its item and its last retryable error; nothing of the prompt.
+/// conversation back). In memory, per request, about 29 bytes: its input index, fingerprint and place in the spool, and
+/// whether it has its item (the last retryable errors, rare, are kept aside); nothing of the prompt. All of it, and the
+/// spool file, is released as soon as the shard is <see cref="ShardState.Done"/> (<see cref="Finish"/>), so a batch
+/// holds the bookkeeping of the shards still running, not of every request it has answered.
 /// </summary>
 internal sealed class DeferredShard : IDisposable
 {
@@ -33,7 +35,7 @@ internal sealed class DeferredShard : IDisposable
     private JournalFingerprint[] _fingerprints = new JournalFingerprint[256];
     private long[] _offsets = new long[256];
     private bool[] _done = [];
-    private BatchError?[] _errors = [];
+    private Dictionary<int, BatchError>? _errors;
 
     public DeferredShard(int number, string run, string directory, RemoteJob? attached)
     {
@@ -75,6 +77,7 @@ internal sealed class DeferredShard : IDisposable
 
     public int Last => _indices[Count - 1];
 
+    /// <summary>Where its requests are; <see cref="Finish"/> makes it <see cref="ShardState.Done"/>.</summary>
     public ShardState State { get; set; }
 
     /// <summary>0 for its first remote batch, then one more per resubmission.</summary>
@@ -103,9 +106,9 @@ internal sealed class DeferredShard : IDisposable
     public bool IsDone(int position) => _done[position];
 
     /// <summary>The last retryable error a remote batch answered for the request, kept for when resubmissions run out.</summary>
-    public BatchError? LastError(int position) => _errors[position];
+    public BatchError? LastError(int position) => _errors is not null && _errors.TryGetValue(position, out BatchError? error) ? error : null;
 
-    public void SetError(int position, BatchError error) => _errors[position] = error;
+    public void SetError(int position, BatchError error) => (_errors ??= [])[position] = error;
 
     /// <summary>Marks a request as having its item; false when it already had one (a duplicate line).</summary>
     public bool MarkDone(int position)
@@ -116,7 +119,7 @@ internal sealed class DeferredShard : IDisposable
         }
 
         _done[position] = true;
-        _errors[position] = null;
+        _errors?.Remove(position);
         Unanswered--;
         return true;
     }
@@ -148,8 +151,23 @@ internal sealed class DeferredShard : IDisposable
         Array.Resize(ref _offsets, Count + 1);
         _offsets[Count] = Bytes;
         _done = new bool[Count];
-        _errors = new BatchError?[Count];
         Unanswered = Count;
+    }
+
+    /// <summary>
+    /// Every request has its item: the shard becomes <see cref="ShardState.Done"/>, and its per-request bookkeeping and
+    /// spool file are released (nothing reads them any more).
+    /// </summary>
+    public void Finish()
+    {
+        State = ShardState.Done;
+        _spool.Dispose();
+        Count = 0;
+        _indices = [];
+        _fingerprints = [];
+        _offsets = [];
+        _done = [];
+        _errors = null;
     }
 
     /// <summary>The spool from its start, for the upload (seekable, so a retry sends it again).</summary>

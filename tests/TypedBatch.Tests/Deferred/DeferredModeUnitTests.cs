@@ -57,6 +57,41 @@ public sealed class DeferredModeUnitTests
         => DeferredLines.TryParseCustomId(customId, out _, out _, out _).Should().BeFalse();
 
     [Fact]
+    public void A_shard_keeps_the_last_retryable_error_until_answered_and_releases_everything_once_finished()
+    {
+        string directory = Directory.CreateTempSubdirectory("typedbatch-shard-").FullName;
+        try
+        {
+            using var shard = new DeferredShard(0, "tb00000000", directory, attached: null);
+            for (int index = 0; index < 3; index++)
+            {
+                shard.Add(10 + index, new JournalFingerprint((ulong)index, 0), Encoding.UTF8.GetBytes($"{{\"line\":{index}}}\n"));
+            }
+
+            shard.Seal();
+            var error = new BatchError(BatchErrorKind.RateLimited, "slow down");
+            shard.SetError(1, error);
+            (shard.LastError(0), shard.LastError(1)).Should().Be((null, error));
+            shard.MarkDone(1).Should().BeTrue();
+            shard.LastError(1).Should().BeNull("an answered request's error is forgotten");
+            shard.MarkDone(1).Should().BeFalse("a duplicate line does not count twice");
+            shard.Unanswered.Should().Be(2);
+            Encoding.UTF8.GetString(shard.ReadLine(2)).Should().Be("{\"line\":2}\n");
+            File.Exists(shard.Path).Should().BeTrue();
+
+            shard.Finish();
+
+            shard.State.Should().Be(ShardState.Done);
+            File.Exists(shard.Path).Should().BeFalse("a finished shard's spool file is deleted at once, not when the batch ends");
+            shard.PositionOf(11).Should().Be(-1, "its per-request bookkeeping is released");
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public void DeferredOptions_validate_every_value_naming_it()
     {
         new DeferredOptions().Invoking(o => o.Validate()).Should().NotThrow();
