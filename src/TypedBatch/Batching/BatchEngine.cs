@@ -191,6 +191,7 @@ internal sealed class BatchEngine
     public async Task<BatchResult<TOut>> RunChatAsync<TIn, TOut>(BatchPlan plan, IEnumerable<TIn> inputs, ChatShape<TIn, TOut> shape, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(inputs);
+        CheckBudget(plan, chat: true);
         IRemoteBatchApi? remote = plan.Mode == BatchMode.Deferred ? RemoteApi() : null;
         using JournalFile? journal = OpenJournal(plan, JournalDefinition.ForChat);
         return remote is null
@@ -202,6 +203,7 @@ internal sealed class BatchEngine
     public async IAsyncEnumerable<BatchItem<TOut>> RunChatAsCompletedAsync<TIn, TOut>(BatchPlan plan, IEnumerable<TIn> inputs, ChatShape<TIn, TOut> shape, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(inputs);
+        CheckBudget(plan, chat: true);
         IRemoteBatchApi? remote = plan.Mode == BatchMode.Deferred ? RemoteApi() : null;
         using JournalFile? journal = OpenJournal(plan, JournalDefinition.ForChat);
         IAsyncEnumerable<BatchItem<TOut>> items = remote is null
@@ -230,6 +232,39 @@ internal sealed class BatchEngine
             ?? throw new NotSupportedException($"'{primary.Name}' has no Batch API: deferred mode needs OpenAI, Azure OpenAI, or a server implementing OpenAI's /files and /batches. Use BatchMode.Live with this provider.");
     }
 
+    /// <summary>
+    /// A budget can only be kept when every request can be priced and bounded: a price for the model at each provider
+    /// that bills, <c>MaxTokens</c> for chat, and TypedBatch's own providers (a custom one sends without reserving).
+    /// Checked before anything is sent.
+    /// </summary>
+    private void CheckBudget(BatchPlan plan, bool chat)
+    {
+        if (plan.Budget is null)
+        {
+            return;
+        }
+
+        if (chat && plan.Settings.MaxTokens is null)
+        {
+            throw new ArgumentException("MaxCost needs MaxTokens: without it a request's output, and so its cost, has no bound. Set BatchOptions.MaxTokens or the method's [Completion(MaxTokens = …)].");
+        }
+
+        IEnumerable<IChatProvider> providers = Provider is FallbackChatProvider chain ? chain.Providers : [Provider];
+        foreach (IChatProvider member in providers)
+        {
+            if (member is not OpenAICompatibleProvider priced)
+            {
+                throw new ArgumentException($"MaxCost needs TypedBatch's own providers: '{member.Name}' is a custom IChatProvider, whose requests cannot be held back.");
+            }
+
+            string model = priced.ModelOverride ?? plan.Model;
+            if (priced.Pricing.Bills && priced.Pricing.Find(null, model) is null)
+            {
+                throw new InvalidOperationException($"MaxCost needs a price for model '{model}' at '{member.Name}', and it has none. Set one with TypedBatchOptions.Prices (or the TypedBatch:Prices configuration section); nothing was sent.");
+            }
+        }
+    }
+
     private JournalFile? OpenJournal(BatchPlan plan, Func<BatchPlan, JournalDefinition> define)
         => plan.Journal is { } journal ? JournalFile.Open(journal, define(plan), plan.RetryJournaledFailures, Redactor, _time) : null;
 
@@ -255,6 +290,7 @@ internal sealed class BatchEngine
     /// <summary>Embeds every input, packed into large requests (or deferred, one input per line); one item per input, in input order.</summary>
     public async Task<BatchResult<Embedding>> EmbedBatchAsync(BatchPlan plan, IEnumerable<string?> inputs, CancellationToken cancellationToken)
     {
+        CheckBudget(plan, chat: false);
         IRemoteBatchApi? remote = plan.Mode == BatchMode.Deferred ? RemoteApi() : null;
         using JournalFile? journal = OpenJournal(plan, JournalDefinition.ForEmbeddings);
         return remote is null
@@ -265,6 +301,7 @@ internal sealed class BatchEngine
     /// <summary>Embeds every input, packed into large requests (or deferred); yields the items of each request as it completes.</summary>
     public async IAsyncEnumerable<BatchItem<Embedding>> EmbedAsCompletedAsync(BatchPlan plan, IEnumerable<string?> inputs, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        CheckBudget(plan, chat: false);
         IRemoteBatchApi? remote = plan.Mode == BatchMode.Deferred ? RemoteApi() : null;
         using JournalFile? journal = OpenJournal(plan, JournalDefinition.ForEmbeddings);
         IAsyncEnumerable<BatchItem<Embedding>> items = remote is null

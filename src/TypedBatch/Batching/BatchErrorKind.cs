@@ -48,4 +48,10 @@ public enum BatchErrorKind
     /// cancelled, and the item was still unanswered after <see cref="DeferredOptions.MaxResubmits"/> follow-up batches.
     /// </summary>
     Expired,
+
+    /// <summary>
+    /// Not sent (or a repair not sent): the request's worst case did not fit in what was left of the batch's
+    /// <see cref="BatchOptions.MaxCost"/>. Every item after it fails the same way, with no attempt.
+    /// </summary>
+    BudgetExceeded,
 }

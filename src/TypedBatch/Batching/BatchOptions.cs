@@ -62,6 +62,17 @@ public sealed record BatchOptions
     /// <summary>Options of <see cref="BatchMode.Deferred"/>: sharding, polling, resubmission, a deadline. <see langword="null"/> means the defaults.</summary>
     public DeferredOptions? Deferred { get; init; }
 
+    /// <summary>
+    /// A hard budget for the batch, in USD (the currency of <see cref="ModelPrice"/>). Before each request (a repair
+    /// included) its worst case is reserved: every byte of its messages a prompt token and the full <c>MaxTokens</c> of
+    /// output, at the model's price. When what is spent and reserved leaves no room for a request, even after the
+    /// requests in flight have settled, nothing more is sent: that item and every later one fail with
+    /// <see cref="BatchErrorKind.BudgetExceeded"/> and the batch returns normally. <see cref="BatchResult{T}.Cost"/> never
+    /// passes it. Needs a price for the model at every provider that bills (else the call throws at once, nothing sent)
+    /// and, for chat, <c>MaxTokens</c>; live mode only. <see langword="null"/> (the default) sets no budget.
+    /// </summary>
+    public decimal? MaxCost { get; init; }
+
     /// <summary>Throws when a value is out of range, naming it.</summary>
     /// <param name="paramName">The argument name to report.</param>
     public void Validate(string paramName = "options")
@@ -96,6 +107,16 @@ public sealed record BatchOptions
         if (!Enum.IsDefined(Mode))
         {
             throw new ArgumentOutOfRangeException($"{paramName}.{nameof(Mode)}", Mode, "Unknown BatchMode value.");
+        }
+
+        if (MaxCost is <= 0)
+        {
+            throw new ArgumentOutOfRangeException($"{paramName}.{nameof(MaxCost)}", MaxCost, "MaxCost must be more than 0.");
+        }
+
+        if (MaxCost is not null && Mode == BatchMode.Deferred)
+        {
+            throw new ArgumentException("MaxCost is not supported in deferred mode yet: a deferred batch's requests are all submitted before any answer settles its cost. Use BatchMode.Live with a budget.", $"{paramName}.{nameof(MaxCost)}");
         }
 
         Deferred?.Validate($"{paramName}.{nameof(Deferred)}");

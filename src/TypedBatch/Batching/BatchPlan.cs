@@ -56,6 +56,9 @@ internal sealed record BatchPlan(string Operation, string Provider, string Model
     /// <summary>The options of deferred mode (the defaults when the call set none).</summary>
     public DeferredOptions Deferred { get; init; } = DefaultDeferred;
 
+    /// <summary>The batch's hard budget (<see cref="BatchOptions.MaxCost"/>), one per call, shared by its requests and repairs.</summary>
+    public CostBudget? Budget { get; init; }
+
     /// <summary>Whether the runner logs this batch's start and summary (a deferred batch's live part is logged by it instead).</summary>
     public bool Logged { get; init; } = true;
 

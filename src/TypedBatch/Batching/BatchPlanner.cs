@@ -46,6 +46,11 @@ internal static class BatchPlanner
             throw new ArgumentException("A journal needs the generated client (or the untyped batch API): the results of a hand-written implementation cannot be journaled and rebuilt.", $"{nameof(options)}.{nameof(BatchOptions.Journal)}");
         }
 
+        if (options?.MaxCost is not null)
+        {
+            throw new ArgumentException("A budget needs the generated client (or the untyped batch API): TypedBatch cannot price or hold back the requests of a hand-written implementation.", $"{nameof(options)}.{nameof(BatchOptions.MaxCost)}");
+        }
+
         if (options?.Mode == BatchMode.Deferred)
         {
             throw new ArgumentException("Deferred mode needs the generated client (or the untyped batch API): a hand-written implementation sends its own requests.", $"{nameof(options)}.{nameof(BatchOptions.Mode)}");
@@ -80,5 +85,6 @@ internal static class BatchPlanner
         RetryJournaledFailures = options.RetryJournaledFailures,
         Mode = options.Mode,
         Deferred = options.Deferred ?? plan.Deferred,
+        Budget = options.MaxCost is { } max ? new CostBudget(max) : null,
     };
 }

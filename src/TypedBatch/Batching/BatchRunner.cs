@@ -347,7 +347,7 @@ internal sealed class BatchRunner
             RateLimitGate? batchGate = plan.RequestsPerMinute is not null || plan.TokensPerMinute is not null
                 ? new RateLimitGate(plan.RequestsPerMinute, plan.TokensPerMinute, runner._time)
                 : null;
-            _scope = new BatchScope(Concurrency, batchGate);
+            _scope = new BatchScope(Concurrency, batchGate, plan.Budget);
         }
 
         public int PeakInFlight => Volatile.Read(ref _peakInFlight);
@@ -544,10 +544,13 @@ internal sealed class BatchRunner
                 }
             }
 
-            // After a quota answer nothing more is sent: every later request would be refused the same way.
+            // After a quota answer nothing more is sent: every later request would be refused the same way. Nor after
+            // the budget refused a request: what is left of it does not cover one more.
             BatchItem<TUnit> unit = Volatile.Read(ref _quotaExceeded) is { } quota
                 ? BatchItem.Failure<TUnit>(index, quota, default, 0, TimeSpan.Zero)
-                : await RunOneAsync(index, input, cancellationToken).ConfigureAwait(false);
+                : _plan.Budget is { Exhausted: true } budget
+                    ? BatchItem.Failure<TUnit>(index, budget.NotSent(), default, 0, TimeSpan.Zero)
+                    : await RunOneAsync(index, input, cancellationToken).ConfigureAwait(false);
             if (_packing is null)
             {
                 BatchItem<TOut> item = Unsafe.As<BatchItem<TUnit>, BatchItem<TOut>>(ref unit);

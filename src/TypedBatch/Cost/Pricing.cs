@@ -12,7 +12,10 @@ internal sealed class Pricing(PriceTable table, ProviderKind kind, ILogger logge
     /// <summary>Prices nothing: a provider built without a price table (tests, hand-built providers).</summary>
     public static Pricing None { get; } = new(PriceTable.Empty(), ProviderKind.OpenAICompatible, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
 
-    private bool Billed => kind is ProviderKind.OpenAI or ProviderKind.AzureOpenAI;
+    /// <summary>Whether the provider bills by the built-in prices (OpenAI, Azure OpenAI): an unpriced model there costs an unknown amount.</summary>
+    public bool Bills => kind is ProviderKind.OpenAI or ProviderKind.AzureOpenAI;
+
+    private bool Billed => Bills;
 
     /// <summary>
     /// The price of an answer: by the model the server says answered (a dated snapshot, or the model behind an Azure

@@ -5,7 +5,7 @@ namespace TypedBatch.Limits;
 /// and successes) and its own limits, which apply under the shared gate of the account without changing it. Carried
 /// by the runner's workers as an ambient value, since a provider call does not know which batch it serves.
 /// </summary>
-internal sealed class BatchScope(AdaptiveConcurrency concurrency, RateLimitGate? gate)
+internal sealed class BatchScope(AdaptiveConcurrency concurrency, RateLimitGate? gate, CostBudget? budget = null)
 {
     private static readonly AsyncLocal<BatchScope?> Ambient = new();
 
@@ -21,4 +21,7 @@ internal sealed class BatchScope(AdaptiveConcurrency concurrency, RateLimitGate?
 
     /// <summary>The batch's own requests/tokens-per-minute budget, when its options set one.</summary>
     public RateLimitGate? Gate { get; } = gate;
+
+    /// <summary>The batch's hard budget (<see cref="BatchOptions.MaxCost"/>), which every request reserves its worst case from.</summary>
+    public CostBudget? Budget { get; } = budget;
 }

@@ -49,6 +49,43 @@ internal sealed class OpenAICompatibleProvider(
     public async Task<ChatCompletion> CompleteAsync(ChatRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (BatchScope.Current?.Budget is not { } budget)
+        {
+            return await CompleteCoreAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+
+        // A batch with a budget: the request's worst case is reserved first, and settled with what the answer cost.
+        string model = modelOverride ?? request.Model;
+        decimal worst = Pricing.Find(null, model) is { } price && request.Settings.MaxTokens is { } maxTokens
+            ? CostBudget.WorstCase(price, request.Messages, maxTokens, request.Settings.ResponseFormat?.Schema ?? default)
+            : 0m;
+        await ReserveAsync(budget, worst, cancellationToken).ConfigureAwait(false);
+        ChatCompletion completion;
+        try
+        {
+            completion = await CompleteCoreAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            budget.Settle(worst, 0m); // nothing answered, nothing billed to the batch
+            throw;
+        }
+
+        budget.Settle(worst, completion.Cost);
+        return completion;
+    }
+
+    private async Task ReserveAsync(CostBudget budget, decimal worst, CancellationToken cancellationToken)
+    {
+        if (!await budget.ReserveAsync(worst, cancellationToken).ConfigureAwait(false))
+        {
+            BatchError refused = budget.NotSent();
+            throw new ProviderException(BatchErrorKind.BudgetExceeded, Name, refused.Message) { Attempts = 0 };
+        }
+    }
+
+    private async Task<ChatCompletion> CompleteCoreAsync(ChatRequest request, CancellationToken cancellationToken)
+    {
         CompletionSettings settings = request.Settings;
         string model = modelOverride ?? request.Model;
         ChatCompletionRequestDto dto = ToWire(request, model, structuredOutputs);
@@ -102,6 +139,30 @@ internal sealed class OpenAICompatibleProvider(
     public async Task<EmbeddingResponse> EmbedAsync(EmbeddingRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (BatchScope.Current?.Budget is not { } budget)
+        {
+            return await EmbedCoreAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+
+        decimal worst = Pricing.Find(null, modelOverride ?? request.Model) is { } price ? CostBudget.WorstCase(price, request.Inputs) : 0m;
+        await ReserveAsync(budget, worst, cancellationToken).ConfigureAwait(false);
+        EmbeddingResponse response;
+        try
+        {
+            response = await EmbedCoreAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            budget.Settle(worst, 0m);
+            throw;
+        }
+
+        budget.Settle(worst, response.Cost);
+        return response;
+    }
+
+    private async Task<EmbeddingResponse> EmbedCoreAsync(EmbeddingRequest request, CancellationToken cancellationToken)
+    {
         string model = modelOverride ?? request.Model;
         var dto = new EmbeddingRequestDto
         {
