@@ -24,9 +24,11 @@ internal readonly record struct JournalLookup(bool Replay, long Offset, int Leng
 /// </summary>
 /// <remarks>
 /// Writes are grouped (group commit): a worker serializes and masks its line outside any lock, into a buffer of its
-/// thread, then copies it into the queue under a short lock. If no write is under way it becomes the writer and writes
-/// the whole queue with one <c>pwrite</c>, then whatever was queued meanwhile, until the queue is empty; otherwise it
-/// waits for the writer to write its group. One worker alone writes its own line at once, as before.
+/// thread, then copies it into the queue under a short lock and waits (asynchronously) for its group to be written.
+/// The first line queued schedules one writer on the thread pool, behind the work already queued there, so the lines
+/// of every item that finishes meanwhile go out with one <c>pwrite</c>; the writer writes until the queue is empty.
+/// Lines that must be written before their caller goes on (header, remote batches, embeddings, which are unpacked
+/// synchronously) are written by their caller at once when no write is under way, else with the running writer's group.
 /// </remarks>
 internal sealed partial class JournalFile : IDisposable
 {
@@ -59,6 +61,7 @@ internal sealed partial class JournalFile : IDisposable
     private ArrayBufferWriter<byte> _writing = new(16 * 1024);
     private int _queuedItems;
     private bool _writerActive;
+    private bool _writeScheduled;
     private WriteGroup? _queuedGroup;
     private volatile Exception? _writeFailure;
     private readonly SemaphoreSlim _flushSignal = new(0);
@@ -227,7 +230,7 @@ internal sealed partial class JournalFile : IDisposable
         WriteIfSet(w, "fr"u8, completion.FinishReason);
         WriteIfSet(w, "m"u8, completion.Model);
         WriteIfSet(w, "id"u8, completion.Id);
-        return Enqueue(EndLine(w), items: 1);
+        return Enqueue(EndLine(w), items: 1, wait: false);
     }
 
     /// <summary>Journals an embedding that succeeded: its vector as little-endian float32, base64.</summary>
@@ -237,7 +240,9 @@ internal sealed partial class JournalFile : IDisposable
         Utf8JsonWriter w = Start(index, fingerprint, true, usage, attempts, 0, provider, deferred);
         WriteIfSet(w, "m"u8, embedding.Model);
         w.WriteBase64String("v"u8, MemoryMarshal.AsBytes(embedding.Vector.Span));
-        return Enqueue(EndLine(w), items: 1);
+
+        // Unpacking an embeddings request is synchronous and waits for this: written by this thread unless a write is under way.
+        return Enqueue(EndLine(w), items: 1, wait: true);
     }
 
     /// <summary>Journals an item's final error (its kind, masked message and codes; never a raw answer).</summary>
@@ -255,7 +260,7 @@ internal sealed partial class JournalFile : IDisposable
 
         WriteIfSet(w, "pc"u8, error.ProviderCode);
         WriteIfSet(w, "et"u8, error.ErrorType);
-        return Enqueue(EndLine(w), items: 1);
+        return Enqueue(EndLine(w), items: 1, wait: false);
     }
 
     /// <summary>Flushes what is pending to the disk and releases the file and its lock.</summary>
@@ -271,8 +276,9 @@ internal sealed partial class JournalFile : IDisposable
             _disposed = true;
         }
 
-        // A cancelled batch does not wait for its workers: one of them may still be writing the queue it took.
-        SpinWait.SpinUntil(() => !Volatile.Read(ref _writerActive));
+        // A cancelled batch does not wait for its workers: a writer may still be writing, and lines may be queued for a
+        // writer not yet run. Those are written here; the scheduled writer then finds nothing to do.
+        WriteRemaining();
         _timer.Dispose();
         _flushSignal.Release();
         _flusher.Join();
@@ -368,28 +374,31 @@ internal sealed partial class JournalFile : IDisposable
     }
 
     /// <summary>
-    /// Queues a line (copied) and returns once it is written to the operating system: at once when this worker becomes
-    /// the writer, else as a task that completes when the writer has written its group. With
-    /// <see cref="Durability.EveryItem"/> the task completes after the flush that follows the write.
-    /// <paramref name="items"/> is 1 for an item, 0 for a line that is not one (header, remote batch).
+    /// Queues a line (copied); the task completes once the line is written to the operating system (with
+    /// <see cref="Durability.EveryItem"/>, after the flush that follows the write). With <paramref name="wait"/> the
+    /// caller writes the queue itself when no write is under way (the task is then complete but for EveryItem's
+    /// flush); else the first line of a group schedules the writer. <paramref name="items"/> is 1 for an item, 0 for a
+    /// line that is not one (header, remote batch).
     /// </summary>
-    private Task Enqueue(ReadOnlySpan<byte> line, int items)
+    private Task Enqueue(ReadOnlySpan<byte> line, int items, bool wait)
     {
-        WriteGroup group;
+        WriteGroup? group = null;
+        bool schedule = false;
         lock (_lock)
         {
             ThrowIfUnusable();
             line.CopyTo(_queued.GetSpan(line.Length));
             _queued.Advance(line.Length);
             _queuedItems += items;
-            if (!_writerActive)
+            if (wait && !_writerActive)
             {
                 _writerActive = true;
-                group = null!;
             }
             else
             {
                 group = _queuedGroup ??= new WriteGroup();
+                schedule = !_writerActive && !_writeScheduled;
+                _writeScheduled |= schedule;
             }
         }
 
@@ -398,7 +407,69 @@ internal sealed partial class JournalFile : IDisposable
             return WriteQueue();
         }
 
+        if (schedule)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static journal => journal.RunScheduledWrite(), this, preferLocal: false);
+        }
+
         return items == 0 || _journal.Durability != Durability.EveryItem ? group.Written.Task : group.WrittenAndFlushedAsync();
+    }
+
+    /// <summary>The scheduled writer: writes the queue unless a write is already under way (that one writes until the queue is empty).</summary>
+    private void RunScheduledWrite()
+    {
+        lock (_lock)
+        {
+            _writeScheduled = false;
+            if (_writerActive || _queued.WrittenCount == 0)
+            {
+                return;
+            }
+
+            _writerActive = true;
+        }
+
+        try
+        {
+            WriteQueue();
+        }
+        catch (BatchJournalException failed) when (ReferenceEquals(failed, _writeFailure))
+        {
+            // Not lost: the items waiting for this write got the exception, and every later append throws it.
+        }
+    }
+
+    /// <summary>On dispose: waits for a write under way, then writes what is still queued.</summary>
+    private void WriteRemaining()
+    {
+        while (true)
+        {
+            SpinWait.SpinUntil(() => !Volatile.Read(ref _writerActive));
+            lock (_lock)
+            {
+                if (_writerActive)
+                {
+                    continue;
+                }
+
+                if (_queued.WrittenCount == 0)
+                {
+                    return;
+                }
+
+                _writerActive = true;
+            }
+
+            try
+            {
+                WriteQueue();
+            }
+            catch (BatchJournalException failed) when (ReferenceEquals(failed, _writeFailure))
+            {
+                // The items waiting for this write got the exception; closing goes on.
+                return;
+            }
+        }
     }
 
     /// <summary>
@@ -438,12 +509,12 @@ internal sealed partial class JournalFile : IDisposable
             }
             catch (IOException failed)
             {
-                var error = new BatchJournalException($"Writing to the journal '{Path}' failed: {failed.Message}", failed) { Path = Path };
+                Exception error = new BatchJournalException($"Writing to the journal '{Path}' failed: {failed.Message}", failed) { Path = Path };
                 WriteGroup? queued;
                 lock (_lock)
                 {
                     // Nothing more is written: a journal with a hole in it must stop the batch.
-                    _writeFailure ??= error;
+                    error = _writeFailure ??= error;
                     _queued.ResetWrittenCount();
                     _queuedItems = 0;
                     queued = _queuedGroup;
@@ -477,7 +548,7 @@ internal sealed partial class JournalFile : IDisposable
     }
 
     /// <summary>Writes a line that is not an item (header, remote batch) and returns once it is written to the operating system.</summary>
-    private void WriteThrough(ReadOnlySpan<byte> line) => Enqueue(line, items: 0).GetAwaiter().GetResult();
+    private void WriteThrough(ReadOnlySpan<byte> line) => Enqueue(line, items: 0, wait: true).GetAwaiter().GetResult();
 
     /// <summary>
     /// Under the lock, after items were written: whether the flusher is to be woken (after 64 items, or for every item
