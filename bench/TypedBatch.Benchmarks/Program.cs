@@ -6,6 +6,7 @@ using TypedBatch.Benchmarks;
 // dotnet run -c Release --project bench/TypedBatch.Benchmarks -- accuracy        estimate vs exact o200k on ~200 texts
 // dotnet run -c Release --project bench/TypedBatch.Benchmarks -- load o200k      one-time tokenizer cost (fresh process)
 // dotnet run -c Release --project bench/TypedBatch.Benchmarks -- verify          baselines produce the same messages and JSON
+// dotnet run -c Release --project bench/TypedBatch.Benchmarks -- journal         per-item journal cost (fingerprint, mask, append)
 switch (args)
 {
     case ["accuracy", ..]:
@@ -18,6 +19,9 @@ switch (args)
         break;
     case ["verify"]:
         Payloads.Verify();
+        break;
+    case ["journal", .. string[] rest]:
+        BenchmarkSwitcher.FromAssembly(typeof(Render).Assembly).Run(["--filter", "*JournalAppend*", .. rest]);
         break;
     default:
         Payloads.Verify();

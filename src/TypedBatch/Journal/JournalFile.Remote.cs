@@ -68,29 +68,20 @@ internal sealed partial class JournalFile
         }
     }
 
+    /// <summary>Writes a remote line through the queue, in order with the items, and flushes it to the disk before returning.</summary>
     private void AppendRemote(Action<Utf8JsonWriter> write)
     {
-        lock (_lock)
+        ThrowIfUnusable();
+        Utf8JsonWriter w = StartLine();
+        write(w);
+        WriteThrough(EndLine(w));
+        try
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            if (_flushFailure is { } failed)
-            {
-                throw failed;
-            }
-
-            _buffer.ResetWrittenCount();
-            _writer.Reset(_buffer);
-            _writer.WriteStartObject();
-            write(_writer);
-            End();
-            try
-            {
-                RandomAccess.FlushToDisk(_handle);
-            }
-            catch (IOException flushFailed)
-            {
-                throw new BatchJournalException($"Flushing the journal '{Path}' to the disk failed: {flushFailed.Message}", flushFailed) { Path = Path };
-            }
+            RandomAccess.FlushToDisk(_handle);
+        }
+        catch (IOException flushFailed)
+        {
+            throw new BatchJournalException($"Flushing the journal '{Path}' to the disk failed: {flushFailed.Message}", flushFailed) { Path = Path };
         }
     }
 

@@ -22,6 +22,14 @@ internal readonly record struct JournalLookup(bool Replay, long Offset, int Leng
 /// checked against the batch. Every finished item is written to the operating system before it is reported, so a
 /// killed process loses nothing it reported; the disk flush is batched (about 100 ms or 64 items) or per item.
 /// </summary>
+/// <remarks>
+/// Writes are grouped (group commit): a worker serializes and masks its line outside any lock, into a buffer of its
+/// thread, then copies it into the queue under a short lock and waits (asynchronously) for its group to be written.
+/// The first line queued schedules one writer on the thread pool, behind the work already queued there, so the lines
+/// of every item that finishes meanwhile go out with one <c>pwrite</c>; the writer writes until the queue is empty.
+/// Lines that must be written before their caller goes on (header, remote batches, embeddings, which are unpacked
+/// synchronously) are written by their caller at once when no write is under way, else with the running writer's group.
+/// </remarks>
 internal sealed partial class JournalFile : IDisposable
 {
     public const int FormatVersion = 1;
@@ -37,14 +45,25 @@ internal sealed partial class JournalFile : IDisposable
     private readonly FileStream _stream;
     private readonly SafeFileHandle _handle;
     private readonly Lock _lock = new();
-    private readonly ArrayBufferWriter<byte> _buffer = new(1024);
-    private readonly Utf8JsonWriter _writer;
     private readonly ITimer _timer;
     private readonly List<JournalDefinition> _headers = [];
     private bool[] _headerMatches = [];
     private Entry[] _entries = [];
     private int _entryCount;
     private long _length;
+
+    // The group commit, under _lock: lines queued for the writer, the buffer it writes from, whether a write is under
+    // way, and the task the queued lines' workers wait for (the flush each waits for next, with Durability.EveryItem).
+    [ThreadStatic]
+    private static LineBuffer? t_line;
+
+    private ArrayBufferWriter<byte> _queued = new(16 * 1024);
+    private ArrayBufferWriter<byte> _writing = new(16 * 1024);
+    private int _queuedItems;
+    private bool _writerActive;
+    private bool _writeScheduled;
+    private WriteGroup? _queuedGroup;
+    private volatile Exception? _writeFailure;
     private readonly SemaphoreSlim _flushSignal = new(0);
     private readonly Thread _flusher;
     private TaskCompletionSource _nextFlush = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -63,7 +82,6 @@ internal sealed partial class JournalFile : IDisposable
         _redactor = redactor;
         _stream = stream;
         _handle = stream.SafeFileHandle;
-        _writer = new Utf8JsonWriter(_buffer, WriterOptions);
         _timer = time.CreateTimer(static state => ((JournalFile)state!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
 
         // Disk flushes run on a thread of their own: a worker never blocks on fsync (one would hold a thread-pool
@@ -203,62 +221,46 @@ internal sealed partial class JournalFile : IDisposable
     /// <summary>Journals a chat item that succeeded: the completion it was built from, masked of the providers' secrets.</summary>
     public Task AppendCompletion(int index, JournalFingerprint fingerprint, ChatCompletion completion, TokenUsage usage, int attempts, int repairs, bool deferred = false)
     {
-        Task flushed;
-        bool signal;
-        lock (_lock)
-        {
-            Utf8JsonWriter w = Start(index, fingerprint, true, usage, attempts, repairs, completion.Provider, deferred);
-            WriteIfSet(w, "c"u8, _redactor.RedactOrNull(completion.Content));
-            WriteIfSet(w, "rf"u8, _redactor.RedactOrNull(completion.Refusal));
-            WriteIfSet(w, "fr"u8, completion.FinishReason);
-            WriteIfSet(w, "m"u8, completion.Model);
-            WriteIfSet(w, "id"u8, completion.Id);
-            End();
-            flushed = NoteAppended(out signal);
-        }
-
-        return Signal(flushed, signal);
+        ThrowIfUnusable();
+        string? content = _redactor.RedactOrNull(completion.Content);
+        string? refusal = _redactor.RedactOrNull(completion.Refusal);
+        Utf8JsonWriter w = Start(index, fingerprint, true, usage, attempts, repairs, completion.Provider, deferred);
+        WriteIfSet(w, "c"u8, content);
+        WriteIfSet(w, "rf"u8, refusal);
+        WriteIfSet(w, "fr"u8, completion.FinishReason);
+        WriteIfSet(w, "m"u8, completion.Model);
+        WriteIfSet(w, "id"u8, completion.Id);
+        return Enqueue(EndLine(w), items: 1, wait: false);
     }
 
     /// <summary>Journals an embedding that succeeded: its vector as little-endian float32, base64.</summary>
     public Task AppendEmbedding(int index, JournalFingerprint fingerprint, Embedding embedding, TokenUsage usage, int attempts, string? provider, bool deferred = false)
     {
-        Task flushed;
-        bool signal;
-        lock (_lock)
-        {
-            Utf8JsonWriter w = Start(index, fingerprint, true, usage, attempts, 0, provider, deferred);
-            WriteIfSet(w, "m"u8, embedding.Model);
-            w.WriteBase64String("v"u8, MemoryMarshal.AsBytes(embedding.Vector.Span));
-            End();
-            flushed = NoteAppended(out signal);
-        }
+        ThrowIfUnusable();
+        Utf8JsonWriter w = Start(index, fingerprint, true, usage, attempts, 0, provider, deferred);
+        WriteIfSet(w, "m"u8, embedding.Model);
+        w.WriteBase64String("v"u8, MemoryMarshal.AsBytes(embedding.Vector.Span));
 
-        return Signal(flushed, signal);
+        // Unpacking an embeddings request is synchronous and waits for this: written by this thread unless a write is under way.
+        return Enqueue(EndLine(w), items: 1, wait: true);
     }
 
     /// <summary>Journals an item's final error (its kind, masked message and codes; never a raw answer).</summary>
     public Task AppendFailure(int index, JournalFingerprint fingerprint, BatchError error, TokenUsage usage, int attempts, int repairs, bool deferred = false)
     {
-        Task flushed;
-        bool signal;
-        lock (_lock)
+        ThrowIfUnusable();
+        string message = _redactor.Redact(error.Message);
+        Utf8JsonWriter w = Start(index, fingerprint, false, usage, attempts, repairs, error.Provider, deferred);
+        w.WriteString("k"u8, error.Kind.ToString());
+        w.WriteString("msg"u8, message);
+        if (error.StatusCode is { } status)
         {
-            Utf8JsonWriter w = Start(index, fingerprint, false, usage, attempts, repairs, error.Provider, deferred);
-            w.WriteString("k"u8, error.Kind.ToString());
-            w.WriteString("msg"u8, _redactor.Redact(error.Message));
-            if (error.StatusCode is { } status)
-            {
-                w.WriteNumber("st"u8, status);
-            }
-
-            WriteIfSet(w, "pc"u8, error.ProviderCode);
-            WriteIfSet(w, "et"u8, error.ErrorType);
-            End();
-            flushed = NoteAppended(out signal);
+            w.WriteNumber("st"u8, status);
         }
 
-        return Signal(flushed, signal);
+        WriteIfSet(w, "pc"u8, error.ProviderCode);
+        WriteIfSet(w, "et"u8, error.ErrorType);
+        return Enqueue(EndLine(w), items: 1, wait: false);
     }
 
     /// <summary>Flushes what is pending to the disk and releases the file and its lock.</summary>
@@ -274,6 +276,9 @@ internal sealed partial class JournalFile : IDisposable
             _disposed = true;
         }
 
+        // A cancelled batch does not wait for its workers: a writer may still be writing, and lines may be queued for a
+        // writer not yet run. Those are written here; the scheduled writer then finds nothing to do.
+        WriteRemaining();
         _timer.Dispose();
         _flushSignal.Release();
         _flusher.Join();
@@ -285,7 +290,6 @@ internal sealed partial class JournalFile : IDisposable
         finally
         {
             _flushSignal.Dispose();
-            _writer.Dispose();
             _stream.Dispose();
         }
     }
@@ -298,76 +302,268 @@ internal sealed partial class JournalFile : IDisposable
         }
     }
 
-    private Utf8JsonWriter Start(int index, JournalFingerprint fingerprint, bool ok, TokenUsage usage, int attempts, int repairs, string? provider, bool deferred)
+    /// <summary>Throws when the journal can take no more lines: disposed, or a write or flush failed.</summary>
+    private void ThrowIfUnusable()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_flushFailure is { } failed)
+        if ((_writeFailure ?? _flushFailure) is { } failed)
         {
             throw failed;
         }
+    }
 
-        _buffer.ResetWrittenCount();
-        _writer.Reset(_buffer);
-        _writer.WriteStartObject();
-        _writer.WriteNumber("i"u8, index);
+    /// <summary>Starts a line in this thread's buffer: <c>{</c>, nothing else.</summary>
+    private static Utf8JsonWriter StartLine()
+    {
+        LineBuffer line = t_line ??= new LineBuffer();
+        line.Buffer.ResetWrittenCount();
+        line.Writer.Reset(line.Buffer);
+        line.Writer.WriteStartObject();
+        return line.Writer;
+    }
+
+    /// <summary>Ends the line in this thread's buffer; the bytes are valid until the thread starts its next line.</summary>
+    private static ReadOnlySpan<byte> EndLine(Utf8JsonWriter writer)
+    {
+        LineBuffer line = t_line!;
+        writer.WriteEndObject();
+        writer.Flush();
+        line.Buffer.GetSpan(1)[0] = (byte)'\n';
+        line.Buffer.Advance(1);
+        if (line.Buffer.Capacity > LineBuffer.MaxKeptBytes)
+        {
+            // A huge line (a long embedding) is not kept alive by its thread: the next line starts a new buffer.
+            t_line = null;
+        }
+
+        return line.Buffer.WrittenSpan;
+    }
+
+    private static Utf8JsonWriter Start(int index, JournalFingerprint fingerprint, bool ok, TokenUsage usage, int attempts, int repairs, string? provider, bool deferred)
+    {
+        Utf8JsonWriter writer = StartLine();
+        writer.WriteNumber("i"u8, index);
         Span<byte> hex = stackalloc byte[JournalFingerprint.HexLength];
         fingerprint.Format(hex);
-        _writer.WriteString("f"u8, hex);
-        _writer.WriteBoolean("ok"u8, ok);
-        _writer.WriteNumber("a"u8, attempts);
+        writer.WriteString("f"u8, hex);
+        writer.WriteBoolean("ok"u8, ok);
+        writer.WriteNumber("a"u8, attempts);
         if (repairs != 0)
         {
-            _writer.WriteNumber("r"u8, repairs);
+            writer.WriteNumber("r"u8, repairs);
         }
 
         if (usage != default)
         {
-            _writer.WriteStartArray("u"u8);
-            _writer.WriteNumberValue(usage.PromptTokens);
-            _writer.WriteNumberValue(usage.CompletionTokens);
-            _writer.WriteNumberValue(usage.TotalTokens);
-            _writer.WriteNumberValue(usage.CachedTokens);
-            _writer.WriteNumberValue(usage.ReasoningTokens);
-            _writer.WriteEndArray();
+            writer.WriteStartArray("u"u8);
+            writer.WriteNumberValue(usage.PromptTokens);
+            writer.WriteNumberValue(usage.CompletionTokens);
+            writer.WriteNumberValue(usage.TotalTokens);
+            writer.WriteNumberValue(usage.CachedTokens);
+            writer.WriteNumberValue(usage.ReasoningTokens);
+            writer.WriteEndArray();
         }
 
-        WriteIfSet(_writer, "p"u8, provider);
+        WriteIfSet(writer, "p"u8, provider);
         if (deferred)
         {
-            _writer.WriteBoolean("d"u8, true);
+            writer.WriteBoolean("d"u8, true);
         }
 
-        return _writer;
-    }
-
-    /// <summary>Ends the line and hands it to the operating system, at the end of the file.</summary>
-    private void End()
-    {
-        _writer.WriteEndObject();
-        _writer.Flush();
-        _buffer.GetSpan(1)[0] = (byte)'\n';
-        _buffer.Advance(1);
-        try
-        {
-            RandomAccess.Write(_handle, _buffer.WrittenSpan, _length);
-        }
-        catch (IOException failed)
-        {
-            throw new BatchJournalException($"Writing to the journal '{Path}' failed: {failed.Message}", failed) { Path = Path };
-        }
-
-        _length += _buffer.WrittenCount;
+        return writer;
     }
 
     /// <summary>
-    /// Under the lock, after a line was written: whether the flusher is to be woken (after 64 items, or for every item
+    /// Queues a line (copied); the task completes once the line is written to the operating system (with
+    /// <see cref="Durability.EveryItem"/>, after the flush that follows the write). With <paramref name="wait"/> the
+    /// caller writes the queue itself when no write is under way (the task is then complete but for EveryItem's
+    /// flush); else the first line of a group schedules the writer. <paramref name="items"/> is 1 for an item, 0 for a
+    /// line that is not one (header, remote batch).
+    /// </summary>
+    private Task Enqueue(ReadOnlySpan<byte> line, int items, bool wait)
+    {
+        WriteGroup? group = null;
+        bool schedule = false;
+        lock (_lock)
+        {
+            ThrowIfUnusable();
+            line.CopyTo(_queued.GetSpan(line.Length));
+            _queued.Advance(line.Length);
+            _queuedItems += items;
+            if (wait && !_writerActive)
+            {
+                _writerActive = true;
+            }
+            else
+            {
+                group = _queuedGroup ??= new WriteGroup();
+                schedule = !_writerActive && !_writeScheduled;
+                _writeScheduled |= schedule;
+            }
+        }
+
+        if (group is null)
+        {
+            return WriteQueue();
+        }
+
+        if (schedule)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static journal => journal.RunScheduledWrite(), this, preferLocal: false);
+        }
+
+        return items == 0 || _journal.Durability != Durability.EveryItem ? group.Written.Task : group.WrittenAndFlushedAsync();
+    }
+
+    /// <summary>The scheduled writer: writes the queue unless a write is already under way (that one writes until the queue is empty).</summary>
+    private void RunScheduledWrite()
+    {
+        lock (_lock)
+        {
+            _writeScheduled = false;
+            if (_writerActive || _queued.WrittenCount == 0)
+            {
+                return;
+            }
+
+            _writerActive = true;
+        }
+
+        try
+        {
+            WriteQueue();
+        }
+        catch (BatchJournalException failed) when (ReferenceEquals(failed, _writeFailure))
+        {
+            // Not lost: the items waiting for this write got the exception, and every later append throws it.
+        }
+    }
+
+    /// <summary>On dispose: waits for a write under way, then writes what is still queued.</summary>
+    private void WriteRemaining()
+    {
+        while (true)
+        {
+            SpinWait.SpinUntil(() => !Volatile.Read(ref _writerActive));
+            lock (_lock)
+            {
+                if (_writerActive)
+                {
+                    continue;
+                }
+
+                if (_queued.WrittenCount == 0)
+                {
+                    return;
+                }
+
+                _writerActive = true;
+            }
+
+            try
+            {
+                WriteQueue();
+            }
+            catch (BatchJournalException failed) when (ReferenceEquals(failed, _writeFailure))
+            {
+                // The items waiting for this write got the exception; closing goes on.
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The writer: writes the queue with one <c>pwrite</c>, and again while workers queued more meanwhile; returns the
+    /// flush its own line waits for (a completed task unless every item is flushed).
+    /// </summary>
+    private Task WriteQueue()
+    {
+        Task? own = null;
+        while (true)
+        {
+            ArrayBufferWriter<byte> writing;
+            int items;
+            WriteGroup? group;
+            long offset;
+            lock (_lock)
+            {
+                if (_queued.WrittenCount == 0)
+                {
+                    _writerActive = false;
+                    return own ?? Task.CompletedTask;
+                }
+
+                writing = _queued;
+                _queued = _writing;
+                _writing = writing;
+                items = _queuedItems;
+                _queuedItems = 0;
+                group = _queuedGroup;
+                _queuedGroup = null;
+                offset = _length;
+            }
+
+            try
+            {
+                RandomAccess.Write(_handle, writing.WrittenSpan, offset);
+            }
+            catch (IOException failed)
+            {
+                Exception error = new BatchJournalException($"Writing to the journal '{Path}' failed: {failed.Message}", failed) { Path = Path };
+                WriteGroup? queued;
+                lock (_lock)
+                {
+                    // Nothing more is written: a journal with a hole in it must stop the batch.
+                    error = _writeFailure ??= error;
+                    _queued.ResetWrittenCount();
+                    _queuedItems = 0;
+                    queued = _queuedGroup;
+                    _queuedGroup = null;
+                    _writerActive = false;
+                }
+
+                writing.ResetWrittenCount();
+                group?.Written.TrySetException(error);
+                queued?.Written.TrySetException(error);
+                throw error;
+            }
+
+            Task flushed;
+            bool signal;
+            lock (_lock)
+            {
+                _length = offset + writing.WrittenCount;
+                flushed = NoteWritten(items, out signal);
+            }
+
+            writing.ResetWrittenCount();
+            Signal(signal);
+            own ??= flushed;
+            if (group is not null)
+            {
+                group.Flushed = flushed;
+                group.Written.TrySetResult();
+            }
+        }
+    }
+
+    /// <summary>Writes a line that is not an item (header, remote batch) and returns once it is written to the operating system.</summary>
+    private void WriteThrough(ReadOnlySpan<byte> line) => Enqueue(line, items: 0, wait: true).GetAwaiter().GetResult();
+
+    /// <summary>
+    /// Under the lock, after items were written: whether the flusher is to be woken (after 64 items, or for every item
     /// with <see cref="Durability.EveryItem"/>, which also returns the flush to wait for), else arms the 100 ms timer.
     /// </summary>
-    private Task NoteAppended(out bool signal)
+    private Task NoteWritten(int items, out bool signal)
     {
         Task flushed = Task.CompletedTask;
         signal = false;
-        _pending++;
+        if (items == 0)
+        {
+            return flushed;
+        }
+
+        _pending += items;
         if (_journal.Durability == Durability.EveryItem || _pending >= FlushEveryItems)
         {
             if (_journal.Durability == Durability.EveryItem)
@@ -387,15 +583,13 @@ internal sealed partial class JournalFile : IDisposable
         return flushed;
     }
 
-    /// <summary>Out of the lock: wakes the flusher if asked; the task is the flush the item waits for, if any.</summary>
-    private Task Signal(Task flushed, bool signal)
+    /// <summary>Out of the lock: wakes the flusher if asked.</summary>
+    private void Signal(bool signal)
     {
         if (signal)
         {
             _flushSignal.Release();
         }
-
-        return flushed;
     }
 
     private void OnTimer()
@@ -489,24 +683,19 @@ internal sealed partial class JournalFile : IDisposable
             throw new BatchJournalException($"The journal '{Path}' holds too many batch definitions; use another file.") { Path = Path };
         }
 
-        lock (_lock)
-        {
-            _buffer.ResetWrittenCount();
-            _writer.Reset(_buffer);
-            _writer.WriteStartObject();
-            _writer.WriteNumber(HeaderMarker, FormatVersion);
-            string version = typeof(JournalFile).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
-            int plus = version.IndexOf('+', StringComparison.Ordinal);
-            _writer.WriteString("library", plus < 0 ? version : version[..plus]);
-            _writer.WriteString("created", DateTimeOffset.UtcNow);
-            _writer.WriteString("kind", _definition.Kind);
-            _writer.WriteString("operation", _definition.Operation);
-            _writer.WriteString("model", _definition.Model);
-            _writer.WriteString("settings", _definition.Settings);
-            _writer.WriteString("schema", _definition.Schema);
-            _writer.WriteString("definition", _definition.Id);
-            End();
-        }
+        Utf8JsonWriter w = StartLine();
+        w.WriteNumber(HeaderMarker, FormatVersion);
+        string version = typeof(JournalFile).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+        int plus = version.IndexOf('+', StringComparison.Ordinal);
+        w.WriteString("library", plus < 0 ? version : version[..plus]);
+        w.WriteString("created", DateTimeOffset.UtcNow);
+        w.WriteString("kind", _definition.Kind);
+        w.WriteString("operation", _definition.Operation);
+        w.WriteString("model", _definition.Model);
+        w.WriteString("settings", _definition.Settings);
+        w.WriteString("schema", _definition.Schema);
+        w.WriteString("definition", _definition.Id);
+        WriteThrough(EndLine(w));
 
         _headers.Add(_definition);
         _headerMatches = [.. _headerMatches, true];
@@ -740,6 +929,36 @@ internal sealed partial class JournalFile : IDisposable
         None,
         Succeeded,
         Failed,
+    }
+
+    /// <summary>A thread's buffer for the line it is writing: serialization runs outside the journal's lock.</summary>
+    private sealed class LineBuffer
+    {
+        public const int MaxKeptBytes = 64 * 1024;
+
+        public LineBuffer()
+        {
+            Writer = new Utf8JsonWriter(Buffer, WriterOptions);
+        }
+
+        public ArrayBufferWriter<byte> Buffer { get; } = new(1024);
+
+        public Utf8JsonWriter Writer { get; }
+    }
+
+    /// <summary>The lines queued while a write was under way: written together, their workers released together.</summary>
+    private sealed class WriteGroup
+    {
+        public TaskCompletionSource Written { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>The flush that follows the group's write (with <see cref="Durability.EveryItem"/>), set before <see cref="Written"/> completes.</summary>
+        public Task Flushed { get; set; } = Task.CompletedTask;
+
+        public async Task WrittenAndFlushedAsync()
+        {
+            await Written.Task.ConfigureAwait(false);
+            await Flushed.ConfigureAwait(false);
+        }
     }
 
     /// <summary>What the index keeps of one journaled item: 32 bytes, none of the answer.</summary>

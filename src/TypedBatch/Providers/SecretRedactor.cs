@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace TypedBatch.Providers;
 
 /// <summary>
@@ -5,7 +7,8 @@ namespace TypedBatch.Providers;
 /// Providers echo parts of a bad key in their error messages ("Incorrect API key provided: sk-abc…"), and a hostile
 /// or broken server may echo a whole credential anywhere, so every text read from an error answer passes through here,
 /// before anything cuts it short. Besides the configured keys, secrets learned at run time (Copilot session tokens)
-/// are added as they are obtained.
+/// are added as they are obtained. The common case, a text with no secret in it (every journaled answer), is one
+/// vectorized search for all the secrets and their parts at once and returns the same string, allocating nothing.
 /// </summary>
 internal sealed class SecretRedactor
 {
@@ -19,9 +22,13 @@ internal sealed class SecretRedactor
     private readonly Lock _gate = new();
     private string[] _learned = [];
 
+    // Every text to mask (whole secrets and the parts MaskParts masks), configured and learned; replaced with _learned.
+    private SearchValues<string>? _needles;
+
     public SecretRedactor(params string?[] secrets)
     {
         _configured = secrets.Where(IsMaskable).Select(s => s!).Distinct().OrderByDescending(s => s.Length).ToArray();
+        _needles = Needles(_configured, []);
     }
 
     public static SecretRedactor None { get; } = new();
@@ -38,7 +45,11 @@ internal sealed class SecretRedactor
         {
             if (!_learned.Contains(secret))
             {
-                Volatile.Write(ref _learned, [secret!, .. _learned.Take(MaxLearned - 1)]);
+                string[] learned = [secret!, .. _learned.Take(MaxLearned - 1)];
+
+                // The needles first: a reader that sees the new secret in _learned must find it in the needles too.
+                Volatile.Write(ref _needles, Needles(_configured, learned));
+                Volatile.Write(ref _learned, learned);
             }
         }
     }
@@ -51,6 +62,12 @@ internal sealed class SecretRedactor
         }
 
         string[] learned = Volatile.Read(ref _learned);
+        SearchValues<string>? needles = Volatile.Read(ref _needles);
+        if (needles is null || text.AsSpan().IndexOfAny(needles) < 0)
+        {
+            // No secret and no part of one: the same string, nothing allocated.
+            return text;
+        }
 
         // Whole secrets first, of every kind: a partial mask of one (a key's prefix inside a token) must not break the
         // whole match of another.
@@ -62,6 +79,26 @@ internal sealed class SecretRedactor
     public string? RedactOrNull(string? text) => text is null ? null : Redact(text);
 
     private static bool IsMaskable(string? secret) => !string.IsNullOrEmpty(secret) && secret.Length >= MinimumSecretLength;
+
+    /// <summary>What <see cref="MaskWhole"/> and <see cref="MaskParts"/> look for, as one search; null when there is nothing to mask.</summary>
+    private static SearchValues<string>? Needles(string[] configured, string[] learned)
+    {
+        var needles = new HashSet<string>(StringComparer.Ordinal);
+        foreach (string secret in configured.Concat(learned))
+        {
+            needles.Add(secret);
+            int part = PartLength(secret);
+            if (part >= MinimumSecretLength)
+            {
+                needles.Add(secret[..part]);
+                needles.Add(secret[^part..]);
+            }
+        }
+
+        return needles.Count == 0 ? null : SearchValues.Create([.. needles], StringComparison.Ordinal);
+    }
+
+    private static int PartLength(string secret) => Math.Min(secret.Length / 2, 8);
 
     private static string MaskWhole(string text, string[] secrets)
     {
@@ -78,7 +115,7 @@ internal sealed class SecretRedactor
     {
         foreach (string secret in secrets)
         {
-            int part = Math.Min(secret.Length / 2, 8);
+            int part = PartLength(secret);
             if (part >= MinimumSecretLength)
             {
                 text = text.Replace(secret[..part], Mask, StringComparison.Ordinal)
