@@ -9,11 +9,12 @@ namespace TypedBatch.LoadTests.Scenarios;
 /// <summary>
 /// "Deferred": memory while preparing and reading a large <see cref="BatchMode.Deferred"/> batch. Every measured run is
 /// a child process of its own (this program again, with the hidden <c>deferred-child</c> command), so its peak working
-/// set (<c>VmHWM</c>) is that run's alone: TypedBatch's generated <c>ClassifyBatchAsync</c> in deferred mode, the
+/// set (<c>VmHWM</c>) is that run's alone: TypedBatch's generated <c>ClassifyBatchAsync</c> in deferred mode (also under
+/// <c>DOTNET_GCConserveMemory=7</c>), its <c>ClassifyAsCompletedAsync</c> keeping nothing per item, the
 /// official OpenAI SDK's Files and Batch clients with each batch's JSONL and output file in memory
 /// (<see cref="OpenAISdkBatchPeer"/>), and two baselines that only build and hold what each returns (N
-/// <c>BatchItem&lt;string&gt;</c>, N strings) without any I/O. All against one emulator process with a compressed batch
-/// clock, at 20,000 and 200,000 items. "Peak − baseline" is what a run costs beyond the results it returns; flat in N
+/// <c>BatchItem&lt;string&gt;</c>, N strings, nothing) without any I/O. All against one emulator process with a compressed
+/// batch clock, at 20,000 and 200,000 items (TypedBatch's two ways also at 50,000 and 100,000). "Peak − baseline" is what a run costs beyond the results it returns; flat in N
 /// means its 200k/20k ratio is near 1 (10 for something linear in N).
 /// </summary>
 internal static class DeferredScenario
@@ -22,12 +23,17 @@ internal static class DeferredScenario
 
     private const string ResultMarker = "DEFERRED-RESULT ";
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
-    private static readonly string[] Runs = ["typedbatch", "openai", "baseline-items", "baseline-strings"];
+    private static readonly string[] Runs = ["typedbatch", "typedbatch-ascompleted", "typedbatch-conserve", "openai", "baseline-items", "baseline-strings", "baseline-none"];
+
+    /// <summary>The runs also measured at the sizes in between (for the shape of the curve): TypedBatch's two ways and their baselines.</summary>
+    private static readonly string[] MiddleRuns = ["typedbatch", "typedbatch-ascompleted", "baseline-items", "baseline-none"];
 
     public static async Task<string> RunAsync(LoadOptions options, CancellationToken cancellationToken)
     {
         int repeat = options.Repeat ?? 3;
-        int[] sizes = [Scaled(20_000, options.Scale), Scaled(200_000, options.Scale)];
+        int[] sizes = [Scaled(20_000, options.Scale), Scaled(50_000, options.Scale), Scaled(100_000, options.Scale), Scaled(200_000, options.Scale)];
+        int small = sizes[0], large = sizes[^1];
+        string[] RunsAt(int items) => items == small || items == large ? Runs : MiddleRuns;
         var emulatorSettings = new EmulatorSettings(Extra: ["--batch-step", "100ms", "--batch-lines-per-step", "50000"]);
         await using EmulatorProcess emulator = await EmulatorProcess.StartAsync(emulatorSettings, Pinning.EmulatorCore, cancellationToken);
 
@@ -37,9 +43,10 @@ internal static class DeferredScenario
             foreach (int items in sizes)
             {
                 // Rotate the order so that no run always comes first (the emulator's disk cache, the machine's load).
-                for (int k = 0; k < Runs.Length; k++)
+                string[] runs = RunsAt(items);
+                for (int k = 0; k < runs.Length; k++)
                 {
-                    string run = Runs[(k + r) % Runs.Length];
+                    string run = runs[(k + r) % runs.Length];
                     ChildResult result = await RunChildProcessAsync(run, items, emulator.BaseUrl, cancellationToken);
                     (samples.TryGetValue((run, items), out List<ChildResult>? list) ? list : samples[(run, items)] = []).Add(result);
                     Console.WriteLine($"run {r + 1}/{repeat} {run} N={items:N0}: peak {Mb(result.PeakBytes)}, heap after {Mb(result.HeapBytes)}, {result.AllocatedBytes / (double)items:F0} B/item allocated, {result.Seconds:F1} s");
@@ -57,19 +64,28 @@ internal static class DeferredScenario
                 MedianOf(list.Select(s => s.Seconds)));
         }
 
-        string BaselineOf(string run) => run == "typedbatch" ? "baseline-items" : run == "openai" ? "baseline-strings" : run;
+        string BaselineOf(string run) => run switch
+        {
+            "typedbatch" or "typedbatch-conserve" => "baseline-items",
+            "typedbatch-ascompleted" => "baseline-none",
+            "openai" => "baseline-strings",
+            _ => run,
+        };
         string Name(string run) => run switch
         {
-            "typedbatch" => "TypedBatch, deferred mode",
+            "typedbatch" => "TypedBatch, deferred, `ClassifyBatchAsync` (results held)",
+            "typedbatch-ascompleted" => "TypedBatch, deferred, `ClassifyAsCompletedAsync` (nothing held)",
+            "typedbatch-conserve" => "TypedBatch, deferred, results held, `DOTNET_GCConserveMemory=7`",
             "openai" => "OpenAI SDK 2.15, files in memory",
             "baseline-items" => "baseline: N `BatchItem<string>`, no I/O",
-            _ => "baseline: N `string`, no I/O",
+            "baseline-strings" => "baseline: N `string`, no I/O",
+            _ => "baseline: nothing held, no I/O",
         };
 
-        var detail = new MarkdownTable("N", "Run", "Peak working set (median)", "Peak − its baseline", "Managed heap after, result held", "Allocated per item", "Wall time");
+        var detail = new MarkdownTable("N", "Run", "Peak working set (median)", "Peak − its baseline", "Managed heap after (result held, if any)", "Allocated per item", "Wall time");
         foreach (int items in sizes)
         {
-            foreach (string run in Runs)
+            foreach (string run in RunsAt(items))
             {
                 ChildResult m = Median(run, items);
                 ChildResult b = Median(BaselineOf(run), items);
@@ -78,16 +94,15 @@ internal static class DeferredScenario
             }
         }
 
-        int small = sizes[0], large = sizes[1];
         double Extra(string run, int items) => Median(run, items).PeakBytes - Median(BaselineOf(run), items).PeakBytes;
-        var summary = new MarkdownTable("", "TypedBatch, deferred mode", "OpenAI SDK, files in memory", "TypedBatch ÷ OpenAI SDK");
-        foreach (int items in sizes)
+        var summary = new MarkdownTable("", "TypedBatch, deferred mode (results held)", "OpenAI SDK, files in memory", "TypedBatch ÷ OpenAI SDK");
+        foreach (int items in new[] { small, large })
         {
             double ours = Median("typedbatch", items).PeakBytes, theirs = Median("openai", items).PeakBytes;
             summary.Add($"Peak working set, {Fmt.N0(items)} items", Mb(ours), Mb(theirs), Fmt.Ratio(ours / theirs));
         }
 
-        foreach (int items in sizes)
+        foreach (int items in new[] { small, large })
         {
             double ours = Extra("typedbatch", items), theirs = Extra("openai", items);
             summary.Add($"Peak − baseline, {Fmt.N0(items)} items", Mb(ours), Mb(theirs), Fmt.Ratio(ours / theirs));
@@ -99,17 +114,30 @@ internal static class DeferredScenario
             Fmt.Ratio(Extra("openai", large) / Extra("openai", small)),
             "");
 
-        string perRun = string.Join("; ", sizes.SelectMany(items => Runs.Select(run => $"{run} {Fmt.N0(items)}: {string.Join(" / ", samples[(run, items)].Select(s => Mb(s.PeakBytes)))}")));
+        string[] curveRuns = ["typedbatch-ascompleted", "typedbatch", "typedbatch-conserve", "openai"];
+        var curve = new MarkdownTable(["Run (peak working set; in brackets, peak − its baseline)", .. sizes.Select(n => Fmt.N0(n)), $"Peak, {Fmt.N0(large)} ÷ {Fmt.N0(small)}", $"Peak − baseline, {Fmt.N0(large)} ÷ {Fmt.N0(small)}"]);
+        foreach (string run in curveRuns)
+        {
+            curve.Add([
+                Name(run),
+                .. sizes.Select(n => samples.ContainsKey((run, n)) ? $"{Mb(Median(run, n).PeakBytes)} ({Mb(Extra(run, n))})" : "–"),
+                Fmt.Ratio(Median(run, large).PeakBytes / Median(run, small).PeakBytes),
+                Fmt.Ratio(Extra(run, large) / Extra(run, small)),
+            ]);
+        }
+
+        string perRun = string.Join("; ", sizes.SelectMany(items => RunsAt(items).Select(run => $"{run} {Fmt.N0(items)}: {string.Join(" / ", samples[(run, items)].Select(s => Mb(s.PeakBytes)))}")));
         return new StringBuilder()
-            .AppendLine(CultureInfo.InvariantCulture, $"- {Fmt.N0(small)} and {Fmt.N0(large)} chat items (`IDeferredPrompts.ClassifyAsync`: a 900-character system prompt and a short user message, about 1.1 KB per request line; the emulator answers `Re: Classify review item 000017.`), {repeat} runs of each, every run a fresh child process (`{ChildCommand}`) whose peak working set is its `VmHWM`; medians reported")
+            .AppendLine(CultureInfo.InvariantCulture, $"- {string.Join(", ", sizes.Select(n => Fmt.N0(n)))} chat items (`IDeferredPrompts.ClassifyAsync`: a 900-character system prompt and a short user message, about 1.1 KB per request line; the emulator answers `Re: Classify review item 000017.`), {repeat} runs of each, every run a fresh child process (`{ChildCommand}`) whose peak working set is its `VmHWM`; medians reported; the OpenAI SDK, its baseline and the `GCConserveMemory` run only at {Fmt.N0(small)} and {Fmt.N0(large)}")
             .AppendLine(CultureInfo.InvariantCulture, $"- Emulator (its own process) with a compressed batch clock (three 100 ms steps per batch: validating, up to 50,000 lines answered, finalizing; plus the emulator's own work): `{emulator.CommandLine}`; both clients poll every {PollInterval.TotalMilliseconds:F0} ms (TypedBatch: `PollInterval` {PollInterval.TotalMilliseconds:F0} ms, `MaxPollInterval` {4 * PollInterval.TotalMilliseconds:F0} ms)")
-            .AppendLine("- TypedBatch: `client.For<IDeferredPrompts>().ClassifyBatchAsync(reviews, new BatchOptions { Mode = BatchMode.Deferred, … })`, inputs enumerated lazily, shards of 50,000 requests spooled to temporary files, output files streamed")
+            .AppendLine("- TypedBatch: `client.For<IDeferredPrompts>().ClassifyBatchAsync(reviews, new BatchOptions { Mode = BatchMode.Deferred, … })`, inputs enumerated lazily, shards of 50,000 requests spooled to temporary files, output files streamed; the same through `ClassifyAsCompletedAsync`, consuming each item as it arrives and keeping only a bit per index (every index 0..N−1 exactly once, checked), a count of the successful deferred items and a checksum of the answers (checked against the expected answers); and `ClassifyBatchAsync` again with `DOTNET_GCConserveMemory=7` in the child's environment")
             .AppendLine(CultureInfo.InvariantCulture, $"- OpenAI SDK: per batch of at most {Fmt.N0(OpenAISdkBatchPeer.MaxRequestsPerBatch)} requests (OpenAI's limit), the JSONL built in a `MemoryStream` (`Utf8JsonWriter`), uploaded with `OpenAIFileClient.UploadFileAsync`, the batch created and polled with `BatchClient` (protocol methods); then each output file downloaded with `DownloadFileAsync` (a `BinaryData`) and parsed line by line into a `string[]` in input order")
-            .AppendLine("- Baselines: the same program building and holding what each run returns, without any I/O: N `BatchItem<string>` (TypedBatch's `BatchResult<string>` holds these) or N `string`; the runtime's own start-up is in every number alike")
-            .AppendLine("- Managed heap after: `GC.GetTotalMemory(forceFullCollection: true)` with the result still held; allocated: `GC.GetTotalAllocatedBytes(true)` over the run, ÷ N")
+            .AppendLine("- Baselines: the same program building and holding what each run returns, without any I/O: N `BatchItem<string>` (TypedBatch's `BatchResult<string>` holds these), N `string`, or nothing (the inputs and answers enumerated and checksummed, as the as-completed run keeps them); the runtime's own start-up is in every number alike")
+            .AppendLine("- Managed heap after: `GC.GetTotalMemory(forceFullCollection: true)` with the result (if any) still held; allocated: `GC.GetTotalAllocatedBytes(true)` over the run, ÷ N")
             .AppendLine(CultureInfo.InvariantCulture, $"- Peak working set per run: {perRun}")
             .AppendLine()
             .AppendLine(summary.ToString())
+            .AppendLine(curve.ToString())
             .AppendLine(detail.ToString())
             .ToString();
     }
@@ -124,10 +152,12 @@ internal static class DeferredScenario
         long start = Stopwatch.GetTimestamp();
         object result = run switch
         {
-            "typedbatch" => await RunTypedBatchAsync(baseUrl, items),
+            "typedbatch" or "typedbatch-conserve" => await RunTypedBatchAsync(baseUrl, items),
+            "typedbatch-ascompleted" => await RunTypedBatchAsCompletedAsync(baseUrl, items),
             "openai" => await OpenAISdkBatchPeer.RunAsync(baseUrl, items, PollInterval, CancellationToken.None),
             "baseline-items" => BaselineItems(items),
             "baseline-strings" => BaselineStrings(items),
+            "baseline-none" => BaselineNone(items),
             _ => throw new ArgumentException($"Unknown run '{run}'.", nameof(args)),
         };
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
@@ -141,19 +171,71 @@ internal static class DeferredScenario
 
     private static async Task<BatchResult<string>> RunTypedBatchAsync(Uri baseUrl, int items)
     {
-        await using var client = TypedBatchClient.Create(new TypedBatchOptions
+        await using TypedBatchClient client = CreateClient(baseUrl);
+        return await client.For<IDeferredPrompts>().ClassifyBatchAsync(DeferredWorkload.Reviews(items), DeferredBatchOptions());
+    }
+
+    /// <summary>
+    /// The same batch through <c>ClassifyAsCompletedAsync</c>, keeping nothing per item but one bit (seen) and a
+    /// checksum of the answers: what deferred mode itself holds, without the results.
+    /// </summary>
+    private static async Task<AsCompletedTally> RunTypedBatchAsCompletedAsync(Uri baseUrl, int items)
+    {
+        await using TypedBatchClient client = CreateClient(baseUrl);
+        var seen = new System.Collections.BitArray(items);
+        var tally = new AsCompletedTally();
+        await foreach (BatchItem<string> item in client.For<IDeferredPrompts>().ClassifyAsCompletedAsync(DeferredWorkload.Reviews(items), DeferredBatchOptions()))
         {
-            Provider = ProviderKind.OpenAICompatible,
-            BaseUrl = baseUrl,
-            ApiKey = "unused",
-            Model = DeferredWorkload.Model,
-        });
-        var options = new BatchOptions
+            if (item.Index < 0 || item.Index >= items || seen[item.Index])
+            {
+                throw new InvalidOperationException($"Item {item.Index} is out of range or came twice.");
+            }
+
+            seen[item.Index] = true;
+            tally.Count++;
+            if (item.Succeeded && item.Deferred)
+            {
+                tally.Succeeded++;
+            }
+
+            tally.Checksum += AnswerChecksum(item.Index, item.Value);
+        }
+
+        tally.AllSeen = seen.HasAllSet();
+        return tally;
+    }
+
+    private static TypedBatchClient CreateClient(Uri baseUrl) => TypedBatchClient.Create(new TypedBatchOptions
+    {
+        Provider = ProviderKind.OpenAICompatible,
+        BaseUrl = baseUrl,
+        ApiKey = "unused",
+        Model = DeferredWorkload.Model,
+    });
+
+    private static BatchOptions DeferredBatchOptions() => new()
+    {
+        Mode = BatchMode.Deferred,
+        Deferred = new DeferredOptions { PollInterval = PollInterval, MaxPollInterval = 4 * PollInterval },
+    };
+
+    /// <summary>An order-independent checksum term: the answer's hash mixed with its index (0 for a missing answer).</summary>
+    private static long AnswerChecksum(int index, string? answer)
+        => answer is null ? 0 : (long)(uint)string.GetHashCode(answer, StringComparison.Ordinal) * ((2L * index) + 1);
+
+    /// <summary>What an as-completed run keeps, built without I/O: nothing but the enumeration of the inputs.</summary>
+    private static AsCompletedTally BaselineNone(int items)
+    {
+        var tally = new AsCompletedTally();
+        foreach (string review in DeferredWorkload.Reviews(items))
         {
-            Mode = BatchMode.Deferred,
-            Deferred = new DeferredOptions { PollInterval = PollInterval, MaxPollInterval = 4 * PollInterval },
-        };
-        return await client.For<IDeferredPrompts>().ClassifyBatchAsync(DeferredWorkload.Reviews(items), options);
+            tally.Count++;
+            tally.Succeeded++;
+            tally.Checksum += AnswerChecksum(tally.Count - 1, DeferredWorkload.Answer(review));
+        }
+
+        tally.AllSeen = true;
+        return tally;
     }
 
     /// <summary>What a deferred run returns, built without I/O: N successful items with their answer and usage.</summary>
@@ -181,12 +263,31 @@ internal static class DeferredScenario
             BatchResult<string> batch => throw new InvalidOperationException($"{batch.FailedCount} failed, {batch.DeferredCount} deferred: {batch.Failures.FirstOrDefault().Error}"),
             BatchItem<string>[] array => [.. array.Select(i => i.Value)],
             string[] strings => (string?[])strings,
+            AsCompletedTally tally => CheckTally(tally, items),
             _ => throw new InvalidOperationException($"Unexpected result {result.GetType()}."),
         };
         if (answers.Length != items || !answers.SequenceEqual(DeferredWorkload.Reviews(items).Select(DeferredWorkload.Answer)))
         {
             throw new InvalidOperationException("The answers are not every input's, in input order.");
         }
+    }
+
+    /// <summary>Throws unless the tally counts every index once, all succeeded, with the expected answers; returns the expected answers.</summary>
+    private static string?[] CheckTally(AsCompletedTally tally, int items)
+    {
+        string[] expected = [.. DeferredWorkload.Reviews(items).Select(DeferredWorkload.Answer)];
+        long checksum = 0;
+        for (int i = 0; i < items; i++)
+        {
+            checksum += AnswerChecksum(i, expected[i]);
+        }
+
+        if (tally.Count != items || tally.Succeeded != items || !tally.AllSeen || tally.Checksum != checksum)
+        {
+            throw new InvalidOperationException($"As completed: {tally.Count} items, {tally.Succeeded} succeeded (deferred), all seen {tally.AllSeen}, checksum {(tally.Checksum == checksum ? "right" : "wrong")}.");
+        }
+
+        return expected;
     }
 
     /// <summary>The process's peak resident set (<c>VmHWM</c>), or the runtime's view where there is no /proc.</summary>
@@ -210,6 +311,11 @@ internal static class DeferredScenario
     {
         string host = Environment.ProcessPath ?? throw new InvalidOperationException("Unknown process path.");
         var start = new ProcessStartInfo(host) { RedirectStandardOutput = true, UseShellExecute = false };
+        if (run == "typedbatch-conserve")
+        {
+            start.Environment["DOTNET_GCConserveMemory"] = "7";
+        }
+
         if (Path.GetFileNameWithoutExtension(host) == "dotnet")
         {
             start.ArgumentList.Add(Assembly.GetEntryAssembly()!.Location);
@@ -256,6 +362,18 @@ internal static class DeferredScenario
     }
 
     private static string Mb(double bytes) => (bytes / (1024 * 1024)).ToString("F1", CultureInfo.InvariantCulture) + " MiB";
+
+    /// <summary>What an as-completed run keeps: counts and a checksum, nothing per item.</summary>
+    private sealed class AsCompletedTally
+    {
+        public int Count { get; set; }
+
+        public int Succeeded { get; set; }
+
+        public long Checksum { get; set; }
+
+        public bool AllSeen { get; set; }
+    }
 
     /// <summary>One run's figures.</summary>
     private sealed record ChildResult(double PeakBytes, double HeapBytes, double AllocatedBytes, double Seconds);
