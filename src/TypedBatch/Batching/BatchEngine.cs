@@ -125,18 +125,29 @@ internal sealed class BatchEngine
     /// and journal its outcome before the runner reports it. The shape's <see cref="ChatShape{TIn, TOut}.Rebuild"/> turns
     /// a journaled completion back into the item's value by the same path a live answer takes.
     /// </summary>
-    internal static BatchWork<TIn, TOut> ChatWork<TIn, TOut>(JournalFile? journal, ChatShape<TIn, TOut> shape)
+    internal static BatchWork<TIn, TOut> ChatWork<TIn, TOut>(JournalFile? journal, ChatShape<TIn, TOut> shape, JournalDefinition? deduplicate = null)
     {
         Func<TIn, IReadOnlyList<ChatMessage>> render = shape.Render;
         Func<IReadOnlyList<ChatMessage>, CancellationToken, ValueTask<BatchWorkResult<TOut>>> send = shape.Send;
         Func<ChatCompletion, TOut> rebuild = shape.Rebuild;
-        if (journal is null)
+        Deduplicator<TOut>? once = deduplicate is null ? null : new Deduplicator<TOut>();
+        if (journal is null && once is null)
         {
             return (input, _, ct) =>
             {
                 IReadOnlyList<ChatMessage> messages = render(input);
                 EnsureValid(messages);
                 return send(messages, ct);
+            };
+        }
+
+        if (journal is null)
+        {
+            return (input, index, ct) =>
+            {
+                IReadOnlyList<ChatMessage> messages = render(input);
+                EnsureValid(messages);
+                return once!.SendOnceAsync(JournalFingerprint.Of(deduplicate!, messages), index, () => send(messages, ct), ct);
             };
         }
 
@@ -154,7 +165,9 @@ internal sealed class BatchEngine
             BatchWorkResult<TOut> result;
             try
             {
-                result = await send(messages, ct).ConfigureAwait(false);
+                result = once is null
+                    ? await send(messages, ct).ConfigureAwait(false)
+                    : await once.SendOnceAsync(fingerprint, index, () => send(messages, ct), ct).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not BatchJournalException && (ex is not OperationCanceledException || !ct.IsCancellationRequested))
             {
@@ -163,7 +176,15 @@ internal sealed class BatchEngine
                 throw;
             }
 
-            await journal.AppendCompletion(index, fingerprint, result.Completion!, result.Usage, result.Attempts, result.Repairs).ConfigureAwait(false);
+            if (result.Error is { } fannedOut)
+            {
+                await journal.AppendFailure(index, fingerprint, fannedOut, result.Usage, result.Attempts, result.Repairs).ConfigureAwait(false);
+            }
+            else
+            {
+                await journal.AppendCompletion(index, fingerprint, result.Completion!, result.Usage, result.Attempts, result.Repairs).ConfigureAwait(false);
+            }
+
             return result;
         };
     }
@@ -195,7 +216,7 @@ internal sealed class BatchEngine
         IRemoteBatchApi? remote = plan.Mode == BatchMode.Deferred ? RemoteApi() : null;
         using JournalFile? journal = OpenJournal(plan, JournalDefinition.ForChat);
         return remote is null
-            ? await Runner.RunAsync(inputs, ChatWork(journal, shape), plan, cancellationToken).ConfigureAwait(false)
+            ? await Runner.RunAsync(inputs, ChatWork(journal, shape, Deduplication(plan)), plan, cancellationToken).ConfigureAwait(false)
             : await Deferred(remote, plan, shape, journal).RunAsync(inputs, cancellationToken).ConfigureAwait(false);
     }
 
@@ -207,13 +228,16 @@ internal sealed class BatchEngine
         IRemoteBatchApi? remote = plan.Mode == BatchMode.Deferred ? RemoteApi() : null;
         using JournalFile? journal = OpenJournal(plan, JournalDefinition.ForChat);
         IAsyncEnumerable<BatchItem<TOut>> items = remote is null
-            ? Runner.RunAsCompletedAsync(inputs, ChatWork(journal, shape), plan, cancellationToken)
+            ? Runner.RunAsCompletedAsync(inputs, ChatWork(journal, shape, Deduplication(plan)), plan, cancellationToken)
             : Deferred(remote, plan, shape, journal).RunAsCompletedAsync(inputs, cancellationToken);
         await foreach (BatchItem<TOut> item in items.ConfigureAwait(false))
         {
             yield return item;
         }
     }
+
+    /// <summary>What identical requests are recognised by, when the plan sends each once; null when it does not.</summary>
+    private static JournalDefinition? Deduplication(BatchPlan plan) => plan.Deduplicate ? JournalDefinition.ForChat(plan) : null;
 
     private DeferredRun<TIn, IReadOnlyList<ChatMessage>, TOut> Deferred<TIn, TOut>(IRemoteBatchApi remote, BatchPlan plan, ChatShape<TIn, TOut> shape, JournalFile? journal)
         => new(this, remote, plan, new ChatKind<TIn, TOut>(this, plan, shape), JournalDefinition.ForChat(plan), journal, _time, _loggerFactory);

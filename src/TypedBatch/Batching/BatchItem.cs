@@ -38,8 +38,9 @@ public static class BatchItem
 /// <typeparam name="T">The value type.</typeparam>
 public readonly struct BatchItem<T>
 {
-    internal BatchItem(int index, T? value, BatchError? error, TokenUsage usage, int attempts, TimeSpan latency, int repairs = 0, string? provider = null, bool fromJournal = false, bool deferred = false, decimal? cost = 0m)
+    internal BatchItem(int index, T? value, BatchError? error, TokenUsage usage, int attempts, TimeSpan latency, int repairs = 0, string? provider = null, bool fromJournal = false, bool deferred = false, decimal? cost = 0m, int? duplicateOf = null)
     {
+        DuplicateOf = duplicateOf;
         Cost = cost;
         FromJournal = fromJournal;
         Deferred = deferred;
@@ -82,6 +83,13 @@ public readonly struct BatchItem<T>
     /// </summary>
     public decimal? Cost { get; }
 
+    /// <summary>
+    /// With <see cref="BatchOptions.Deduplicate"/>: the index of the earlier item whose identical request was sent and
+    /// whose answer (or error) this item shares; its own usage, cost and attempts are zero. <see langword="null"/> for an
+    /// item that was sent (or replayed) itself.
+    /// </summary>
+    public int? DuplicateOf { get; }
+
     /// <summary>HTTP attempts made for this item, retries included (0 when nothing was sent).</summary>
     public int Attempts { get; }
 
@@ -110,7 +118,7 @@ public readonly struct BatchItem<T>
     public bool Deferred { get; }
 
     /// <summary>The same item at another index (a sub-run's item mapped back to its place in the batch), marked deferred or not.</summary>
-    internal BatchItem<T> At(int index, bool deferred) => new(index, Value, Error, Usage, Attempts, Latency, Repairs, Provider, FromJournal, deferred, Cost);
+    internal BatchItem<T> At(int index, bool deferred) => new(index, Value, Error, Usage, Attempts, Latency, Repairs, Provider, FromJournal, deferred, Cost, DuplicateOf);
 
     /// <summary>The value, or an exception describing the error.</summary>
     /// <exception cref="BatchItemFailedException">The item failed.</exception>
@@ -123,8 +131,8 @@ public readonly struct BatchItem<T>
     {
         ArgumentNullException.ThrowIfNull(map);
         return Error is null
-            ? new BatchItem<TOut>(Index, map(Value!), null, Usage, Attempts, Latency, Repairs, Provider, FromJournal, Deferred, Cost)
-            : new BatchItem<TOut>(Index, default, Error, Usage, Attempts, Latency, Repairs, Provider, FromJournal, Deferred, Cost);
+            ? new BatchItem<TOut>(Index, map(Value!), null, Usage, Attempts, Latency, Repairs, Provider, FromJournal, Deferred, Cost, DuplicateOf)
+            : new BatchItem<TOut>(Index, default, Error, Usage, Attempts, Latency, Repairs, Provider, FromJournal, Deferred, Cost, DuplicateOf);
     }
 
     /// <inheritdoc />

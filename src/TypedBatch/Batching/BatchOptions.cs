@@ -73,6 +73,14 @@ public sealed record BatchOptions
     /// </summary>
     public decimal? MaxCost { get; init; }
 
+    /// <summary>
+    /// Whether items whose rendered request is identical (same model, settings, schema and messages) are sent once and the
+    /// answer given to each (<see cref="BatchItem{T}.DuplicateOf"/>). <see langword="null"/> (the default) turns it on when
+    /// the request is deterministic (temperature 0) and off otherwise, so that sampling one prompt many times still gives
+    /// distinct samples; <see langword="true"/> or <see langword="false"/> force it. Live chat batches.
+    /// </summary>
+    public bool? Deduplicate { get; init; }
+
     /// <summary>Throws when a value is out of range, naming it.</summary>
     /// <param name="paramName">The argument name to report.</param>
     public void Validate(string paramName = "options")

@@ -56,6 +56,9 @@ internal sealed record BatchPlan(string Operation, string Provider, string Model
     /// <summary>The options of deferred mode (the defaults when the call set none).</summary>
     public DeferredOptions Deferred { get; init; } = DefaultDeferred;
 
+    /// <summary>Whether identical requests are sent once and their answer fanned out (live chat batches).</summary>
+    public bool Deduplicate { get; init; }
+
     /// <summary>The batch's hard budget (<see cref="BatchOptions.MaxCost"/>), one per call, shared by its requests and repairs.</summary>
     public CostBudget? Budget { get; init; }
 
@@ -85,6 +88,9 @@ internal readonly record struct BatchWorkResult<T>(T Value, TokenUsage Usage, in
 
     /// <summary>What it cost in USD, every answer it took included; <see langword="null"/> when a model had no price.</summary>
     public decimal? Cost { get; init; } = 0m;
+
+    /// <summary>The index of the item whose identical request answered this one (sent once, fanned out).</summary>
+    public int? DuplicateOf { get; init; }
 
     /// <summary>A journaled failure replayed as it was (with <c>RetryJournaledFailures = false</c>).</summary>
     public BatchError? Error { get; init; }

@@ -22,6 +22,7 @@ internal static class BatchPlanner
         {
             Settings = resolved,
             MaxRepairAttempts = options?.MaxRepairAttempts ?? maxRepairAttempts,
+            Deduplicate = options?.Deduplicate ?? resolved.Temperature == 0,
         };
     }
 

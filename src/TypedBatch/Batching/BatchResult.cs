@@ -17,7 +17,7 @@ public sealed class BatchResult<T> : IReadOnlyList<BatchItem<T>>
         PeakConcurrency = peakConcurrency;
         TokenUsage usage = default;
         decimal? cost = 0m;
-        int failed = 0, fromJournal = 0, deferred = 0;
+        int failed = 0, fromJournal = 0, deferred = 0, duplicates = 0;
         for (int i = 0; i < items.Count; i++)
         {
             BatchItem<T> item = items[i];
@@ -37,6 +37,11 @@ public sealed class BatchResult<T> : IReadOnlyList<BatchItem<T>>
             {
                 deferred++;
             }
+
+            if (item.DuplicateOf is not null)
+            {
+                duplicates++;
+            }
         }
 
         Usage = usage;
@@ -44,7 +49,11 @@ public sealed class BatchResult<T> : IReadOnlyList<BatchItem<T>>
         FailedCount = failed;
         FromJournalCount = fromJournal;
         DeferredCount = deferred;
+        DuplicateCount = duplicates;
     }
+
+    /// <summary>Items answered by an identical earlier item's request instead of their own (<see cref="BatchItem{T}.DuplicateOf"/>).</summary>
+    public int DuplicateCount { get; }
 
     /// <summary>Items answered through the provider's Batch API (<see cref="BatchItem{T}.Deferred"/>).</summary>
     public int DeferredCount { get; }

@@ -261,6 +261,11 @@ internal sealed class BatchRunner
             Log.BatchThrottled(_logger, plan.Operation, concurrency.Throttles, concurrency.Minimum, concurrency.Limit, concurrency.Max);
         }
 
+        if (run.Duplicates > 0)
+        {
+            Log.BatchDeduplicated(_logger, plan.Operation, run.Duplicates);
+        }
+
         if (plan.Journal is { } journal)
         {
             int fromJournal = run.FromJournal;
@@ -292,6 +297,8 @@ internal sealed class BatchRunner
         int Succeeded { get; }
 
         int FromJournal { get; }
+
+        int Duplicates { get; }
 
         int PeakInFlight { get; }
 
@@ -328,6 +335,7 @@ internal sealed class BatchRunner
         private int _completed;
         private int _succeeded;
         private int _fromJournal;
+        private int _duplicates;
         private TokenUsage _usage;
         private decimal? _cost = 0m;
         private long _start;
@@ -360,6 +368,8 @@ internal sealed class BatchRunner
         public int Succeeded => Volatile.Read(ref _succeeded);
 
         public int FromJournal => Volatile.Read(ref _fromJournal);
+
+        public int Duplicates => Volatile.Read(ref _duplicates);
 
         public TokenUsage Usage
         {
@@ -598,6 +608,12 @@ internal sealed class BatchRunner
             {
                 Interlocked.Increment(ref _fromJournal);
             }
+
+            if (item.DuplicateOf is not null)
+            {
+                Interlocked.Increment(ref _duplicates);
+            }
+
             if (item.Usage != default || item.Cost != 0m)
             {
                 lock (_gate)
@@ -626,7 +642,7 @@ internal sealed class BatchRunner
             {
                 BatchWorkResult<TUnit> result = await _work(input, index, cancellationToken).ConfigureAwait(false);
                 TimeSpan latency = Stopwatch.GetElapsedTime(started);
-                return new BatchItem<TUnit>(index, result.Error is null ? result.Value : default, result.Error, result.Usage, result.Attempts, latency, result.Repairs, result.Provider, result.FromJournal, result.Deferred, result.Cost);
+                return new BatchItem<TUnit>(index, result.Error is null ? result.Value : default, result.Error, result.Usage, result.Attempts, latency, result.Repairs, result.Provider, result.FromJournal, result.Deferred, result.Cost, result.DuplicateOf);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {

@@ -81,6 +81,9 @@ internal sealed class DeferredRun<TIn, TRequest, TOut> : BatchRunner.IRunStatist
 
     public int FromJournal => Volatile.Read(ref _fromJournal);
 
+
+    public int Duplicates => 0;
+
     public int PeakInFlight => Volatile.Read(ref _peakRemote);
 
     public TokenUsage Usage

@@ -60,4 +60,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 26, Level = LogLevel.Warning, Message = "No price for model {Model} at {Provider}: its cost is reported as unknown (null). Set one with TypedBatchOptions.Prices or the TypedBatch:Prices configuration section")]
     public static partial void PriceUnknown(ILogger logger, string model, string provider);
+
+    [LoggerMessage(EventId = 27, Level = LogLevel.Information, Message = "{Operation} batch: {Duplicates} duplicate(s) answered once")]
+    public static partial void BatchDeduplicated(ILogger logger, string operation, int duplicates);
 }
