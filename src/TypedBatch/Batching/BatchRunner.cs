@@ -403,6 +403,7 @@ internal sealed class BatchRunner
             _start = _runner._time.GetTimestamp();
             _knownCount = _inputs.TryGetNonEnumeratedCount(out int count) ? count : -1;
             _enumerator = _inputs.GetEnumerator();
+            using Activity? span = _plan.Logged ? BatchSpan.Start(_plan, _knownCount) : null;
             try
             {
                 lock (_gate)
@@ -436,6 +437,8 @@ internal sealed class BatchRunner
                     _exhausted = true;
                     _enumerator.Dispose();
                 }
+
+                BatchSpan.Finish(span, this, cancellationToken.IsCancellationRequested);
             }
         }
 
@@ -602,6 +605,7 @@ internal sealed class BatchRunner
 
         private void Record(BatchItem<TOut> item)
         {
+            BatchSpan.Count(_plan, item.Error, item.Cost);
             int completed = Interlocked.Increment(ref _completed);
             int succeeded = item.Succeeded ? Interlocked.Increment(ref _succeeded) : Volatile.Read(ref _succeeded);
             if (item.FromJournal)
@@ -635,6 +639,11 @@ internal sealed class BatchRunner
 
         private async ValueTask<BatchItem<TUnit>> RunOneAsync(int index, TIn input, CancellationToken cancellationToken)
         {
+            if (TypedBatchTelemetry.InFlight.Enabled)
+            {
+                TypedBatchTelemetry.InFlight.Add(1, new KeyValuePair<string, object?>("typedbatch.operation", _plan.Operation));
+            }
+
             int inFlight = Interlocked.Increment(ref _inFlight);
             UpdatePeak(inFlight);
             long started = Stopwatch.GetTimestamp();
@@ -660,6 +669,10 @@ internal sealed class BatchRunner
             finally
             {
                 Interlocked.Decrement(ref _inFlight);
+                if (TypedBatchTelemetry.InFlight.Enabled)
+                {
+                    TypedBatchTelemetry.InFlight.Add(-1, new KeyValuePair<string, object?>("typedbatch.operation", _plan.Operation));
+                }
             }
         }
 

@@ -12,6 +12,9 @@ internal sealed class Pricing(PriceTable table, ProviderKind kind, ILogger logge
     /// <summary>Prices nothing: a provider built without a price table (tests, hand-built providers).</summary>
     public static Pricing None { get; } = new(PriceTable.Empty(), ProviderKind.OpenAICompatible, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
 
+    /// <summary>The kind of provider these prices are read for.</summary>
+    public ProviderKind Kind => kind;
+
     /// <summary>Whether the provider bills by the built-in prices (OpenAI, Azure OpenAI): an unpriced model there costs an unknown amount.</summary>
     public bool Bills => kind is ProviderKind.OpenAI or ProviderKind.AzureOpenAI;
 

@@ -208,6 +208,7 @@ internal sealed class DeferredRun<TIn, TRequest, TOut> : BatchRunner.IRunStatist
         _engine.Runner.LogStart(_plan, inputs);
         _start = _time.GetTimestamp();
         BatchScope.Current = _scope;
+        using System.Diagnostics.Activity? span = BatchSpan.Start(_plan, inputs.TryGetNonEnumeratedCount(out int size) ? size : -1);
         try
         {
             await PrepareAsync(inputs, reserve, cancellationToken).ConfigureAwait(false);
@@ -224,6 +225,7 @@ internal sealed class DeferredRun<TIn, TRequest, TOut> : BatchRunner.IRunStatist
         finally
         {
             _end = _time.GetTimestamp();
+            BatchSpan.Finish(span, this, cancellationToken.IsCancellationRequested);
             foreach (DeferredShard shard in _shards)
             {
                 shard.Dispose();
@@ -962,6 +964,7 @@ internal sealed class DeferredRun<TIn, TRequest, TOut> : BatchRunner.IRunStatist
 
     private async ValueTask EmitAsync(BatchItem<TOut> item, CancellationToken cancellationToken)
     {
+        BatchSpan.Count(_plan, item.Error, item.Cost);
         await _sink(item, cancellationToken).ConfigureAwait(false);
         Interlocked.Increment(ref _completed);
         if (item.Succeeded)

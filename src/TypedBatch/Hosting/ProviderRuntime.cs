@@ -131,7 +131,7 @@ internal sealed class ProviderRuntime : IDisposable
                 azureClassic ? BatchRoutes.AzureClassic(provider.AzureApiVersion) : BatchRoutes.OpenAI,
                 http.BaseAddress,
                 Redactor);
-        return new OpenAICompatibleProvider(name, wire, Redactor, Options.StructuredOutputs, limits, provider.Model, batches, pricing);
+        return new OpenAICompatibleProvider(name, wire, Redactor, Options.StructuredOutputs, limits, provider.Model, batches, pricing, Options.RecordContent);
     }
 
     private CopilotHandler CopilotCredentials(ProviderOptions provider, Uri defaultBase, IHttpClientFactory httpClientFactory, ILoggerFactory loggerFactory)

@@ -131,6 +131,12 @@ public sealed class TypedBatchOptions
     /// <summary>A JSON file of prices (the format of <see cref="PriceTable.AddJson"/>) read over <see cref="Prices"/> when the client is built.</summary>
     public string? PricesFile { get; set; }
 
+    /// <summary>
+    /// Whether the provider-call spans carry the prompt and the answer (<c>gen_ai.input.messages</c>,
+    /// <c>gen_ai.output.messages</c>). Off by default: prompts and answers may hold personal or secret data.
+    /// </summary>
+    public bool RecordContent { get; set; }
+
     /// <summary>The base URL in effect for the configured provider.</summary>
     public Uri EffectiveBaseUrl => Primary.EffectiveBaseUrl;
 

@@ -125,11 +125,16 @@ internal static class RateLimitHandlers
             call.Reservation = TokenEstimator.Reservation(call.PromptEstimate, call.MaxOutputTokens, shared.PromptCorrection);
         }
 
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         if (BatchScope.Current?.Gate is { } batch)
         {
             await batch.WaitAsync(call.Reservation, cancellationToken).ConfigureAwait(false);
         }
 
         await shared.WaitAsync(call.Reservation, cancellationToken).ConfigureAwait(false);
+        if (TypedBatchTelemetry.RateLimitWait.Enabled)
+        {
+            TypedBatchTelemetry.RateLimitWait.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("gen_ai.request.model", call.Model));
+        }
     }
 }

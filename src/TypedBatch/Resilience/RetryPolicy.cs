@@ -31,6 +31,11 @@ internal sealed class RetryPolicy(TimeSpan maxRetryAfter, TimeProvider time, Fun
         MaxDelay = TimeSpan.FromSeconds(30),
         ShouldHandle = args => ShouldRetryAsync(args.Outcome, args.Context.CancellationToken),
         DelayGenerator = args => ValueTask.FromResult(args.Outcome.Result is { } response ? ServerDelay(response) : null),
+        OnRetry = static args =>
+        {
+            ProviderSpan.Retried(args.AttemptNumber + 1, args.RetryDelay, (int?)args.Outcome.Result?.StatusCode, args.Outcome.Exception);
+            return ValueTask.CompletedTask;
+        },
     };
 
     /// <summary>Whether this outcome is worth another attempt.</summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Refit;
 using TypedBatch.Deferred;
 using TypedBatch.Http;
@@ -19,7 +20,8 @@ internal sealed class OpenAICompatibleProvider(
     ProviderLimits? limits = null,
     string? modelOverride = null,
     IRemoteBatchApi? batches = null,
-    Pricing? pricing = null) : IChatProvider
+    Pricing? pricing = null,
+    bool recordContent = false) : IChatProvider
 {
     private static readonly ResponseFormatDto JsonObjectFormat = new() { Type = "json_object" };
 
@@ -85,6 +87,29 @@ internal sealed class OpenAICompatibleProvider(
     }
 
     private async Task<ChatCompletion> CompleteCoreAsync(ChatRequest request, CancellationToken cancellationToken)
+    {
+        string model = modelOverride ?? request.Model;
+        using Activity? span = ProviderSpan.Start("chat", Pricing.Kind, model, request.Settings.Temperature, request.Settings.MaxTokens);
+        long started = Stopwatch.GetTimestamp();
+        try
+        {
+            ChatCompletion completion = await SendChatAsync(request, cancellationToken).ConfigureAwait(false);
+            ProviderSpan.Succeeded(span, "chat", Pricing.Kind, model, completion.Model, completion.Id, completion.Usage, completion.FinishReason, started);
+            if (span is not null && recordContent)
+            {
+                ProviderSpan.RecordContent(span, request.Messages, completion);
+            }
+
+            return completion;
+        }
+        catch (Exception ex)
+        {
+            ProviderSpan.Failed(span, "chat", Pricing.Kind, model, ex, started);
+            throw;
+        }
+    }
+
+    private async Task<ChatCompletion> SendChatAsync(ChatRequest request, CancellationToken cancellationToken)
     {
         CompletionSettings settings = request.Settings;
         string model = modelOverride ?? request.Model;
@@ -162,6 +187,24 @@ internal sealed class OpenAICompatibleProvider(
     }
 
     private async Task<EmbeddingResponse> EmbedCoreAsync(EmbeddingRequest request, CancellationToken cancellationToken)
+    {
+        string model = modelOverride ?? request.Model;
+        using Activity? span = ProviderSpan.Start("embeddings", Pricing.Kind, model, null, null);
+        long started = Stopwatch.GetTimestamp();
+        try
+        {
+            EmbeddingResponse response = await SendEmbeddingsAsync(request, cancellationToken).ConfigureAwait(false);
+            ProviderSpan.Succeeded(span, "embeddings", Pricing.Kind, model, response.Embeddings.Count > 0 ? response.Embeddings[0].Model : null, null, response.Usage, null, started);
+            return response;
+        }
+        catch (Exception ex)
+        {
+            ProviderSpan.Failed(span, "embeddings", Pricing.Kind, model, ex, started);
+            throw;
+        }
+    }
+
+    private async Task<EmbeddingResponse> SendEmbeddingsAsync(EmbeddingRequest request, CancellationToken cancellationToken)
     {
         string model = modelOverride ?? request.Model;
         var dto = new EmbeddingRequestDto
