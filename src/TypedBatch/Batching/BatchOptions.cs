@@ -144,6 +144,26 @@ public readonly record struct BatchProgress(int Completed, int Succeeded, int Fa
 
     /// <summary>In <see cref="BatchMode.Deferred"/>, the provider's own counts of the remote batches; otherwise <see langword="null"/>.</summary>
     public DeferredProgress? Deferred { get; init; }
+
+    /// <summary>HTTP retries of the finished items so far (their attempts after the first).</summary>
+    public int Retries { get; init; }
+
+    /// <summary>Tokens of the finished items so far.</summary>
+    public TokenUsage Usage { get; init; }
+
+    /// <summary>What the finished items cost so far, in USD; <see langword="null"/> when a model has no price.</summary>
+    public decimal? Cost { get; init; }
+
+    /// <summary>The batch's size when it is known (a collection, or a lazy batch's given size); otherwise <see langword="null"/>.</summary>
+    public int? Total { get; init; }
+
+    /// <summary>Items finished per second so far.</summary>
+    public double ItemsPerSecond => Elapsed > TimeSpan.Zero ? Completed / Elapsed.TotalSeconds : 0;
+
+    /// <summary>The time left at the rate so far, when the size is known and an item has finished; otherwise <see langword="null"/>.</summary>
+    public TimeSpan? EstimatedRemaining => Total is { } total && Completed > 0 && ItemsPerSecond > 0
+        ? TimeSpan.FromSeconds(Math.Max(0, total - Completed) / ItemsPerSecond)
+        : null;
 }
 
 /// <summary>What the provider reports of a deferred batch's remote batches, summed over the ones not yet read.</summary>

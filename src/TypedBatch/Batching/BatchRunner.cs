@@ -336,6 +336,7 @@ internal sealed class BatchRunner
         private int _succeeded;
         private int _fromJournal;
         private int _duplicates;
+        private int _retries;
         private TokenUsage _usage;
         private decimal? _cost = 0m;
         private long _start;
@@ -618,6 +619,11 @@ internal sealed class BatchRunner
                 Interlocked.Increment(ref _duplicates);
             }
 
+            if (item.Attempts > 1)
+            {
+                Interlocked.Add(ref _retries, item.Attempts - 1);
+            }
+
             if (item.Usage != default || item.Cost != 0m)
             {
                 lock (_gate)
@@ -629,10 +635,22 @@ internal sealed class BatchRunner
 
             if (_plan.Progress is { } progress)
             {
+                TokenUsage usage;
+                decimal? cost;
+                lock (_gate)
+                {
+                    usage = _usage;
+                    cost = _cost;
+                }
+
                 ReportProgress(progress, new BatchProgress(completed, succeeded, completed - succeeded,
                     Volatile.Read(ref _inFlight), _runner._time.GetElapsedTime(_start))
                 {
                     ConcurrencyLimit = Concurrency.Limit,
+                    Retries = Volatile.Read(ref _retries),
+                    Usage = usage,
+                    Cost = cost,
+                    Total = _packing is null && _knownCount >= 0 ? _knownCount : _plan.Size,
                 });
             }
         }

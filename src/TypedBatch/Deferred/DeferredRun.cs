@@ -1020,6 +1020,9 @@ internal sealed class DeferredRun<TIn, TRequest, TOut> : BatchRunner.IRunStatist
             {
                 ConcurrencyLimit = _lane.Limit,
                 Deferred = new DeferredProgress(batches, requests, done, failed),
+                Usage = Usage,
+                Cost = Cost,
+                Total = _plan.Size,
             });
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)

@@ -175,10 +175,13 @@ public sealed class BatchRunnerBehaviourTests
             return i == 1 ? throw new ProviderException(BatchErrorKind.Timeout, "prov", "slow") : Ok(i);
         }, Plan() with { Progress = new SyncProgress<BatchProgress>(reports.Add) });
 
+        var one = new TokenUsage(10, 5, 15);
         reports.Should().Equal(
-            new BatchProgress(1, 1, 0, 0, TimeSpan.FromSeconds(1)) { ConcurrencyLimit = 1 },
-            new BatchProgress(2, 1, 1, 0, TimeSpan.FromSeconds(2)) { ConcurrencyLimit = 1 },
-            new BatchProgress(3, 2, 1, 0, TimeSpan.FromSeconds(3)) { ConcurrencyLimit = 1 });
+            new BatchProgress(1, 1, 0, 0, TimeSpan.FromSeconds(1)) { ConcurrencyLimit = 1, Usage = one, Cost = 0.0125m, Total = 3 },
+            new BatchProgress(2, 1, 1, 0, TimeSpan.FromSeconds(2)) { ConcurrencyLimit = 1, Usage = one, Cost = 0.0125m, Total = 3 },
+            new BatchProgress(3, 2, 1, 0, TimeSpan.FromSeconds(3)) { ConcurrencyLimit = 1, Usage = one + one, Cost = 0.025m, Total = 3 });
+        reports[0].EstimatedRemaining.Should().Be(TimeSpan.FromSeconds(2), "one item a second, two left");
+        reports[2].ItemsPerSecond.Should().Be(1);
     }
 
     [Fact]
