@@ -18,14 +18,12 @@ internal sealed class Pricing(PriceTable table, ProviderKind kind, ILogger logge
     /// <summary>Whether the provider bills by the built-in prices (OpenAI, Azure OpenAI): an unpriced model there costs an unknown amount.</summary>
     public bool Bills => kind is ProviderKind.OpenAI or ProviderKind.AzureOpenAI;
 
-    private bool Billed => Bills;
-
     /// <summary>
     /// The price of an answer: by the model the server says answered (a dated snapshot, or the model behind an Azure
     /// deployment), else the model requested; <see langword="null"/> when unknown.
     /// </summary>
     public ModelPrice? Find(string? answeredModel, string? requestedModel)
-        => table.Lookup(answeredModel, Billed) ?? table.Lookup(requestedModel, Billed);
+        => table.Lookup(answeredModel, Bills) ?? table.Lookup(requestedModel, Bills);
 
     /// <summary>What <paramref name="usage"/> cost, in USD; zero for no tokens; <see langword="null"/> when the model has no price where the provider bills.</summary>
     public decimal? Cost(string? answeredModel, string? requestedModel, TokenUsage usage, bool deferred)
@@ -40,7 +38,7 @@ internal sealed class Pricing(PriceTable table, ProviderKind kind, ILogger logge
             return price.Cost(usage, deferred);
         }
 
-        if (!Billed)
+        if (!Bills)
         {
             return 0m;
         }

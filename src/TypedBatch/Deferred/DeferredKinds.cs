@@ -51,7 +51,7 @@ internal sealed class ChatKind<TIn, TOut>(BatchEngine engine, BatchPlan plan, Ch
 {
     private readonly string _model = Primary(engine)?.ModelOverride ?? plan.Model;
     private readonly StructuredOutputMode _structuredOutputs = Primary(engine)?.StructuredOutputs ?? StructuredOutputMode.JsonSchema;
-    private readonly Pricing _pricing = Primary(engine)?.Pricing ?? Pricing.None;
+    private readonly Pricing _pricing = engine.PricingFor(null);
 
     private bool SchemaInPrompt => _structuredOutputs == StructuredOutputMode.JsonObjectWithSchemaInPrompt && plan.Settings.ResponseFormat is { Type: "json_schema" };
 

@@ -76,8 +76,12 @@ internal static class BatchSpan
         }
     }
 
-    /// <summary>The <c>error.type</c> of an error kind: its name in snake case (<c>rate_limited</c>, <c>budget_exceeded</c>).</summary>
-    public static string ErrorType(BatchErrorKind kind)
+    private static readonly string[] ErrorTypes = Array.ConvertAll(Enum.GetValues<BatchErrorKind>(), SnakeCase);
+
+    /// <summary>The <c>error.type</c> of an error kind: its name in snake case (<c>rate_limited</c>, <c>budget_exceeded</c>), made once per kind.</summary>
+    public static string ErrorType(BatchErrorKind kind) => (uint)kind < (uint)ErrorTypes.Length ? ErrorTypes[(int)kind] : SnakeCase(kind);
+
+    private static string SnakeCase(BatchErrorKind kind)
     {
         string name = kind.ToString();
         var text = new System.Text.StringBuilder(name.Length + 4);

@@ -61,11 +61,25 @@ internal sealed class OpenAICompatibleProvider(
         decimal worst = Pricing.Find(null, model) is { } price && request.Settings.MaxTokens is { } maxTokens
             ? CostBudget.WorstCase(price, request.Messages, maxTokens, request.Settings.ResponseFormat?.Schema ?? default)
             : 0m;
-        await ReserveAsync(budget, worst, cancellationToken).ConfigureAwait(false);
-        ChatCompletion completion;
+        return await WithinBudgetAsync(budget, worst, () => CompleteCoreAsync(request, cancellationToken), static c => c.Cost, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// One call under the batch's budget: its worst case reserved first (a refusal is the call's
+    /// <see cref="BatchErrorKind.BudgetExceeded"/>, nothing sent), then settled at what the answer cost, or at nothing
+    /// when no answer came.
+    /// </summary>
+    private async Task<T> WithinBudgetAsync<T>(CostBudget budget, decimal worst, Func<Task<T>> send, Func<T, decimal?> costOf, CancellationToken cancellationToken)
+    {
+        if (!await budget.ReserveAsync(worst, cancellationToken).ConfigureAwait(false))
+        {
+            throw new ProviderException(BatchErrorKind.BudgetExceeded, Name, budget.NotSent().Message) { Attempts = 0 };
+        }
+
+        T answer;
         try
         {
-            completion = await CompleteCoreAsync(request, cancellationToken).ConfigureAwait(false);
+            answer = await send().ConfigureAwait(false);
         }
         catch
         {
@@ -73,17 +87,8 @@ internal sealed class OpenAICompatibleProvider(
             throw;
         }
 
-        budget.Settle(worst, completion.Cost);
-        return completion;
-    }
-
-    private async Task ReserveAsync(CostBudget budget, decimal worst, CancellationToken cancellationToken)
-    {
-        if (!await budget.ReserveAsync(worst, cancellationToken).ConfigureAwait(false))
-        {
-            BatchError refused = budget.NotSent();
-            throw new ProviderException(BatchErrorKind.BudgetExceeded, Name, refused.Message) { Attempts = 0 };
-        }
+        budget.Settle(worst, costOf(answer));
+        return answer;
     }
 
     private async Task<ChatCompletion> CompleteCoreAsync(ChatRequest request, CancellationToken cancellationToken)
@@ -170,20 +175,7 @@ internal sealed class OpenAICompatibleProvider(
         }
 
         decimal worst = Pricing.Find(null, modelOverride ?? request.Model) is { } price ? CostBudget.WorstCase(price, request.Inputs) : 0m;
-        await ReserveAsync(budget, worst, cancellationToken).ConfigureAwait(false);
-        EmbeddingResponse response;
-        try
-        {
-            response = await EmbedCoreAsync(request, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            budget.Settle(worst, 0m);
-            throw;
-        }
-
-        budget.Settle(worst, response.Cost);
-        return response;
+        return await WithinBudgetAsync(budget, worst, () => EmbedCoreAsync(request, cancellationToken), static r => r.Cost, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<EmbeddingResponse> EmbedCoreAsync(EmbeddingRequest request, CancellationToken cancellationToken)
