@@ -15,7 +15,13 @@ public sealed record BatchOptions
     /// <summary>Overrides the maximum output tokens, at least 1.</summary>
     public int? MaxTokens { get; init; }
 
-    /// <summary>Receives a <see cref="BatchProgress"/> after every finished item.</summary>
+    /// <summary>
+    /// Receives a <see cref="BatchProgress"/> while the batch runs: at once when the first item finishes, then at most
+    /// every 100 ms while items finish (the last change before a lull is reported when the 100 ms are up), and once
+    /// more when the batch ends, before the call returns or throws. Reports come one at a time, in order, on the batch's
+    /// threads (a <see cref="Progress{T}"/> posts them to the context it was created on); a handler that throws is
+    /// logged and the batch goes on.
+    /// </summary>
     public IProgress<BatchProgress>? Progress { get; init; }
 
     /// <summary>
@@ -131,7 +137,7 @@ public sealed record BatchOptions
     }
 }
 
-/// <summary>A snapshot of a running batch, reported after every finished item.</summary>
+/// <summary>A snapshot of a running batch (see <see cref="BatchOptions.Progress"/> for when it is reported).</summary>
 /// <param name="Completed">Items finished so far, successes and failures.</param>
 /// <param name="Succeeded">Items that succeeded so far.</param>
 /// <param name="Failed">Items that failed so far.</param>

@@ -341,6 +341,7 @@ internal sealed class BatchRunner
         private decimal? _cost = 0m;
         private long _start;
         private long _end;
+        private ProgressReporter? _progress;
 
         public Run(BatchRunner runner, IEnumerable<TIn> inputs, BatchWork<TIn, TUnit> work,
             IBatchPacking<TIn, TUnit, TOut>? packing, BatchPlan plan, Func<BatchItem<TOut>, CancellationToken, ValueTask> sink, Action<int> reserve)
@@ -403,6 +404,7 @@ internal sealed class BatchRunner
             _runner.LogStart(_plan, _inputs);
             _start = _runner._time.GetTimestamp();
             _knownCount = _inputs.TryGetNonEnumeratedCount(out int count) ? count : -1;
+            _progress = _plan.Progress is { } progress ? new ProgressReporter(progress, Snapshot, _runner._time, _runner._logger) : null;
             _enumerator = _inputs.GetEnumerator();
             using Activity? span = _plan.Logged ? BatchSpan.Start(_plan, _knownCount) : null;
             try
@@ -440,6 +442,7 @@ internal sealed class BatchRunner
                 }
 
                 BatchSpan.Finish(span, this, cancellationToken.IsCancellationRequested);
+                _progress?.End();
             }
         }
 
@@ -607,8 +610,12 @@ internal sealed class BatchRunner
         private void Record(BatchItem<TOut> item)
         {
             BatchSpan.Count(_plan, item.Error, item.Cost);
-            int completed = Interlocked.Increment(ref _completed);
-            int succeeded = item.Succeeded ? Interlocked.Increment(ref _succeeded) : Volatile.Read(ref _succeeded);
+            Interlocked.Increment(ref _completed);
+            if (item.Succeeded)
+            {
+                Interlocked.Increment(ref _succeeded);
+            }
+
             if (item.FromJournal)
             {
                 Interlocked.Increment(ref _fromJournal);
@@ -633,26 +640,31 @@ internal sealed class BatchRunner
                 }
             }
 
-            if (_plan.Progress is { } progress)
-            {
-                TokenUsage usage;
-                decimal? cost;
-                lock (_gate)
-                {
-                    usage = _usage;
-                    cost = _cost;
-                }
+            _progress?.Changed();
+        }
 
-                ReportProgress(progress, new BatchProgress(completed, succeeded, completed - succeeded,
-                    Volatile.Read(ref _inFlight), _runner._time.GetElapsedTime(_start))
-                {
-                    ConcurrencyLimit = Concurrency.Limit,
-                    Retries = Volatile.Read(ref _retries),
-                    Usage = usage,
-                    Cost = cost,
-                    Total = _packing is null && _knownCount >= 0 ? _knownCount : _plan.Size,
-                });
+        /// <summary>The batch as it stands, for its progress handler.</summary>
+        private BatchProgress Snapshot()
+        {
+            TokenUsage usage;
+            decimal? cost;
+            lock (_gate)
+            {
+                usage = _usage;
+                cost = _cost;
             }
+
+            // Succeeded first: an item counts as completed before it counts as succeeded, so Failed is never negative.
+            int succeeded = Volatile.Read(ref _succeeded);
+            int completed = Volatile.Read(ref _completed);
+            return new BatchProgress(completed, succeeded, completed - succeeded, Volatile.Read(ref _inFlight), Elapsed)
+            {
+                ConcurrencyLimit = Concurrency.Limit,
+                Retries = Volatile.Read(ref _retries),
+                Usage = usage,
+                Cost = cost,
+                Total = _packing is null && _knownCount >= 0 ? _knownCount : _plan.Size,
+            };
         }
 
         private async ValueTask<BatchItem<TUnit>> RunOneAsync(int index, TIn input, CancellationToken cancellationToken)
@@ -691,19 +703,6 @@ internal sealed class BatchRunner
                 {
                     TypedBatchTelemetry.InFlight.Add(-1, new KeyValuePair<string, object?>("typedbatch.operation", _plan.Operation));
                 }
-            }
-        }
-
-        /// <summary>A progress handler that throws must not lose the batch: the failure is logged once per report.</summary>
-        private void ReportProgress(IProgress<BatchProgress> progress, BatchProgress value)
-        {
-            try
-            {
-                progress.Report(value);
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                Log.ProgressFailed(_runner._logger, ex);
             }
         }
 

@@ -53,6 +53,8 @@ internal sealed class DeferredRun<TIn, TRequest, TOut> : BatchRunner.IRunStatist
     private decimal? _cost = 0m;
     private long _start;
     private long _end;
+    private ProgressReporter? _progress;
+    private RemoteCounts _remote = new(default, 0);
 
     public DeferredRun(BatchEngine engine, IRemoteBatchApi api, BatchPlan plan, IDeferredKind<TIn, TRequest, TOut> kind, JournalDefinition definition, JournalFile? journal, TimeProvider time, ILoggerFactory loggerFactory)
     {
@@ -80,7 +82,6 @@ internal sealed class DeferredRun<TIn, TRequest, TOut> : BatchRunner.IRunStatist
     public int Succeeded => Volatile.Read(ref _succeeded);
 
     public int FromJournal => Volatile.Read(ref _fromJournal);
-
 
     public int Duplicates => 0;
 
@@ -207,6 +208,7 @@ internal sealed class DeferredRun<TIn, TRequest, TOut> : BatchRunner.IRunStatist
     {
         _engine.Runner.LogStart(_plan, inputs);
         _start = _time.GetTimestamp();
+        _progress = _plan.Progress is { } progress ? new ProgressReporter(progress, Snapshot, _time, _logger) : null;
         BatchScope.Current = _scope;
         using System.Diagnostics.Activity? span = BatchSpan.Start(_plan, inputs.TryGetNonEnumeratedCount(out int size) ? size : -1);
         try
@@ -226,6 +228,7 @@ internal sealed class DeferredRun<TIn, TRequest, TOut> : BatchRunner.IRunStatist
         {
             _end = _time.GetTimestamp();
             BatchSpan.Finish(span, this, cancellationToken.IsCancellationRequested);
+            _progress?.End();
             foreach (DeferredShard shard in _shards)
             {
                 shard.Dispose();
@@ -986,16 +989,16 @@ internal sealed class DeferredRun<TIn, TRequest, TOut> : BatchRunner.IRunStatist
             }
         }
 
-        if (_plan.Progress is not null && !item.Deferred)
-        {
-            ReportProgress();
-        }
+        _progress?.Changed();
     }
 
-    /// <summary>Progress after each poll and each item not read from a remote batch: items so far and the remote counts.</summary>
+    /// <summary>
+    /// After each submission and poll: the provider's counts of the remote batches not yet read, kept for the progress
+    /// snapshots (taken on other threads, so they do not walk the shards themselves).
+    /// </summary>
     private void ReportProgress()
     {
-        if (_plan.Progress is not { } progress)
+        if (_progress is null)
         {
             return;
         }
@@ -1013,21 +1016,24 @@ internal sealed class DeferredRun<TIn, TRequest, TOut> : BatchRunner.IRunStatist
             }
         }
 
-        int completed = Completed, succeeded = Succeeded;
-        try
-        {
-            progress.Report(new BatchProgress(completed, succeeded, completed - succeeded, inFlight, _time.GetElapsedTime(_start))
-            {
-                ConcurrencyLimit = _lane.Limit,
-                Deferred = new DeferredProgress(batches, requests, done, failed),
-                Usage = Usage,
-                Cost = Cost,
-                Total = _plan.Size,
-            });
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            Log.ProgressFailed(_logger, ex);
-        }
+        Volatile.Write(ref _remote, new RemoteCounts(new DeferredProgress(batches, requests, done, failed), inFlight));
+        _progress.Changed();
     }
+
+    private BatchProgress Snapshot()
+    {
+        RemoteCounts remote = Volatile.Read(ref _remote);
+        int succeeded = Succeeded;
+        int completed = Completed;
+        return new BatchProgress(completed, succeeded, completed - succeeded, remote.InFlight, Elapsed)
+        {
+            ConcurrencyLimit = _lane.Limit,
+            Deferred = remote.Counts,
+            Usage = Usage,
+            Cost = Cost,
+            Total = _plan.Size,
+        };
+    }
+
+    private sealed record RemoteCounts(DeferredProgress Counts, int InFlight);
 }

@@ -205,10 +205,9 @@ public sealed class JournalTests : IAsyncLifetime, IDisposable
         using TypedBatchClient client = EmulatorClients.Create(_emulator);
         string path = PathOf("cancel.jsonl");
         using var stop = new CancellationTokenSource();
-        int done = 0;
         var progress = new SyncProgress(p =>
         {
-            if (Interlocked.Increment(ref done) == 10)
+            if (p.Completed >= 10)
             {
                 stop.Cancel();
             }

@@ -165,7 +165,7 @@ public sealed class BatchRunnerBehaviourTests
     }
 
     [Fact]
-    public async Task Progress_reports_exact_counts_and_fake_clock_time_after_every_item()
+    public async Task Progress_reports_exact_counts_and_fake_clock_time_when_items_are_100ms_apart_and_once_at_the_end()
     {
         var reports = new List<BatchProgress>();
 
@@ -179,9 +179,51 @@ public sealed class BatchRunnerBehaviourTests
         reports.Should().Equal(
             new BatchProgress(1, 1, 0, 0, TimeSpan.FromSeconds(1)) { ConcurrencyLimit = 1, Usage = one, Cost = 0.0125m, Total = 3 },
             new BatchProgress(2, 1, 1, 0, TimeSpan.FromSeconds(2)) { ConcurrencyLimit = 1, Usage = one, Cost = 0.0125m, Total = 3 },
+            new BatchProgress(3, 2, 1, 0, TimeSpan.FromSeconds(3)) { ConcurrencyLimit = 1, Usage = one + one, Cost = 0.025m, Total = 3 },
             new BatchProgress(3, 2, 1, 0, TimeSpan.FromSeconds(3)) { ConcurrencyLimit = 1, Usage = one + one, Cost = 0.025m, Total = 3 });
         reports[0].EstimatedRemaining.Should().Be(TimeSpan.FromSeconds(2), "one item a second, two left");
         reports[2].ItemsPerSecond.Should().Be(1);
+    }
+
+    [Fact]
+    public async Task Progress_comes_at_most_every_100ms_a_lull_is_caught_up_by_the_timer_and_the_end_is_reported_once()
+    {
+        var reports = new List<BatchProgress>();
+
+        await Runner().RunAsync(Enumerable.Range(0, 7), (i, _) =>
+        {
+            // Items 0-2 finish at t=0; item 3's request takes 100 ms, during which the timer reports what items 1 and 2
+            // changed; items 3-5 finish at t=100 ms, item 6 at t=150 ms.
+            if (i == 3)
+            {
+                _time.Advance(TimeSpan.FromMilliseconds(100));
+            }
+            else if (i == 6)
+            {
+                _time.Advance(TimeSpan.FromMilliseconds(50));
+            }
+
+            return Ok(i);
+        }, Plan() with { Progress = new SyncProgress<BatchProgress>(reports.Add) });
+
+        reports.Select(r => (r.Completed, r.Elapsed.TotalMilliseconds)).Should().Equal(
+            [(1, 0), (3, 100), (7, 150)],
+            "the first item at once, the timer's catch-up after 100 ms (items 4-6 are within 100 ms of it), then the end");
+        reports[^1].Usage.Should().Be(new TokenUsage(70, 35, 105));
+    }
+
+    [Fact]
+    public async Task Items_100ms_apart_are_each_reported_and_the_end_once_more()
+    {
+        var reports = new List<BatchProgress>();
+
+        await Runner().RunAsync(Enumerable.Range(0, 3), (i, _) =>
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(100));
+            return Ok(i);
+        }, Plan() with { Progress = new SyncProgress<BatchProgress>(reports.Add) });
+
+        reports.Select(r => r.Completed).Should().Equal(1, 2, 3, 3);
     }
 
     [Fact]
@@ -226,11 +268,15 @@ public sealed class BatchRunnerBehaviourTests
     {
         var boom = new InvalidOperationException("progress bug");
 
-        BatchResult<int> result = await Runner().RunAsync([0, 1, 2], (i, _) => Ok(i), Plan() with { Progress = new SyncProgress<BatchProgress>(_ => throw boom) });
+        BatchResult<int> result = await Runner().RunAsync([0, 1, 2], (i, _) =>
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(100));
+            return Ok(i);
+        }, Plan() with { Progress = new SyncProgress<BatchProgress>(_ => throw boom) });
 
         result.AllSucceeded.Should().BeTrue();
         LogLine[] warnings = _log.Lines.Where(l => l.Level == LogLevel.Warning).ToArray();
-        warnings.Should().HaveCount(3).And.OnlyContain(l => l.Message == "The batch's progress handler threw; the batch goes on" && l.Exception == boom && l.EventId == 7);
+        warnings.Should().HaveCount(4, "three items 100 ms apart and the end").And.OnlyContain(l => l.Message == "The batch's progress handler threw; the batch goes on" && l.Exception == boom && l.EventId == 7);
     }
 
     [Theory]
@@ -328,18 +374,20 @@ public sealed class BatchRunnerBehaviourTests
     public async Task A_cancelled_batch_throws_its_snapshot_at_once_and_a_late_item_does_not_change_it()
     {
         using var cts = new CancellationTokenSource();
-        var hung = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Completed synchronously: SetResult runs the late item's continuation (its sink and count) before it returns.
+        var hung = new TaskCompletionSource();
         var secondStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var lateRecorded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var reports = new List<BatchProgress>();
         var progress = new SyncProgress<BatchProgress>(p =>
         {
+            lock (reports)
+            {
+                reports.Add(p);
+            }
+
             if (p.Completed == 1)
             {
                 cts.Cancel();
-            }
-            else
-            {
-                lateRecorded.TrySetResult();
             }
         });
 
@@ -378,10 +426,11 @@ public sealed class BatchRunnerBehaviourTests
         _log.Lines.Where(l => l.Level == LogLevel.Warning).Select(l => (l.EventId, l.Message)).Should().Equal((4, "test batch cancelled after 1 finished items"));
         _log.Messages.Last().Should().StartWith("Finished test batch in 2.00s: 1/1 succeeded (100.0 %), 0.50 completions/s, peak concurrency 2;");
 
+        reports.Select(r => r.Completed).Should().Equal([1, 1], "the first item, then the end");
         hung.SetResult();
-        await lateRecorded.Task.WaitAsync(HangGuard);
         partial[1].Succeeded.Should().BeFalse("a late item must not change what the caller holds");
         partial.FailedCount.Should().Be(1);
+        reports.Should().HaveCount(2, "nothing is reported after the batch ended");
     }
 
     [Fact]
