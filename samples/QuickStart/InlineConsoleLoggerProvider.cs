@@ -40,10 +40,10 @@ internal sealed class InlineConsoleLoggerProvider : ILoggerProvider
             };
             lock (Gate)
             {
-                Console.Out.WriteLine($"  [{level}] {category}: {formatter(state, exception)}");
+                ConsoleOutput.WriteLine($"  [{level}] {category}: {formatter(state, exception)}");
                 if (exception is not null)
                 {
-                    Console.Out.WriteLine($"         {exception.GetType().Name}: {exception.Message}");
+                    ConsoleOutput.WriteLine($"         {exception.GetType().Name}: {exception.Message}");
                 }
             }
         }

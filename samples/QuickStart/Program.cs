@@ -25,6 +25,9 @@ else
 {
     Console.WriteLine($"No API key set: running offline against the in-process TypedBatch emulator at {emulator.BaseUrl}");
     options = new TypedBatchOptions { Provider = ProviderKind.OpenAICompatible, BaseUrl = emulator.BaseUrl, Model = Environment.GetEnvironmentVariable("MODEL_CHOICE") ?? TypedBatchOptions.DefaultModel };
+
+    // A local server costs nothing unless it has a price; priced here as gpt-4o-mini's list price so the cost shows.
+    options.Prices.Set(options.Model, new ModelPrice(InputPerMillion: 0.15m, OutputPerMillion: 0.60m));
 }
 
 await using var client = TypedBatchClient.Create(options, logging);
@@ -36,6 +39,11 @@ await UseCases.CodeGenerationAsync(assistant);
 await UseCases.DocumentSummarizationAsync(client);
 await UseCases.ContextualEmbeddingsAsync(assistant);
 await UseCases.ClassificationAsync(assistant);
+
+// Against the emulator, a batch large enough to watch; against a real provider, a small one (it is billed).
+BatchResult<Sentiment> reviews = await LargeJob.ClassifyReviewsAsync(assistant, emulator is null ? 100 : 3_000, budget: 0.25m);
+ConsoleOutput.Record("5. reviews", reviews);
+ConsoleOutput.WriteSummaryTable();
 
 // The variables TypedBatchOptions.FromEnvironment reads to choose a provider (see the README's table).
 static bool ProviderIsConfigured()

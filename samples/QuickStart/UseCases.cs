@@ -16,7 +16,7 @@ internal static class UseCases
             Console.WriteLine(item.Succeeded ? $"  {topics[item.Index]}: {item.Value}" : $"  {topics[item.Index]}: failed: {item.Error}");
         }
 
-        Summary(answers);
+        Summary("1. questions", answers);
     }
 
     public static async Task CodeGenerationAsync(IAssistant assistant)
@@ -26,20 +26,25 @@ internal static class UseCases
 
         // Print each snippet as soon as it arrives; the index says which task it answers.
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
-        int succeeded = 0, total = 0;
+        int succeeded = 0, total = 0, retries = 0;
         TokenUsage usage = default;
+        decimal? cost = 0m;
         await foreach (BatchItem<CodeSnippet> item in assistant.WriteCodeAsCompletedAsync(tasks, new BatchOptions { MaxConcurrency = 4 }))
         {
             total++;
             succeeded += item.Succeeded ? 1 : 0;
             usage += item.Usage;
+            retries += Math.Max(0, item.Attempts - 1);
+            cost = cost is null || item.Cost is null ? null : cost + item.Cost;
             Console.WriteLine($"  # {tasks[item.Index]}");
             Console.WriteLine(item.Succeeded
                 ? $"  {item.Value.FunctionName}: {item.Value.Explanation}\n{Indent(item.Value.Code)}"
                 : $"  failed: {item.Error}");
         }
 
-        Summary(succeeded, total, System.Diagnostics.Stopwatch.GetElapsedTime(started), usage);
+        TimeSpan elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        Summary(succeeded, total, elapsed, usage);
+        ConsoleOutput.Record("2. code", total, succeeded, duplicates: 0, retries, elapsed, usage, cost);
     }
 
     public static async Task ClassificationAsync(IAssistant assistant)
@@ -53,7 +58,7 @@ internal static class UseCases
             Console.WriteLine(item.Succeeded ? $"  {item.Value,-8} {reviews[item.Index]}" : $"  failed: {item.Error}");
         }
 
-        Summary(labels);
+        Summary("bonus. labels", labels);
     }
 
     public static async Task DocumentSummarizationAsync(TypedBatchClient client)
@@ -77,7 +82,7 @@ internal static class UseCases
             Console.WriteLine(item.Succeeded ? $"  [{item.Index}] {item.Value!.Content}" : $"  [{item.Index}] failed: {item.Error}");
         }
 
-        Summary(summaries);
+        Summary("3. summaries", summaries);
     }
 
     public static async Task ContextualEmbeddingsAsync(IAssistant assistant)
@@ -89,7 +94,7 @@ internal static class UseCases
 
         // First ask the model to situate each chunk within the whole document, then embed context + chunk.
         BatchResult<string> contexts = await assistant.SituateChunkBatchAsync(chunks.Select(chunk => (Document, chunk)));
-        Summary(contexts);
+        Summary("4. contexts", contexts);
 
         string[] contextualized = chunks.Select((chunk, i) => contexts[i].Succeeded ? $"{contexts[i].Value}\n{chunk}" : chunk).ToArray();
         BatchResult<Embedding> embeddings = await assistant.EmbedBatchAsync(contextualized);
@@ -103,12 +108,16 @@ internal static class UseCases
             Console.WriteLine($"  similarity(chunk 0, chunk 1) = {embeddings[0].Value!.CosineSimilarity(embeddings[1].Value!):F3}");
         }
 
-        Summary(embeddings);
+        Summary("4. embeddings", embeddings);
     }
 
     private static void Header(string title) => Console.WriteLine($"\n=== {title} ===");
 
-    private static void Summary<T>(BatchResult<T> result) => Summary(result.SucceededCount, result.Count, result.Elapsed, result.Usage);
+    private static void Summary<T>(string name, BatchResult<T> result)
+    {
+        Summary(result.SucceededCount, result.Count, result.Elapsed, result.Usage);
+        ConsoleOutput.Record(name, result);
+    }
 
     private static void Summary(int succeeded, int total, TimeSpan elapsed, TokenUsage usage)
         => Console.WriteLine(FormattableString.Invariant(
