@@ -52,6 +52,7 @@ string title = options.Scenario switch
     "limit" => "At the limit",
     "journal" => "Durable batches: the journal's cost",
     "deferred" => "Deferred mode: memory while preparing and reading a large batch",
+    _ when Telemetry(options) => $"Telemetry overhead ({options.LatencyMs} ms latency)",
     _ => options.ProfileAllocations ? "Client overhead: allocation sampling" : options.LatencyMs > 0 ? $"Client overhead at equal throughput ({options.LatencyMs} ms latency{(options.RateLimitHeaders ? ", with rate-limit headers" : "")})" : "Client overhead",
 };
 string section = $"""
@@ -67,9 +68,13 @@ Console.WriteLine(section);
 if (options.Doc is { } doc)
 {
     string path = Path.IsPathRooted(doc) ? doc : Path.Combine(RepoRoot.Path, doc);
-    string name = options.Scenario + (options.ProfileAllocations ? "-allocations" : options.LatencyMs > 0 ? "-latency" : "") + (options.RateLimitHeaders ? "-headers" : "");
+    string name = Telemetry(options) ? "overhead-telemetry" : options.Scenario + (options.ProfileAllocations ? "-allocations" : options.LatencyMs > 0 ? "-latency" : "") + (options.RateLimitHeaders ? "-headers" : "");
     Report.WriteSection(path, name, section);
     Console.WriteLine($"Updated {path}");
 }
 
 return 0;
+
+// A run that measures a client with OpenTelemetry listening gets a section of its own.
+static bool Telemetry(LoadOptions options)
+    => options.Scenario == "overhead" && options.Clients?.Any(static c => c.EndsWith("-otel", StringComparison.Ordinal)) == true;

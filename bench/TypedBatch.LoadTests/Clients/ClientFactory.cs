@@ -11,6 +11,11 @@ internal static class ClientFactory
     public const string TypedBatchUntyped = "typedbatch-untyped";
     public const string TypedBatchNoRetries = "typedbatch-noretries";
     public const string TypedBatchNoHttpLogging = "typedbatch-nohttplogging";
+    public const string TypedBatchTelemetry = "typedbatch-otel";
+    public const string MeaiTelemetry = "meai-otel";
+
+    /// <summary>The source and meter name the <see cref="MeaiTelemetry"/> client's <c>UseOpenTelemetry</c> uses.</summary>
+    public const string MeaiTelemetrySource = "TypedBatch.LoadTests.Meai";
 
     /// <summary>Creates the client <paramref name="kind"/>; <paramref name="limits"/> is used only by <see cref="TypedBatchConfigured"/>.</summary>
     public static IClientRunner Create(string kind, Uri baseUrl, string model, int concurrency, (int? Rpm, int? Tpm) limits = default) => kind switch
@@ -23,6 +28,8 @@ internal static class ClientFactory
         TypedBatchUntyped => new TypedBatchRunner("TypedBatch untyped batch API", baseUrl, model, concurrency, variant: TypedBatchVariant.Untyped),
         TypedBatchNoRetries => new TypedBatchRunner("TypedBatch, MaxRetries = 0", baseUrl, model, concurrency, variant: TypedBatchVariant.NoRetries),
         TypedBatchNoHttpLogging => new TypedBatchRunner("TypedBatch, no HttpClientFactory loggers", baseUrl, model, concurrency, variant: TypedBatchVariant.NoHttpClientLogging),
-        _ => throw new ArgumentException($"Unknown client '{kind}'; use {TypedBatch}, {TypedBatchConfigured}, {OpenAISdk}, {Meai}, {Raw}, {TypedBatchUntyped}, {TypedBatchNoRetries} or {TypedBatchNoHttpLogging}.", nameof(kind)),
+        TypedBatchTelemetry => new TelemetryRunner(new TypedBatchRunner("TypedBatch (limits learned)", baseUrl, model, concurrency), global::TypedBatch.TypedBatchTelemetry.Name),
+        MeaiTelemetry => new TelemetryRunner(new MeaiRunner(baseUrl, model, concurrency, MeaiTelemetrySource), MeaiTelemetrySource),
+        _ => throw new ArgumentException($"Unknown client '{kind}'; use {TypedBatch}, {TypedBatchConfigured}, {OpenAISdk}, {Meai}, {Raw}, {TypedBatchUntyped}, {TypedBatchNoRetries}, {TypedBatchNoHttpLogging}, {TypedBatchTelemetry} or {MeaiTelemetry}.", nameof(kind)),
     };
 }

@@ -4,11 +4,15 @@ namespace TypedBatch.LoadTests.Clients;
 
 /// <summary>
 /// Microsoft.Extensions.AI: the official SDK's <see cref="OpenAI.Chat.ChatClient"/> as an <see cref="IChatClient"/>
-/// (<c>AsIChatClient()</c>), driven like the SDK runner. Retries are the underlying SDK's.
+/// (<c>AsIChatClient()</c>), driven like the SDK runner. Retries are the underlying SDK's. With
+/// <paramref name="telemetrySource"/>, the client is wrapped in MEAI's <c>UseOpenTelemetry</c> middleware with that
+/// source and meter name.
 /// </summary>
-internal sealed class MeaiRunner(Uri baseUrl, string model, int concurrency) : IClientRunner
+internal sealed class MeaiRunner(Uri baseUrl, string model, int concurrency, string? telemetrySource = null) : IClientRunner
 {
-    private readonly IChatClient _chat = OpenAISdkRunner.Create(baseUrl, model).AsIChatClient();
+    private readonly IChatClient _chat = telemetrySource is null
+        ? OpenAISdkRunner.Create(baseUrl, model).AsIChatClient()
+        : OpenAISdkRunner.Create(baseUrl, model).AsIChatClient().AsBuilder().UseOpenTelemetry(sourceName: telemetrySource).Build();
 
     public string Name => "M.E.AI IChatClient";
 

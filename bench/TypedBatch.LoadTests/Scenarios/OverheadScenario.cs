@@ -82,6 +82,20 @@ internal static class OverheadScenario
                 """;
         }
 
+        // OpenTelemetry's cost: each client with the SDK subscribed against itself without, in the same rounds.
+        foreach ((string with, string without, string label) in (ReadOnlySpan<(string, string, string)>)[
+            (ClientFactory.TypedBatchTelemetry, ClientFactory.TypedBatch, "TypedBatch with OpenTelemetry listening (spans and metrics)"),
+            (ClientFactory.MeaiTelemetry, ClientFactory.Meai, "M.E.AI with `UseOpenTelemetry` listening")])
+        {
+            if (samples.ContainsKey(with) && RatioTo(with, without, static s => s.CpuMsPerRequest) is { } cpu && RatioTo(with, without, static s => s.BytesPerRequest) is { } bytes)
+            {
+                verdict += $"""
+
+                    {label}: CPU {Fmt.Ratio(cpu)} and allocations {Fmt.Ratio(bytes)} of the same client without a listener (median of per-round ratios; +{Fmt.N0(MedianBytes(with) - MedianBytes(without))} B per request).
+                    """;
+            }
+        }
+
         return $"""
             Emulator: `{emulator.CommandLine}` (one process for all runs; counters reset before each).
             Every client first sends {options.JitWarmup:N0} unmeasured requests (JIT tiering in client and emulator), then per run
