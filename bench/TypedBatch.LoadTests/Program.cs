@@ -1,4 +1,5 @@
 using TypedBatch.LoadTests;
+using TypedBatch.LoadTests.Clients;
 using TypedBatch.LoadTests.Scenarios;
 
 if (args is [DeferredScenario.ChildCommand, .. string[] childArgs])
@@ -53,6 +54,7 @@ string title = options.Scenario switch
     "journal" => "Durable batches: the journal's cost",
     "deferred" => "Deferred mode: memory while preparing and reading a large batch",
     _ when Telemetry(options) => $"Telemetry overhead ({options.LatencyMs} ms latency)",
+    _ when Hedging(options) => $"Hedging overhead ({options.LatencyMs} ms latency)",
     _ => options.ProfileAllocations ? "Client overhead: allocation sampling" : options.LatencyMs > 0 ? $"Client overhead at equal throughput ({options.LatencyMs} ms latency{(options.RateLimitHeaders ? ", with rate-limit headers" : "")})" : "Client overhead",
 };
 string section = $"""
@@ -68,7 +70,7 @@ Console.WriteLine(section);
 if (options.Doc is { } doc)
 {
     string path = Path.IsPathRooted(doc) ? doc : Path.Combine(RepoRoot.Path, doc);
-    string name = Telemetry(options) ? "overhead-telemetry" : options.Scenario + (options.ProfileAllocations ? "-allocations" : options.LatencyMs > 0 ? "-latency" : "") + (options.RateLimitHeaders ? "-headers" : "");
+    string name = Telemetry(options) ? "overhead-telemetry" : Hedging(options) ? "overhead-hedging" : options.Scenario + (options.ProfileAllocations ? "-allocations" : options.LatencyMs > 0 ? "-latency" : "") + (options.RateLimitHeaders ? "-headers" : "");
     Report.WriteSection(path, name, section);
     Console.WriteLine($"Updated {path}");
 }
@@ -78,3 +80,7 @@ return 0;
 // A run that measures a client with OpenTelemetry listening gets a section of its own.
 static bool Telemetry(LoadOptions options)
     => options.Scenario == "overhead" && options.Clients?.Any(static c => c.EndsWith("-otel", StringComparison.Ordinal)) == true;
+
+// A run that measures TypedBatch with hedging off next to it on gets a section of its own.
+static bool Hedging(LoadOptions options)
+    => options.Scenario == "overhead" && options.Clients?.Contains(ClientFactory.TypedBatchNoHedging) == true;

@@ -12,6 +12,7 @@ internal static class ClientFactory
     public const string TypedBatchNoRetries = "typedbatch-noretries";
     public const string TypedBatchNoHttpLogging = "typedbatch-nohttplogging";
     public const string TypedBatchTelemetry = "typedbatch-otel";
+    public const string TypedBatchNoHedging = "typedbatch-nohedge";
     public const string MeaiTelemetry = "meai-otel";
 
     /// <summary>The source and meter name the <see cref="MeaiTelemetry"/> client's <c>UseOpenTelemetry</c> uses.</summary>
@@ -28,8 +29,9 @@ internal static class ClientFactory
         TypedBatchUntyped => new TypedBatchRunner("TypedBatch untyped batch API", baseUrl, model, concurrency, variant: TypedBatchVariant.Untyped),
         TypedBatchNoRetries => new TypedBatchRunner("TypedBatch, MaxRetries = 0", baseUrl, model, concurrency, variant: TypedBatchVariant.NoRetries),
         TypedBatchNoHttpLogging => new TypedBatchRunner("TypedBatch, no HttpClientFactory loggers", baseUrl, model, concurrency, variant: TypedBatchVariant.NoHttpClientLogging),
+        TypedBatchNoHedging => new TypedBatchRunner("TypedBatch, hedging off", baseUrl, model, concurrency, variant: TypedBatchVariant.NoHedging),
         TypedBatchTelemetry => new TelemetryRunner(new TypedBatchRunner("TypedBatch (limits learned)", baseUrl, model, concurrency), global::TypedBatch.TypedBatchTelemetry.Name),
         MeaiTelemetry => new TelemetryRunner(new MeaiRunner(baseUrl, model, concurrency, MeaiTelemetrySource), MeaiTelemetrySource),
-        _ => throw new ArgumentException($"Unknown client '{kind}'; use {TypedBatch}, {TypedBatchConfigured}, {OpenAISdk}, {Meai}, {Raw}, {TypedBatchUntyped}, {TypedBatchNoRetries}, {TypedBatchNoHttpLogging}, {TypedBatchTelemetry} or {MeaiTelemetry}.", nameof(kind)),
+        _ => throw new ArgumentException($"Unknown client '{kind}'; use {TypedBatch}, {TypedBatchConfigured}, {OpenAISdk}, {Meai}, {Raw}, {TypedBatchUntyped}, {TypedBatchNoRetries}, {TypedBatchNoHttpLogging}, {TypedBatchNoHedging}, {TypedBatchTelemetry} or {MeaiTelemetry}.", nameof(kind)),
     };
 }

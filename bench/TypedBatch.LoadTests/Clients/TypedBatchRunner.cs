@@ -14,6 +14,9 @@ internal enum TypedBatchVariant
     /// <summary><c>MaxRetries = 0</c>: no Polly retry strategy in the pipeline.</summary>
     NoRetries,
 
+    /// <summary><c>Hedging = BatchHedging.Disabled</c>: no hedging of slow requests (what hedging costs per request).</summary>
+    NoHedging,
+
     /// <summary>Through <c>AddTypedBatch</c> with <c>ConfigureHttpClientDefaults(b =&gt; b.RemoveAllLoggers())</c>: no IHttpClientFactory logging handlers.</summary>
     NoHttpClientLogging,
 }
@@ -68,7 +71,7 @@ internal sealed class TypedBatchRunner : IClientRunner
         }
 
         _prompts = _client.For<ILoadPrompts>();
-        _options = new BatchOptions { MaxConcurrency = concurrency, Model = model };
+        _options = new BatchOptions { MaxConcurrency = concurrency, Model = model, Hedging = variant == TypedBatchVariant.NoHedging ? BatchHedging.Disabled : null };
         _untypedOptions = _options with { Temperature = Workload.Temperature, MaxTokens = Workload.MaxTokens };
     }
 

@@ -85,13 +85,14 @@ internal static class OverheadScenario
         // OpenTelemetry's cost: each client with the SDK subscribed against itself without, in the same rounds.
         foreach ((string with, string without, string label) in (ReadOnlySpan<(string, string, string)>)[
             (ClientFactory.TypedBatchTelemetry, ClientFactory.TypedBatch, "TypedBatch with OpenTelemetry listening (spans and metrics)"),
-            (ClientFactory.MeaiTelemetry, ClientFactory.Meai, "M.E.AI with `UseOpenTelemetry` listening")])
+            (ClientFactory.MeaiTelemetry, ClientFactory.Meai, "M.E.AI with `UseOpenTelemetry` listening"),
+            (ClientFactory.TypedBatch, ClientFactory.TypedBatchNoHedging, "TypedBatch with hedging on (the default)")])
         {
             if (samples.ContainsKey(with) && RatioTo(with, without, static s => s.CpuMsPerRequest) is { } cpu && RatioTo(with, without, static s => s.BytesPerRequest) is { } bytes)
             {
                 verdict += $"""
 
-                    {label}: CPU {Fmt.Ratio(cpu)} and allocations {Fmt.Ratio(bytes)} of the same client without a listener (median of per-round ratios; +{Fmt.N0(MedianBytes(with) - MedianBytes(without))} B per request).
+                    {label}: CPU {Fmt.Ratio(cpu)} and allocations {Fmt.Ratio(bytes)} of the same client without {(without == ClientFactory.TypedBatchNoHedging ? "it" : "a listener")} (median of per-round ratios; {Fmt.N0(MedianBytes(with) - MedianBytes(without))} B per request more).
                     """;
             }
         }

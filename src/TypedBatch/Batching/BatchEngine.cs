@@ -23,6 +23,7 @@ internal sealed class BatchEngine
     {
         Redactor = redactor ?? SecretRedactor.None;
         Provider = provider;
+        BatchProvider = new HedgingChatProvider(provider);
         Options = options;
         Runner = new BatchRunner(loggerFactory.CreateLogger<BatchRunner>(), time);
         _time = time;
@@ -30,6 +31,9 @@ internal sealed class BatchEngine
     }
 
     public IChatProvider Provider { get; }
+
+    /// <summary>The provider as a live batch's items call it: their slow requests hedged when the batch hedges.</summary>
+    public IChatProvider BatchProvider { get; }
 
     /// <summary>The providers' secrets: a model's answer kept on an error is masked like a server's error text.</summary>
     public SecretRedactor Redactor { get; }
@@ -61,8 +65,8 @@ internal sealed class BatchEngine
         Render = static messages => messages,
         Send = async (messages, ct) =>
         {
-            ChatCompletion completion = await Provider.CompleteAsync(new ChatRequest(messages, plan.Settings), ct).ConfigureAwait(false);
-            return new BatchWorkResult<ChatCompletion>(completion, completion.Usage, completion.Attempts, 0, completion.Provider) { Completion = completion, Cost = completion.Cost };
+            ChatCompletion completion = await BatchProvider.CompleteAsync(new ChatRequest(messages, plan.Settings), ct).ConfigureAwait(false);
+            return new BatchWorkResult<ChatCompletion>(completion, completion.Usage, completion.Attempts, 0, completion.Provider) { Completion = completion, Cost = completion.Cost, Hedged = completion.Hedged };
         },
         Rebuild = static completion => completion,
         Answer = static (completion, _, _) => ValueTask.FromResult(new BatchWorkResult<ChatCompletion>(completion, completion.Usage, completion.Attempts, 0, completion.Provider) { Completion = completion, Cost = completion.Cost }),
@@ -75,8 +79,8 @@ internal sealed class BatchEngine
         Render = render,
         Send = async (messages, ct) =>
         {
-            ChatCompletion completion = await Provider.CompleteAsync(new ChatRequest(messages, plan.Settings), ct).ConfigureAwait(false);
-            return new BatchWorkResult<TOut>(map(completion), completion.Usage, completion.Attempts, 0, completion.Provider) { Completion = completion, Cost = completion.Cost };
+            ChatCompletion completion = await BatchProvider.CompleteAsync(new ChatRequest(messages, plan.Settings), ct).ConfigureAwait(false);
+            return new BatchWorkResult<TOut>(map(completion), completion.Usage, completion.Attempts, 0, completion.Provider) { Completion = completion, Cost = completion.Cost, Hedged = completion.Hedged };
         },
         Rebuild = map,
         Answer = (completion, _, _) => ValueTask.FromResult(new BatchWorkResult<TOut>(map(completion), completion.Usage, completion.Attempts, 0, completion.Provider) { Completion = completion, Cost = completion.Cost }),
@@ -87,9 +91,9 @@ internal sealed class BatchEngine
     public ChatShape<TIn, TOut> StructuredShape<TIn, TOut>(BatchPlan plan, Func<TIn, ChatMessage[]> render, StructuredOutputSpec<TOut> spec) => new()
     {
         Render = render,
-        Send = (messages, ct) => StructuredCompletion.CompleteAsync(Provider, messages, plan.Settings, spec, plan.MaxRepairAttempts, Redactor, ct),
+        Send = (messages, ct) => StructuredCompletion.CompleteAsync(BatchProvider, messages, plan.Settings, spec, plan.MaxRepairAttempts, Redactor, ct),
         Rebuild = completion => spec.Parse(StructuredOutput.ExtractJson(completion.Content ?? string.Empty)),
-        Answer = (completion, messages, ct) => StructuredCompletion.ContinueAsync(Provider, completion, messages, plan.Settings, spec, plan.MaxRepairAttempts, Redactor, ct),
+        Answer = (completion, messages, ct) => StructuredCompletion.ContinueAsync(BatchProvider, completion, messages, plan.Settings, spec, plan.MaxRepairAttempts, Redactor, ct),
         CostOf = entry => CostOf(entry, plan.Model),
     };
 

@@ -38,8 +38,9 @@ public static class BatchItem
 /// <typeparam name="T">The value type.</typeparam>
 public readonly struct BatchItem<T>
 {
-    internal BatchItem(int index, T? value, BatchError? error, TokenUsage usage, int attempts, TimeSpan latency, int repairs = 0, string? provider = null, bool fromJournal = false, bool deferred = false, decimal? cost = 0m, int? duplicateOf = null)
+    internal BatchItem(int index, T? value, BatchError? error, TokenUsage usage, int attempts, TimeSpan latency, int repairs = 0, string? provider = null, bool fromJournal = false, bool deferred = false, decimal? cost = 0m, int? duplicateOf = null, bool hedged = false)
     {
+        Hedged = hedged;
         DuplicateOf = duplicateOf;
         Cost = cost;
         FromJournal = fromJournal;
@@ -117,8 +118,15 @@ public readonly struct BatchItem<T>
     /// </summary>
     public bool Deferred { get; }
 
+    /// <summary>
+    /// Whether the item's request was slow enough to be hedged (<see cref="BatchOptions.Hedging"/>): a duplicate request
+    /// was sent and the first answer taken. The tokens and cost of both count in <see cref="Usage"/> and
+    /// <see cref="Cost"/> when both answered; a request cancelled before it answered reports none.
+    /// </summary>
+    public bool Hedged { get; }
+
     /// <summary>The same item at another index (a sub-run's item mapped back to its place in the batch), marked deferred or not.</summary>
-    internal BatchItem<T> At(int index, bool deferred) => new(index, Value, Error, Usage, Attempts, Latency, Repairs, Provider, FromJournal, deferred, Cost, DuplicateOf);
+    internal BatchItem<T> At(int index, bool deferred) => new(index, Value, Error, Usage, Attempts, Latency, Repairs, Provider, FromJournal, deferred, Cost, DuplicateOf, Hedged);
 
     /// <summary>The value, or an exception describing the error.</summary>
     /// <exception cref="BatchItemFailedException">The item failed.</exception>
@@ -131,8 +139,8 @@ public readonly struct BatchItem<T>
     {
         ArgumentNullException.ThrowIfNull(map);
         return Error is null
-            ? new BatchItem<TOut>(Index, map(Value!), null, Usage, Attempts, Latency, Repairs, Provider, FromJournal, Deferred, Cost, DuplicateOf)
-            : new BatchItem<TOut>(Index, default, Error, Usage, Attempts, Latency, Repairs, Provider, FromJournal, Deferred, Cost, DuplicateOf);
+            ? new BatchItem<TOut>(Index, map(Value!), null, Usage, Attempts, Latency, Repairs, Provider, FromJournal, Deferred, Cost, DuplicateOf, Hedged)
+            : new BatchItem<TOut>(Index, default, Error, Usage, Attempts, Latency, Repairs, Provider, FromJournal, Deferred, Cost, DuplicateOf, Hedged);
     }
 
     /// <inheritdoc />

@@ -87,6 +87,15 @@ public sealed record BatchOptions
     /// </summary>
     public bool? Deduplicate { get; init; }
 
+    /// <summary>
+    /// How slow requests are hedged: once the batch has answered enough requests, one still unanswered after a multiple
+    /// of the batch's p95 latency (and a floor of a few seconds) gets one duplicate request and the first answer wins
+    /// (<see cref="BatchItem{T}.Hedged"/>), so a request that hangs does not hold the batch for the attempt timeout.
+    /// <see langword="null"/> (the default) means <see cref="BatchHedging.Default"/>, which is on;
+    /// <see cref="BatchHedging.Disabled"/> turns it off. Live chat batches.
+    /// </summary>
+    public BatchHedging? Hedging { get; init; }
+
     /// <summary>Throws when a value is out of range, naming it.</summary>
     /// <param name="paramName">The argument name to report.</param>
     public void Validate(string paramName = "options")
@@ -134,6 +143,7 @@ public sealed record BatchOptions
         }
 
         Deferred?.Validate($"{paramName}.{nameof(Deferred)}");
+        Hedging?.Validate($"{paramName}.{nameof(Hedging)}");
     }
 }
 

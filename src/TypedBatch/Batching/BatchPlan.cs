@@ -62,6 +62,9 @@ internal sealed record BatchPlan(string Operation, string Provider, string Model
     /// <summary>The batch's hard budget (<see cref="BatchOptions.MaxCost"/>), one per call, shared by its requests and repairs.</summary>
     public CostBudget? Budget { get; init; }
 
+    /// <summary>How slow requests of a live batch are hedged (<see cref="BatchOptions.Hedging"/>).</summary>
+    public BatchHedging Hedging { get; init; } = BatchHedging.Default;
+
     /// <summary>Whether the runner logs this batch's start and summary (a deferred batch's live part is logged by it instead).</summary>
     public bool Logged { get; init; } = true;
 
@@ -91,6 +94,9 @@ internal readonly record struct BatchWorkResult<T>(T Value, TokenUsage Usage, in
 
     /// <summary>The index of the item whose identical request answered this one (sent once, fanned out).</summary>
     public int? DuplicateOf { get; init; }
+
+    /// <summary>Whether a hedge of a slow request took part (<see cref="BatchItem{T}.Hedged"/>).</summary>
+    public bool Hedged { get; init; }
 
     /// <summary>A journaled failure replayed as it was (with <c>RetryJournaledFailures = false</c>).</summary>
     public BatchError? Error { get; init; }

@@ -87,5 +87,6 @@ internal static class BatchPlanner
         Mode = options.Mode,
         Deferred = options.Deferred ?? plan.Deferred,
         Budget = options.MaxCost is { } max ? new CostBudget(max) : null,
+        Hedging = options.Hedging ?? BatchHedging.Default,
     };
 }

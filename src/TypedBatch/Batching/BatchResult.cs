@@ -17,7 +17,7 @@ public sealed class BatchResult<T> : IReadOnlyList<BatchItem<T>>
         PeakConcurrency = peakConcurrency;
         TokenUsage usage = default;
         decimal? cost = 0m;
-        int failed = 0, fromJournal = 0, deferred = 0, duplicates = 0;
+        int failed = 0, fromJournal = 0, deferred = 0, duplicates = 0, hedged = 0;
         for (int i = 0; i < items.Count; i++)
         {
             BatchItem<T> item = items[i];
@@ -42,6 +42,11 @@ public sealed class BatchResult<T> : IReadOnlyList<BatchItem<T>>
             {
                 duplicates++;
             }
+
+            if (item.Hedged)
+            {
+                hedged++;
+            }
         }
 
         Usage = usage;
@@ -50,7 +55,11 @@ public sealed class BatchResult<T> : IReadOnlyList<BatchItem<T>>
         FromJournalCount = fromJournal;
         DeferredCount = deferred;
         DuplicateCount = duplicates;
+        HedgedCount = hedged;
     }
+
+    /// <summary>Items whose slow request was hedged (<see cref="BatchItem{T}.Hedged"/>).</summary>
+    public int HedgedCount { get; }
 
     /// <summary>Items answered by an identical earlier item's request instead of their own (<see cref="BatchItem{T}.DuplicateOf"/>).</summary>
     public int DuplicateCount { get; }

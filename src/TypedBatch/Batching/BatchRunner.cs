@@ -266,6 +266,11 @@ internal sealed class BatchRunner
             Log.BatchDeduplicated(_logger, plan.Operation, run.Duplicates);
         }
 
+        if (run.Hedger is { Hedges: > 0 } hedger)
+        {
+            Log.BatchHedged(_logger, plan.Operation, hedger.Hedges, hedger.Wins);
+        }
+
         if (plan.Journal is { } journal)
         {
             int fromJournal = run.FromJournal;
@@ -299,6 +304,8 @@ internal sealed class BatchRunner
         int FromJournal { get; }
 
         int Duplicates { get; }
+
+        Hedger? Hedger { get; }
 
         int PeakInFlight { get; }
 
@@ -357,7 +364,8 @@ internal sealed class BatchRunner
             RateLimitGate? batchGate = plan.RequestsPerMinute is not null || plan.TokensPerMinute is not null
                 ? new RateLimitGate(plan.RequestsPerMinute, plan.TokensPerMinute, runner._time)
                 : null;
-            _scope = new BatchScope(Concurrency, batchGate, plan.Budget);
+            Hedger = plan.Hedging.Enabled && plan.Mode == BatchMode.Live ? new Hedger(plan.Hedging, runner._time) : null;
+            _scope = new BatchScope(Concurrency, batchGate, plan.Budget, Hedger);
         }
 
         public int PeakInFlight => Volatile.Read(ref _peakInFlight);
@@ -372,6 +380,8 @@ internal sealed class BatchRunner
         public int FromJournal => Volatile.Read(ref _fromJournal);
 
         public int Duplicates => Volatile.Read(ref _duplicates);
+
+        public Hedger? Hedger { get; }
 
         public TokenUsage Usage
         {
@@ -681,7 +691,7 @@ internal sealed class BatchRunner
             {
                 BatchWorkResult<TUnit> result = await _work(input, index, cancellationToken).ConfigureAwait(false);
                 TimeSpan latency = Stopwatch.GetElapsedTime(started);
-                return new BatchItem<TUnit>(index, result.Error is null ? result.Value : default, result.Error, result.Usage, result.Attempts, latency, result.Repairs, result.Provider, result.FromJournal, result.Deferred, result.Cost, result.DuplicateOf);
+                return new BatchItem<TUnit>(index, result.Error is null ? result.Value : default, result.Error, result.Usage, result.Attempts, latency, result.Repairs, result.Provider, result.FromJournal, result.Deferred, result.Cost, result.DuplicateOf, result.Hedged);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {

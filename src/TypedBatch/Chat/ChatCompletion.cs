@@ -34,6 +34,9 @@ public sealed record ChatCompletion
     /// <summary>The provider that answered (see <c>IChatProvider.Name</c>).</summary>
     public string? Provider { get; init; }
 
+    /// <summary>Whether a hedge of a slow request took part (its tokens, when it answered too, are in <see cref="Usage"/>).</summary>
+    internal bool Hedged { get; init; }
+
     /// <summary>Returns the content.</summary>
     public override string ToString() => Content ?? Refusal ?? string.Empty;
 }

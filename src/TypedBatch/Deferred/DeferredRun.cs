@@ -85,6 +85,8 @@ internal sealed class DeferredRun<TIn, TRequest, TOut> : BatchRunner.IRunStatist
 
     public int Duplicates => 0;
 
+    public Hedger? Hedger => null;
+
     public int PeakInFlight => Volatile.Read(ref _peakRemote);
 
     public TokenUsage Usage

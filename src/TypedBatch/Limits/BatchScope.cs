@@ -5,7 +5,7 @@ namespace TypedBatch.Limits;
 /// and successes) and its own limits, which apply under the shared gate of the account without changing it. Carried
 /// by the runner's workers as an ambient value, since a provider call does not know which batch it serves.
 /// </summary>
-internal sealed class BatchScope(AdaptiveConcurrency concurrency, RateLimitGate? gate, CostBudget? budget = null)
+internal sealed class BatchScope(AdaptiveConcurrency concurrency, RateLimitGate? gate, CostBudget? budget = null, Hedger? hedger = null)
 {
     private static readonly AsyncLocal<BatchScope?> Ambient = new();
 
@@ -24,4 +24,7 @@ internal sealed class BatchScope(AdaptiveConcurrency concurrency, RateLimitGate?
 
     /// <summary>The batch's hard budget (<see cref="BatchOptions.MaxCost"/>), which every request reserves its worst case from.</summary>
     public CostBudget? Budget { get; } = budget;
+
+    /// <summary>The batch's hedging of slow requests (<see cref="BatchOptions.Hedging"/>), when it hedges.</summary>
+    public Hedger? Hedger { get; } = hedger;
 }

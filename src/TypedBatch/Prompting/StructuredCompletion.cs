@@ -28,6 +28,7 @@ internal static class StructuredCompletion
         TokenUsage usage = default;
         decimal? cost = 0m;
         int attempts = 0;
+        bool hedged = false;
         IReadOnlyList<ChatMessage>? conversation = first is null ? messages() : null;
         for (int repair = 0; ; repair++)
         {
@@ -55,6 +56,7 @@ internal static class StructuredCompletion
             usage += completion.Usage;
             cost = Pricing.Add(cost, completion.Cost);
             attempts += completion.Attempts;
+            hedged |= completion.Hedged;
             string name = completion.Provider ?? provider.Name;
             if (completion.Content is null)
             {
@@ -82,7 +84,7 @@ internal static class StructuredCompletion
             try
             {
                 T value = spec.Parse(StructuredOutput.ExtractJson(completion.Content));
-                return new BatchWorkResult<T>(value, usage, attempts, repair, completion.Provider) { Completion = completion, Cost = cost };
+                return new BatchWorkResult<T>(value, usage, attempts, repair, completion.Provider) { Completion = completion, Cost = cost, Hedged = hedged };
             }
             catch (JsonException invalid)
             {

@@ -63,4 +63,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 27, Level = LogLevel.Information, Message = "{Operation} batch: {Duplicates} duplicate(s) answered once")]
     public static partial void BatchDeduplicated(ILogger logger, string operation, int duplicates);
+
+    [LoggerMessage(EventId = 28, Level = LogLevel.Information, Message = "{Operation} batch: {Hedges} slow request(s) hedged, {Wins} answered first by the hedge")]
+    public static partial void BatchHedged(ILogger logger, string operation, int hedges, int wins);
 }
