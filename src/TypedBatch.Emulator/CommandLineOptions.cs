@@ -77,6 +77,7 @@ internal static class CommandLineOptions
         private readonly Option<double> _stall = Rate("--stall-rate", "Share that stall before answering");
         private readonly Option<int> _stallMs = Int("--stall-ms", "How long a stall lasts, in ms.", (int)Defaults.StallDuration.TotalMilliseconds);
         private readonly Option<double> _malformed = Rate("--malformed-rate", "Share answered 200 with cut-off JSON");
+        private readonly Option<int> _streamChunk = Int("--stream-chunk-chars", "Characters per streamed content chunk; 0 sends each answer in four chunks.", Defaults.StreamChunkCharacters);
         private readonly Option<int?> _secondaryPort = new("--secondary-port")
         {
             Description = "Also listen on this loopback port, a second origin for [[redirect:S]]; 0 picks a free port.",
@@ -113,7 +114,7 @@ internal static class CommandLineOptions
             Command = new RootCommand("TypedBatch emulator: an OpenAI-compatible HTTP server on 127.0.0.1. The fault rates must add up to at most 1.")
             {
                 _port, _latency, _jitter, _seed, _failEvery, _failStatus, _apiKey, _gitHubToken, _copilotLifetime, _dimensions,
-                _rpm, _tpm, _faultSeed, _error500, _error503, _reset, _stall, _stallMs, _malformed, _hang, _secondaryPort,
+                _rpm, _tpm, _faultSeed, _error500, _error503, _reset, _stall, _stallMs, _malformed, _streamChunk, _hang, _secondaryPort,
                 _batchStep, _batchLines, _batchMaxRequests, _batchMaxFileMb, _batchLineFailure, _batchExpiry,
             };
         }
@@ -141,6 +142,7 @@ internal static class CommandLineOptions
             StallRate = result.GetValue(_stall),
             StallDuration = TimeSpan.FromMilliseconds(result.GetValue(_stallMs)),
             MalformedRate = result.GetValue(_malformed),
+            StreamChunkCharacters = result.GetValue(_streamChunk),
             HangRate = result.GetValue(_hang),
             SecondaryPort = result.GetValue(_secondaryPort),
             BatchStep = result.GetValue(_batchStep),
@@ -171,6 +173,7 @@ internal static class CommandLineOptions
             nameof(EmulatorOptions.StallRate) => _stall.Name,
             nameof(EmulatorOptions.StallDuration) => _stallMs.Name,
             nameof(EmulatorOptions.MalformedRate) => _malformed.Name,
+            nameof(EmulatorOptions.StreamChunkCharacters) => _streamChunk.Name,
             nameof(EmulatorOptions.HangRate) => _hang.Name,
             nameof(EmulatorOptions.SecondaryPort) => _secondaryPort.Name,
             nameof(EmulatorOptions.BatchStep) => _batchStep.Name,

@@ -133,6 +133,12 @@ public sealed class EmulatorOptions
     /// <summary>How long a stalled request waits; 30 seconds by default.</summary>
     public TimeSpan StallDuration { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Characters of content per streamed chunk (<c>"stream": true</c>); 0 (the default) sends each answer in four
+    /// chunks. A chunk never splits a surrogate pair.
+    /// </summary>
+    public int StreamChunkCharacters { get; set; }
+
     /// <summary>Share of requests answered 200 with a body cut off mid-JSON, 0 to 1; 0 (the default) is off.</summary>
     public double MalformedRate { get; set; }
 
@@ -266,6 +272,11 @@ public sealed class EmulatorOptions
         if (StallDuration < TimeSpan.Zero)
         {
             return (nameof(StallDuration), StallDuration, "must not be negative");
+        }
+
+        if (StreamChunkCharacters < 0)
+        {
+            return (nameof(StreamChunkCharacters), StreamChunkCharacters, "must be zero (four chunks) or positive");
         }
 
         return FindBatchProblem() ?? FindRateProblem();

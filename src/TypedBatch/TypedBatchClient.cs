@@ -119,6 +119,24 @@ public sealed class TypedBatchClient : IDisposable, IAsyncDisposable
     }
 
     /// <summary>
+    /// Sends one chat completion request streamed and hands out the answer as it arrives: text deltas, then the finish
+    /// reason, then (on the last update) the usage and cost. Concatenating every <see cref="ChatCompletionUpdate.Text"/>
+    /// gives the answer. A stream that breaks before its first update is sent again like a failed attempt; once an update
+    /// was handed out, a break is a <see cref="ProviderException"/> (see <see cref="TypedBatchOptions.StreamIdleTimeout"/>).
+    /// </summary>
+    /// <param name="messages">The conversation.</param>
+    /// <param name="settings">Model and sampling; the client's model when none is given.</param>
+    /// <param name="cancellationToken">Cancels the call and the stream.</param>
+    /// <exception cref="ArgumentException">The messages or settings are invalid (thrown when enumeration starts).</exception>
+    /// <exception cref="ProviderException">The call failed after retries, or the stream broke after it began.</exception>
+    public IAsyncEnumerable<ChatCompletionUpdate> StreamChatCompletionAsync(IReadOnlyList<ChatMessage> messages, CompletionSettings? settings = null, CancellationToken cancellationToken = default)
+    {
+        Guard.Messages(messages, nameof(messages));
+        settings?.Validate(nameof(settings));
+        return Engine.StreamAsync(messages, settings ?? new CompletionSettings(), cancellationToken);
+    }
+
+    /// <summary>
     /// The original design's <c>create_chat_completions_batch</c>: sends every conversation concurrently and returns
     /// one result per conversation, in input order, with failures as per-item errors.
     /// </summary>

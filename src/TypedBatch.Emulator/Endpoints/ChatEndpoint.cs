@@ -91,7 +91,7 @@ internal sealed class ChatEndpoint(EmulatorState state)
             }
             else if (request.Stream)
             {
-                await ChatResponseWriter.WriteStreamAsync(context, request, answer, id);
+                await ChatResponseWriter.WriteStreamAsync(context, request, answer, id, plan, received, state.Options.StreamChunkCharacters);
             }
             else
             {

@@ -57,6 +57,18 @@ internal readonly record struct FaultPlan(int FailStatus, int FailTimes, int Del
     /// <summary><c>[[hang]]</c>: never answer, until the client goes away or the server stops.</summary>
     public bool Hang { get; init; }
 
+    /// <summary><c>[[stream-cut:K]]</c>: a streamed answer whose body ends after K content chunks (no finish reason, no <c>[DONE]</c>).</summary>
+    public int? StreamCutAfter { get; init; }
+
+    /// <summary><c>[[stream-error:K]]</c>: a streamed answer that sends an error event after K content chunks and ends.</summary>
+    public int? StreamErrorAfter { get; init; }
+
+    /// <summary>The optional third part of a stream fault, <c>[[stream-cut:K:T]]</c>: only the first T receipts of the request; 0 means every one.</summary>
+    public int StreamFaultTimes { get; init; }
+
+    /// <summary><c>[[drip-stream:MS]]</c>: a streamed answer that waits MS milliseconds before each chunk.</summary>
+    public int StreamDripMilliseconds { get; init; }
+
     /// <summary>Whether any retry-after marker was given; they then replace the default retry hints.</summary>
     public bool HasRetryHint => RetryAfterSeconds is not null || RetryAfterMilliseconds is not null || RetryAfterDateSeconds is not null;
 }
@@ -66,7 +78,9 @@ internal readonly record struct FaultPlan(int FailStatus, int FailTimes, int Del
 /// <c>[[quota]]</c>, <c>[[x-should-retry:false]]</c>, <c>[[retry-after:5]]</c>,
 /// <c>[[retry-after-ms:1500]]</c>, <c>[[retry-after-date:3]]</c>, the hostile-server markers (<c>[[drip-error:500]]</c>,
 /// <c>[[drip-ok]]</c>, <c>[[drip-ok:none]]</c>, <c>[[echo-key]]</c>, <c>[[echo-key-html:N]]</c>, <c>[[redirect:307]]</c>,
-/// <c>[[dup-index]]</c>, <c>[[missing-index]]</c>, <c>[[oversize:MB]]</c>, <c>[[hang]]</c>) and the bad-answer markers of
+/// <c>[[dup-index]]</c>, <c>[[missing-index]]</c>, <c>[[oversize:MB]]</c>, <c>[[hang]]</c>), the stream markers
+/// (<c>[[stream-cut:K]]</c>, <c>[[stream-error:K]]</c>, either with <c>:T</c> for the first T receipts only,
+/// <c>[[drip-stream:MS]]</c>) and the bad-answer markers of
 /// <see cref="BadAnswerMarkers"/> anywhere in a text. Unknown or
 /// out-of-range markers are ignored; the first fail marker and the first bad-answer marker win and
 /// delays add up.
@@ -198,6 +212,25 @@ internal static class FaultMarkers
         if (marker.StartsWith("redirect:") && TryReadNumber(marker["redirect:".Length..], out int redirect) && redirect is 301 or 302 or 303 or 307 or 308)
         {
             return plan with { RedirectStatus = redirect };
+        }
+
+        if (marker.StartsWith("drip-stream:") && TryReadNumber(marker["drip-stream:".Length..], out int drip) && drip <= MaxDelayMilliseconds)
+        {
+            return plan with { StreamDripMilliseconds = drip };
+        }
+
+        bool cut = marker.StartsWith("stream-cut:");
+        if (cut || marker.StartsWith("stream-error:"))
+        {
+            ReadOnlySpan<char> rest = marker[(cut ? "stream-cut:" : "stream-error:").Length..];
+            int colon = rest.IndexOf(':');
+            int times = 0;
+            if (TryReadNumber(colon >= 0 ? rest[..colon] : rest, out int after) && (colon < 0 || TryReadNumber(rest[(colon + 1)..], out times)))
+            {
+                return cut
+                    ? plan with { StreamCutAfter = after, StreamFaultTimes = times }
+                    : plan with { StreamErrorAfter = after, StreamFaultTimes = times };
+            }
         }
 
         if (marker.StartsWith("oversize:") && TryReadNumber(marker["oversize:".Length..], out int megabytes) && megabytes is > 0 and <= MaxOversizeMegabytes)

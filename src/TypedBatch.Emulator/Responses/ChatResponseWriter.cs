@@ -10,6 +10,9 @@ internal static class ChatResponseWriter
     private const string SystemFingerprint = "fp_emulator";
     private const int StreamPieces = 4;
 
+    /// <summary>The error event OpenAI sends when an answer fails mid-stream.</summary>
+    private static ReadOnlySpan<byte> StreamError => "data: {\"error\":{\"message\":\"The server had an error while processing your request. Sorry about that!\",\"type\":\"server_error\",\"param\":null,\"code\":null}}\n\n"u8;
+
     /// <summary>Writes a <c>chat.completion</c> object.</summary>
     public static async Task WriteJsonAsync(HttpContext context, ChatRequest request, ChatAnswer answer, string id)
     {
@@ -96,10 +99,15 @@ internal static class ChatResponseWriter
 
     /// <summary>
     /// Writes the answer as <c>chat.completion.chunk</c> events: the content (or the refusal, as
-    /// <c>delta.refusal</c>) in a few pieces, a chunk with the finish reason, the usage chunk when
-    /// asked for, then <c>[DONE]</c>.
+    /// <c>delta.refusal</c>) in chunks of <paramref name="chunkCharacters"/> (0: four chunks), a chunk with the finish
+    /// reason, the usage chunk when asked for, then <c>[DONE]</c>. The stream markers of <paramref name="plan"/> apply
+    /// (to the first <see cref="FaultPlan.StreamFaultTimes"/> receipts when set): <c>[[drip-stream:MS]]</c> waits
+    /// before each chunk, <c>[[stream-error:K]]</c> sends an error event after K content chunks and ends,
+    /// <c>[[stream-cut:K]]</c> ends the body after K content chunks, without a finish reason or <c>[DONE]</c> (as a dropped
+    /// proxy connection leaves it; aborting the connection instead would make the client's socket drop what it had not
+    /// yet read).
     /// </summary>
-    public static async Task WriteStreamAsync(HttpContext context, ChatRequest request, ChatAnswer answer, string id)
+    public static async Task WriteStreamAsync(HttpContext context, ChatRequest request, ChatAnswer answer, string id, FaultPlan plan = default, long received = 1, int chunkCharacters = 0)
     {
         HttpResponse response = context.Response;
         response.ContentType = "text/event-stream";
@@ -108,12 +116,30 @@ internal static class ChatResponseWriter
         long created = JsonOutput.UnixNow();
         bool isRefusal = answer.Content is null && answer.Refusal is not null;
         string content = answer.Content ?? answer.Refusal ?? "";
-        int pieceLength = Math.Max(1, (content.Length + StreamPieces - 1) / StreamPieces);
+        int pieceLength = chunkCharacters > 0 ? chunkCharacters : Math.Max(1, (content.Length + StreamPieces - 1) / StreamPieces);
+        bool faulty = plan.StreamFaultTimes == 0 || received <= plan.StreamFaultTimes;
+        int? cutAfter = faulty ? plan.StreamCutAfter : null;
+        int? errorAfter = faulty ? plan.StreamErrorAfter : null;
         using var writer = new Utf8JsonWriter(pipe, JsonOutput.WriterOptions);
 
-        int start = 0;
-        do
+        // The first chunk carries the role only, as OpenAI's do.
+        WriteEvent(pipe, writer, w => WriteChunk(w, request, id, created, isRefusal ? null : "", isFirst: true, finishReason: null));
+        await pipe.FlushAsync(context.RequestAborted);
+        int start = 0, sent = 0;
+        while (start < content.Length)
         {
+            if (cutAfter == sent)
+            {
+                return; // the body ends here: no finish reason, no [DONE]
+            }
+
+            if (errorAfter == sent)
+            {
+                pipe.Write(StreamError);
+                await pipe.FlushAsync(context.RequestAborted);
+                return;
+            }
+
             int end = Math.Min(content.Length, start + pieceLength);
             if (end < content.Length && char.IsHighSurrogate(content[end - 1]))
             {
@@ -121,13 +147,29 @@ internal static class ChatResponseWriter
             }
 
             string piece = content[start..end];
-            bool isFirst = start == 0;
+            if (plan.StreamDripMilliseconds > 0)
+            {
+                await Task.Delay(plan.StreamDripMilliseconds, context.RequestAborted);
+            }
+
             WriteEvent(pipe, writer, w => WriteChunk(
-                w, request, id, created, isRefusal ? null : piece, isFirst, finishReason: null, isRefusal ? piece : null));
+                w, request, id, created, isRefusal ? null : piece, isFirst: false, finishReason: null, isRefusal ? piece : null));
             await pipe.FlushAsync(context.RequestAborted);
             start = end;
+            sent++;
         }
-        while (start < content.Length);
+
+        if (cutAfter is not null)
+        {
+            return;
+        }
+
+        if (errorAfter is not null)
+        {
+            pipe.Write(StreamError);
+            await pipe.FlushAsync(context.RequestAborted);
+            return;
+        }
 
         WriteEvent(pipe, writer, w => WriteChunk(w, request, id, created, null, isFirst: false, answer.FinishReason));
         if (request.IncludeUsage)

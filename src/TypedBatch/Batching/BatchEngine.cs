@@ -52,6 +52,13 @@ internal sealed class BatchEngine
         return Provider.CompleteAsync(new ChatRequest(messages, Resolve(settings)), cancellationToken);
     }
 
+    /// <summary>One streamed call of the untyped API; an invalid conversation throws, with nothing sent.</summary>
+    public IAsyncEnumerable<ChatCompletionUpdate> StreamAsync(IReadOnlyList<ChatMessage> messages, CompletionSettings settings, CancellationToken cancellationToken)
+    {
+        EnsureValid(messages);
+        return Provider.StreamAsync(new ChatRequest(messages, Resolve(settings)), cancellationToken);
+    }
+
     public async Task<T> CompleteStructuredAsync<T>(IReadOnlyList<ChatMessage> messages, CompletionSettings settings, StructuredOutputSpec<T> spec, CancellationToken cancellationToken)
     {
         EnsureValid(messages);

@@ -24,6 +24,7 @@ namespace TypedBatch;
 /// <item><see cref="ResponseValidationHandler"/>: every body but a stream (or a Batch API file download's 2xx body) read into memory inside the attempt timeout; a 2xx body cut off mid-stream becomes a retryable failure;</item>
 /// <item>the provider's credentials (bearer key, Azure <c>api-key</c> or Entra token, Copilot token and API base);</item>
 /// <item><see cref="RateLimitHandlers.Attempt"/>: each retry's budget, and what every answer says about the limits;</item>
+/// <item><see cref="FirstByteTimeoutHandler"/>: the response's status and headers within <see cref="TypedBatchOptions.FirstByteTimeout"/>, after any wait at the gate;</item>
 /// <item><see cref="RedirectHandler"/>: 307/308 to the same origin followed, every other redirect refused;</item>
 /// <item>the transport: <c>IHttpClientFactory</c>'s handler for <see cref="TransportClientName"/>, so handlers added
 /// with <c>ConfigureHttpClientDefaults</c> (proxies, recording, telemetry) still apply, over a pooled
@@ -110,6 +111,7 @@ internal sealed class ProviderRuntime : IDisposable
             new ResponseValidationHandler(Options.MaxResponseBytes),
             credentials,
             new RateLimitHandlers.Attempt(limits),
+            new FirstByteTimeoutHandler(Options.FirstByteTimeout, _time),
             new RedirectHandler(),
             new TransportHandler(_transport));
         _owned.Add(handler);
@@ -131,7 +133,7 @@ internal sealed class ProviderRuntime : IDisposable
                 azureClassic ? BatchRoutes.AzureClassic(provider.AzureApiVersion) : BatchRoutes.OpenAI,
                 http.BaseAddress,
                 Redactor);
-        return new OpenAICompatibleProvider(name, wire, Redactor, Options.StructuredOutputs, limits, provider.Model, batches, pricing, Options.RecordContent);
+        return new OpenAICompatibleProvider(name, wire, Redactor, Options.StructuredOutputs, limits, provider.Model, batches, pricing, Options.RecordContent, StreamSettings.From(Options, _time));
     }
 
     private CopilotHandler CopilotCredentials(ProviderOptions provider, Uri defaultBase, IHttpClientFactory httpClientFactory, ILoggerFactory loggerFactory)

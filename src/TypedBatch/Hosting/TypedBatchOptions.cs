@@ -99,6 +99,23 @@ public sealed class TypedBatchOptions
     public TimeSpan TotalTimeout { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>
+    /// Limit on the wait for a response's first byte (its status and headers), per attempt: a server that accepted the
+    /// request and never answers is given up on then, and the attempt is retried like any timeout. A streamed answer's
+    /// headers come at once; a whole answer's come when it is written, so this is sized for LLM completions too
+    /// (2 minutes; <see cref="Timeout.InfiniteTimeSpan"/> leaves only <see cref="AttemptTimeout"/>). Within a batch,
+    /// hedging (<see cref="BatchOptions.Hedging"/>) acts much sooner on such a request.
+    /// </summary>
+    public TimeSpan FirstByteTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// For streamed answers: the longest wait for the next bytes of the stream once it began. A reasoning model can
+    /// think for a while between chunks, so this is generous (2 minutes; <see cref="Timeout.InfiniteTimeSpan"/> for no
+    /// limit). A stream that falls silent before its first update is retried; one that falls silent later fails the
+    /// call, since part of the answer was already handed out.
+    /// </summary>
+    public TimeSpan StreamIdleTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
     /// How typed results ask for JSON: <see cref="StructuredOutputMode.JsonSchema"/> (strict <c>json_schema</c>), or for
     /// servers without it <see cref="StructuredOutputMode.JsonObjectWithSchemaInPrompt"/>.
     /// </summary>

@@ -46,6 +46,48 @@ internal sealed class FallbackChatProvider : IChatProvider
     public Task<ChatCompletion> CompleteAsync(ChatRequest request, CancellationToken cancellationToken = default)
         => RunAsync(static (provider, request, ct) => provider.CompleteAsync(request, ct), request, cancellationToken);
 
+    /// <summary>
+    /// Streams from the first provider; when its stream fails before its first update with a failure another provider
+    /// might not repeat, the next one is tried. Once an update was handed out, a failure is the call's: part of the
+    /// answer is already the caller's. Streams neither consult nor feed the circuit breakers.
+    /// </summary>
+    public async IAsyncEnumerable<ChatCompletionUpdate> StreamAsync(ChatRequest request, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        for (int i = 0; ; i++)
+        {
+            IAsyncEnumerator<ChatCompletionUpdate> stream = _providers[i].StreamAsync(request, cancellationToken).GetAsyncEnumerator(cancellationToken);
+            try
+            {
+                bool any;
+                try
+                {
+                    any = await stream.MoveNextAsync().ConfigureAwait(false);
+                }
+                catch (ProviderException failure) when (ShouldFallBack(failure) && i < _providers.Length - 1)
+                {
+                    continue;
+                }
+
+                if (!any)
+                {
+                    yield break;
+                }
+
+                yield return stream.Current;
+                while (await stream.MoveNextAsync().ConfigureAwait(false))
+                {
+                    yield return stream.Current;
+                }
+
+                yield break;
+            }
+            finally
+            {
+                await stream.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
     public Task<EmbeddingResponse> EmbedAsync(EmbeddingRequest request, CancellationToken cancellationToken = default)
         => RunAsync(static (provider, request, ct) => provider.EmbedAsync(request, ct), request, cancellationToken);
 

@@ -15,6 +15,16 @@ public interface IChatProvider
     /// <exception cref="ProviderException">The call failed after retries.</exception>
     Task<ChatCompletion> CompleteAsync(ChatRequest request, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Sends one chat completion request and streams the answer as it arrives. The default implementation, for
+    /// providers that cannot stream, sends <see cref="CompleteAsync"/> and hands the whole answer over as one update.
+    /// </summary>
+    /// <param name="request">The request, with its model resolved.</param>
+    /// <param name="cancellationToken">Cancels the call and the stream.</param>
+    /// <exception cref="ProviderException">The call failed after retries, or the stream broke after it began.</exception>
+    IAsyncEnumerable<ChatCompletionUpdate> StreamAsync(ChatRequest request, CancellationToken cancellationToken = default)
+        => ChatStreaming.WholeAnswerAsync(this, request, cancellationToken);
+
     /// <summary>Sends one embeddings request (at most 2,048 inputs).</summary>
     /// <param name="request">The request.</param>
     /// <param name="cancellationToken">Cancels the call.</param>

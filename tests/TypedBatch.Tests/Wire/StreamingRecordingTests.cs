@@ -4,7 +4,7 @@ using TypedBatch.Providers.OpenAI;
 namespace TypedBatch.Tests.Wire;
 
 /// <summary>
-/// We do not stream yet. This pins down what the recorded stream ends with, so that streaming can rely on it:
+/// What the recorded stream ends with, which streaming relies on (StreamingTests replays it through the provider):
 /// with <c>stream_options.include_usage</c> the last chunk before <c>[DONE]</c> has no choices and the full usage.
 /// </summary>
 public sealed class StreamingRecordingTests

@@ -18,6 +18,15 @@ internal interface IAzureOpenAIApi
         [Property(CallContext.OptionKey)] CallContext call,
         CancellationToken cancellationToken);
 
+    /// <summary>The same route streamed: the response comes back once its headers have, its event stream unread.</summary>
+    [Post("/deployments/{deployment}/chat/completions")]
+    Task<HttpResponseMessage> StreamChatCompletionAsync(
+        string deployment,
+        [Query, AliasAs("api-version")] string apiVersion,
+        [Body(buffered: true)] ChatCompletionRequestDto request,
+        [Property(CallContext.OptionKey)] CallContext call,
+        CancellationToken cancellationToken);
+
     [Post("/deployments/{deployment}/embeddings")]
     Task<IApiResponse<EmbeddingResponseDto>> CreateEmbeddingsAsync(
         string deployment,
@@ -32,6 +41,9 @@ internal sealed class AzureDeploymentRoutes(IAzureOpenAIApi api, string apiVersi
 {
     public Task<IApiResponse<ChatCompletionResponseDto>> ChatAsync(ChatCompletionRequestDto request, CallContext call, CancellationToken cancellationToken)
         => api.CreateChatCompletionAsync(call.Model, apiVersion, request, call, cancellationToken);
+
+    public Task<HttpResponseMessage> StreamChatAsync(ChatCompletionRequestDto request, CallContext call, CancellationToken cancellationToken)
+        => api.StreamChatCompletionAsync(call.Model, apiVersion, request, call, cancellationToken);
 
     public Task<IApiResponse<EmbeddingResponseDto>> EmbedAsync(EmbeddingRequestDto request, CallContext call, CancellationToken cancellationToken)
         => api.CreateEmbeddingsAsync(call.Model, apiVersion, request, call, cancellationToken);

@@ -11,6 +11,9 @@ internal interface IChatWire
 {
     Task<IApiResponse<ChatCompletionResponseDto>> ChatAsync(ChatCompletionRequestDto request, CallContext call, CancellationToken cancellationToken);
 
+    /// <summary>A streamed chat request: the response once its headers have come, its body unread.</summary>
+    Task<HttpResponseMessage> StreamChatAsync(ChatCompletionRequestDto request, CallContext call, CancellationToken cancellationToken);
+
     Task<IApiResponse<EmbeddingResponseDto>> EmbedAsync(EmbeddingRequestDto request, CallContext call, CancellationToken cancellationToken);
 }
 
@@ -19,6 +22,9 @@ internal sealed class OpenAIRoutes(IOpenAIApi api) : IChatWire
 {
     public Task<IApiResponse<ChatCompletionResponseDto>> ChatAsync(ChatCompletionRequestDto request, CallContext call, CancellationToken cancellationToken)
         => api.CreateChatCompletionAsync(request, call, cancellationToken);
+
+    public Task<HttpResponseMessage> StreamChatAsync(ChatCompletionRequestDto request, CallContext call, CancellationToken cancellationToken)
+        => api.StreamChatCompletionAsync(request, call, cancellationToken);
 
     public Task<IApiResponse<EmbeddingResponseDto>> EmbedAsync(EmbeddingRequestDto request, CallContext call, CancellationToken cancellationToken)
         => api.CreateEmbeddingsAsync(request, call, cancellationToken);

@@ -16,6 +16,17 @@ internal interface IOpenAIApi
         [Property(CallContext.OptionKey)] CallContext call,
         CancellationToken cancellationToken);
 
+    /// <summary>
+    /// <c>/chat/completions</c> with <c>"stream": true</c>: Refit sends with <see cref="HttpCompletionOption.ResponseHeadersRead"/>
+    /// and hands the <see cref="HttpResponseMessage"/> over as soon as its headers have come, its event stream unread
+    /// (an error body is still read whole inside the pipeline).
+    /// </summary>
+    [Post("/chat/completions")]
+    Task<HttpResponseMessage> StreamChatCompletionAsync(
+        [Body(buffered: true)] ChatCompletionRequestDto request,
+        [Property(CallContext.OptionKey)] CallContext call,
+        CancellationToken cancellationToken);
+
     [Post("/embeddings")]
     Task<IApiResponse<EmbeddingResponseDto>> CreateEmbeddingsAsync(
         [Body(buffered: true)] EmbeddingRequestDto request,

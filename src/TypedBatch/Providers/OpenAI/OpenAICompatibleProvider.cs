@@ -12,7 +12,7 @@ namespace TypedBatch.Providers.OpenAI;
 /// <see cref="CallContext"/>, and turns every failure into a <see cref="ProviderException"/>. Limits, retries and
 /// credentials are the business of its <see cref="HttpClient"/> pipeline.
 /// </summary>
-internal sealed class OpenAICompatibleProvider(
+internal sealed partial class OpenAICompatibleProvider(
     string name,
     IChatWire wire,
     SecretRedactor redactor,
@@ -21,8 +21,11 @@ internal sealed class OpenAICompatibleProvider(
     string? modelOverride = null,
     IRemoteBatchApi? batches = null,
     Pricing? pricing = null,
-    bool recordContent = false) : IChatProvider
+    bool recordContent = false,
+    StreamSettings? streaming = null) : IChatProvider
 {
+    private readonly StreamSettings _streaming = streaming ?? StreamSettings.Default;
+
     private static readonly ResponseFormatDto JsonObjectFormat = new() { Type = "json_object" };
 
     private static readonly string[] RoleNames = ["system", "user", "assistant"];
@@ -249,8 +252,8 @@ internal sealed class OpenAICompatibleProvider(
 
     public override string ToString() => Name;
 
-    /// <summary>The wire request for a chat request: messages, settings and the response format for this server.</summary>
-    internal static ChatCompletionRequestDto ToWire(ChatRequest request, string model, StructuredOutputMode structuredOutputs)
+    /// <summary>The wire request for a chat request: messages, settings and the response format for this server; streamed with usage when <paramref name="stream"/>.</summary>
+    internal static ChatCompletionRequestDto ToWire(ChatRequest request, string model, StructuredOutputMode structuredOutputs, bool stream = false)
     {
         CompletionSettings settings = request.Settings;
         ResponseFormat? format = settings.ResponseFormat;
@@ -278,6 +281,8 @@ internal sealed class OpenAICompatibleProvider(
             TopP = settings.TopP,
             Stop = settings.Stop,
             Seed = settings.Seed,
+            Stream = stream ? true : null,
+            StreamOptions = stream ? StreamOptionsDto.IncludeUsage : null,
             ResponseFormat = format switch
             {
                 null or { Type: "text" } => null,

@@ -32,6 +32,20 @@ internal sealed class ChatCompletionRequestDto
 
     [JsonPropertyName("response_format")]
     public ResponseFormatDto? ResponseFormat { get; init; }
+
+    [JsonPropertyName("stream")]
+    public bool? Stream { get; init; }
+
+    [JsonPropertyName("stream_options")]
+    public StreamOptionsDto? StreamOptions { get; init; }
+}
+
+internal sealed class StreamOptionsDto
+{
+    public static readonly StreamOptionsDto IncludeUsage = new() { IncludeUsageValue = true };
+
+    [JsonPropertyName("include_usage")]
+    public bool IncludeUsageValue { get; init; }
 }
 
 internal sealed class ResponseFormatDto
