@@ -188,6 +188,40 @@ public sealed class TypedBatchClient : IDisposable, IAsyncDisposable
         return Engine.RunChatAsync(plan, messagesList, Engine.ConversationShape(plan), cancellationToken);
     }
 
+    /// <summary>
+    /// Sends every conversation concurrently, streamed, and hands out each answer's text as it arrives: text deltas of
+    /// the inputs interleaved, and one final delta per input with its item (the whole answer, usage, cost, or its
+    /// error), under the same limits, retries, progress and journal as <c>CreateChatCompletionsBatchAsync</c>.
+    /// Unset temperature and max tokens keep the original design's defaults (0.3, 200). Live mode only, without a
+    /// budget; identical requests are each sent.
+    /// </summary>
+    /// <param name="messagesList">The conversations; an invalid one fails only its own item.</param>
+    /// <param name="options">Concurrency, overrides, limits, progress, journal.</param>
+    /// <param name="cancellationToken">Cancels the batch.</param>
+    /// <returns>Deltas as they arrive, each with its input index.</returns>
+    public IAsyncEnumerable<BatchDelta> StreamChatCompletionsBatchAsync(
+        IEnumerable<IReadOnlyList<ChatMessage>> messagesList,
+        BatchOptions? options = null,
+        CancellationToken cancellationToken = default)
+        => StreamChatCompletionsBatchAsync(messagesList, new CompletionSettings(), options, cancellationToken);
+
+    /// <summary>Like the other overload, with every completion setting of the requests.</summary>
+    /// <param name="messagesList">The conversations.</param>
+    /// <param name="settings">The settings of every request (temperature and max tokens default to 0.3 and 200).</param>
+    /// <param name="options">Concurrency, overrides, limits, progress, journal.</param>
+    /// <param name="cancellationToken">Cancels the batch.</param>
+    /// <returns>Deltas as they arrive, each with its input index.</returns>
+    public IAsyncEnumerable<BatchDelta> StreamChatCompletionsBatchAsync(
+        IEnumerable<IReadOnlyList<ChatMessage>> messagesList,
+        CompletionSettings settings,
+        BatchOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        BatchPlanner.EnsureStreamable(options);
+        BatchPlan plan = PlanChat(messagesList, settings, options);
+        return Engine.StreamChatBatchAsync(plan, messagesList, static messages => messages, PromptClientContext.TextOf, cancellationToken);
+    }
+
     /// <summary>Sends every conversation concurrently and yields each result as soon as it arrives.</summary>
     /// <param name="messagesList">The conversations (see <see cref="CreateChatCompletionsBatchAsync(IEnumerable{IReadOnlyList{ChatMessage}}, string?, double, int, int, CancellationToken)"/>).</param>
     /// <param name="options">Concurrency, model and sampling overrides, limits, progress.</param>

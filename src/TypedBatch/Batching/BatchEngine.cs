@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
+using System.Text;
 using System.Text.Json;
+using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using TypedBatch.Deferred;
 using TypedBatch.Journaling;
@@ -245,6 +247,123 @@ internal sealed class BatchEngine
         {
             yield return item;
         }
+    }
+
+    /// <summary>The input a worker of a streamed batch is sending, for its deltas (set by the batch's work, read by its send).</summary>
+    private static readonly AsyncLocal<int> StreamedIndex = new();
+
+    /// <summary>
+    /// Runs a chat batch streamed: every input's answer is read as it arrives and handed out as text deltas, then one
+    /// final delta per input with its item, under the same runner (limits, concurrency, retries, progress) and journal
+    /// as any live batch. A journaled input's answer comes back as one text delta. Identical requests are not merged
+    /// (each input's deltas are its own); budgets and deferred mode are refused.
+    /// </summary>
+    public async IAsyncEnumerable<BatchDelta> StreamChatBatchAsync<TIn>(BatchPlan plan, IEnumerable<TIn> inputs, Func<TIn, IReadOnlyList<ChatMessage>> render, Func<ChatCompletion, string> map, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        var deltas = Channel.CreateBounded<BatchDelta>(new BoundedChannelOptions(1024) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        var shape = new ChatShape<TIn, string>
+        {
+            Render = render,
+            Send = (messages, ct) => StreamOneAsync(plan, messages, map, deltas.Writer, ct),
+            Rebuild = map,
+            Answer = (completion, _, _) => ValueTask.FromResult(new BatchWorkResult<string>(map(completion), completion.Usage, completion.Attempts, 0, completion.Provider) { Completion = completion, Cost = completion.Cost }),
+            CostOf = entry => CostOf(entry, plan.Model),
+        };
+        using JournalFile? journal = OpenJournal(plan, JournalDefinition.ForChat);
+        BatchWork<TIn, string> inner = ChatWork(journal, shape);
+        BatchWork<TIn, string> work = (input, index, ct) =>
+        {
+            StreamedIndex.Value = index;
+            return inner(input, index, ct);
+        };
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Task pump = PumpFinalsAsync(Runner.RunAsCompletedAsync(inputs, work, plan with { Deduplicate = false }, stop.Token), deltas.Writer, stop.Token);
+        try
+        {
+            await foreach (BatchDelta delta in deltas.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                yield return delta;
+            }
+
+            await pump.ConfigureAwait(false);
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            await pump.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        static async Task PumpFinalsAsync(IAsyncEnumerable<BatchItem<string>> items, ChannelWriter<BatchDelta> writer, CancellationToken ct)
+        {
+            try
+            {
+                await foreach (BatchItem<string> item in items.ConfigureAwait(false))
+                {
+                    // A journaled answer was not streamed: its text goes out whole, before its final delta.
+                    if (item.FromJournal && item.Value is { } replayed)
+                    {
+                        await writer.WriteAsync(new BatchDelta { Index = item.Index, Text = replayed }, ct).ConfigureAwait(false);
+                    }
+
+                    await writer.WriteAsync(new BatchDelta { Index = item.Index, Item = item }, ct).ConfigureAwait(false);
+                }
+
+                writer.TryComplete();
+            }
+            catch (Exception ex)
+            {
+                writer.TryComplete(ex);
+            }
+        }
+    }
+
+    /// <summary>One input of a streamed batch: its deltas to <paramref name="deltas"/>, its whole answer as the result.</summary>
+    private async ValueTask<BatchWorkResult<string>> StreamOneAsync(BatchPlan plan, IReadOnlyList<ChatMessage> messages, Func<ChatCompletion, string> map, ChannelWriter<BatchDelta> deltas, CancellationToken cancellationToken)
+    {
+        int index = StreamedIndex.Value;
+        var text = new StringBuilder();
+        StringBuilder? refusal = null;
+        ChatCompletionUpdate? last = null;
+        TokenUsage usage = default;
+        decimal? cost = 0m;
+        string? finishReason = null;
+        await foreach (ChatCompletionUpdate update in Provider.StreamAsync(new ChatRequest(messages, plan.Settings), cancellationToken).ConfigureAwait(false))
+        {
+            last = update;
+            finishReason ??= update.FinishReason;
+            if (update.Usage is { } reported)
+            {
+                usage = reported;
+                cost = update.Cost;
+            }
+
+            if (update.Refusal is { } refused)
+            {
+                (refusal ??= new StringBuilder()).Append(refused);
+            }
+
+            if (update.Text is { } piece)
+            {
+                text.Append(piece);
+                await deltas.WriteAsync(new BatchDelta { Index = index, Text = piece }, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        var completion = new ChatCompletion
+        {
+            Content = refusal is null ? text.ToString() : null,
+            Refusal = refusal?.ToString(),
+            FinishReason = finishReason,
+            Model = last?.Model,
+            Id = last?.Id,
+            Usage = usage,
+            Cost = cost,
+            Attempts = last?.Attempts ?? 1,
+            Provider = last?.Provider ?? Provider.Name,
+        };
+        return new BatchWorkResult<string>(map(completion), usage, completion.Attempts, 0, completion.Provider) { Completion = completion, Cost = cost };
     }
 
     /// <summary>What identical requests are recognised by, when the plan sends each once; null when it does not.</summary>

@@ -26,6 +26,21 @@ internal static class BatchPlanner
         };
     }
 
+    /// <summary>Refuses what a streamed batch cannot do, before anything is sent: deferred mode and budgets.</summary>
+    /// <param name="options">The call's options.</param>
+    public static void EnsureStreamable(BatchOptions? options)
+    {
+        if (options?.Mode == BatchMode.Deferred)
+        {
+            throw new ArgumentException("A streamed batch is sent live: deferred mode answers whole files, not streams. Use the batch method without streaming for BatchMode.Deferred.", $"{nameof(options)}.{nameof(BatchOptions.Mode)}");
+        }
+
+        if (options?.MaxCost is not null)
+        {
+            throw new ArgumentException("MaxCost is not supported for streamed batches yet: use the batch method without streaming for a budget.", $"{nameof(options)}.{nameof(BatchOptions.MaxCost)}");
+        }
+    }
+
     /// <summary>The plan of an embeddings batch: its items are inputs, packed into large requests by the engine.</summary>
     public static BatchPlan Embeddings(string operation, string provider, string? model, int? dimensions, BatchOptions? options, TypedBatchOptions defaults)
     {

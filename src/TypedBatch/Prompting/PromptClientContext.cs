@@ -27,6 +27,54 @@ public sealed class PromptClientContext
     public Task<ChatCompletion> CompleteAsync(ChatMessage[] messages, CompletionSettings settings, CancellationToken cancellationToken)
         => _engine.CompleteAsync(messages, settings, cancellationToken);
 
+    /// <summary>Sends one rendered prompt streamed and hands out the answer's text as it arrives; a refusal fails the call.</summary>
+    /// <param name="messages">The rendered messages.</param>
+    /// <param name="settings">The method's settings.</param>
+    /// <param name="cancellationToken">Cancels the call and the stream.</param>
+    /// <exception cref="ProviderException">The call failed, the stream broke after it began, or the model refused.</exception>
+    public async IAsyncEnumerable<string> StreamAsync(ChatMessage[] messages, CompletionSettings settings, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        System.Text.StringBuilder? refusal = null;
+        ChatCompletionUpdate? last = null;
+        await foreach (ChatCompletionUpdate update in _engine.StreamAsync(messages, settings, cancellationToken).ConfigureAwait(false))
+        {
+            last = update;
+            if (update.Refusal is { } refused)
+            {
+                (refusal ??= new System.Text.StringBuilder()).Append(refused);
+            }
+            else if (update.Text is { } text)
+            {
+                yield return text;
+            }
+        }
+
+        if (refusal is not null)
+        {
+            throw new ProviderException(BatchErrorKind.Refused, last?.Provider ?? _engine.Provider.Name, refusal.ToString()) { Usage = last?.Usage ?? default, Attempts = last?.Attempts ?? 1 };
+        }
+    }
+
+    /// <summary>
+    /// Renders a prompt for every input and streams every answer: text deltas as they arrive, interleaved, and one final
+    /// delta per input with its item; a refusal fails its item.
+    /// </summary>
+    /// <typeparam name="TIn">The input type.</typeparam>
+    /// <param name="inputs">The inputs, enumerated lazily.</param>
+    /// <param name="render">Builds the messages of one input.</param>
+    /// <param name="settings">The method's settings.</param>
+    /// <param name="options">Per-call overrides.</param>
+    /// <param name="operation">The method's name, for logs.</param>
+    /// <param name="cancellationToken">Cancels the batch.</param>
+    public IAsyncEnumerable<BatchDelta> RunChatStreamBatchAsync<TIn>(IEnumerable<TIn> inputs, Func<TIn, ChatMessage[]> render, CompletionSettings settings, BatchOptions? options, string operation, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(render);
+        BatchPlanner.EnsureStreamable(options);
+        BatchPlan plan = BatchPlanner.Chat(operation, _engine.Provider.Name, settings, options, _engine.Options);
+        return _engine.StreamChatBatchAsync(plan, inputs, input => render(input), TextOf, cancellationToken);
+    }
+
     /// <summary>Renders and sends a prompt for every input; results in input order.</summary>
     /// <typeparam name="TIn">The input type.</typeparam>
     /// <typeparam name="TOut">The result type.</typeparam>
