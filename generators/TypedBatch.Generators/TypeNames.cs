@@ -13,6 +13,7 @@ internal static class TypeNames
     public const string Embedding = "TypedBatch.Embedding";
     public const string Task = "System.Threading.Tasks.Task`1";
     public const string ValueTask = "System.Threading.Tasks.ValueTask`1";
+    public const string AsyncEnumerable = "System.Collections.Generic.IAsyncEnumerable`1";
     public const string CancellationToken = "System.Threading.CancellationToken";
     public const string ReadOnlyMemory = "System.ReadOnlyMemory`1";
     public const string IFormattable = "System.IFormattable";

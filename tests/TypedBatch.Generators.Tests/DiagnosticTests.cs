@@ -40,7 +40,9 @@ public sealed class DiagnosticTests
     [InlineData("ValueTask")]
     [InlineData("void")]
     [InlineData("string")]
-    [InlineData("IAsyncEnumerable<string>")]
+    [InlineData("IAsyncEnumerable<int>")]
+    [InlineData("IAsyncEnumerable<ChatCompletion>")]
+    [InlineData("IEnumerable<string>")]
     public void TB0002_unsupported_return_type_is_reported_on_the_return_type(string returnType)
     {
         AssertDiagnostics($$"""
@@ -49,6 +51,42 @@ public sealed class DiagnosticTests
             {
                 [User("What is {topic}?")]
                 {|TB0002:{{returnType}}|} ExplainAsync(string topic);
+            }
+            """);
+    }
+
+    [Fact]
+    public void A_method_returning_IAsyncEnumerable_of_string_streams_and_gets_no_batch_members_while_a_streamed_embedding_is_TB0002()
+    {
+        AssertDiagnostics("""
+            [PromptClient]
+            public partial interface IStoryteller
+            {
+                [User("Tell a story about {topic}.")]
+                IAsyncEnumerable<string> TellAsync(string topic, CancellationToken cancellationToken = default);
+
+                // The names a streamed method does not generate are free for the user's own members.
+                static int TellBatchAsync(int x) => x;
+
+                static int TellAsCompletedAsync(int x) => x;
+
+                [Embedding]
+                {|TB0002:IAsyncEnumerable<string>|} EmbedAsync(string text);
+            }
+            """);
+    }
+
+    [Fact]
+    public void TB0012_a_member_named_like_a_generated_stream_batch_member_collides()
+    {
+        AssertDiagnostics("""
+            [PromptClient]
+            public partial interface ITutor
+            {
+                [User("What is {topic}?")]
+                Task<string> ExplainAsync(string topic);
+
+                static int {|TB0012:ExplainStreamBatchAsync|}(int x) => x;
             }
             """);
     }
@@ -367,11 +405,12 @@ public sealed class DiagnosticTests
 
         GeneratorRun run = GeneratorHarness.Run(markup.Source);
 
-        run.GeneratorDiagnostics.Should().HaveCount(3).And.OnlyContain(d =>
+        run.GeneratorDiagnostics.Should().HaveCount(4).And.OnlyContain(d =>
             d.Id == "TB0012" && d.Severity == DiagnosticSeverity.Error && d.Location.SourceSpan == markup.Spans[0].Span);
         run.GeneratorDiagnostics.Select(d => d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)).Should().Equal(
             "'ExplainBatchAsync' collides with the member the generator adds for method 'ExplainAsync'; rename one of them",
             "'ExplainAsCompletedAsync' collides with the member the generator adds for method 'ExplainAsync'; rename one of them",
+            "'ExplainStreamBatchAsync' collides with the member the generator adds for method 'ExplainAsync'; rename one of them",
             "'RenderExplain' collides with the member the generator adds for method 'ExplainAsync'; rename one of them");
     }
 

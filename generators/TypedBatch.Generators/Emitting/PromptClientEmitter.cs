@@ -62,7 +62,7 @@ internal static class PromptClientEmitter
                 w.Close();
             }
 
-            if (method.Parameters.Count == 0)
+            if (!method.HasBatchMembers)
             {
                 continue;
             }
@@ -74,6 +74,7 @@ internal static class PromptClientEmitter
 
             first = false;
             string runner = method.ReturnsValueTask ? "RunValueTask" : "Run";
+            string arguments = $"(input, ct) => {CallDeclared(method)}, options, \"{model.Name}.{method.Name}\"";
             EmitBatchMembers(
                 w,
                 method,
@@ -82,8 +83,18 @@ internal static class PromptClientEmitter
                     Input: InputType(method),
                     BatchCallee: $"{Tb}PromptBatch.{runner}Async",
                     AsCompletedCallee: $"{Tb}PromptBatch.{runner}AsCompletedAsync",
-                    Arguments: $"(input, ct) => {CallDeclared(method)}, options, \"{model.Name}.{method.Name}\"",
+                    Arguments: arguments,
                     GeneratedCode: generatedCode));
+            if (method.HasStreamBatch)
+            {
+                w.Line();
+                w.Lines($"""
+                    /// <summary>Calls <see cref="{method.Name}"/> for every input, concurrently; yields each answer's text as it arrives, then one final delta per input with its item. This default sends each answer as one piece; the generated client streams.</summary>
+                    {generatedCode}
+                    {AsyncEnumerable}<{Tb}BatchDelta> {method.StreamBatchName}({Enumerable}<{InputType(method)}> inputs, {Tb}BatchOptions? options = null, {Token} cancellationToken = default)
+                        => {Tb}PromptBatch.{runner}StreamAsync(inputs, {arguments}, cancellationToken);
+                    """);
+            }
         }
 
         w.Close();
@@ -258,9 +269,16 @@ internal static class PromptClientEmitter
         }
 
         string token = method.CancellationTokenName is null ? $"{Token}.None" : Id(method.CancellationTokenName);
-        string map = $"{Tb}PromptClientContext.{MapName(method.Result)}";
         string settings = $"s_{method.Name}Settings";
         string operation = $"\"{model.Name}.{method.Name}\"";
+        if (method.Result == ResultKind.Stream)
+        {
+            w.Line($"public {AsyncEnumerable}<string> {Id(method.Name)}({ImplementationParameters(method)})");
+            w.Line($"    => this._context.StreamAsync({FullName(model)}.{method.RenderName}({Arguments(method, null)}), {settings}, {token});");
+            return;
+        }
+
+        string map = $"{Tb}PromptClientContext.{MapName(method.Result)}";
         w.Line($"public async {Wrapper(method)}<{method.ResultType}> {Id(method.Name)}({ImplementationParameters(method)})");
         w.Line($"    => {map}(await this._context.CompleteAsync({FullName(model)}.{method.RenderName}({Arguments(method, null)}), {settings}, {token}).ConfigureAwait(false));");
         if (method.Parameters.Count == 0)
@@ -270,6 +288,14 @@ internal static class PromptClientEmitter
 
         w.Line();
         EmitBatchMembers(w, method, ClientShape(method, "Chat", $"{Render(model, method)}, {settings}, {map}, options, {operation}"));
+        if (method.HasStreamBatch)
+        {
+            w.Line();
+            w.Lines($"""
+                public {AsyncEnumerable}<{Tb}BatchDelta> {method.StreamBatchName}({Enumerable}<{InputType(method)}> inputs, {Tb}BatchOptions? options = null, {Token} cancellationToken = default)
+                    => _context.RunChatStreamBatchAsync(inputs, {Render(model, method)}, {settings}, options, {operation}, cancellationToken);
+                """);
+        }
     }
 
     private static void EmitEmbeddingMethods(SourceWriter w, MethodModel method)

@@ -18,10 +18,14 @@ internal enum MethodKind
     Embedding,
 }
 
-/// <summary>What the method returns, wrapped in <c>Task</c> or <c>ValueTask</c>.</summary>
+/// <summary>What the method returns, wrapped in <c>Task</c> or <c>ValueTask</c> (or, for <see cref="Stream"/>, <c>IAsyncEnumerable</c>).</summary>
 internal enum ResultKind
 {
     String,
+
+    /// <summary><c>IAsyncEnumerable&lt;string&gt;</c>: the answer's text deltas as they arrive; no batch members.</summary>
+    Stream,
+
     ChatCompletion,
     Embedding,
     FloatArray,
@@ -45,7 +49,22 @@ internal sealed record MethodModel(
     string? CancellationTokenName,
     EquatableArray<MessageModel> Messages,
     SettingsModel Settings,
-    StructuredModel? Structured);
+    StructuredModel? Structured)
+{
+    /// <summary>The streamed batch member a string-returning chat method gets: <c>MStreamBatchAsync</c>.</summary>
+    public string StreamBatchName => BatchName.Substring(0, BatchName.Length - "BatchAsync".Length) + "StreamBatchAsync";
+
+    /// <summary>Whether the method gets a streamed batch member (a chat method returning <c>Task&lt;string&gt;</c> or <c>ValueTask&lt;string&gt;</c>).</summary>
+    public bool HasStreamBatch => Kind == MethodKind.Chat && Result == ResultKind.String;
+
+    /// <summary>Whether the method gets batch and as-completed members: it has parameters, and its answer is not streamed.</summary>
+    public bool HasBatchMembers => Parameters.Count > 0 && Result != ResultKind.Stream;
+
+    /// <summary>The names of the members generated for the method, which no declared member may have.</summary>
+    public System.Collections.Generic.IEnumerable<string> GeneratedNames => Result == ResultKind.Stream
+        ? new[] { RenderName }
+        : HasStreamBatch ? new[] { BatchName, AsCompletedName, StreamBatchName, RenderName } : new[] { BatchName, AsCompletedName, RenderName };
+}
 
 /// <summary>How a typed result is requested and read: its strict schema (minified JSON) and repair budget.</summary>
 internal sealed record StructuredModel(string SchemaName, string SchemaJson, bool Wrapped, int MaxRepairAttempts);

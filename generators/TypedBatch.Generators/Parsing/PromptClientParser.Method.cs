@@ -222,6 +222,19 @@ internal sealed partial class PromptClientParser
             return false;
         }
 
+        if (IsType(wrapper.ConstructedFrom, TypeNames.AsyncEnumerable))
+        {
+            // A streamed answer: its text deltas. Nothing else streams (a typed result is parsed whole, an embedding is one vector).
+            if (isEmbedding || wrapper.TypeArguments[0].SpecialType != SpecialType.System_String)
+            {
+                return false;
+            }
+
+            result = ResultKind.Stream;
+            resultType = "string";
+            return true;
+        }
+
         if (IsType(wrapper.ConstructedFrom, TypeNames.ValueTask))
         {
             valueTask = true;

@@ -114,7 +114,7 @@ internal sealed partial class PromptClientParser
                 continue;
             }
 
-            foreach (string generated in new[] { methodModel.BatchName, methodModel.AsCompletedName, methodModel.RenderName })
+            foreach (string generated in methodModel.GeneratedNames)
             {
                 if (declaredNames.TryGetValue(generated, out ISymbol? clash))
                 {

@@ -69,5 +69,41 @@ public static class PromptBatch
         return Runner.RunAsCompletedAsync(inputs, async (input, ct) => new BatchWorkResult<TOut>(await call(input, ct).ConfigureAwait(false), default, 1), Describe(options, operation), cancellationToken);
     }
 
+    /// <summary>
+    /// Runs <paramref name="call"/> for every input and yields each answer as one text delta, then the input's final
+    /// delta: the default of a generated <c>MStreamBatchAsync</c>, for a hand-written implementation that cannot stream.
+    /// </summary>
+    /// <typeparam name="TIn">The input type.</typeparam>
+    /// <param name="inputs">The inputs, enumerated lazily.</param>
+    /// <param name="call">The declared method.</param>
+    /// <param name="options">Concurrency and progress.</param>
+    /// <param name="operation">The method's name, for logs.</param>
+    /// <param name="cancellationToken">Cancels the batch.</param>
+    public static IAsyncEnumerable<BatchDelta> RunStreamAsync<TIn>(IEnumerable<TIn> inputs, Func<TIn, CancellationToken, Task<string>> call, BatchOptions? options, string operation, CancellationToken cancellationToken)
+        => AsDeltasAsync(RunAsCompletedAsync(inputs, call, options, operation, cancellationToken));
+
+    /// <summary>Like <see cref="RunStreamAsync{TIn}"/>, for a <see cref="ValueTask{TResult}"/>-returning method.</summary>
+    /// <typeparam name="TIn">The input type.</typeparam>
+    /// <param name="inputs">The inputs, enumerated lazily.</param>
+    /// <param name="call">The declared method.</param>
+    /// <param name="options">Concurrency and progress.</param>
+    /// <param name="operation">The method's name, for logs.</param>
+    /// <param name="cancellationToken">Cancels the batch.</param>
+    public static IAsyncEnumerable<BatchDelta> RunValueTaskStreamAsync<TIn>(IEnumerable<TIn> inputs, Func<TIn, CancellationToken, ValueTask<string>> call, BatchOptions? options, string operation, CancellationToken cancellationToken)
+        => AsDeltasAsync(RunValueTaskAsCompletedAsync(inputs, call, options, operation, cancellationToken));
+
+    private static async IAsyncEnumerable<BatchDelta> AsDeltasAsync(IAsyncEnumerable<BatchItem<string>> items)
+    {
+        await foreach (BatchItem<string> item in items.ConfigureAwait(false))
+        {
+            if (item.Value is { } text)
+            {
+                yield return new BatchDelta { Index = item.Index, Text = text };
+            }
+
+            yield return new BatchDelta { Index = item.Index, Item = item };
+        }
+    }
+
     private static BatchPlan Describe(BatchOptions? options, string operation) => BatchPlanner.Custom(operation, options, DefaultConcurrency);
 }
