@@ -39,6 +39,8 @@ internal sealed class Checks(ICheckPrompts prompts, ServerAdmin admin, Report re
             await report.RunAsync($"deferred text chat, {n} items", () => DeferredTextAsync(n));
         }
 
+        await report.RunAsync("streamed prompt method, 10 items one by one", StreamedMethodAsync);
+        await report.RunAsync("streamed batch (NameStreamBatchAsync), 100 items", StreamedBatchAsync);
         await report.RunAsync("deferred typed chat, 50 items (canned answer, live repair)", () => DeferredTypedAsync(50));
         await report.RunAsync("deferred sharding: 200 items, MaxRequestsPerBatch = 50", ShardingAsync);
         await report.RunAsync("deferred as-completed, 50 items", AsCompletedAsync);
@@ -83,6 +85,56 @@ internal sealed class Checks(ICheckPrompts prompts, ServerAdmin admin, Report re
         }
 
         return $"{n} answers in input order, answer i names input i";
+    }
+
+    private static string Record(int i) => string.Create(Invariant, $$"""{"index":{{i}},"tag":"{{Tag(i)}}"}""");
+
+    private async Task<string> StreamedMethodAsync()
+    {
+        int pieces = 0;
+        for (int i = 0; i < 10; i++)
+        {
+            var text = new System.Text.StringBuilder();
+            await foreach (string piece in prompts.NameStreamedAsync(i))
+            {
+                text.Append(piece);
+                pieces++;
+            }
+
+            Expect(text.ToString() == Record(i), $"item {i} streamed '{text}', expected '{Record(i)}'");
+        }
+
+        Expect(pieces > 10, $"{pieces} pieces for 10 answers: the server did not stream");
+        return $"10 answers streamed in {pieces} pieces, each adding up to its fixture";
+    }
+
+    private async Task<string> StreamedBatchAsync()
+    {
+        const int n = 100;
+        var texts = new System.Text.StringBuilder[n];
+        var finals = new BatchItem<string>?[n];
+        int deltas = 0;
+        await foreach (BatchDelta delta in prompts.NameStreamBatchAsync(Enumerable.Range(0, n), new BatchOptions { MaxConcurrency = 16 }))
+        {
+            Expect(finals[delta.Index] is null, $"a delta of item {delta.Index} came after its final delta");
+            if (delta.Item is { } item)
+            {
+                finals[delta.Index] = item;
+            }
+            else
+            {
+                (texts[delta.Index] ??= new()).Append(delta.Text);
+                deltas++;
+            }
+        }
+
+        for (int i = 0; i < n; i++)
+        {
+            Expect(finals[i] is { Succeeded: true }, $"item {i} has no successful final delta: {finals[i]?.Error}");
+            Expect(texts[i]?.ToString() == Record(i) && finals[i]!.Value.Value == Record(i), $"item {i} streamed '{texts[i]}', final '{finals[i]?.Value}', expected '{Record(i)}'");
+        }
+
+        return $"{n} answers in {deltas} deltas, each input's deltas adding up to its fixture, one final each";
     }
 
     private async Task<string> DeferredTextAsync(int n)

@@ -26,6 +26,10 @@ public partial interface ICheckPrompts
     [User("Name [item {n:D3}].")]
     Task<string> NameAsync(int n);
 
+    /// <summary>A streamed answer: its text as it arrives.</summary>
+    [User("Name [item {n:D3}].")]
+    IAsyncEnumerable<string> NameStreamedAsync(int n, CancellationToken cancellationToken = default);
+
     /// <summary>An embedding of a text.</summary>
     [Embedding(Model = "text-embedding-3-small")]
     Task<Embedding> EmbedAsync(string text);
