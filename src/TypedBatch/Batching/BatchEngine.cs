@@ -256,7 +256,8 @@ internal sealed class BatchEngine
     /// Runs a chat batch streamed: every input's answer is read as it arrives and handed out as text deltas, then one
     /// final delta per input with its item, under the same runner (limits, concurrency, retries, progress) and journal
     /// as any live batch. A journaled input's answer comes back as one text delta. Identical requests are not merged
-    /// (each input's deltas are its own); budgets and deferred mode are refused.
+    /// (each input's deltas are its own); budgets and deferred mode are refused. A stream slow to hand out its first
+    /// update is hedged (<see cref="HedgedStream"/>).
     /// </summary>
     public async IAsyncEnumerable<BatchDelta> StreamChatBatchAsync<TIn>(BatchPlan plan, IEnumerable<TIn> inputs, Func<TIn, IReadOnlyList<ChatMessage>> render, Func<ChatCompletion, string> map, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -329,8 +330,10 @@ internal sealed class BatchEngine
         TokenUsage usage = default;
         decimal? cost = 0m;
         string? finishReason = null;
-        await foreach (ChatCompletionUpdate update in Provider.StreamAsync(new ChatRequest(messages, plan.Settings), cancellationToken).ConfigureAwait(false))
+        await using HedgedStream stream = await HedgedStream.OpenAsync(Provider, new ChatRequest(messages, plan.Settings), cancellationToken).ConfigureAwait(false);
+        for (bool more = stream.HasCurrent; more; more = await stream.Updates.MoveNextAsync().ConfigureAwait(false))
         {
+            ChatCompletionUpdate update = stream.Updates.Current;
             last = update;
             finishReason ??= update.FinishReason;
             if (update.Usage is { } reported)
@@ -363,7 +366,7 @@ internal sealed class BatchEngine
             Attempts = last?.Attempts ?? 1,
             Provider = last?.Provider ?? Provider.Name,
         };
-        return new BatchWorkResult<string>(map(completion), usage, completion.Attempts, 0, completion.Provider) { Completion = completion, Cost = cost };
+        return new BatchWorkResult<string>(map(completion), usage, completion.Attempts, 0, completion.Provider) { Completion = completion, Cost = cost, Hedged = stream.Hedged };
     }
 
     /// <summary>What identical requests are recognised by, when the plan sends each once; null when it does not.</summary>

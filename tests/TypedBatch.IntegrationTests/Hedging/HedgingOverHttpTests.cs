@@ -70,6 +70,43 @@ public sealed class HedgingOverHttpTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_streamed_batch_hedges_streams_that_hand_out_nothing_but_not_streams_already_under_way()
+    {
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync(Server(hangRate: 0.01));
+        await using TypedBatchClient client = Create(emulator, o => o.AttemptTimeout = TimeSpan.FromMinutes(2));
+        // The last ten drip their four chunks 400 ms apart: 1.6 s in all, past the 1 s floor, but their first piece
+        // comes at 400 ms, so they are not hedged (a drip re-drawn as a hang would be, so they are all drips here).
+        List<IReadOnlyList<ChatMessage>> batch = Batch();
+        for (int i = Items - 10; i < Items; i++)
+        {
+            batch[i] = [ChatMessage.System("You are terse."), ChatMessage.User($"slow item {i} [[drip-stream:400]]")];
+        }
+
+        string?[] texts = new string?[Items];
+        var finals = new BatchItem<string>?[Items];
+        await foreach (BatchDelta delta in client.StreamChatCompletionsBatchAsync(batch, Options()))
+        {
+            if (delta.Item is { } item)
+            {
+                finals[delta.Index] = item;
+            }
+            else
+            {
+                texts[delta.Index] += delta.Text;
+            }
+        }
+
+        EmulatorStats stats = emulator.GetStats();
+        long hung = stats.InjectedFaults.Hang;
+        hung.Should().BeGreaterThan(0);
+        finals.Should().OnlyContain(item => item != null && item.Value.Succeeded, "a hung stream's hedge answers it");
+        finals.Select((item, i) => item!.Value.Value == texts[i]).Should().OnlyContain(same => same);
+        finals.Count(item => item!.Value.Hedged).Should().Be((int)hung, "every hung stream, and no other, was hedged");
+        finals.Skip(Items - 10).Should().OnlyContain(item => !item!.Value.Hedged, "a stream under way is never hedged");
+        stats.ChatRequestsReceived.Should().Be(Items + hung);
+    }
+
+    [Fact]
     public async Task Uniform_latencies_get_no_hedge_even_without_a_floor()
     {
         await using EmulatorServer emulator = await EmulatorServer.StartAsync(Server(hangRate: 0));

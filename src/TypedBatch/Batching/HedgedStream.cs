@@ -1,0 +1,177 @@
+using TypedBatch.Limits;
+
+namespace TypedBatch;
+
+/// <summary>
+/// A streamed batch item's answer, hedged on its first update when the batch hedges (<see cref="BatchScope.Hedger"/>):
+/// a stream that has handed out nothing after the batch's hedge delay gets one duplicate stream in a concurrency slot of
+/// its own; the stream whose first update comes first is read to the end and the other is cancelled. Once a stream has
+/// handed out an update nothing is hedged: its text is already the caller's. The latencies the batch learns from are
+/// those of first updates. Opened positioned on the first update (<see cref="HasCurrent"/>).
+/// </summary>
+internal sealed class HedgedStream : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _cancel;
+    private readonly AdaptiveConcurrency? _slot;
+
+    private HedgedStream(IAsyncEnumerator<ChatCompletionUpdate> updates, CancellationTokenSource cancel, AdaptiveConcurrency? slot, bool hedged, bool hasCurrent)
+    {
+        Updates = updates;
+        _cancel = cancel;
+        _slot = slot;
+        Hedged = hedged;
+        HasCurrent = hasCurrent;
+    }
+
+    /// <summary>The stream being read, on its first update when <see cref="HasCurrent"/>.</summary>
+    public IAsyncEnumerator<ChatCompletionUpdate> Updates { get; }
+
+    /// <summary>Whether a hedge was sent for the item.</summary>
+    public bool Hedged { get; }
+
+    /// <summary>Whether the stream has a first update (false: it ended without any).</summary>
+    public bool HasCurrent { get; }
+
+    /// <summary>Opens the item's stream, hedged when the batch hedges, and waits for its first update.</summary>
+    public static async Task<HedgedStream> OpenAsync(IChatProvider provider, ChatRequest request, CancellationToken cancellationToken)
+    {
+        BatchScope? scope = BatchScope.Current;
+        var primaryCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        IAsyncEnumerator<ChatCompletionUpdate> primary = provider.StreamAsync(request, primaryCancel.Token).GetAsyncEnumerator(primaryCancel.Token);
+        Task<bool> primaryFirst = primary.MoveNextAsync().AsTask();
+        if (scope?.Hedger is not { } hedger)
+        {
+            return await SettleAsync(primary, primaryFirst, primaryCancel).ConfigureAwait(false);
+        }
+
+        hedger.CallStarted();
+        int? maxTokens = request.Settings.MaxTokens;
+        TimeProvider time = hedger.Time;
+        long started = time.GetTimestamp();
+        if (!primaryFirst.IsCompleted && !hedger.IsReady)
+        {
+            await Task.WhenAny(primaryFirst, hedger.Ready).ConfigureAwait(false);
+        }
+
+        if (!primaryFirst.IsCompleted && !cancellationToken.IsCancellationRequested && hedger.TryGetDelay(maxTokens, out TimeSpan delay))
+        {
+            TimeSpan left = delay - time.GetElapsedTime(started);
+            if (left > TimeSpan.Zero)
+            {
+                await ((Task)primaryFirst.WaitAsync(left, time, cancellationToken)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+
+            if (!primaryFirst.IsCompleted && !cancellationToken.IsCancellationRequested && hedger.TryStartHedge())
+            {
+                return await HedgeAsync(provider, request, scope, hedger, primary, primaryFirst, primaryCancel, started, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        HedgedStream opened = await SettleAsync(primary, primaryFirst, primaryCancel).ConfigureAwait(false);
+        hedger.Record(time.GetElapsedTime(started), maxTokens);
+        return opened;
+    }
+
+    private static async Task<HedgedStream> HedgeAsync(
+        IChatProvider provider, ChatRequest request, BatchScope scope, Hedger hedger,
+        IAsyncEnumerator<ChatCompletionUpdate> primary, Task<bool> primaryFirst, CancellationTokenSource primaryCancel, long started, CancellationToken cancellationToken)
+    {
+        TimeProvider time = hedger.Time;
+        var hedgeCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+
+        // The hedge is one more request in flight: it waits for a slot of the batch's concurrency, unless the first
+        // stream answers meanwhile.
+        Task entered = scope.Concurrency.EnterAsync(hedgeCancel.Token).AsTask();
+        await Task.WhenAny(primaryFirst, entered).ConfigureAwait(false);
+        if (primaryFirst.IsCompleted || !entered.IsCompletedSuccessfully)
+        {
+            await hedgeCancel.CancelAsync().ConfigureAwait(false);
+            await entered.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (entered.IsCompletedSuccessfully)
+            {
+                scope.Concurrency.Exit();
+            }
+
+            hedgeCancel.Dispose();
+            HedgedStream alone = await SettleAsync(primary, primaryFirst, primaryCancel).ConfigureAwait(false);
+            hedger.Record(time.GetElapsedTime(started), request.Settings.MaxTokens);
+            return alone;
+        }
+
+        long hedgeStarted = time.GetTimestamp();
+        IAsyncEnumerator<ChatCompletionUpdate> hedge = provider.StreamAsync(request, hedgeCancel.Token).GetAsyncEnumerator(hedgeCancel.Token);
+        Task<bool> hedgeFirst = hedge.MoveNextAsync().AsTask();
+        Task<bool> first = await Task.WhenAny(primaryFirst, hedgeFirst).ConfigureAwait(false);
+        if (!first.IsCompletedSuccessfully)
+        {
+            // The first to end failed: the other may still answer.
+            await (first == primaryFirst ? (Task)hedgeFirst : primaryFirst).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            first = first == primaryFirst ? hedgeFirst : primaryFirst;
+        }
+
+        if (first == hedgeFirst && hedgeFirst.IsCompletedSuccessfully)
+        {
+            Discard(primary, primaryFirst, primaryCancel, null);
+            hedger.Record(time.GetElapsedTime(hedgeStarted), request.Settings.MaxTokens);
+            hedger.HedgeWon();
+            return new HedgedStream(hedge, hedgeCancel, scope.Concurrency, hedged: true, hasCurrent: hedgeFirst.Result);
+        }
+
+        Discard(hedge, hedgeFirst, hedgeCancel, scope.Concurrency);
+        HedgedStream opened = await SettleAsync(primary, primaryFirst, primaryCancel, hedged: true).ConfigureAwait(false);
+        hedger.Record(time.GetElapsedTime(started), request.Settings.MaxTokens);
+        return opened;
+    }
+
+    /// <summary>The stream once its first step has ended: positioned on its first update, or its failure thrown after it is released.</summary>
+    private static async Task<HedgedStream> SettleAsync(IAsyncEnumerator<ChatCompletionUpdate> stream, Task<bool> first, CancellationTokenSource cancel, bool hedged = false)
+    {
+        try
+        {
+            return new HedgedStream(stream, cancel, null, hedged, await first.ConfigureAwait(false));
+        }
+        catch
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+            cancel.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Cancels a stream that lost the race, and releases it (and the hedge's slot) once its pending step has ended.</summary>
+    private static void Discard(IAsyncEnumerator<ChatCompletionUpdate> stream, Task<bool> pending, CancellationTokenSource cancel, AdaptiveConcurrency? slot)
+    {
+        cancel.Cancel();
+        Task released = ReleaseAsync(stream, pending, cancel, slot);
+
+        // Its end is of no interest (cancelled, most likely); observed so that it is not reported as unobserved.
+        released.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
+        static async Task ReleaseAsync(IAsyncEnumerator<ChatCompletionUpdate> stream, Task<bool> pending, CancellationTokenSource cancel, AdaptiveConcurrency? slot)
+        {
+            try
+            {
+                await ((Task)pending).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                await stream.DisposeAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                cancel.Dispose();
+                slot?.Exit();
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await Updates.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _cancel.Dispose();
+            _slot?.Exit();
+        }
+    }
+}
