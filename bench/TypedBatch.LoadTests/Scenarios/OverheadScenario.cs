@@ -95,6 +95,7 @@ internal static class OverheadScenario
             (ClientFactory.MeaiTelemetry, ClientFactory.Meai, "M.E.AI with `UseOpenTelemetry` listening", "without a listener"),
             (ClientFactory.TypedBatch, ClientFactory.TypedBatchNoHedging, "TypedBatch with hedging on (the default)", "without it"),
             (ClientFactory.TypedBatchStreamed, ClientFactory.TypedBatch, "TypedBatch streamed (`StreamChatCompletionsBatchAsync`, every delta read)", "with whole answers (the generated `ExplainBatchAsync`)"),
+            (ClientFactory.TypedBatchStreamed, ClientFactory.TypedBatchUntyped, "TypedBatch streamed (`StreamChatCompletionsBatchAsync`, every delta read)", "with whole answers through the same untyped API (`CreateChatCompletionsBatchAsync`)"),
             (ClientFactory.OpenAISdkStreamed, ClientFactory.OpenAISdk, "The OpenAI SDK streamed (`CompleteChatStreamingAsync`, every update read)", "with whole answers (`CompleteChatAsync`)")])
         {
             if (samples.ContainsKey(with) && RatioTo(with, without, static s => s.CpuMsPerRequest) is { } cpu && RatioTo(with, without, static s => s.BytesPerRequest) is { } bytes)
