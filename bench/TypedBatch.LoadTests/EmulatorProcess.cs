@@ -131,7 +131,9 @@ internal sealed class EmulatorProcess : IAsyncDisposable
             root.GetProperty("accepted").GetInt64(),
             root.GetProperty("rejectedRateLimited").GetInt64(),
             itemsRejected,
-            root.GetProperty("maxConcurrentRequests").GetInt64());
+            root.GetProperty("maxConcurrentRequests").GetInt64(),
+            root.GetProperty("chatRequestsReceived").GetInt64(),
+            root.GetProperty("injectedFaults").GetProperty("hang").GetInt64());
     }
 
     /// <summary>Zeroes the counters (the rate-limit buckets are not touched).</summary>
@@ -236,7 +238,9 @@ internal sealed class EmulatorProcess : IAsyncDisposable
 /// <param name="RateLimited">Requests answered 429 <c>rate_limit_exceeded</c>.</param>
 /// <param name="ItemsRejected">Distinct requests (one per item: every item's prompt differs) that were refused at least once.</param>
 /// <param name="MaxConcurrent">The most requests in flight at once.</param>
-internal sealed record EmulatorCounters(long Received, long Accepted, long RateLimited, int ItemsRejected, long MaxConcurrent);
+/// <param name="ChatReceived">Chat completion requests that arrived (every attempt and hedge).</param>
+/// <param name="Hung">Requests the emulator accepted and never answered (<c>--hang-rate</c>), counted when the hang starts.</param>
+internal sealed record EmulatorCounters(long Received, long Accepted, long RateLimited, int ItemsRejected, long MaxConcurrent, long ChatReceived = 0, long Hung = 0);
 
 /// <summary>The repository root: the first folder above the program that holds <c>TypedBatch.sln</c>.</summary>
 internal static class RepoRoot

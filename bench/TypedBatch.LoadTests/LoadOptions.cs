@@ -20,6 +20,15 @@ internal sealed record LoadOptions
 
     public int Requests { get; init; } = 5000;
 
+    /// <summary>straggler: items in the batch.</summary>
+    public int Items { get; init; } = 1000;
+
+    /// <summary>straggler: the share of requests the emulator accepts and never answers.</summary>
+    public double HangRate { get; init; } = 0.01;
+
+    /// <summary>straggler: a run still going after this long is cancelled and reported as not finished.</summary>
+    public TimeSpan RunCap { get; init; } = TimeSpan.FromSeconds(300);
+
     public int Warmup { get; init; } = 1000;
 
     public int JitWarmup { get; init; } = 20_000;
@@ -70,6 +79,8 @@ internal sealed class LoadFlags
             allocations with and without BatchOptions.Journal, and a 100,000-item batch killed with SIGKILL at 50 % and resumed.
             deferred: peak working set of 20,000- and 200,000-item deferred-mode batches (each run a child process), against
             the OpenAI SDK's Files and Batch clients with the files in memory and against holding the results alone.
+            straggler: wall time of a 1,000-item batch when 1 % of requests hang (accepted, never answered), against the same
+            batch without hangs: TypedBatch with hedging on and off, and the OpenAI SDK at the same concurrency.
             """,
     };
 
@@ -83,7 +94,8 @@ internal sealed class LoadFlags
     private readonly Option<string?> _clients = new("--clients")
     {
         Description = "typedbatch,typedbatch-configured,openai,meai,raw (default: per scenario); for diagnosis also "
-            + "typedbatch-untyped,typedbatch-noretries,typedbatch-nohttplogging",
+            + "typedbatch-untyped,typedbatch-noretries,typedbatch-nohttplogging; overhead also typedbatch-stream,openai-stream "
+            + "(streamed transport), typedbatch-nohedge, typedbatch-otel, meai-otel",
         HelpName = "list",
     };
 
@@ -96,6 +108,15 @@ internal sealed class LoadFlags
 
     private readonly Option<int?> _concurrency = OptionalPositive("--concurrency", "requests in flight (default 64 for limit, 32 for overhead)");
     private readonly Option<int> _requests = Positive("--requests", "overhead: measured requests per run", Defaults.Requests);
+    private readonly Option<int> _items = Positive("--items", "straggler: items in the batch", Defaults.Items);
+    private readonly Option<double> _hangRate = new("--hang-rate")
+    {
+        Description = "straggler: share of requests the emulator accepts and never answers (seeded)",
+        HelpName = "x",
+        DefaultValueFactory = static _ => Defaults.HangRate,
+    };
+
+    private readonly Option<int> _runCap = Positive("--cap-s", "straggler: cancel a run still going after this many seconds and report it as not finished", (int)Defaults.RunCap.TotalSeconds);
     private readonly Option<int> _latency = Int(
         "--latency-ms",
         "overhead: emulator latency; with latency every client runs at the same throughput (in flight / latency), which "
@@ -128,10 +149,10 @@ internal sealed class LoadFlags
 
     public LoadCommandLine Parse(string[] args)
     {
-        _scenario.AcceptOnlyFromAmong("limit", "overhead", "journal", "deferred");
+        _scenario.AcceptOnlyFromAmong("limit", "overhead", "journal", "deferred", "straggler");
         var command = new RootCommand("Load runs of TypedBatch and its peers against the emulator, run as its own process.")
         {
-            _scenario, _cases, _clients, _scale, _concurrency, _requests, _latency, _jitWarmup, _warmup, _repeat,
+            _scenario, _cases, _clients, _scale, _concurrency, _requests, _items, _hangRate, _runCap, _latency, _jitWarmup, _warmup, _repeat,
             _profileAllocations, _rateLimitHeaders, _quietBelow, _quietWait, _top, _noPin, _doc, _noDoc,
         };
         ParseResult result = command.Parse(args);
@@ -148,6 +169,9 @@ internal sealed class LoadFlags
             Scale = result.GetValue(_scale),
             Concurrency = result.GetValue(_concurrency),
             Requests = result.GetValue(_requests),
+            Items = result.GetValue(_items),
+            HangRate = result.GetValue(_hangRate),
+            RunCap = TimeSpan.FromSeconds(result.GetValue(_runCap)),
             LatencyMs = result.GetValue(_latency),
             JitWarmup = result.GetValue(_jitWarmup),
             Warmup = result.GetValue(_warmup),

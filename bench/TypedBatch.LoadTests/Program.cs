@@ -46,6 +46,7 @@ string body = options.Scenario switch
     "limit" => await LimitScenario.RunAsync(options, cancellation.Token),
     "journal" => await JournalScenario.RunAsync(options, cancellation.Token),
     "deferred" => await DeferredScenario.RunAsync(options, cancellation.Token),
+    "straggler" => await StragglerScenario.RunAsync(options, cancellation.Token),
     _ => await OverheadScenario.RunAsync(options, cancellation.Token),
 };
 string title = options.Scenario switch
@@ -53,6 +54,8 @@ string title = options.Scenario switch
     "limit" => "At the limit",
     "journal" => "Durable batches: the journal's cost",
     "deferred" => "Deferred mode: memory while preparing and reading a large batch",
+    "straggler" => $"Stragglers: {Fmt.Percent(options.HangRate, 0)} of requests hang",
+    _ when Streaming(options) => $"Streaming overhead ({options.LatencyMs} ms latency)",
     _ when Telemetry(options) => $"Telemetry overhead ({options.LatencyMs} ms latency)",
     _ when Hedging(options) => $"Hedging overhead ({options.LatencyMs} ms latency)",
     _ => options.ProfileAllocations ? "Client overhead: allocation sampling" : options.LatencyMs > 0 ? $"Client overhead at equal throughput ({options.LatencyMs} ms latency{(options.RateLimitHeaders ? ", with rate-limit headers" : "")})" : "Client overhead",
@@ -70,7 +73,7 @@ Console.WriteLine(section);
 if (options.Doc is { } doc)
 {
     string path = Path.IsPathRooted(doc) ? doc : Path.Combine(RepoRoot.Path, doc);
-    string name = Telemetry(options) ? "overhead-telemetry" : Hedging(options) ? "overhead-hedging" : options.Scenario + (options.ProfileAllocations ? "-allocations" : options.LatencyMs > 0 ? "-latency" : "") + (options.RateLimitHeaders ? "-headers" : "");
+    string name = options.Scenario == "straggler" ? "straggler" : Streaming(options) ? "overhead-streaming" : Telemetry(options) ? "overhead-telemetry" : Hedging(options) ? "overhead-hedging" : options.Scenario + (options.ProfileAllocations ? "-allocations" : options.LatencyMs > 0 ? "-latency" : "") + (options.RateLimitHeaders ? "-headers" : "");
     Report.WriteSection(path, name, section);
     Console.WriteLine($"Updated {path}");
 }
@@ -84,3 +87,7 @@ static bool Telemetry(LoadOptions options)
 // A run that measures TypedBatch with hedging off next to it on gets a section of its own.
 static bool Hedging(LoadOptions options)
     => options.Scenario == "overhead" && options.Clients?.Contains(ClientFactory.TypedBatchNoHedging) == true;
+
+// A run that measures a client streaming its answers gets a section of its own.
+static bool Streaming(LoadOptions options)
+    => options.Scenario == "overhead" && options.Clients?.Any(static c => c.EndsWith("-stream", StringComparison.Ordinal)) == true;

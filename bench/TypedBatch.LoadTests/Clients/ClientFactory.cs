@@ -14,6 +14,8 @@ internal static class ClientFactory
     public const string TypedBatchTelemetry = "typedbatch-otel";
     public const string TypedBatchNoHedging = "typedbatch-nohedge";
     public const string MeaiTelemetry = "meai-otel";
+    public const string TypedBatchStreamed = "typedbatch-stream";
+    public const string OpenAISdkStreamed = "openai-stream";
 
     /// <summary>The source and meter name the <see cref="MeaiTelemetry"/> client's <c>UseOpenTelemetry</c> uses.</summary>
     public const string MeaiTelemetrySource = "TypedBatch.LoadTests.Meai";
@@ -31,7 +33,9 @@ internal static class ClientFactory
         TypedBatchNoHttpLogging => new TypedBatchRunner("TypedBatch, no HttpClientFactory loggers", baseUrl, model, concurrency, variant: TypedBatchVariant.NoHttpClientLogging),
         TypedBatchNoHedging => new TypedBatchRunner("TypedBatch, hedging off", baseUrl, model, concurrency, variant: TypedBatchVariant.NoHedging),
         TypedBatchTelemetry => new TelemetryRunner(new TypedBatchRunner("TypedBatch (limits learned)", baseUrl, model, concurrency), global::TypedBatch.TypedBatchTelemetry.Name),
+        TypedBatchStreamed => new TypedBatchRunner("TypedBatch, streamed batch", baseUrl, model, concurrency, variant: TypedBatchVariant.Streamed),
+        OpenAISdkStreamed => new OpenAISdkRunner(baseUrl, model, concurrency, streamed: true),
         MeaiTelemetry => new TelemetryRunner(new MeaiRunner(baseUrl, model, concurrency, MeaiTelemetrySource), MeaiTelemetrySource),
-        _ => throw new ArgumentException($"Unknown client '{kind}'; use {TypedBatch}, {TypedBatchConfigured}, {OpenAISdk}, {Meai}, {Raw}, {TypedBatchUntyped}, {TypedBatchNoRetries}, {TypedBatchNoHttpLogging}, {TypedBatchNoHedging}, {TypedBatchTelemetry} or {MeaiTelemetry}.", nameof(kind)),
+        _ => throw new ArgumentException($"Unknown client '{kind}'; use {TypedBatch}, {TypedBatchConfigured}, {OpenAISdk}, {Meai}, {Raw}, {TypedBatchUntyped}, {TypedBatchNoRetries}, {TypedBatchNoHttpLogging}, {TypedBatchNoHedging}, {TypedBatchTelemetry}, {MeaiTelemetry}, {TypedBatchStreamed} or {OpenAISdkStreamed}.", nameof(kind)),
     };
 }

@@ -14,7 +14,8 @@ internal interface IClientRunner : IAsyncDisposable
 /// <param name="Succeeded">Items answered.</param>
 /// <param name="Failed">Items that failed after the client's own retries.</param>
 /// <param name="FirstError">The first failure, for the log.</param>
-internal sealed record RunOutcome(int Succeeded, int Failed, string? FirstError);
+/// <param name="Hedged">Items whose slow request was hedged, for clients that hedge (TypedBatch's <c>BatchResult.HedgedCount</c>); otherwise <see langword="null"/>.</param>
+internal sealed record RunOutcome(int Succeeded, int Failed, string? FirstError, int? Hedged = null);
 
 /// <summary>Counts successes and failures of a <see cref="Parallel.ForEachAsync{TSource}(IEnumerable{TSource}, ParallelOptions, Func{TSource, CancellationToken, ValueTask})"/> run.</summary>
 internal sealed class OutcomeCounter

@@ -17,6 +17,12 @@ internal enum TypedBatchVariant
     /// <summary><c>Hedging = BatchHedging.Disabled</c>: no hedging of slow requests (what hedging costs per request).</summary>
     NoHedging,
 
+    /// <summary>
+    /// The same requests streamed through <c>StreamChatCompletionsBatchAsync</c>, every delta read: what streamed
+    /// transport costs against the whole-answer batch.
+    /// </summary>
+    Streamed,
+
     /// <summary>Through <c>AddTypedBatch</c> with <c>ConfigureHttpClientDefaults(b =&gt; b.RemoveAllLoggers())</c>: no IHttpClientFactory logging handlers.</summary>
     NoHttpClientLogging,
 }
@@ -87,23 +93,46 @@ internal sealed class TypedBatchRunner : IClientRunner
             firstError ??= error?.ToString();
         }
 
-        if (_variant == TypedBatchVariant.Untyped)
+        int? hedged = null;
+        if (_variant == TypedBatchVariant.Streamed)
         {
-            IEnumerable<IReadOnlyList<ChatMessage>> conversations = topics.Select(static t => (IReadOnlyList<ChatMessage>)[ChatMessage.System(Workload.SystemPrompt), ChatMessage.User(Workload.UserPrompt(t))]);
-            foreach (BatchItem<ChatCompletion> item in await _client.CreateChatCompletionsBatchAsync(conversations, _untypedOptions, cancellationToken))
+            long characters = 0;
+            await foreach (BatchDelta delta in _client.StreamChatCompletionsBatchAsync(Conversations(topics), _untypedOptions, cancellationToken))
+            {
+                characters += delta.Text?.Length ?? 0;
+                if (delta.Item is { } item)
+                {
+                    Count(item.Succeeded, item.Error);
+                }
+            }
+
+            if (succeeded > 0 && characters == 0)
+            {
+                throw new InvalidOperationException($"{Name}: no text delta arrived.");
+            }
+        }
+        else if (_variant == TypedBatchVariant.Untyped)
+        {
+            BatchResult<ChatCompletion> result = await _client.CreateChatCompletionsBatchAsync(Conversations(topics), _untypedOptions, cancellationToken);
+            foreach (BatchItem<ChatCompletion> item in result)
             {
                 Count(item.Succeeded, item.Error);
             }
+
+            hedged = result.HedgedCount;
         }
         else
         {
-            foreach (BatchItem<string> item in await _prompts.ExplainBatchAsync(topics, _options, cancellationToken))
+            BatchResult<string> result = await _prompts.ExplainBatchAsync(topics, _options, cancellationToken);
+            foreach (BatchItem<string> item in result)
             {
                 Count(item.Succeeded, item.Error);
             }
+
+            hedged = result.HedgedCount;
         }
 
-        return new RunOutcome(succeeded, topics.Count - succeeded, firstError);
+        return new RunOutcome(succeeded, topics.Count - succeeded, firstError, hedged);
     }
 
     public async ValueTask DisposeAsync()
@@ -114,4 +143,7 @@ internal sealed class TypedBatchRunner : IClientRunner
             await _services.DisposeAsync();
         }
     }
+
+    private static IEnumerable<IReadOnlyList<ChatMessage>> Conversations(IReadOnlyList<string> topics)
+        => topics.Select(static t => (IReadOnlyList<ChatMessage>)[ChatMessage.System(Workload.SystemPrompt), ChatMessage.User(Workload.UserPrompt(t))]);
 }

@@ -10,6 +10,9 @@ namespace TypedBatch.LoadTests.Scenarios;
 /// </summary>
 internal static class OverheadScenario
 {
+    /// <summary>Content characters per streamed chunk when a streamed client runs (<c>--stream-chunk-chars</c>).</summary>
+    public const int StreamChunkCharacters = 8;
+
     private static readonly string[] DefaultClients = [ClientFactory.Raw, ClientFactory.TypedBatch, ClientFactory.OpenAISdk];
 
     public static async Task<string> RunAsync(LoadOptions options, CancellationToken cancellationToken)
@@ -18,9 +21,13 @@ internal static class OverheadScenario
         IReadOnlyList<string> clients = options.Clients ?? DefaultClients;
         // Unlimited, the emulator sends no x-ratelimit-* headers; with limits far above the load it sends them on every
         // answer, as OpenAI does, without ever turning a request away.
+        // A streamed client gets each answer in chunks of StreamChunkCharacters content characters (the emulator's
+        // default is four chunks per answer); other clients are not affected by the flag.
+        bool streamed = clients.Any(static c => c is ClientFactory.TypedBatchStreamed or ClientFactory.OpenAISdkStreamed);
+        string[] extra = streamed ? ["--stream-chunk-chars", StreamChunkCharacters.ToString(System.Globalization.CultureInfo.InvariantCulture)] : [];
         EmulatorSettings settings = options.RateLimitHeaders
-            ? new EmulatorSettings(RequestsPerMinute: 100_000_000, TokensPerMinute: 2_000_000_000, LatencyMs: options.LatencyMs)
-            : new EmulatorSettings(LatencyMs: options.LatencyMs);
+            ? new EmulatorSettings(RequestsPerMinute: 100_000_000, TokensPerMinute: 2_000_000_000, LatencyMs: options.LatencyMs, Extra: extra)
+            : new EmulatorSettings(LatencyMs: options.LatencyMs, Extra: extra);
         await using EmulatorProcess emulator = await EmulatorProcess.StartAsync(settings, Pinning.EmulatorCore, cancellationToken);
 
         // Tiered compilation takes far more than a few hundred requests to reach steady state on one core (first runs
@@ -82,23 +89,26 @@ internal static class OverheadScenario
                 """;
         }
 
-        // OpenTelemetry's cost: each client with the SDK subscribed against itself without, in the same rounds.
-        foreach ((string with, string without, string label) in (ReadOnlySpan<(string, string, string)>)[
-            (ClientFactory.TypedBatchTelemetry, ClientFactory.TypedBatch, "TypedBatch with OpenTelemetry listening (spans and metrics)"),
-            (ClientFactory.MeaiTelemetry, ClientFactory.Meai, "M.E.AI with `UseOpenTelemetry` listening"),
-            (ClientFactory.TypedBatch, ClientFactory.TypedBatchNoHedging, "TypedBatch with hedging on (the default)")])
+        // OpenTelemetry's, hedging's and streaming's cost: each client with the feature against itself without, in the same rounds.
+        foreach ((string with, string without, string label, string withoutLabel) in (ReadOnlySpan<(string, string, string, string)>)[
+            (ClientFactory.TypedBatchTelemetry, ClientFactory.TypedBatch, "TypedBatch with OpenTelemetry listening (spans and metrics)", "without a listener"),
+            (ClientFactory.MeaiTelemetry, ClientFactory.Meai, "M.E.AI with `UseOpenTelemetry` listening", "without a listener"),
+            (ClientFactory.TypedBatch, ClientFactory.TypedBatchNoHedging, "TypedBatch with hedging on (the default)", "without it"),
+            (ClientFactory.TypedBatchStreamed, ClientFactory.TypedBatch, "TypedBatch streamed (`StreamChatCompletionsBatchAsync`, every delta read)", "with whole answers (the generated `ExplainBatchAsync`)"),
+            (ClientFactory.TypedBatchStreamed, ClientFactory.TypedBatchUntyped, "TypedBatch streamed (`StreamChatCompletionsBatchAsync`, every delta read)", "with whole answers through the same untyped API (`CreateChatCompletionsBatchAsync`)"),
+            (ClientFactory.OpenAISdkStreamed, ClientFactory.OpenAISdk, "The OpenAI SDK streamed (`CompleteChatStreamingAsync`, every update read)", "with whole answers (`CompleteChatAsync`)")])
         {
             if (samples.ContainsKey(with) && RatioTo(with, without, static s => s.CpuMsPerRequest) is { } cpu && RatioTo(with, without, static s => s.BytesPerRequest) is { } bytes)
             {
                 verdict += $"""
 
-                    {label}: CPU {Fmt.Ratio(cpu)} and allocations {Fmt.Ratio(bytes)} of the same client without {(without == ClientFactory.TypedBatchNoHedging ? "it" : "a listener")} (median of per-round ratios; {Fmt.N0(MedianBytes(with) - MedianBytes(without))} B per request more).
+                    {label}: CPU {Fmt.Ratio(cpu)} and allocations {Fmt.Ratio(bytes)} of the same client {withoutLabel} (median of per-round ratios; {Fmt.N0(MedianBytes(with) - MedianBytes(without))} B per request more).
                     """;
             }
         }
 
         return $"""
-            Emulator: `{emulator.CommandLine}` (one process for all runs; counters reset before each).
+            Emulator: `{emulator.CommandLine}` (one process for all runs; counters reset before each).{(streamed ? $" Streamed answers arrive in chunks of {StreamChunkCharacters} content characters (`--stream-chunk-chars`), after a role-only first chunk and before a usage chunk; whole answers are unaffected." : "")}
             Every client first sends {options.JitWarmup:N0} unmeasured requests (JIT tiering in client and emulator), then per run
             {options.Requests:N0} measured requests after {options.Warmup:N0} warm-up requests with the same client instance, {concurrency} in flight,
             {repeat} rounds, each running every client once in turn; CPU = `Process.TotalProcessorTime` delta of the client process (all its threads) ÷ N,
