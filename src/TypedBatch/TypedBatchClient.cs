@@ -127,7 +127,7 @@ public sealed class TypedBatchClient : IDisposable, IAsyncDisposable
     /// <param name="messages">The conversation.</param>
     /// <param name="settings">Model and sampling; the client's model when none is given.</param>
     /// <param name="cancellationToken">Cancels the call and the stream.</param>
-    /// <exception cref="ArgumentException">The messages or settings are invalid (thrown when enumeration starts).</exception>
+    /// <exception cref="ArgumentException">The messages or settings are invalid (thrown by the call, before anything is sent).</exception>
     /// <exception cref="ProviderException">The call failed after retries, or the stream broke after it began.</exception>
     public IAsyncEnumerable<ChatCompletionUpdate> StreamChatCompletionAsync(IReadOnlyList<ChatMessage> messages, CompletionSettings? settings = null, CancellationToken cancellationToken = default)
     {

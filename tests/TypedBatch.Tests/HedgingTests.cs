@@ -62,6 +62,43 @@ public sealed class HedgingTests
     }
 
     [Fact]
+    public void A_fraction_of_zero_allows_no_hedge()
+    {
+        var hedger = new Hedger(Options with { MaxHedgedFraction = 0 }, new FakeTimeProvider());
+        hedger.CallStarted();
+        hedger.TryStartHedge().Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task A_hedge_waiting_for_a_slot_gives_way_when_the_request_fails_so_a_full_batch_cannot_deadlock()
+    {
+        var time = new FakeTimeProvider();
+        var hedger = new Hedger(Options with { MaxHedgedFraction = 1 }, time);
+        for (int i = 0; i < 20; i++)
+        {
+            hedger.Record(TimeSpan.FromMilliseconds(100), 100);
+        }
+
+        // One slot, held by the item's own worker: the hedge can never get one.
+        var concurrency = new AdaptiveConcurrency(1, time);
+        await concurrency.EnterAsync(CancellationToken.None);
+        var scope = new BatchScope(concurrency, null, null, hedger);
+        var provider = new ScriptedProvider();
+        var hedging = new HedgingChatProvider(provider);
+
+        Task<ChatCompletion> call = Within(scope, () => hedging.CompleteAsync(Request(100)));
+        time.Advance(TimeSpan.FromMilliseconds(300));
+        provider.Calls[0].Fail(new ProviderException(BatchErrorKind.Http, "fake", "server error", 500));
+        Func<Task> act = () => call.WaitAsync(TimeSpan.FromSeconds(10));
+
+        (await act.Should().ThrowAsync<ProviderException>()).Which.StatusCode.Should().Be(500, "the request's own error, not a hang");
+        provider.Calls.Should().HaveCount(1, "the hedge never got a slot, so it was not sent");
+        hedger.Hedges.Should().Be(0, "a hedge that was not sent is not counted");
+        concurrency.Exit();
+        await concurrency.EnterAsync(CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(1)); // no slot was leaked
+    }
+
+    [Fact]
     public async Task A_request_slower_than_the_delay_gets_one_hedge_and_the_first_answer_wins()
     {
         var time = new FakeTimeProvider();

@@ -32,6 +32,26 @@ public sealed class StreamingTests
     }
 
     [Fact]
+    public async Task A_leading_byte_order_mark_is_skipped()
+    {
+        (await ReadAllAsync("\uFEFFdata: first\n\n", 1)).Should().Equal("first");
+        (await ReadAllAsync("\uFEFFdata: first\n\n", 4096)).Should().Equal("first");
+    }
+
+    [Fact]
+    public async Task Only_the_servers_silence_counts_toward_the_idle_limit_not_the_time_the_caller_takes()
+    {
+        await using var stream = new TrickleStream(Encoding.UTF8.GetBytes("data: one\n\ndata: two\n\n"), 12);
+        using var reader = new ServerSentEventReader(stream, TimeSpan.FromMilliseconds(100), 1024);
+
+        (await reader.ReadAsync(CancellationToken.None)).Should().BeTrue();
+        await Task.Delay(300); // the caller is busy for three idle limits
+        (await reader.ReadAsync(CancellationToken.None)).Should().BeTrue();
+
+        Encoding.UTF8.GetString(reader.Data.Span).Should().Be("two");
+    }
+
+    [Fact]
     public async Task An_event_larger_than_the_buffer_grows_it_and_one_larger_than_the_limit_is_refused()
     {
         string large = new('x', 100_000);

@@ -99,7 +99,7 @@ internal static class StragglerScenario
             {repeat} run(s) per client and hang rate. Every client sends the same messages and model, so the seeded draw (seed, request
             fingerprint, receipt number) hangs the same first attempts for each of them; a retry or a hedge is a later receipt and draws afresh.
             A hung request is accepted and never answered: TypedBatch with hedging sends a duplicate after max(3 × the batch's p95, 5 s);
-            without hedging its attempt waits for `FirstByteTimeout` (2 min by default) and is retried; the OpenAI SDK's try waits for its
+            without hedging its attempt waits for `AttemptTimeout` (3 min by default; `FirstByteTimeout` applies to streamed calls only) and is retried; the OpenAI SDK's try waits for its
             network timeout (100 s by default) and the SDK's default retry policy decides what follows. A run still going after
             {options.RunCap.TotalSeconds:F0} s (`--cap-s`) is cancelled and reported as not finished. Every client ran once unmeasured against the
             hang-free emulator first (JIT); the emulator with hangs was warmed by one unmeasured TypedBatch batch of other items.

@@ -356,7 +356,8 @@ internal sealed class BatchEngine
 
         var completion = new ChatCompletion
         {
-            Content = refusal is null ? text.ToString() : null,
+            // A stream that ended without any update has no answer (as a whole answer without content has none).
+            Content = refusal is null && last is not null ? text.ToString() : null,
             Refusal = refusal?.ToString(),
             FinishReason = finishReason,
             Model = last?.Model,

@@ -31,7 +31,7 @@ public sealed record BatchHedging
 
     /// <summary>
     /// The most hedges as a share of the batch's requests so far (default 0.05; 0 to 1): a provider that is slow for
-    /// everyone gets a few hedges, not twice the load. At least one hedge is always allowed.
+    /// everyone gets a few hedges, not twice the load. At least one hedge is allowed, unless it is 0 (no hedges).
     /// </summary>
     public double MaxHedgedFraction { get; init; } = 0.05;
 

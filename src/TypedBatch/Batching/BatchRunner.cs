@@ -364,7 +364,9 @@ internal sealed class BatchRunner
             RateLimitGate? batchGate = plan.RequestsPerMinute is not null || plan.TokensPerMinute is not null
                 ? new RateLimitGate(plan.RequestsPerMinute, plan.TokensPerMinute, runner._time)
                 : null;
-            Hedger = plan.Hedging.Enabled && plan.Mode == BatchMode.Live ? new Hedger(plan.Hedging, runner._time) : null;
+            // A batch with a budget is not hedged: a duplicate would reserve the worst case again and could use up what
+            // is left of the budget for requests that are not needed.
+            Hedger = plan.Hedging.Enabled && plan.Mode == BatchMode.Live && plan.Budget is null ? new Hedger(plan.Hedging, runner._time) : null;
             _scope = new BatchScope(Concurrency, batchGate, plan.Budget, Hedger);
         }
 

@@ -37,8 +37,19 @@ internal sealed class HedgedStream : IAsyncDisposable
     {
         BatchScope? scope = BatchScope.Current;
         var primaryCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        IAsyncEnumerator<ChatCompletionUpdate> primary = provider.StreamAsync(request, primaryCancel.Token).GetAsyncEnumerator(primaryCancel.Token);
-        Task<bool> primaryFirst = primary.MoveNextAsync().AsTask();
+        IAsyncEnumerator<ChatCompletionUpdate> primary;
+        Task<bool> primaryFirst;
+        try
+        {
+            primary = provider.StreamAsync(request, primaryCancel.Token).GetAsyncEnumerator(primaryCancel.Token);
+            primaryFirst = primary.MoveNextAsync().AsTask();
+        }
+        catch
+        {
+            primaryCancel.Dispose();
+            throw;
+        }
+
         if (scope?.Hedger is not { } hedger)
         {
             return await SettleAsync(primary, primaryFirst, primaryCancel).ConfigureAwait(false);
@@ -92,6 +103,7 @@ internal sealed class HedgedStream : IAsyncDisposable
                 scope.Concurrency.Exit();
             }
 
+            hedger.HedgeNotSent();
             hedgeCancel.Dispose();
             HedgedStream alone = await SettleAsync(primary, primaryFirst, primaryCancel).ConfigureAwait(false);
             hedger.Record(time.GetElapsedTime(started), request.Settings.MaxTokens);
@@ -99,8 +111,22 @@ internal sealed class HedgedStream : IAsyncDisposable
         }
 
         long hedgeStarted = time.GetTimestamp();
-        IAsyncEnumerator<ChatCompletionUpdate> hedge = provider.StreamAsync(request, hedgeCancel.Token).GetAsyncEnumerator(hedgeCancel.Token);
-        Task<bool> hedgeFirst = hedge.MoveNextAsync().AsTask();
+        IAsyncEnumerator<ChatCompletionUpdate> hedge;
+        Task<bool> hedgeFirst;
+        try
+        {
+            hedge = provider.StreamAsync(request, hedgeCancel.Token).GetAsyncEnumerator(hedgeCancel.Token);
+            hedgeFirst = hedge.MoveNextAsync().AsTask();
+        }
+        catch
+        {
+            // A provider that throws before it returns a stream: no hedge; the first stream goes on alone.
+            scope.Concurrency.Exit();
+            hedgeCancel.Dispose();
+            hedger.HedgeNotSent();
+            return await SettleAsync(primary, primaryFirst, primaryCancel).ConfigureAwait(false);
+        }
+
         Task<bool> first = await Task.WhenAny(primaryFirst, hedgeFirst).ConfigureAwait(false);
         if (!first.IsCompletedSuccessfully)
         {

@@ -74,7 +74,7 @@ internal sealed class Hedger
 
             _samples[_recorded % Window] = latency.Ticks;
             _recorded++;
-            if (_recorded < _options.MinSamples || (_recorded > 64 && _recorded % 16 != 0))
+            if (_recorded < _options.MinSamples || (_recorded > 64 && _recorded != _options.MinSamples && _recorded % 16 != 0))
             {
                 return;
             }
@@ -94,7 +94,7 @@ internal sealed class Hedger
         while (true)
         {
             int hedges = Volatile.Read(ref _hedges);
-            if (hedges >= Math.Max(1, (int)(_options.MaxHedgedFraction * Volatile.Read(ref _calls))))
+            if (_options.MaxHedgedFraction == 0 || hedges >= Math.Max(1, (int)(_options.MaxHedgedFraction * Volatile.Read(ref _calls))))
             {
                 return false;
             }
@@ -105,6 +105,9 @@ internal sealed class Hedger
             }
         }
     }
+
+    /// <summary>Takes back a hedge <see cref="TryStartHedge"/> counted but that was not sent (the request ended while it waited for a slot).</summary>
+    public void HedgeNotSent() => Interlocked.Decrement(ref _hedges);
 
     /// <summary>Counts a hedge that answered first.</summary>
     public void HedgeWon() => Interlocked.Increment(ref _wins);

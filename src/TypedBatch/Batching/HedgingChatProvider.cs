@@ -55,8 +55,26 @@ internal sealed class HedgingChatProvider(IChatProvider inner) : IChatProvider
         }
 
         using var hedgeCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+
+        // The hedge is one more request in flight: it waits for a slot of the batch's concurrency, unless the request
+        // it duplicates ends meanwhile (the item's own worker holds a slot: waiting regardless could wait forever).
+        Task entered = scope.Concurrency.EnterAsync(hedgeCancel.Token).AsTask();
+        await Task.WhenAny(primary, entered).ConfigureAwait(false);
+        if (primary.IsCompleted || !entered.IsCompletedSuccessfully)
+        {
+            await hedgeCancel.CancelAsync().ConfigureAwait(false);
+            await entered.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (entered.IsCompletedSuccessfully)
+            {
+                scope.Concurrency.Exit();
+            }
+
+            hedger.HedgeNotSent();
+            return await AnsweredAsync(hedger, primary, started, maxTokens).ConfigureAwait(false);
+        }
+
         long hedgeStarted = time.GetTimestamp();
-        Task<ChatCompletion> hedge = SendHedgeAsync(scope, request, hedgeCancel.Token);
+        Task<ChatCompletion> hedge = SendInSlotAsync(scope, request, hedgeCancel.Token);
         Task<ChatCompletion> first = await Task.WhenAny(primary, hedge).ConfigureAwait(false);
         Task<ChatCompletion> other = first == primary ? hedge : primary;
         if (first.IsCompletedSuccessfully)
@@ -65,7 +83,8 @@ internal sealed class HedgingChatProvider(IChatProvider inner) : IChatProvider
             return Won(hedger, first, other, first == primary ? started : hedgeStarted, first == hedge, maxTokens);
         }
 
-        // The first to end failed: the other may still answer. If it does not, the item fails as the request it sent first.
+        // The first to end failed: the other, in flight, may still answer. If it does not, the item fails as the
+        // request it sent first.
         await ((Task)other).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         if (other.IsCompletedSuccessfully)
         {
@@ -83,10 +102,9 @@ internal sealed class HedgingChatProvider(IChatProvider inner) : IChatProvider
         return answer;
     }
 
-    private async Task<ChatCompletion> SendHedgeAsync(BatchScope scope, ChatRequest request, CancellationToken cancellationToken)
+    /// <summary>The hedge, in the slot it was given: the slot is freed when it ends.</summary>
+    private async Task<ChatCompletion> SendInSlotAsync(BatchScope scope, ChatRequest request, CancellationToken cancellationToken)
     {
-        // A hedge is one more request in flight: it waits for a slot of the batch's concurrency like an item does.
-        await scope.Concurrency.EnterAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             return await inner.CompleteAsync(request, cancellationToken).ConfigureAwait(false);

@@ -99,11 +99,12 @@ public sealed class TypedBatchOptions
     public TimeSpan TotalTimeout { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>
-    /// Limit on the wait for a response's first byte (its status and headers), per attempt: a server that accepted the
-    /// request and never answers is given up on then, and the attempt is retried like any timeout. A streamed answer's
-    /// headers come at once; a whole answer's come when it is written, so this is sized for LLM completions too
-    /// (2 minutes; <see cref="Timeout.InfiniteTimeSpan"/> leaves only <see cref="AttemptTimeout"/>). Within a batch,
-    /// hedging (<see cref="BatchOptions.Hedging"/>) acts much sooner on such a request.
+    /// For streamed calls, the limit on the wait for the response's first byte (its status and headers), per attempt: a
+    /// streaming server starts its response before it writes the answer, so one that accepted the request and says
+    /// nothing is given up on then, and the attempt is retried like any timeout (2 minutes, for models that think before
+    /// their first token; <see cref="Timeout.InfiniteTimeSpan"/> leaves only <see cref="AttemptTimeout"/>). A whole
+    /// answer's headers come only when it is written, so other calls are bounded by <see cref="AttemptTimeout"/> alone.
+    /// Within a batch, hedging (<see cref="BatchOptions.Hedging"/>) acts much sooner on a request that hangs.
     /// </summary>
     public TimeSpan FirstByteTimeout { get; set; } = TimeSpan.FromMinutes(2);
 

@@ -22,6 +22,9 @@ internal sealed class CallContext
     /// <summary>The requested maximum output tokens, reserved in full at the tokens-per-minute gate.</summary>
     public int? MaxOutputTokens { get; init; }
 
+    /// <summary>Whether the answer is streamed: its response starts before the answer is written, so <see cref="TypedBatchOptions.FirstByteTimeout"/> applies.</summary>
+    public bool Streamed { get; init; }
+
     /// <summary>HTTP attempts made so far.</summary>
     public int Attempts => Volatile.Read(ref _attempts);
 

@@ -25,6 +25,7 @@ internal sealed class ServerSentEventReader(Stream body, TimeSpan idleTimeout, l
     private int _end;
     private bool _eof;
     private bool _skipLineFeed;
+    private bool _started;
 
     // The event being read: either one data line still in the buffer, or lines gathered in the accumulator.
     private int _inlineOffset = -1;
@@ -175,7 +176,7 @@ internal sealed class ServerSentEventReader(Stream body, TimeSpan idleTimeout, l
                 throw new ResponseTooLargeException(200, maxEventBytes);
             }
 
-            byte[] larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(maxEventBytes + 2, (long)_buffer.Length * 2));
+            byte[] larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(Math.Min(maxEventBytes + 2, (long)_buffer.Length * 2), Array.MaxLength));
             _buffer.AsSpan(0, _end).CopyTo(larger);
             ArrayPool<byte>.Shared.Return(_buffer);
             _buffer = larger;
@@ -198,11 +199,30 @@ internal sealed class ServerSentEventReader(Stream body, TimeSpan idleTimeout, l
             {
                 throw new TimeoutException($"The stream sent nothing for {idleTimeout.TotalSeconds:0.###} s (StreamIdleTimeout).");
             }
+
+            // Only the server's silence counts: the time the caller takes between reads must not.
+            _idle.CancelAfter(Timeout.InfiniteTimeSpan);
+            if (_idle.IsCancellationRequested)
+            {
+                // The limit ran out just as the bytes came: a fresh source for the next read.
+                _idle.Dispose();
+                _idle = null;
+            }
         }
 
         if (read == 0)
         {
             _eof = true;
+        }
+
+        if (!_started && _end + read >= 3)
+        {
+            // A UTF-8 byte order mark at the very start is not part of the first line.
+            _started = true;
+            if (_buffer.AsSpan(0, 3).SequenceEqual("\uFEFF"u8))
+            {
+                _start = 3;
+            }
         }
 
         _end += read;

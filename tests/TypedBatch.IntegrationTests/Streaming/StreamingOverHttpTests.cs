@@ -121,21 +121,26 @@ public sealed class StreamingOverHttpTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_server_that_never_answers_is_given_up_on_by_FirstByteTimeout_streamed_or_not()
+    public async Task A_streaming_server_that_never_answers_is_given_up_on_by_FirstByteTimeout_and_a_whole_answer_by_AttemptTimeout()
     {
         await using TypedBatchClient client = Create(_emulator, o =>
         {
-            o.FirstByteTimeout = TimeSpan.FromMilliseconds(300);
+            o.FirstByteTimeout = TimeSpan.FromMilliseconds(200);
+            o.AttemptTimeout = TimeSpan.FromSeconds(1);
             o.MaxRetries = 1;
         });
 
-        Func<Task> whole = () => client.CreateChatCompletionAsync([ChatMessage.User("anyone? [[hang]]")]);
         Func<Task> streamed = () => CollectAsync(client.StreamChatCompletionAsync([ChatMessage.User("anyone there? [[hang]]")]));
+        Func<Task> whole = () => client.CreateChatCompletionAsync([ChatMessage.User("anyone? [[hang]]")]);
 
+        ProviderException streamedFailure = (await streamed.Should().ThrowAsync<ProviderException>()).Which;
+        streamedFailure.Kind.Should().Be(BatchErrorKind.Timeout);
+        streamedFailure.ProviderMessage.Should().Contain("FirstByteTimeout");
+        streamedFailure.Attempts.Should().Be(2);
         ProviderException wholeFailure = (await whole.Should().ThrowAsync<ProviderException>()).Which;
         wholeFailure.Kind.Should().Be(BatchErrorKind.Timeout);
+        wholeFailure.ProviderMessage.Should().NotContain("FirstByteTimeout", "a whole answer's headers come with it: only the attempt timeout applies");
         wholeFailure.Attempts.Should().Be(2);
-        (await streamed.Should().ThrowAsync<ProviderException>()).Which.Kind.Should().Be(BatchErrorKind.Timeout);
         _emulator.GetStats().InjectedFaults.Hang.Should().Be(4, "each call tried twice");
     }
 

@@ -14,12 +14,13 @@ namespace TypedBatch.Providers.OpenAI;
 /// <param name="IdleTimeout"><see cref="TypedBatchOptions.StreamIdleTimeout"/>.</param>
 /// <param name="MaxEventBytes"><see cref="TypedBatchOptions.MaxResponseBytes"/>, for one event.</param>
 /// <param name="Time">The clock of the backoff.</param>
-internal sealed record StreamSettings(int MaxRetries, TimeSpan RetryBaseDelay, TimeSpan IdleTimeout, long MaxEventBytes, TimeProvider Time)
+/// <param name="TotalTimeout"><see cref="TypedBatchOptions.TotalTimeout"/>: no re-send starts past it.</param>
+internal sealed record StreamSettings(int MaxRetries, TimeSpan RetryBaseDelay, TimeSpan IdleTimeout, long MaxEventBytes, TimeProvider Time, TimeSpan TotalTimeout)
 {
-    public static StreamSettings Default { get; } = new(3, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(2), TypedBatchOptions.DefaultMaxResponseBytes, TimeProvider.System);
+    public static StreamSettings Default { get; } = new(3, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(2), TypedBatchOptions.DefaultMaxResponseBytes, TimeProvider.System, TimeSpan.FromMinutes(10));
 
     public static StreamSettings From(TypedBatchOptions options, TimeProvider time)
-        => new(options.MaxRetries, options.RetryBaseDelay, options.StreamIdleTimeout, options.MaxResponseBytes, time);
+        => new(options.MaxRetries, options.RetryBaseDelay, options.StreamIdleTimeout, options.MaxResponseBytes, time, options.TotalTimeout);
 }
 
 /// <content>Streamed chat answers: <c>"stream": true</c> with usage, read as server-sent events.</content>
@@ -40,6 +41,7 @@ internal sealed partial class OpenAICompatibleProvider
         using Activity? span = ProviderSpan.Start("chat", Pricing.Kind, model, request.Settings.Temperature, request.Settings.MaxTokens);
         long started = Stopwatch.GetTimestamp();
         int attempts = 0;
+        ProviderException? lastBreak = null;
         for (int resend = 0; ; resend++)
         {
             var call = new CallContext
@@ -47,6 +49,7 @@ internal sealed partial class OpenAICompatibleProvider
                 Model = model,
                 PromptEstimate = TokenEstimator.EstimatePrompt(request.Messages),
                 MaxOutputTokens = request.Settings.MaxTokens,
+                Streamed = true,
             };
             StreamSession session;
             try
@@ -70,6 +73,7 @@ internal sealed partial class OpenAICompatibleProvider
                         if (!handedOut && resend < _streaming.MaxRetries && IsWorthResending(failure))
                         {
                             attempts = session.Attempts;
+                            lastBreak = failure;
                             break;
                         }
 
@@ -89,6 +93,13 @@ internal sealed partial class OpenAICompatibleProvider
             }
 
             var backoff = TimeSpan.FromTicks(_streaming.RetryBaseDelay.Ticks << Math.Min(resend, 10));
+            if (Stopwatch.GetElapsedTime(started) + backoff >= _streaming.TotalTimeout)
+            {
+                // TotalTimeout bounds the whole call, re-sends included: the last break is the call's error.
+                ProviderSpan.Failed(span, "chat", Pricing.Kind, model, lastBreak!, started);
+                throw lastBreak!;
+            }
+
             ProviderSpan.Retried(attempts + 1, backoff, null, null);
             await Task.Delay(backoff, _streaming.Time, cancellationToken).ConfigureAwait(false);
         }
@@ -196,6 +207,11 @@ internal sealed partial class OpenAICompatibleProvider
                 while (await events!.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
                     ReadOnlySpan<byte> data = events.Data.Span;
+                    if (data.IsEmpty)
+                    {
+                        continue; // an event with empty data says nothing
+                    }
+
                     if (data.SequenceEqual("[DONE]"u8))
                     {
                         _ended = true;
