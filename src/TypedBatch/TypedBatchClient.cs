@@ -119,6 +119,25 @@ public sealed class TypedBatchClient : IDisposable, IAsyncDisposable
     }
 
     /// <summary>
+    /// This client's provider pipeline (rate-limit gates, the one retry loop, Copilot's token exchange, fallbacks,
+    /// timeouts) as a Microsoft.Extensions.AI <see cref="Microsoft.Extensions.AI.IChatClient"/>, streaming included, to
+    /// compose with <c>ChatClientBuilder</c> middleware (<c>UseOpenTelemetry</c>, <c>UseDistributedCache</c>, …). Text
+    /// messages only; <see cref="Microsoft.Extensions.AI.ChatOptions"/> maps onto <see cref="CompletionSettings"/>
+    /// (model, temperature, max output tokens, top-p, stop sequences, seed, response format); tools are refused.
+    /// <c>GetService(typeof(ChatClientMetadata))</c> names the provider, base URL and default model. Disposing the
+    /// returned client leaves this one open.
+    /// </summary>
+    public Microsoft.Extensions.AI.IChatClient AsChatClient() => new Interop.TypedBatchChatClient(this);
+
+    /// <summary>
+    /// This client's embeddings path (inputs packed into large requests, concurrency, rate limits, the retry loop) as a
+    /// Microsoft.Extensions.AI <see cref="Microsoft.Extensions.AI.IEmbeddingGenerator{TInput, TEmbedding}"/>. The
+    /// options' model and dimensions apply; an input that fails fails the call (the batch API keeps per-input errors).
+    /// Disposing the returned generator leaves this client open.
+    /// </summary>
+    public Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>> AsEmbeddingGenerator() => new Interop.TypedBatchEmbeddingGenerator(this);
+
+    /// <summary>
     /// Sends one chat completion request streamed and hands out the answer as it arrives: text deltas, then the finish
     /// reason, then (on the last update) the usage and cost. Concatenating every <see cref="ChatCompletionUpdate.Text"/>
     /// gives the answer. A stream that breaks before its first update is sent again like a failed attempt; once an update
@@ -220,6 +239,34 @@ public sealed class TypedBatchClient : IDisposable, IAsyncDisposable
         BatchPlanner.EnsureStreamable(options);
         BatchPlan plan = PlanChat(messagesList, settings, options);
         return Engine.StreamChatBatchAsync(plan, messagesList, static messages => messages, PromptClientContext.TextOf, cancellationToken);
+    }
+
+    /// <summary>
+    /// Sends every conversation of Microsoft.Extensions.AI messages concurrently, like the other overloads: existing
+    /// M.E.AI code batches without converting. Text content only: a conversation with other content (images, tool
+    /// calls) or another role fails its own item as <see cref="BatchErrorKind.InvalidInput"/>, naming the message.
+    /// Unset temperature and max tokens keep the original design's defaults (0.3, 200).
+    /// </summary>
+    /// <param name="messagesList">The conversations, enumerated lazily.</param>
+    /// <param name="options">Concurrency, model and sampling overrides, limits, progress, journal, mode.</param>
+    /// <param name="cancellationToken">Cancels the batch: throws <see cref="OperationCanceledException"/>.</param>
+    public Task<BatchResult<ChatCompletion>> CreateChatCompletionsBatchAsync(
+        IEnumerable<IEnumerable<Microsoft.Extensions.AI.ChatMessage>> messagesList,
+        BatchOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messagesList);
+        BatchPlan plan = PlanChat([], new CompletionSettings(), options);
+        ChatShape<IReadOnlyList<ChatMessage>, ChatCompletion> conversation = Engine.ConversationShape(plan);
+        var shape = new ChatShape<IEnumerable<Microsoft.Extensions.AI.ChatMessage>, ChatCompletion>
+        {
+            Render = Interop.TypedBatchChatClient.ToMessages,
+            Send = conversation.Send,
+            Rebuild = conversation.Rebuild,
+            Answer = conversation.Answer,
+            CostOf = conversation.CostOf,
+        };
+        return Engine.RunChatAsync(plan, messagesList, shape, cancellationToken);
     }
 
     /// <summary>Sends every conversation concurrently and yields each result as soon as it arrives.</summary>

@@ -12,7 +12,8 @@ public sealed class ArgumentValidationTests
 
     public static TheoryData<string, Func<TypedBatchClient, Task>, string> Cases => new()
     {
-        { "null list", c => c.CreateChatCompletionsBatchAsync(null!), "messagesList" },
+        { "null list", c => c.CreateChatCompletionsBatchAsync((IEnumerable<IReadOnlyList<ChatMessage>>)null!), "messagesList" },
+        { "null list of M.E.AI conversations", c => c.CreateChatCompletionsBatchAsync((IEnumerable<IEnumerable<Microsoft.Extensions.AI.ChatMessage>>)null!), "messagesList" },
         { "temperature above 2", c => c.CreateChatCompletionsBatchAsync([Valid], temperature: 2.5), "options.Temperature" },
         { "negative temperature", c => c.CreateChatCompletionsBatchAsync([Valid], temperature: -0.1), "options.Temperature" },
         { "NaN temperature", c => c.CreateChatCompletionsBatchAsync([Valid], temperature: double.NaN), "options.Temperature" },
