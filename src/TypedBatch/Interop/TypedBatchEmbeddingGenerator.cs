@@ -10,16 +10,7 @@ namespace TypedBatch.Interop;
 /// </summary>
 internal sealed class TypedBatchEmbeddingGenerator(TypedBatchClient client) : Meai.IEmbeddingGenerator<string, Meai.Embedding<float>>
 {
-    private readonly Meai.EmbeddingGeneratorMetadata _metadata = new(
-        client.Options.Provider switch
-        {
-            ProviderKind.OpenAI => "openai",
-            ProviderKind.AzureOpenAI => "azure.ai.openai",
-            ProviderKind.GitHubCopilot => "github_copilot",
-            _ => "openai_compatible",
-        },
-        client.Options.BaseUrl,
-        client.Options.EmbeddingModel);
+    private readonly Meai.EmbeddingGeneratorMetadata _metadata = new(TypedBatchChatClient.ProviderName(client.Options.Provider), client.Options.BaseUrl, client.Options.EmbeddingModel);
 
     public async Task<Meai.GeneratedEmbeddings<Meai.Embedding<float>>> GenerateAsync(IEnumerable<string> values, Meai.EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -36,15 +27,7 @@ internal sealed class TypedBatchEmbeddingGenerator(TypedBatchClient client) : Me
         return embeddings;
     }
 
-    public object? GetService(Type serviceType, object? serviceKey = null)
-    {
-        ArgumentNullException.ThrowIfNull(serviceType);
-        return serviceKey is not null ? null
-            : serviceType == typeof(Meai.EmbeddingGeneratorMetadata) ? _metadata
-            : serviceType == typeof(TypedBatchClient) ? client
-            : serviceType.IsInstanceOfType(this) ? this
-            : null;
-    }
+    public object? GetService(Type serviceType, object? serviceKey = null) => TypedBatchChatClient.Service(this, client, _metadata, serviceType, serviceKey);
 
     public void Dispose()
     {
