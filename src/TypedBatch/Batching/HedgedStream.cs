@@ -59,23 +59,9 @@ internal sealed class HedgedStream : IAsyncDisposable
         int? maxTokens = request.Settings.MaxTokens;
         TimeProvider time = hedger.Time;
         long started = time.GetTimestamp();
-        if (!primaryFirst.IsCompleted && !hedger.IsReady)
+        if (await hedger.HedgeDueAsync(primaryFirst, maxTokens, started, cancellationToken).ConfigureAwait(false))
         {
-            await Task.WhenAny(primaryFirst, hedger.Ready).ConfigureAwait(false);
-        }
-
-        if (!primaryFirst.IsCompleted && !cancellationToken.IsCancellationRequested && hedger.TryGetDelay(maxTokens, out TimeSpan delay))
-        {
-            TimeSpan left = delay - time.GetElapsedTime(started);
-            if (left > TimeSpan.Zero)
-            {
-                await ((Task)primaryFirst.WaitAsync(left, time, cancellationToken)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
-
-            if (!primaryFirst.IsCompleted && !cancellationToken.IsCancellationRequested && hedger.TryStartHedge())
-            {
-                return await HedgeAsync(provider, request, scope, hedger, primary, primaryFirst, primaryCancel, started, cancellationToken).ConfigureAwait(false);
-            }
+            return await HedgeAsync(provider, request, scope, hedger, primary, primaryFirst, primaryCancel, started, cancellationToken).ConfigureAwait(false);
         }
 
         HedgedStream opened = await SettleAsync(primary, primaryFirst, primaryCancel).ConfigureAwait(false);
@@ -90,20 +76,8 @@ internal sealed class HedgedStream : IAsyncDisposable
         TimeProvider time = hedger.Time;
         var hedgeCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
 
-        // The hedge is one more request in flight: it waits for a slot of the batch's concurrency, unless the first
-        // stream answers meanwhile.
-        Task entered = scope.Concurrency.EnterAsync(hedgeCancel.Token).AsTask();
-        await Task.WhenAny(primaryFirst, entered).ConfigureAwait(false);
-        if (primaryFirst.IsCompleted || !entered.IsCompletedSuccessfully)
+        if (!await hedger.EnterHedgeSlotAsync(scope.Concurrency, primaryFirst, hedgeCancel).ConfigureAwait(false))
         {
-            await hedgeCancel.CancelAsync().ConfigureAwait(false);
-            await entered.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            if (entered.IsCompletedSuccessfully)
-            {
-                scope.Concurrency.Exit();
-            }
-
-            hedger.HedgeNotSent();
             hedgeCancel.Dispose();
             HedgedStream alone = await SettleAsync(primary, primaryFirst, primaryCancel).ConfigureAwait(false);
             hedger.Record(time.GetElapsedTime(started), request.Settings.MaxTokens);

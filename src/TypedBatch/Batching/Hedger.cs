@@ -1,3 +1,5 @@
+using TypedBatch.Limits;
+
 namespace TypedBatch;
 
 /// <summary>
@@ -108,6 +110,59 @@ internal sealed class Hedger
 
     /// <summary>Takes back a hedge <see cref="TryStartHedge"/> counted but that was not sent (the request ended while it waited for a slot).</summary>
     public void HedgeNotSent() => Interlocked.Decrement(ref _hedges);
+
+    /// <summary>
+    /// Waits until a request (its <paramref name="pending"/> step) is due for a hedge: for the batch's samples if it has
+    /// too few, then for the rest of the delay since <paramref name="started"/>. True (the hedge counted) when the
+    /// request is still pending then and the hedge budget allows one; false when it ended, was cancelled, or no hedge fits.
+    /// </summary>
+    public async Task<bool> HedgeDueAsync(Task pending, int? maxTokens, long started, CancellationToken cancellationToken)
+    {
+        if (!pending.IsCompleted && !IsReady)
+        {
+            // Sent before the batch had samples enough: it may still be hedged once it has (WhenAny never throws).
+            await Task.WhenAny(pending, Ready).ConfigureAwait(false);
+        }
+
+        if (pending.IsCompleted || cancellationToken.IsCancellationRequested || !TryGetDelay(maxTokens, out TimeSpan delay))
+        {
+            return false;
+        }
+
+        TimeSpan left = delay - Time.GetElapsedTime(started);
+        if (left > TimeSpan.Zero)
+        {
+            await pending.WaitAsync(left, Time, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        return !pending.IsCompleted && !cancellationToken.IsCancellationRequested && TryStartHedge();
+    }
+
+    /// <summary>
+    /// Takes a slot of the batch's concurrency for a counted hedge, unless the request it duplicates (<paramref name="pending"/>)
+    /// ends first: the item's own worker holds a slot, so waiting regardless could wait forever. False when the hedge is
+    /// not sent: its wait is cancelled through <paramref name="hedgeCancel"/>, a slot granted meanwhile is freed, and the
+    /// hedge is no longer counted.
+    /// </summary>
+    public async Task<bool> EnterHedgeSlotAsync(AdaptiveConcurrency concurrency, Task pending, CancellationTokenSource hedgeCancel)
+    {
+        Task entered = concurrency.EnterAsync(hedgeCancel.Token).AsTask();
+        await Task.WhenAny(pending, entered).ConfigureAwait(false);
+        if (!pending.IsCompleted && entered.IsCompletedSuccessfully)
+        {
+            return true;
+        }
+
+        await hedgeCancel.CancelAsync().ConfigureAwait(false);
+        await entered.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (entered.IsCompletedSuccessfully)
+        {
+            concurrency.Exit();
+        }
+
+        HedgeNotSent();
+        return false;
+    }
 
     /// <summary>Counts a hedge that answered first.</summary>
     public void HedgeWon() => Interlocked.Increment(ref _wins);

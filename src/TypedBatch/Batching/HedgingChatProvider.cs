@@ -32,44 +32,14 @@ internal sealed class HedgingChatProvider(IChatProvider inner) : IChatProvider
         long started = time.GetTimestamp();
         using var primaryCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Task<ChatCompletion> primary = inner.CompleteAsync(request, primaryCancel.Token);
-        if (!primary.IsCompleted && !hedger.IsReady)
-        {
-            // Sent before the batch had samples enough: it may still be hedged once it has (WhenAny never throws).
-            await Task.WhenAny(primary, hedger.Ready).ConfigureAwait(false);
-        }
-
-        if (primary.IsCompleted || cancellationToken.IsCancellationRequested || !hedger.TryGetDelay(maxTokens, out TimeSpan delay))
-        {
-            return await AnsweredAsync(hedger, primary, started, maxTokens).ConfigureAwait(false);
-        }
-
-        TimeSpan left = delay - time.GetElapsedTime(started);
-        if (left > TimeSpan.Zero)
-        {
-            await ((Task)primary.WaitAsync(left, time, cancellationToken)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        }
-
-        if (primary.IsCompleted || cancellationToken.IsCancellationRequested || !hedger.TryStartHedge())
+        if (!await hedger.HedgeDueAsync(primary, maxTokens, started, cancellationToken).ConfigureAwait(false))
         {
             return await AnsweredAsync(hedger, primary, started, maxTokens).ConfigureAwait(false);
         }
 
         using var hedgeCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-
-        // The hedge is one more request in flight: it waits for a slot of the batch's concurrency, unless the request
-        // it duplicates ends meanwhile (the item's own worker holds a slot: waiting regardless could wait forever).
-        Task entered = scope.Concurrency.EnterAsync(hedgeCancel.Token).AsTask();
-        await Task.WhenAny(primary, entered).ConfigureAwait(false);
-        if (primary.IsCompleted || !entered.IsCompletedSuccessfully)
+        if (!await hedger.EnterHedgeSlotAsync(scope.Concurrency, primary, hedgeCancel).ConfigureAwait(false))
         {
-            await hedgeCancel.CancelAsync().ConfigureAwait(false);
-            await entered.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            if (entered.IsCompletedSuccessfully)
-            {
-                scope.Concurrency.Exit();
-            }
-
-            hedger.HedgeNotSent();
             return await AnsweredAsync(hedger, primary, started, maxTokens).ConfigureAwait(false);
         }
 

@@ -15,7 +15,7 @@ internal sealed class TypedBatchChatClient(TypedBatchClient client) : Meai.IChat
 {
     private static readonly Meai.ChatRole[] Roles = [Meai.ChatRole.System, Meai.ChatRole.User, Meai.ChatRole.Assistant];
 
-    private readonly Meai.ChatClientMetadata _metadata = new(ProviderName(client.Options.Provider), client.Options.BaseUrl, client.Options.Model);
+    private readonly Meai.ChatClientMetadata _metadata = new(TypedBatchTelemetry.ProviderName(client.Options.Provider), client.Options.BaseUrl, client.Options.Model);
 
     public async Task<Meai.ChatResponse> GetResponseAsync(IEnumerable<Meai.ChatMessage> messages, Meai.ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -61,15 +61,6 @@ internal sealed class TypedBatchChatClient(TypedBatchClient client) : Meai.IChat
     }
 
     public object? GetService(Type serviceType, object? serviceKey = null) => Service(this, client, _metadata, serviceType, serviceKey);
-
-    /// <summary>The provider's name as the OpenTelemetry GenAI conventions spell it (<c>gen_ai.provider.name</c>).</summary>
-    internal static string ProviderName(ProviderKind kind) => kind switch
-    {
-        ProviderKind.OpenAI => "openai",
-        ProviderKind.AzureOpenAI => "azure.ai.openai",
-        ProviderKind.GitHubCopilot => "github_copilot",
-        _ => "openai_compatible",
-    };
 
     /// <summary>What an adapter's <c>GetService</c> answers, unkeyed: its metadata, the client behind it, or itself.</summary>
     internal static object? Service(object adapter, TypedBatchClient client, object metadata, Type serviceType, object? serviceKey)

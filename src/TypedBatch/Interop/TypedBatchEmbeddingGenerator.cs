@@ -10,7 +10,7 @@ namespace TypedBatch.Interop;
 /// </summary>
 internal sealed class TypedBatchEmbeddingGenerator(TypedBatchClient client) : Meai.IEmbeddingGenerator<string, Meai.Embedding<float>>
 {
-    private readonly Meai.EmbeddingGeneratorMetadata _metadata = new(TypedBatchChatClient.ProviderName(client.Options.Provider), client.Options.BaseUrl, client.Options.EmbeddingModel);
+    private readonly Meai.EmbeddingGeneratorMetadata _metadata = new(TypedBatchTelemetry.ProviderName(client.Options.Provider), client.Options.BaseUrl, client.Options.EmbeddingModel);
 
     public async Task<Meai.GeneratedEmbeddings<Meai.Embedding<float>>> GenerateAsync(IEnumerable<string> values, Meai.EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
     {

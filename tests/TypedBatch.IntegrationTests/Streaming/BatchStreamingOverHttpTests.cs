@@ -1,5 +1,6 @@
 using TypedBatch.Emulator;
 using static TypedBatch.IntegrationTests.EmulatorClients;
+using static TypedBatch.IntegrationTests.Streaming.Streams;
 
 namespace TypedBatch.IntegrationTests.Streaming;
 
@@ -22,17 +23,6 @@ public sealed class BatchStreamingOverHttpTests : IAsyncLifetime, IDisposable
     public async Task DisposeAsync() => await _emulator.DisposeAsync();
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
-
-    private static async Task<List<BatchDelta>> CollectAsync(IAsyncEnumerable<BatchDelta> deltas)
-    {
-        List<BatchDelta> all = [];
-        await foreach (BatchDelta delta in deltas)
-        {
-            all.Add(delta);
-        }
-
-        return all;
-    }
 
     [Fact]
     public async Task Each_inputs_deltas_add_up_to_its_answer_and_end_with_one_final_delta_carrying_its_item()

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using TypedBatch.Emulator;
 using TypedBatch.IntegrationTests.Prompts;
 using static TypedBatch.IntegrationTests.EmulatorClients;
+using static TypedBatch.IntegrationTests.Streaming.Streams;
 
 namespace TypedBatch.IntegrationTests.Streaming;
 
@@ -105,17 +106,6 @@ public sealed class GeneratedStreamingTests : IAsyncLifetime
         deltas.Where(d => d.Index == 0).Select(d => d.Text ?? d.Item!.Value.Value).Should().Equal("title of a", "title of a");
         deltas.Single(d => d.Index == 2 && d.IsFinal).Item!.Value.Error!.Message.Should().Contain("no title for boom");
         deltas.Count(d => d.IsFinal).Should().Be(3);
-    }
-
-    private static async Task<List<BatchDelta>> CollectAsync(IAsyncEnumerable<BatchDelta> deltas)
-    {
-        List<BatchDelta> all = [];
-        await foreach (BatchDelta delta in deltas)
-        {
-            all.Add(delta);
-        }
-
-        return all;
     }
 
     private sealed class FakeStoryteller : IStoryteller

@@ -1,5 +1,6 @@
 using TypedBatch.Emulator;
 using static TypedBatch.IntegrationTests.EmulatorClients;
+using static TypedBatch.IntegrationTests.Streaming.Streams;
 
 namespace TypedBatch.IntegrationTests.Streaming;
 
@@ -14,17 +15,6 @@ public sealed class StreamingOverHttpTests : IAsyncLifetime
     public async Task InitializeAsync() => _emulator = await EmulatorServer.StartAsync(new EmulatorOptions { StreamChunkCharacters = 3 });
 
     public async Task DisposeAsync() => await _emulator.DisposeAsync();
-
-    private static async Task<List<ChatCompletionUpdate>> CollectAsync(IAsyncEnumerable<ChatCompletionUpdate> stream, List<ChatCompletionUpdate>? into = null)
-    {
-        into ??= [];
-        await foreach (ChatCompletionUpdate update in stream)
-        {
-            into.Add(update);
-        }
-
-        return into;
-    }
 
     [Fact]
     public async Task The_answer_arrives_in_pieces_that_add_up_to_the_whole_answer_with_usage_and_cost_last()

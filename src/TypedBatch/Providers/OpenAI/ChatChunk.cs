@@ -68,8 +68,7 @@ internal readonly record struct ChatChunk(string? Id, string? Model, string? Tex
             }
             else
             {
-                Read(ref reader);
-                reader.Skip();
+                SkipValue(ref reader);
             }
         }
 
@@ -102,8 +101,7 @@ internal readonly record struct ChatChunk(string? Id, string? Model, string? Tex
                     }
                     else
                     {
-                        Read(ref reader);
-                        reader.Skip();
+                        SkipValue(ref reader);
                     }
                 }
             }
@@ -113,10 +111,16 @@ internal readonly record struct ChatChunk(string? Id, string? Model, string? Tex
             }
             else
             {
-                Read(ref reader);
-                reader.Skip();
+                SkipValue(ref reader);
             }
         }
+    }
+
+    /// <summary>Skips the value of the property the reader is on.</summary>
+    private static void SkipValue(ref Utf8JsonReader reader)
+    {
+        Read(ref reader);
+        reader.Skip();
     }
 
     private static string? ReadString(ref Utf8JsonReader reader)
