@@ -28,7 +28,7 @@ public class JournalAppend
 
     private readonly TokenUsage _usage = new(211, 58, 269);
     private readonly SecretRedactor _redactor = new("sk-proj-bench-0123456789abcdefghijklmnop", "ghu_benchCopilotToken0123456789");
-    private readonly IReadOnlyList<ChatMessage> _messages = [ChatMessage.System("Classify the ticket."), ChatMessage.User(Payloads.TicketText)];
+    private readonly IReadOnlyList<PromptMessage> _messages = [PromptMessage.System("Classify the ticket."), PromptMessage.User(Payloads.TicketText)];
     private string _directory = null!;
     private JournalFile _file = null!;
     private JournalFingerprint _fingerprint;

@@ -5,7 +5,7 @@ using Meai = Microsoft.Extensions.AI;
 namespace TypedBatch.Benchmarks;
 
 /// <summary>
-/// Issue 14's design question, measured: one item's two messages built as TypedBatch's <see cref="ChatMessage"/> or as
+/// Issue 14's design question, measured: one item's two messages built as TypedBatch's <see cref="PromptMessage"/> or as
 /// Microsoft.Extensions.AI's, then mapped to the wire request (the rest of the request path is the same either way).
 /// </summary>
 [MemoryDiagnoser]
@@ -17,10 +17,10 @@ public class MessageModel
     private readonly string _system = "You are a helpful assistant.";
     private readonly string _user = Payloads.TicketText;
 
-    [Benchmark(Baseline = true, Description = "TypedBatch.ChatMessage + ToWire")]
+    [Benchmark(Baseline = true, Description = "TypedBatch.PromptMessage + ToWire")]
     public object TypedBatchMessages()
     {
-        ChatMessage[] messages = [ChatMessage.System(_system), ChatMessage.User(_user)];
+        PromptMessage[] messages = [PromptMessage.System(_system), PromptMessage.User(_user)];
         return OpenAICompatibleProvider.ToWire(new ChatRequest(messages, Settings), "gpt-4o-mini", StructuredOutputMode.JsonSchema);
     }
 
@@ -41,11 +41,11 @@ public class MessageModel
     public object MeaiConverted()
     {
         Meai.ChatMessage[] given = [new(Meai.ChatRole.System, _system), new(Meai.ChatRole.User, _user)];
-        var messages = new ChatMessage[given.Length];
+        var messages = new PromptMessage[given.Length];
         for (int i = 0; i < given.Length; i++)
         {
             string role = given[i].Role.Value;
-            messages[i] = role == RoleNames[0] ? ChatMessage.System(given[i].Text) : role == RoleNames[2] ? ChatMessage.Assistant(given[i].Text) : ChatMessage.User(given[i].Text);
+            messages[i] = role == RoleNames[0] ? PromptMessage.System(given[i].Text) : role == RoleNames[2] ? PromptMessage.Assistant(given[i].Text) : PromptMessage.User(given[i].Text);
         }
 
         return OpenAICompatibleProvider.ToWire(new ChatRequest(messages, Settings), "gpt-4o-mini", StructuredOutputMode.JsonSchema);

@@ -77,9 +77,9 @@ internal static class Payloads
     /// <summary>Checks that every baseline produces what the library produces, so the ratios compare equal work.</summary>
     public static void Verify()
     {
-        ChatMessage[] generated = ITicketTriage.RenderSummarize(Product, Opened, TicketText);
-        ChatMessage[] dictionary = RuntimeTemplate.RenderWithDictionary(Product, Opened, TicketText);
-        ChatMessage[] format = RuntimeTemplate.RenderWithStringFormat(Product, Opened, TicketText);
+        PromptMessage[] generated = ITicketTriage.RenderSummarize(Product, Opened, TicketText);
+        PromptMessage[] dictionary = RuntimeTemplate.RenderWithDictionary(Product, Opened, TicketText);
+        PromptMessage[] format = RuntimeTemplate.RenderWithStringFormat(Product, Opened, TicketText);
         if (!generated.SequenceEqual(dictionary) || !generated.SequenceEqual(format))
         {
             throw new InvalidOperationException("The baseline renderings differ from the generated one.");

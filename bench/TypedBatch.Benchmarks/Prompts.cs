@@ -50,7 +50,7 @@ internal static class RuntimeTemplate
     public const string UserFormat = "Ticket opened {0:yyyy-MM-dd HH:mm} UTC:\n{1}";
 
     /// <summary>Renders both messages from a dictionary built per call, as a runtime template engine is used.</summary>
-    public static ChatMessage[] RenderWithDictionary(string product, DateTime opened, string text)
+    public static PromptMessage[] RenderWithDictionary(string product, DateTime opened, string text)
     {
         var values = new Dictionary<string, object?>(StringComparer.Ordinal)
         {
@@ -58,14 +58,14 @@ internal static class RuntimeTemplate
             ["opened"] = opened,
             ["text"] = text,
         };
-        return [ChatMessage.System(Substitute(SystemTemplate, values)), ChatMessage.User(Substitute(UserTemplate, values))];
+        return [PromptMessage.System(Substitute(SystemTemplate, values)), PromptMessage.User(Substitute(UserTemplate, values))];
     }
 
     /// <summary>Renders both messages with positional composite formatting (parsed on every call, as peers do).</summary>
 #pragma warning disable CA1863 // The baseline deliberately parses the format string per call.
-    public static ChatMessage[] RenderWithStringFormat(string product, DateTime opened, string text)
-        => [ChatMessage.System(string.Format(global::System.Globalization.CultureInfo.InvariantCulture, SystemFormat, product)),
-            ChatMessage.User(string.Format(global::System.Globalization.CultureInfo.InvariantCulture, UserFormat, opened, text))];
+    public static PromptMessage[] RenderWithStringFormat(string product, DateTime opened, string text)
+        => [PromptMessage.System(string.Format(global::System.Globalization.CultureInfo.InvariantCulture, SystemFormat, product)),
+            PromptMessage.User(string.Format(global::System.Globalization.CultureInfo.InvariantCulture, UserFormat, opened, text))];
 #pragma warning restore CA1863
 
     /// <summary>Parses the template at run time: <c>{{</c>/<c>}}</c> escapes, <c>{name}</c>, <c>{name:format}</c>.</summary>

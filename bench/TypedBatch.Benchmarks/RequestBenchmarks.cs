@@ -17,13 +17,13 @@ public class Render
     private readonly string _text = Payloads.TicketText;
 
     [Benchmark(Baseline = true, Description = "Runtime template (Dictionary)")]
-    public ChatMessage[] RuntimeDictionary() => RuntimeTemplate.RenderWithDictionary(_product, _opened, _text);
+    public PromptMessage[] RuntimeDictionary() => RuntimeTemplate.RenderWithDictionary(_product, _opened, _text);
 
     [Benchmark(Description = "string.Format")]
-    public ChatMessage[] StringFormat() => RuntimeTemplate.RenderWithStringFormat(_product, _opened, _text);
+    public PromptMessage[] StringFormat() => RuntimeTemplate.RenderWithStringFormat(_product, _opened, _text);
 
     [Benchmark(Description = "Generated RenderSummarize")]
-    public ChatMessage[] Generated() => ITicketTriage.RenderSummarize(_product, _opened, _text);
+    public PromptMessage[] Generated() => ITicketTriage.RenderSummarize(_product, _opened, _text);
 }
 
 /// <summary>The typed request (2 messages, temperature, max_tokens, strict json_schema) to UTF-8 JSON.</summary>
@@ -102,7 +102,7 @@ public class EndToEnd
     [Benchmark(Baseline = true, Description = "Runtime template + reflection JSON")]
     public TicketSummary Baseline()
     {
-        ChatMessage[] messages = RuntimeTemplate.RenderWithDictionary(Payloads.Product, Payloads.Opened, Payloads.TicketText);
+        PromptMessage[] messages = RuntimeTemplate.RenderWithDictionary(Payloads.Product, Payloads.Opened, Payloads.TicketText);
         byte[] body = JsonSerializer.SerializeToUtf8Bytes(Payloads.ToDto(new ChatRequest(messages, _settings)), Payloads.RequestReflectionInfo);
         GC.KeepAlive(body);
         ChatCompletionResponseDto response = JsonSerializer.Deserialize(Payloads.TicketResponseUtf8, Payloads.ResponseReflectionInfo)!;
@@ -113,7 +113,7 @@ public class EndToEnd
     [Benchmark(Description = "TypedBatch (generated render + contexts)")]
     public TicketSummary TypedBatch()
     {
-        ChatMessage[] messages = ITicketTriage.RenderSummarize(Payloads.Product, Payloads.Opened, Payloads.TicketText);
+        PromptMessage[] messages = ITicketTriage.RenderSummarize(Payloads.Product, Payloads.Opened, Payloads.TicketText);
         byte[] body = JsonSerializer.SerializeToUtf8Bytes(Payloads.ToDto(new ChatRequest(messages, _settings)), WireJsonContext.Default.ChatCompletionRequestDto);
         GC.KeepAlive(body);
         ChatCompletionResponseDto response = JsonSerializer.Deserialize(Payloads.TicketResponseUtf8, WireJsonContext.Default.ChatCompletionResponseDto)!;

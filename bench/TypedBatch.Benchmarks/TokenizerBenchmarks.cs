@@ -30,7 +30,7 @@ public class TokenCount
 
     private Tokenizer _o200k = null!;
     private Tokenizer _cl100k = null!;
-    private ChatMessage[] _messages = null!;
+    private PromptMessage[] _messages = null!;
     private string _text = null!;
 
     [Params(TextKind.Prose, TextKind.Code, TextKind.Chinese)]
@@ -45,7 +45,7 @@ public class TokenCount
         _o200k = TiktokenTokenizer.CreateForModel("gpt-4o");
         _cl100k = TiktokenTokenizer.CreateForEncoding("cl100k_base");
         _text = Texts.Make(Kind, (int)Size, seed: 7);
-        _messages = [ChatMessage.User(_text)];
+        _messages = [PromptMessage.User(_text)];
     }
 
     [Benchmark(Baseline = true, Description = "TokenEstimator.EstimatePrompt")]

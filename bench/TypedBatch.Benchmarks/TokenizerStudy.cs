@@ -48,14 +48,14 @@ internal static class TokenizerStudy
         // The recorded HelloWorldChat: prompt_tokens 11 for one user message "Hello, world!" on gpt-4o-mini.
         int hello = PerReply + PerMessage + o200k.CountTokens("Hello, world!");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Check against the recording: exact o200k chat count of \"Hello, world!\" = {hello} (server said 11); estimate = {TokenEstimator.EstimatePrompt([ChatMessage.User("Hello, world!")])}."));
+            $"Check against the recording: exact o200k chat count of \"Hello, world!\" = {hello} (server said 11); estimate = {TokenEstimator.EstimatePrompt([PromptMessage.User("Hello, world!")])}."));
         Console.WriteLine();
 
         List<(TextKind Kind, string Text)> corpus = Texts.Corpus(count, seed: 2025);
         var items = new List<Item>(corpus.Count);
         foreach ((TextKind kind, string text) in corpus)
         {
-            ChatMessage[] messages = [ChatMessage.System(SystemPrompt), ChatMessage.User(text)];
+            PromptMessage[] messages = [PromptMessage.System(SystemPrompt), PromptMessage.User(text)];
             int exact = PerReply + messages.Sum(m => PerMessage + o200k.CountTokens(m.Content));
             int exactCl = PerReply + messages.Sum(m => PerMessage + cl100k.CountTokens(m.Content));
             items.Add(new Item(kind, text.Length, TokenEstimator.EstimatePrompt(messages), exact, exactCl, ScriptAwareEstimate(messages)));
@@ -250,10 +250,10 @@ internal static class TokenizerStudy
     }
 
     /// <summary>A cheap script-aware estimate: one pass over the characters, no vocabulary.</summary>
-    internal static int ScriptAwareEstimate(IReadOnlyList<ChatMessage> messages)
+    internal static int ScriptAwareEstimate(IReadOnlyList<PromptMessage> messages)
     {
         double total = PerReply;
-        foreach (ChatMessage message in messages)
+        foreach (PromptMessage message in messages)
         {
             double tokens = 0;
             foreach (char c in message.Content)

@@ -31,7 +31,7 @@ internal static class Workload
     /// <summary>Throws when the generated prompt client does not send exactly what the other clients send.</summary>
     public static void CheckGeneratedPromptMatches()
     {
-        ChatMessage[] rendered = Clients.ILoadPrompts.RenderExplain("item 000001");
+        PromptMessage[] rendered = Clients.ILoadPrompts.RenderExplain("item 000001");
         if (rendered.Length != 2 || rendered[0].Content != SystemPrompt || rendered[1].Content != UserPrompt("item 000001"))
         {
             throw new InvalidOperationException("ILoadPrompts.Explain does not render the workload's messages; keep Workload and ILoadPrompts in sync.");

@@ -10,7 +10,7 @@ internal static class TypeNames
     public const string CompletionAttribute = "TypedBatch.CompletionAttribute";
     public const string EmbeddingAttribute = "TypedBatch.EmbeddingAttribute";
     public const string ChatCompletion = "TypedBatch.ChatCompletion";
-    public const string Embedding = "TypedBatch.Embedding";
+    public const string Embedding = "TypedBatch.EmbeddingVector";
     public const string Task = "System.Threading.Tasks.Task`1";
     public const string ValueTask = "System.Threading.Tasks.ValueTask`1";
     public const string AsyncEnumerable = "System.Collections.Generic.IAsyncEnumerable`1";

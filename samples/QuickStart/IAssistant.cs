@@ -49,5 +49,5 @@ public partial interface IAssistant
     Task<string> SituateChunkAsync(string document, string chunk, CancellationToken cancellationToken = default);
 
     [Embedding]
-    Task<Embedding> EmbedAsync(string text, CancellationToken cancellationToken = default);
+    Task<EmbeddingVector> EmbedAsync(string text, CancellationToken cancellationToken = default);
 }

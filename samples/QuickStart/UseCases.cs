@@ -70,10 +70,10 @@ internal static class UseCases
             "Rate limits cap how many requests and tokens a client may send per minute; a good client stays just below them instead of provoking 429 responses.",
             "Embeddings map text to vectors so that similar meanings end up close together, which makes semantic search and clustering possible.",
         ];
-        var conversations = documents.Select(d => (IReadOnlyList<ChatMessage>)
+        var conversations = documents.Select(d => (IReadOnlyList<PromptMessage>)
         [
-            ChatMessage.System("Summarize the document in one sentence."),
-            ChatMessage.User(d),
+            PromptMessage.System("Summarize the document in one sentence."),
+            PromptMessage.User(d),
         ]).ToList();
 
         BatchResult<ChatCompletion> summaries = await client.CreateChatCompletionsBatchAsync(conversations, temperature: 0.3, maxTokens: 200, maxWorkers: 10);
@@ -97,8 +97,8 @@ internal static class UseCases
         Summary("4. contexts", contexts);
 
         string[] contextualized = chunks.Select((chunk, i) => contexts[i].Succeeded ? $"{contexts[i].Value}\n{chunk}" : chunk).ToArray();
-        BatchResult<Embedding> embeddings = await assistant.EmbedBatchAsync(contextualized);
-        foreach (BatchItem<Embedding> item in embeddings)
+        BatchResult<EmbeddingVector> embeddings = await assistant.EmbedBatchAsync(contextualized);
+        foreach (BatchItem<EmbeddingVector> item in embeddings)
         {
             Console.WriteLine(item.Succeeded ? $"  chunk {item.Index}: {item.Value!.Dimensions} dimensions, \"{chunks[item.Index]}\"" : $"  chunk {item.Index} failed: {item.Error}");
         }

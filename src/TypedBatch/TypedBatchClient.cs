@@ -111,7 +111,7 @@ public sealed class TypedBatchClient : IDisposable, IAsyncDisposable
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <exception cref="ArgumentException">The messages or settings are invalid.</exception>
     /// <exception cref="ProviderException">The call failed after retries.</exception>
-    public Task<ChatCompletion> CreateChatCompletionAsync(IReadOnlyList<ChatMessage> messages, CompletionSettings? settings = null, CancellationToken cancellationToken = default)
+    public Task<ChatCompletion> CreateChatCompletionAsync(IReadOnlyList<PromptMessage> messages, CompletionSettings? settings = null, CancellationToken cancellationToken = default)
     {
         Guard.Messages(messages, nameof(messages));
         settings?.Validate(nameof(settings));
@@ -148,7 +148,7 @@ public sealed class TypedBatchClient : IDisposable, IAsyncDisposable
     /// <param name="cancellationToken">Cancels the call and the stream.</param>
     /// <exception cref="ArgumentException">The messages or settings are invalid (thrown by the call, before anything is sent).</exception>
     /// <exception cref="ProviderException">The call failed after retries, or the stream broke after it began.</exception>
-    public IAsyncEnumerable<ChatCompletionUpdate> StreamChatCompletionAsync(IReadOnlyList<ChatMessage> messages, CompletionSettings? settings = null, CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<ChatCompletionUpdate> StreamChatCompletionAsync(IReadOnlyList<PromptMessage> messages, CompletionSettings? settings = null, CancellationToken cancellationToken = default)
     {
         Guard.Messages(messages, nameof(messages));
         settings?.Validate(nameof(settings));
@@ -167,7 +167,7 @@ public sealed class TypedBatchClient : IDisposable, IAsyncDisposable
     /// <param name="maxWorkers">Most requests in flight, at least 1.</param>
     /// <param name="cancellationToken">Cancels the batch: throws <see cref="OperationCanceledException"/>.</param>
     public Task<BatchResult<ChatCompletion>> CreateChatCompletionsBatchAsync(
-        IEnumerable<IReadOnlyList<ChatMessage>> messagesList,
+        IEnumerable<IReadOnlyList<PromptMessage>> messagesList,
         string? model = null,
         double temperature = DefaultTemperature,
         int maxTokens = DefaultMaxTokens,
@@ -183,7 +183,7 @@ public sealed class TypedBatchClient : IDisposable, IAsyncDisposable
     /// <param name="options">Concurrency, model and sampling overrides, limits, progress.</param>
     /// <param name="cancellationToken">Cancels the batch: throws <see cref="OperationCanceledException"/>.</param>
     public Task<BatchResult<ChatCompletion>> CreateChatCompletionsBatchAsync(
-        IEnumerable<IReadOnlyList<ChatMessage>> messagesList,
+        IEnumerable<IReadOnlyList<PromptMessage>> messagesList,
         BatchOptions options,
         CancellationToken cancellationToken = default)
         => CreateChatCompletionsBatchAsync(messagesList, new CompletionSettings(), options, cancellationToken);
@@ -198,7 +198,7 @@ public sealed class TypedBatchClient : IDisposable, IAsyncDisposable
     /// <param name="options">Concurrency, overrides, limits, progress.</param>
     /// <param name="cancellationToken">Cancels the batch: throws <see cref="OperationCanceledException"/>.</param>
     public Task<BatchResult<ChatCompletion>> CreateChatCompletionsBatchAsync(
-        IEnumerable<IReadOnlyList<ChatMessage>> messagesList,
+        IEnumerable<IReadOnlyList<PromptMessage>> messagesList,
         CompletionSettings settings,
         BatchOptions? options = null,
         CancellationToken cancellationToken = default)
@@ -219,7 +219,7 @@ public sealed class TypedBatchClient : IDisposable, IAsyncDisposable
     /// <param name="cancellationToken">Cancels the batch.</param>
     /// <returns>Deltas as they arrive, each with its input index.</returns>
     public IAsyncEnumerable<BatchDelta> StreamChatCompletionsBatchAsync(
-        IEnumerable<IReadOnlyList<ChatMessage>> messagesList,
+        IEnumerable<IReadOnlyList<PromptMessage>> messagesList,
         BatchOptions? options = null,
         CancellationToken cancellationToken = default)
         => StreamChatCompletionsBatchAsync(messagesList, new CompletionSettings(), options, cancellationToken);
@@ -231,7 +231,7 @@ public sealed class TypedBatchClient : IDisposable, IAsyncDisposable
     /// <param name="cancellationToken">Cancels the batch.</param>
     /// <returns>Deltas as they arrive, each with its input index.</returns>
     public IAsyncEnumerable<BatchDelta> StreamChatCompletionsBatchAsync(
-        IEnumerable<IReadOnlyList<ChatMessage>> messagesList,
+        IEnumerable<IReadOnlyList<PromptMessage>> messagesList,
         CompletionSettings settings,
         BatchOptions? options = null,
         CancellationToken cancellationToken = default)
@@ -257,7 +257,7 @@ public sealed class TypedBatchClient : IDisposable, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(messagesList);
         BatchPlan plan = PlanChat([], new CompletionSettings(), options);
-        ChatShape<IReadOnlyList<ChatMessage>, ChatCompletion> conversation = Engine.ConversationShape(plan);
+        ChatShape<IReadOnlyList<PromptMessage>, ChatCompletion> conversation = Engine.ConversationShape(plan);
         var shape = new ChatShape<IEnumerable<Microsoft.Extensions.AI.ChatMessage>, ChatCompletion>
         {
             Render = Interop.TypedBatchChatClient.ToMessages,
@@ -270,12 +270,12 @@ public sealed class TypedBatchClient : IDisposable, IAsyncDisposable
     }
 
     /// <summary>Sends every conversation concurrently and yields each result as soon as it arrives.</summary>
-    /// <param name="messagesList">The conversations (see <see cref="CreateChatCompletionsBatchAsync(IEnumerable{IReadOnlyList{ChatMessage}}, string?, double, int, int, CancellationToken)"/>).</param>
+    /// <param name="messagesList">The conversations (see <see cref="CreateChatCompletionsBatchAsync(IEnumerable{IReadOnlyList{PromptMessage}}, string?, double, int, int, CancellationToken)"/>).</param>
     /// <param name="options">Concurrency, model and sampling overrides, limits, progress.</param>
     /// <param name="cancellationToken">Cancels the batch.</param>
     /// <returns>Items in completion order, each with its input index.</returns>
     public IAsyncEnumerable<BatchItem<ChatCompletion>> CreateChatCompletionsAsCompletedAsync(
-        IEnumerable<IReadOnlyList<ChatMessage>> messagesList,
+        IEnumerable<IReadOnlyList<PromptMessage>> messagesList,
         BatchOptions? options = null,
         CancellationToken cancellationToken = default)
         => CreateChatCompletionsAsCompletedAsync(messagesList, new CompletionSettings(), options, cancellationToken);
@@ -287,7 +287,7 @@ public sealed class TypedBatchClient : IDisposable, IAsyncDisposable
     /// <param name="cancellationToken">Cancels the batch.</param>
     /// <returns>Items in completion order, each with its input index.</returns>
     public IAsyncEnumerable<BatchItem<ChatCompletion>> CreateChatCompletionsAsCompletedAsync(
-        IEnumerable<IReadOnlyList<ChatMessage>> messagesList,
+        IEnumerable<IReadOnlyList<PromptMessage>> messagesList,
         CompletionSettings settings,
         BatchOptions? options = null,
         CancellationToken cancellationToken = default)
@@ -302,7 +302,7 @@ public sealed class TypedBatchClient : IDisposable, IAsyncDisposable
     /// <param name="dimensions">Requested vector length, for models that support it.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <exception cref="ProviderException">The call failed after retries.</exception>
-    public Task<Embedding> CreateEmbeddingAsync(string input, string? model = null, int? dimensions = null, CancellationToken cancellationToken = default)
+    public Task<EmbeddingVector> CreateEmbeddingAsync(string input, string? model = null, int? dimensions = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(input);
         ValidateDimensions(dimensions);
@@ -320,7 +320,7 @@ public sealed class TypedBatchClient : IDisposable, IAsyncDisposable
     /// <param name="dimensions">Requested vector length.</param>
     /// <param name="maxWorkers">Most requests in flight, at least 1.</param>
     /// <param name="cancellationToken">Cancels the batch: throws <see cref="OperationCanceledException"/>.</param>
-    public Task<BatchResult<Embedding>> CreateEmbeddingsBatchAsync(
+    public Task<BatchResult<EmbeddingVector>> CreateEmbeddingsBatchAsync(
         IEnumerable<string> inputs,
         string? model = null,
         int? dimensions = null,
@@ -340,7 +340,7 @@ public sealed class TypedBatchClient : IDisposable, IAsyncDisposable
     /// <param name="options">Model, concurrency, limits and progress; progress counts inputs.</param>
     /// <param name="dimensions">Requested vector length.</param>
     /// <param name="cancellationToken">Cancels the batch: throws <see cref="OperationCanceledException"/>.</param>
-    public Task<BatchResult<Embedding>> CreateEmbeddingsBatchAsync(
+    public Task<BatchResult<EmbeddingVector>> CreateEmbeddingsBatchAsync(
         IEnumerable<string> inputs,
         BatchOptions options,
         int? dimensions = null,
@@ -360,7 +360,7 @@ public sealed class TypedBatchClient : IDisposable, IAsyncDisposable
     /// <param name="maxWorkers">Most requests in flight, at least 1.</param>
     /// <param name="cancellationToken">Cancels the batch.</param>
     /// <returns>Items in completion order, each with its input index.</returns>
-    public IAsyncEnumerable<BatchItem<Embedding>> CreateEmbeddingsAsCompletedAsync(
+    public IAsyncEnumerable<BatchItem<EmbeddingVector>> CreateEmbeddingsAsCompletedAsync(
         IEnumerable<string> inputs,
         string? model = null,
         int? dimensions = null,
@@ -378,7 +378,7 @@ public sealed class TypedBatchClient : IDisposable, IAsyncDisposable
     /// <param name="dimensions">Requested vector length.</param>
     /// <param name="cancellationToken">Cancels the batch.</param>
     /// <returns>Items in completion order, each with its input index.</returns>
-    public IAsyncEnumerable<BatchItem<Embedding>> CreateEmbeddingsAsCompletedAsync(
+    public IAsyncEnumerable<BatchItem<EmbeddingVector>> CreateEmbeddingsAsCompletedAsync(
         IEnumerable<string> inputs,
         BatchOptions options,
         int? dimensions = null,
@@ -403,7 +403,7 @@ public sealed class TypedBatchClient : IDisposable, IAsyncDisposable
     /// <inheritdoc />
     public ValueTask DisposeAsync() => _ownedServices?.DisposeAsync() ?? ValueTask.CompletedTask;
 
-    private BatchPlan PlanChat(IEnumerable<IReadOnlyList<ChatMessage>> messagesList, CompletionSettings settings, BatchOptions? options)
+    private BatchPlan PlanChat(IEnumerable<IReadOnlyList<PromptMessage>> messagesList, CompletionSettings settings, BatchOptions? options)
     {
         ArgumentNullException.ThrowIfNull(messagesList);
         ArgumentNullException.ThrowIfNull(settings);

@@ -263,7 +263,7 @@ public sealed class DiagnosticMessageTests
             {
                 [Embedding]
                 [User("Embed {text}")]
-                Task<Embedding> EmbedAsync(string text, int extra);
+                Task<EmbeddingVector> EmbedAsync(string text, int extra);
             }
             """).Should().Equal(
                 "TB0015: [Embedding] method 'EmbedAsync' must take exactly one string parameter (and optionally a CancellationToken)",

@@ -530,7 +530,7 @@ public sealed class DiagnosticTests
             {
                 [Embedding]
                 [User("Embed {text}")]
-                Task<Embedding> {|TB0019:EmbedAsync|}(string text);
+                Task<EmbeddingVector> {|TB0019:EmbedAsync|}(string text);
             }
             """);
     }

@@ -114,7 +114,7 @@ public sealed class ParserEdgeTests
     }
 
     [Theory]
-    [InlineData("Task<Embedding>", false)]
+    [InlineData("Task<EmbeddingVector>", false)]
     [InlineData("Task<Unknown>", false)]
     [InlineData("Lazy<string>", false)]
     [InlineData("Task<string>", true)]
@@ -141,7 +141,7 @@ public sealed class ParserEdgeTests
     [Theory]
     [InlineData("Task<float[]>", "FloatsOf")]
     [InlineData("ValueTask<ReadOnlyMemory<float>>", "MemoryOf")]
-    [InlineData("Task<Embedding>", "EmbeddingOf")]
+    [InlineData("Task<EmbeddingVector>", "EmbeddingOf")]
     public void Embedding_return_types_are_accepted(string returnType, string map)
     {
         GeneratorRun run = Generate($$"""

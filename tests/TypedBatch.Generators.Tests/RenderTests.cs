@@ -18,11 +18,11 @@ public sealed class RenderTests
         CultureInfo.CurrentCulture = CultureInfo.GetCultureInfo("de-DE");
         try
         {
-            ChatMessage[] messages = Render("Tutor", "Samples.Tutoring.ITutor", "RenderQuote", 1234.5m, new DateTime(2024, 1, 2));
+            PromptMessage[] messages = Render("Tutor", "Samples.Tutoring.ITutor", "RenderQuote", 1234.5m, new DateTime(2024, 1, 2));
 
             messages.Select(m => (m.Role, m.Content)).Should().Equal(
-                (ChatRole.System, "You are a helpful assistant."),
-                (ChatRole.User, "Price: 1234.50 on 2024-01-02. Literal {braces}."));
+                (PromptRole.System, "You are a helpful assistant."),
+                (PromptRole.User, "Price: 1234.50 on 2024-01-02. Literal {braces}."));
         }
         finally
         {
@@ -33,7 +33,7 @@ public sealed class RenderTests
     [Fact]
     public void Braces_in_a_value_are_text_not_placeholders()
     {
-        ChatMessage[] messages = Render("Tutor", "Samples.Tutoring.ITutor", "RenderTranslate", "{language} {{x}}", "French");
+        PromptMessage[] messages = Render("Tutor", "Samples.Tutoring.ITutor", "RenderTranslate", "{language} {{x}}", "French");
 
         messages.Last().Content.Should().Be("Translate into French: {language} {{x}}");
     }
@@ -41,7 +41,7 @@ public sealed class RenderTests
     [Fact]
     public void Property_paths_read_nested_values()
     {
-        ChatMessage[] messages = RenderWith("Tutor", "Samples.Tutoring.ITutor", "RenderSummarize", assembly =>
+        PromptMessage[] messages = RenderWith("Tutor", "Samples.Tutoring.ITutor", "RenderSummarize", assembly =>
         {
             object author = Activator.CreateInstance(assembly.GetType("Samples.Tutoring.Author")!, "Ann")!;
             return [Activator.CreateInstance(assembly.GetType("Samples.Tutoring.Document")!, "Dune", author, 1200)!];
@@ -53,15 +53,15 @@ public sealed class RenderTests
     [Fact]
     public void Few_shot_messages_keep_declaration_order_after_the_interface_system_message()
     {
-        ChatMessage[] messages = Render("Tutor", "Samples.Tutoring.ITutor", "RenderClassify", "nice acting");
+        PromptMessage[] messages = Render("Tutor", "Samples.Tutoring.ITutor", "RenderClassify", "nice acting");
 
         messages.Select(m => (m.Role, m.Content)).Should().Equal(
-            (ChatRole.System, "You are a helpful assistant."),
-            (ChatRole.User, "Classify: great movie"),
-            (ChatRole.Assistant, "positive"),
-            (ChatRole.User, "Classify: awful plot"),
-            (ChatRole.Assistant, "negative"),
-            (ChatRole.User, "Classify: nice acting"));
+            (PromptRole.System, "You are a helpful assistant."),
+            (PromptRole.User, "Classify: great movie"),
+            (PromptRole.Assistant, "positive"),
+            (PromptRole.User, "Classify: awful plot"),
+            (PromptRole.Assistant, "negative"),
+            (PromptRole.User, "Classify: nice acting"));
     }
 
     [Fact]
@@ -78,10 +78,10 @@ public sealed class RenderTests
             .Single().Content.Should().Be("Greet Sam from ; balance ¤2.50; seen .");
     }
 
-    private static ChatMessage[] Render(string caseName, string interfaceName, string method, params object?[] arguments)
+    private static PromptMessage[] Render(string caseName, string interfaceName, string method, params object?[] arguments)
         => RenderWith(caseName, interfaceName, method, _ => arguments);
 
-    private static ChatMessage[] RenderWith(string caseName, string interfaceName, string method, Func<Assembly, object?[]> arguments)
+    private static PromptMessage[] RenderWith(string caseName, string interfaceName, string method, Func<Assembly, object?[]> arguments)
     {
         GeneratorRun run = GeneratorHarness.Run(Baselines.Compilation(caseName));
         using var stream = new MemoryStream();
@@ -94,7 +94,7 @@ public sealed class RenderTests
             stream.Position = 0;
             Assembly assembly = context.LoadFromStream(stream);
             MethodInfo render = assembly.GetType(interfaceName, throwOnError: true)!.GetMethod(method)!;
-            return (ChatMessage[])render.Invoke(null, arguments(assembly))!;
+            return (PromptMessage[])render.Invoke(null, arguments(assembly))!;
         }
         finally
         {

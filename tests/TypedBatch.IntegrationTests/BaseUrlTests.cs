@@ -12,9 +12,9 @@ public sealed class BaseUrlTests
         await using EmulatorServer emulator = await EmulatorServer.StartAsync(new EmulatorOptions { CaptureRequests = true });
         await using TypedBatchClient client = Create(emulator, o => o.BaseUrl = new Uri(emulator.BaseUrl.AbsoluteUri.TrimEnd('/') + "?x=1"));
 
-        ChatCompletion answer = await client.CreateChatCompletionAsync([ChatMessage.User("hi")]);
-        ChatCompletion retried = await client.CreateChatCompletionAsync([ChatMessage.User("again [[fail:500:2]]")]);
-        Embedding vector = await client.CreateEmbeddingAsync("text");
+        ChatCompletion answer = await client.CreateChatCompletionAsync([PromptMessage.User("hi")]);
+        ChatCompletion retried = await client.CreateChatCompletionAsync([PromptMessage.User("again [[fail:500:2]]")]);
+        EmbeddingVector vector = await client.CreateEmbeddingAsync("text");
 
         answer.Content.Should().Be("Re: hi");
         retried.Attempts.Should().Be(3);

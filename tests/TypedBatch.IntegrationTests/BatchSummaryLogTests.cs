@@ -89,7 +89,7 @@ public sealed partial class BatchSummaryLogTests : IAsyncLifetime
         await using TypedBatchClient client = Create(_emulator, loggerFactory: _logs.CreateFactory());
 
         BatchResult<ChatCompletion> result = await client.CreateChatCompletionsBatchAsync(
-            [[ChatMessage.User("slow down [[fail:429:1]] [[retry-after-ms:10]]")], [ChatMessage.User("fine")]]);
+            [[PromptMessage.User("slow down [[fail:429:1]] [[retry-after-ms:10]]")], [PromptMessage.User("fine")]]);
 
         result.AllSucceeded.Should().BeTrue();
         string[] lines = _logs.Messages(Runner, LogLevel.Information);
@@ -135,7 +135,7 @@ public sealed partial class BatchSummaryLogTests : IAsyncLifetime
         _logs.Messages(Runner, LogLevel.Information).Should().HaveCount(2).And.Contain(m => m.StartsWith("Finished chat batch in ", StringComparison.Ordinal));
     }
 
-    private static IEnumerable<IReadOnlyList<ChatMessage>> Lazy(int count)
+    private static IEnumerable<IReadOnlyList<PromptMessage>> Lazy(int count)
     {
         for (int i = 0; i < count; i++)
         {

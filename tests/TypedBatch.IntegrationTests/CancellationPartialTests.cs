@@ -15,11 +15,11 @@ public sealed class CancellationPartialTests(ITestOutputHelper output)
     private static readonly TimeSpan HangGuard = TimeSpan.FromMinutes(2);
 
     /// <summary>The first 100 inputs are answered; every later one hangs until the client goes away.</summary>
-    private static IEnumerable<IReadOnlyList<ChatMessage>> LazyInputs(int count)
+    private static IEnumerable<IReadOnlyList<PromptMessage>> LazyInputs(int count)
     {
         for (int i = 0; i < count; i++)
         {
-            yield return i < Answered ? Conversation(i) : [ChatMessage.User($"item {i} [[hang]]")];
+            yield return i < Answered ? Conversation(i) : [PromptMessage.User($"item {i} [[hang]]")];
         }
     }
 

@@ -13,7 +13,7 @@ public sealed class ChatBatchOverHttpTests
         await using EmulatorServer emulator = await EmulatorServer.StartAsync(new EmulatorOptions { ApiKey = "emulator-key-123" });
         await using TypedBatchClient client = Create(emulator);
 
-        ChatCompletion answer = await client.CreateChatCompletionAsync([ChatMessage.User("What is Rust?")], new CompletionSettings { MaxTokens = 50, Temperature = 0.2 });
+        ChatCompletion answer = await client.CreateChatCompletionAsync([PromptMessage.User("What is Rust?")], new CompletionSettings { MaxTokens = 50, Temperature = 0.2 });
 
         answer.Content.Should().Be("Re: What is Rust?");
         answer.FinishReason.Should().Be("stop");
@@ -34,8 +34,8 @@ public sealed class ChatBatchOverHttpTests
 
         // Every 10th item is answered 500 twice, then served; every 100th fails on every attempt.
         var conversations = Enumerable.Range(0, Count)
-            .Select(i => i % 100 == 42 ? [ChatMessage.User($"item {i} [[fail:500]]")]
-                : i % 10 == 5 ? [ChatMessage.User($"item {i} [[fail:500:2]]")]
+            .Select(i => i % 100 == 42 ? [PromptMessage.User($"item {i} [[fail:500]]")]
+                : i % 10 == 5 ? [PromptMessage.User($"item {i} [[fail:500:2]]")]
                 : Conversation(i))
             .ToList();
 
@@ -102,10 +102,10 @@ public sealed class ChatBatchOverHttpTests
 
         BatchResult<ChatCompletion> result = await client.CreateChatCompletionsBatchAsync(
         [
-            [ChatMessage.User("fine")],
-            [ChatMessage.User("slow [[delay:3000]]")],
-            [ChatMessage.User("broken [[malformed]]")],
-            [ChatMessage.User("missing [[fail:404]]")],
+            [PromptMessage.User("fine")],
+            [PromptMessage.User("slow [[delay:3000]]")],
+            [PromptMessage.User("broken [[malformed]]")],
+            [PromptMessage.User("missing [[fail:404]]")],
         ]);
 
         result[0].Succeeded.Should().BeTrue();

@@ -88,7 +88,7 @@ public sealed class ConcurrencyCutOverHttpTests
         using var cts = new CancellationTokenSource();
 
         Task<BatchResult<ChatCompletion>> batch = client.CreateChatCompletionsBatchAsync(
-            [[ChatMessage.User("wait [[fail:429:1]] [[retry-after:30]]")]], cancellationToken: cts.Token);
+            [[PromptMessage.User("wait [[fail:429:1]] [[retry-after:30]]")]], cancellationToken: cts.Token);
         await WaitUntilAsync(() => emulator.GetStats().ChatRequestsFailed == 1, emulator);
         await Task.Delay(100); // let the 429s reach the client and its retry wait begin
         await cts.CancelAsync();
@@ -100,24 +100,24 @@ public sealed class ConcurrencyCutOverHttpTests
         emulator.GetStats().ChatRequestsReceived.Should().Be(received).And.Be(1, "the batch ended before the retry was due, and it was never sent");
     }
 
-    private static IEnumerable<IReadOnlyList<ChatMessage>> BurstThenHang()
+    private static IEnumerable<IReadOnlyList<PromptMessage>> BurstThenHang()
     {
         for (int i = 0; i < Burst; i++)
         {
-            yield return [ChatMessage.User($"burst {i} [[fail:429:1]] [[retry-after-ms:50]]")];
+            yield return [PromptMessage.User($"burst {i} [[fail:429:1]] [[retry-after-ms:50]]")];
         }
 
-        foreach (IReadOnlyList<ChatMessage> hanging in Hanging(30))
+        foreach (IReadOnlyList<PromptMessage> hanging in Hanging(30))
         {
             yield return hanging;
         }
     }
 
-    private static IEnumerable<IReadOnlyList<ChatMessage>> Hanging(int count)
+    private static IEnumerable<IReadOnlyList<PromptMessage>> Hanging(int count)
     {
         for (int i = 0; i < count; i++)
         {
-            yield return [ChatMessage.User($"hang {i} [[delay:60000]]")];
+            yield return [PromptMessage.User($"hang {i} [[delay:60000]]")];
         }
     }
 

@@ -26,7 +26,7 @@ public sealed class CopilotExchangeFailureTests
         });
         await using ServiceProvider provider = services.BuildServiceProvider();
         TypedBatchClient client = provider.GetRequiredService<TypedBatchClient>();
-        IReadOnlyList<ChatMessage>[] conversations = Enumerable.Range(0, Items).Select(i => (IReadOnlyList<ChatMessage>)[ChatMessage.User($"question {i}")]).ToArray();
+        IReadOnlyList<PromptMessage>[] conversations = Enumerable.Range(0, Items).Select(i => (IReadOnlyList<PromptMessage>)[PromptMessage.User($"question {i}")]).ToArray();
 
         BatchResult<ChatCompletion> first = await client.CreateChatCompletionsBatchAsync(conversations, maxWorkers: Items).WaitAsync(TimeSpan.FromSeconds(20));
 

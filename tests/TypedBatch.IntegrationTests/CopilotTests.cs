@@ -21,7 +21,7 @@ public sealed class CopilotTests
         await using TypedBatchClient client = CreateCopilotClient(emulator);
 
         BatchResult<ChatCompletion> result = await client.CreateChatCompletionsBatchAsync(
-            Enumerable.Range(0, 40).Select(i => (IReadOnlyList<ChatMessage>)[ChatMessage.User($"question {i}")]).ToList(), maxWorkers: 8);
+            Enumerable.Range(0, 40).Select(i => (IReadOnlyList<PromptMessage>)[PromptMessage.User($"question {i}")]).ToList(), maxWorkers: 8);
 
         result.AllSucceeded.Should().BeTrue(result.Failures.FirstOrDefault().Error?.ToString());
         result[7].Value!.Content.Should().Be("Re: question 7");
@@ -37,7 +37,7 @@ public sealed class CopilotTests
         await using EmulatorServer emulator = await EmulatorServer.StartAsync();
         await using TypedBatchClient client = CreateCopilotClient(emulator, Sentinel);
 
-        Func<Task> act = () => client.CreateChatCompletionAsync([ChatMessage.User("hello")]);
+        Func<Task> act = () => client.CreateChatCompletionAsync([PromptMessage.User("hello")]);
 
         ProviderException error = (await act.Should().ThrowAsync<ProviderException>()).Which;
         error.StatusCode.Should().Be(401);

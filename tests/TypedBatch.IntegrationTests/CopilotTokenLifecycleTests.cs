@@ -102,7 +102,7 @@ public sealed class CopilotTokenLifecycleTests : IAsyncLifetime
 
     private long Exchanges => _emulator.GetStats().TokenExchanges;
 
-    private static Task<ChatCompletion> AskAsync(TypedBatchClient client, string text) => client.CreateChatCompletionAsync([ChatMessage.User(text)]);
+    private static Task<ChatCompletion> AskAsync(TypedBatchClient client, string text) => client.CreateChatCompletionAsync([PromptMessage.User(text)]);
 
     private void Advance(TimeSpan by) => _clientClock.Advance(by);
 

@@ -10,7 +10,7 @@ namespace TypedBatch.IntegrationTests;
 /// </summary>
 public sealed class DeduplicationOverHttpTests : IAsyncLifetime
 {
-    private static readonly List<IReadOnlyList<ChatMessage>> Inputs = Enumerable.Range(0, 100).Select(i => Conversation(i % 10)).ToList();
+    private static readonly List<IReadOnlyList<PromptMessage>> Inputs = Enumerable.Range(0, 100).Select(i => Conversation(i % 10)).ToList();
     private EmulatorServer _emulator = null!;
 
     public async Task InitializeAsync() => _emulator = await EmulatorServer.StartAsync();

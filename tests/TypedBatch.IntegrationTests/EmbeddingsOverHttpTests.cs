@@ -15,7 +15,7 @@ public sealed class EmbeddingsOverHttpTests
         await using TypedBatchClient client = Create(emulator);
         string[] inputs = Enumerable.Range(0, Count).Select(i => $"chunk number {i}").ToArray();
 
-        BatchResult<Embedding> result = await client.CreateEmbeddingsBatchAsync(inputs, maxWorkers: 4);
+        BatchResult<EmbeddingVector> result = await client.CreateEmbeddingsBatchAsync(inputs, maxWorkers: 4);
 
         result.Should().HaveCount(Count);
         result.AllSucceeded.Should().BeTrue();
@@ -26,7 +26,7 @@ public sealed class EmbeddingsOverHttpTests
         // Each vector belongs to its own input: it equals the vector of that input embedded alone.
         foreach (int i in new[] { 0, 2047, 2048, 4999 })
         {
-            Embedding alone = await client.CreateEmbeddingAsync(inputs[i]);
+            EmbeddingVector alone = await client.CreateEmbeddingAsync(inputs[i]);
             result[i].Value!.Vector.ToArray().Should().Equal(alone.Vector.ToArray());
         }
 
@@ -40,7 +40,7 @@ public sealed class EmbeddingsOverHttpTests
         await using TypedBatchClient client = Create(emulator, o => o.EmbeddingTokensPerRequest = 1000);
         string[] inputs = Enumerable.Range(0, 10).Select(i => new string((char)('a' + i), 900)).ToArray(); // ~300 estimated tokens each
 
-        BatchResult<Embedding> result = await client.CreateEmbeddingsBatchAsync(inputs);
+        BatchResult<EmbeddingVector> result = await client.CreateEmbeddingsBatchAsync(inputs);
 
         result.AllSucceeded.Should().BeTrue();
         emulator.GetStats().EmbeddingRequestsServed.Should().Be(4, "three inputs of ~300 tokens fit under a 1,000-token budget");
@@ -51,7 +51,7 @@ public sealed class EmbeddingsOverHttpTests
     {
         await using EmulatorServer emulator = await EmulatorServer.StartAsync();
         await using TypedBatchClient client = Create(emulator);
-        Embedding viaBase64 = await client.CreateEmbeddingAsync("The quick brown fox", dimensions: 64);
+        EmbeddingVector viaBase64 = await client.CreateEmbeddingAsync("The quick brown fox", dimensions: 64);
 
         using var http = new HttpClient();
         using HttpResponseMessage response = await http.PostAsJsonAsync(new Uri(emulator.BaseUrl, "embeddings"), new { model = "text-embedding-3-small", input = "The quick brown fox", dimensions = 64, encoding_format = "float" });
@@ -68,7 +68,7 @@ public sealed class EmbeddingsOverHttpTests
         await using EmulatorServer emulator = await EmulatorServer.StartAsync();
         await using TypedBatchClient client = Create(emulator, o => { o.EmbeddingInputsPerRequest = 2; o.MaxRetries = 0; });
 
-        BatchResult<Embedding> result = await client.CreateEmbeddingsBatchAsync(["a", "b", "c [[fail:503]]", "d", "e"]);
+        BatchResult<EmbeddingVector> result = await client.CreateEmbeddingsBatchAsync(["a", "b", "c [[fail:503]]", "d", "e"]);
 
         result.Select(i => i.Succeeded).Should().Equal(true, true, false, false, true);
         result[3].Error!.StatusCode.Should().Be(503);
@@ -80,7 +80,7 @@ public sealed class EmbeddingsOverHttpTests
         await using EmulatorServer emulator = await EmulatorServer.StartAsync();
         await using TypedBatchClient client = Create(emulator);
 
-        BatchResult<Embedding> result = await client.CreateEmbeddingsBatchAsync(["fine", ""]);
+        BatchResult<EmbeddingVector> result = await client.CreateEmbeddingsBatchAsync(["fine", ""]);
 
         result[0].Succeeded.Should().BeTrue();
         result[1].Error!.Kind.Should().Be(BatchErrorKind.InvalidInput);

@@ -57,10 +57,10 @@ public sealed class EmptyInputTests
     {
         await using EmulatorServer emulator = await EmulatorServer.StartAsync();
         await using TypedBatchClient client = Create(emulator);
-        IReadOnlyList<ChatMessage>[] conversations = Reviews.Select(r => (IReadOnlyList<ChatMessage>)[ChatMessage.System("Repeat the review."), ChatMessage.User(r ?? "")]).ToArray();
+        IReadOnlyList<PromptMessage>[] conversations = Reviews.Select(r => (IReadOnlyList<PromptMessage>)[PromptMessage.System("Repeat the review."), PromptMessage.User(r ?? "")]).ToArray();
 
         BatchResult<ChatCompletion> result = await client.CreateChatCompletionsBatchAsync(conversations);
-        await client.Invoking(c => c.CreateChatCompletionAsync([ChatMessage.User("")])).Should().ThrowAsync<ArgumentException>().WithMessage("*empty content*");
+        await client.Invoking(c => c.CreateChatCompletionAsync([PromptMessage.User("")])).Should().ThrowAsync<ArgumentException>().WithMessage("*empty content*");
 
         result.Select(i => i.Succeeded).Should().Equal(true, false, true, false, false);
         result.Failures.Should().OnlyContain(i => i.Error!.Kind == BatchErrorKind.InvalidInput && i.Error.Message.Contains("message 1 (User) has empty content", StringComparison.Ordinal));

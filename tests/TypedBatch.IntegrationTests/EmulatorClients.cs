@@ -57,8 +57,8 @@ internal static class EmulatorClients
         return await work;
     }
 
-    public static IReadOnlyList<ChatMessage> Conversation(int i) => [ChatMessage.System("You are terse."), ChatMessage.User($"item {i}")];
+    public static IReadOnlyList<PromptMessage> Conversation(int i) => [PromptMessage.System("You are terse."), PromptMessage.User($"item {i}")];
 
-    public static string FingerprintOf(string model, IReadOnlyList<ChatMessage> messages)
+    public static string FingerprintOf(string model, IReadOnlyList<PromptMessage> messages)
         => RequestFingerprint.Compute(model, messages.Select(m => (m.Role.ToString().ToLowerInvariant(), m.Content)));
 }

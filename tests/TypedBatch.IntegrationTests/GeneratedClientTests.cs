@@ -70,7 +70,7 @@ public sealed class GeneratedClientTests : IAsyncLifetime
         BatchResult<string> result = await Tutor.TranslateBatchAsync([("Hello", "French"), ("Bye", "German")]);
 
         result.Select(i => i.Value).Should().Equal("Re: Translate into French: Hello", "Re: Translate into German: Bye");
-        ITutor.RenderTranslate("Hello", "French").Select(m => m.Role).Should().Equal(ChatRole.System, ChatRole.System, ChatRole.User);
+        ITutor.RenderTranslate("Hello", "French").Select(m => m.Role).Should().Equal(PromptRole.System, PromptRole.System, PromptRole.User);
     }
 
     [Fact]
@@ -96,15 +96,15 @@ public sealed class GeneratedClientTests : IAsyncLifetime
     [Fact]
     public async Task Few_shot_messages_are_sent_in_declaration_order()
     {
-        ChatMessage[] messages = ITutor.RenderClassify("nice acting");
+        PromptMessage[] messages = ITutor.RenderClassify("nice acting");
 
         messages.Select(m => (m.Role, m.Content)).Should().Equal(
-            (ChatRole.System, "You are a helpful assistant."),
-            (ChatRole.User, "Classify: great movie"),
-            (ChatRole.Assistant, "positive"),
-            (ChatRole.User, "Classify: awful plot"),
-            (ChatRole.Assistant, "negative"),
-            (ChatRole.User, "Classify: nice acting"));
+            (PromptRole.System, "You are a helpful assistant."),
+            (PromptRole.User, "Classify: great movie"),
+            (PromptRole.Assistant, "positive"),
+            (PromptRole.User, "Classify: awful plot"),
+            (PromptRole.Assistant, "negative"),
+            (PromptRole.User, "Classify: nice acting"));
         (await Tutor.ClassifyAsync("nice acting")).Should().Be("Re: Classify: nice acting");
     }
 
@@ -122,11 +122,11 @@ public sealed class GeneratedClientTests : IAsyncLifetime
     [Fact]
     public async Task Embedding_methods_return_vectors_and_batch_by_packing()
     {
-        Embedding one = await Tutor.EmbedAsync("hello");
-        BatchResult<Embedding> many = await Tutor.EmbedBatchAsync(["hello", "world", "again"]);
+        EmbeddingVector one = await Tutor.EmbedAsync("hello");
+        BatchResult<EmbeddingVector> many = await Tutor.EmbedBatchAsync(["hello", "world", "again"]);
         BatchResult<float[]> floats = await Tutor.EmbedFloatsBatchAsync(["hello"]);
         var completed = new List<int>();
-        await foreach (BatchItem<Embedding> item in Tutor.EmbedAsCompletedAsync(["x", "y"]))
+        await foreach (BatchItem<EmbeddingVector> item in Tutor.EmbedAsCompletedAsync(["x", "y"]))
         {
             completed.Add(item.Index);
         }
@@ -168,7 +168,7 @@ public sealed class GeneratedClientTests : IAsyncLifetime
 
         public Task<string> ClassifyAsync(string review) => throw new NotSupportedException();
 
-        public Task<Embedding> EmbedAsync(string text, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+        public Task<EmbeddingVector> EmbedAsync(string text, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
         public Task<float[]> EmbedFloatsAsync(string text) => throw new NotSupportedException();
     }

@@ -26,7 +26,7 @@ public sealed class HostileServerTests
         });
 
         BatchResult<ChatCompletion> result = await client.CreateChatCompletionsBatchAsync(
-            [[ChatMessage.User("slow " + marker)], [ChatMessage.User("fine")]]).WaitAsync(Patience);
+            [[PromptMessage.User("slow " + marker)], [PromptMessage.User("fine")]]).WaitAsync(Patience);
 
         result[0].Error!.Kind.Should().Be(BatchErrorKind.Timeout, result[0].Error!.ToString());
         result[1].Value!.Content.Should().Be("Re: fine");
@@ -42,7 +42,7 @@ public sealed class HostileServerTests
         await using TypedBatchClient client = Create(emulator); // minutes of attempt timeout: only the token can end it
         using var twoSeconds = new CancellationTokenSource(TimeSpan.FromSeconds(2));
 
-        Func<Task> call = () => client.CreateChatCompletionAsync([ChatMessage.User("slow " + marker)], cancellationToken: twoSeconds.Token).WaitAsync(Patience);
+        Func<Task> call = () => client.CreateChatCompletionAsync([PromptMessage.User("slow " + marker)], cancellationToken: twoSeconds.Token).WaitAsync(Patience);
 
         await call.Should().ThrowAsync<OperationCanceledException>();
     }
@@ -54,7 +54,7 @@ public sealed class HostileServerTests
         await using TypedBatchClient client = Create(emulator, o => o.MaxResponseBytes = 1024 * 1024);
 
         BatchResult<ChatCompletion> result = await client.CreateChatCompletionsBatchAsync(
-            [[ChatMessage.User("one")], [ChatMessage.User("huge [[oversize:40]]")], [ChatMessage.User("three")]]).WaitAsync(Patience);
+            [[PromptMessage.User("one")], [PromptMessage.User("huge [[oversize:40]]")], [PromptMessage.User("three")]]).WaitAsync(Patience);
 
         BatchError error = result[1].Error!;
         error.Kind.Should().Be(BatchErrorKind.InvalidOutput, error.ToString());
@@ -95,10 +95,10 @@ public sealed class HostileServerTests
         await using TypedBatchClient client = Create(emulator);
 
         // One request for the three inputs: the server's answer is wrong for all of them, not only for the marked one.
-        BatchResult<Embedding> result = await client.CreateEmbeddingsBatchAsync(["one " + marker, "two", "three"]).WaitAsync(Patience);
+        BatchResult<EmbeddingVector> result = await client.CreateEmbeddingsBatchAsync(["one " + marker, "two", "three"]).WaitAsync(Patience);
 
         result.Should().HaveCount(3);
-        foreach (BatchItem<Embedding> item in result)
+        foreach (BatchItem<EmbeddingVector> item in result)
         {
             item.Succeeded.Should().BeFalse("item {0} must not get another input's vector", item.Index);
             item.Error!.Kind.Should().Be(BatchErrorKind.InvalidOutput);

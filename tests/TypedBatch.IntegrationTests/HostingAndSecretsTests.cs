@@ -41,7 +41,7 @@ public sealed class HostingAndSecretsTests
             .AddTypedBatch(o => { o.Provider = ProviderKind.OpenAICompatible; o.BaseUrl = emulator.BaseUrl; })
             .BuildServiceProvider();
 
-        ChatCompletion answer = await services.GetRequiredService<TypedBatchClient>().CreateChatCompletionAsync([ChatMessage.User("hi")]);
+        ChatCompletion answer = await services.GetRequiredService<TypedBatchClient>().CreateChatCompletionAsync([PromptMessage.User("hi")]);
 
         answer.Content.Should().Be("Re: hi");
         services.GetRequiredService<IChatProvider>().Name.Should().Be("openai-compatible");
@@ -68,7 +68,7 @@ public sealed class HostingAndSecretsTests
         await using TypedBatchClient client = Create(emulator, o => o.ApiKey = Sentinel, loggerFactory);
 
         BatchResult<ChatCompletion> batch = await client.CreateChatCompletionsBatchAsync(Enumerable.Range(0, 5).Select(Conversation).ToList());
-        Func<Task> single = () => client.CreateChatCompletionAsync([ChatMessage.User("hello")]);
+        Func<Task> single = () => client.CreateChatCompletionAsync([PromptMessage.User("hello")]);
         ProviderException thrown = (await single.Should().ThrowAsync<ProviderException>()).Which;
 
         batch.FailedCount.Should().Be(5);

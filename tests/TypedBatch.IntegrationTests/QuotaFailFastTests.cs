@@ -26,7 +26,7 @@ public sealed class QuotaFailFastTests(ITestOutputHelper output)
         await using ServiceProvider services = CreateOnClock(emulator, time);
         TypedBatchClient client = services.GetRequiredService<TypedBatchClient>();
         var conversations = Enumerable.Range(0, 200)
-            .Select(i => (IReadOnlyList<ChatMessage>)[ChatMessage.User($"item {i} [[quota]][[retry-after:20]]")])
+            .Select(i => (IReadOnlyList<PromptMessage>)[PromptMessage.User($"item {i} [[quota]][[retry-after:20]]")])
             .ToList();
 
         BatchResult<ChatCompletion> result = await client.CreateChatCompletionsBatchAsync(conversations, new BatchOptions { MaxConcurrency = Workers })
@@ -44,7 +44,7 @@ public sealed class QuotaFailFastTests(ITestOutputHelper output)
         result.ThrottledResponses.Should().Be(0, "a quota answer is no rate limit");
 
         // The account's shared gate was not paused for the Retry-After: on the frozen clock the next call still goes out.
-        ChatCompletion next = await client.CreateChatCompletionAsync([ChatMessage.User("after the quota answers")]).WaitAsync(HangGuard);
+        ChatCompletion next = await client.CreateChatCompletionAsync([PromptMessage.User("after the quota answers")]).WaitAsync(HangGuard);
         next.Content.Should().Be("Re: after the quota answers");
         emulator.GetStats().ChatRequestsReceived.Should().Be(received + 1);
     }
@@ -57,7 +57,7 @@ public sealed class QuotaFailFastTests(ITestOutputHelper output)
         await using ServiceProvider services = CreateOnClock(emulator, time);
         TypedBatchClient client = services.GetRequiredService<TypedBatchClient>();
 
-        Func<Task> act = () => client.CreateChatCompletionAsync([ChatMessage.User("hello [[quota]][[retry-after:20]]")]).WaitAsync(HangGuard);
+        Func<Task> act = () => client.CreateChatCompletionAsync([PromptMessage.User("hello [[quota]][[retry-after:20]]")]).WaitAsync(HangGuard);
 
         ProviderException error = (await act.Should().ThrowAsync<ProviderException>()).Which;
         error.Kind.Should().Be(BatchErrorKind.QuotaExceeded);
@@ -77,7 +77,7 @@ public sealed class QuotaFailFastTests(ITestOutputHelper output)
         await using ServiceProvider services = CreateOnClock(emulator, time, o => o.EmbeddingInputsPerRequest = 1);
         TypedBatchClient client = services.GetRequiredService<TypedBatchClient>();
 
-        BatchResult<Embedding> result = await client.CreateEmbeddingsBatchAsync(
+        BatchResult<EmbeddingVector> result = await client.CreateEmbeddingsBatchAsync(
             Enumerable.Range(0, 100).Select(i => $"text {i} [[quota]][[retry-after:20]]"), new BatchOptions { MaxConcurrency = EmbeddingWorkers })
             .WaitAsync(HangGuard);
 

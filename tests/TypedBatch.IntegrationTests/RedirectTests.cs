@@ -16,7 +16,7 @@ public sealed class RedirectTests
         await using EmulatorServer emulator = await EmulatorServer.StartAsync(new EmulatorOptions { SecondaryPort = 0 });
         await using var client = TypedBatchClient.Create(Options(emulator, provider));
 
-        Func<Task> call = () => client.CreateChatCompletionAsync([ChatMessage.User("hi [[redirect:307]]")]);
+        Func<Task> call = () => client.CreateChatCompletionAsync([PromptMessage.User("hi [[redirect:307]]")]);
 
         Exception? thrown = await Record.ExceptionAsync(call);
 

@@ -88,7 +88,7 @@ public sealed class RuntimePathTests
         var reporter = new SynchronousProgress(p => { lock (progress) { progress.Add(p); } });
         string[] texts = Enumerable.Range(0, 5).Select(i => $"text {i}").ToArray();
 
-        Task<BatchResult<Embedding>> batch = client.CreateEmbeddingsBatchAsync(texts, new BatchOptions
+        Task<BatchResult<EmbeddingVector>> batch = client.CreateEmbeddingsBatchAsync(texts, new BatchOptions
         {
             Model = "embed-override",
             MaxConcurrency = 2,
@@ -102,12 +102,15 @@ public sealed class RuntimePathTests
 
         for (int second = 1; second <= 4; second++)
         {
+            // The answer before this one reported first: two answers in one fake instant would share a report.
+            int answered = second;
+            await WaitForAsync(() => { lock (progress) { return progress.Count >= answered; } }, $"the report of answer {answered}");
             time.Advance(TimeSpan.FromSeconds(1));
             int expected = 1 + second;
             await WaitForAsync(() => emulator.GetStats().EmbeddingRequestsReceived == expected, $"one more request after {second} s");
         }
 
-        BatchResult<Embedding> result = await batch;
+        BatchResult<EmbeddingVector> result = await batch;
         result.AllSucceeded.Should().BeTrue();
         result.Select(i => i.Value!.Model).Should().AllBe("embed-override");
         result.PeakConcurrency.Should().BeLessThanOrEqualTo(2);
@@ -122,9 +125,9 @@ public sealed class RuntimePathTests
         await using TypedBatchClient client = Create(emulator, o => o.EmbeddingInputsPerRequest = 1);
         string[] texts = Enumerable.Range(0, 8).Select(i => i % 2 == 0 ? $"[[fail:429:1]] text {i}" : $"text {i}").ToArray();
 
-        BatchResult<Embedding> adaptive = await client.CreateEmbeddingsBatchAsync(texts, new BatchOptions { MaxConcurrency = 4 });
+        BatchResult<EmbeddingVector> adaptive = await client.CreateEmbeddingsBatchAsync(texts, new BatchOptions { MaxConcurrency = 4 });
         // A marker counts per input text, so the second batch sends texts of its own.
-        BatchResult<Embedding> fixedWidth = await client.CreateEmbeddingsBatchAsync(texts.Select(t => t + " again"), new BatchOptions { MaxConcurrency = 4, AdaptiveConcurrency = false });
+        BatchResult<EmbeddingVector> fixedWidth = await client.CreateEmbeddingsBatchAsync(texts.Select(t => t + " again"), new BatchOptions { MaxConcurrency = 4, AdaptiveConcurrency = false });
 
         adaptive.AllSucceeded.Should().BeTrue("each 429 is retried once");
         fixedWidth.AllSucceeded.Should().BeTrue();
@@ -156,7 +159,7 @@ public sealed class CopilotEndpointLogTests
             CopilotTokenUrl = emulator.CopilotTokenUrl,
         }, loggerFactory);
 
-        ChatCompletion answer = await client.CreateChatCompletionAsync([ChatMessage.User("hi")]);
+        ChatCompletion answer = await client.CreateChatCompletionAsync([PromptMessage.User("hi")]);
 
         answer.Content.Should().Be("Re: hi");
         string tokenUrl = emulator.CopilotTokenUrl.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped);

@@ -63,8 +63,8 @@ public sealed class SecretMaskingTests
 
     private static async Task AssertNoLeakAsync(TypedBatchClient client, ListLoggerProvider logs, string echo, Func<string> secret)
     {
-        BatchResult<ChatCompletion> batch = await client.CreateChatCompletionsBatchAsync([[ChatMessage.User(echo)], [ChatMessage.User("fine")]]);
-        Func<Task> single = () => client.CreateChatCompletionAsync([ChatMessage.User(echo)]);
+        BatchResult<ChatCompletion> batch = await client.CreateChatCompletionsBatchAsync([[PromptMessage.User(echo)], [PromptMessage.User("fine")]]);
+        Func<Task> single = () => client.CreateChatCompletionAsync([PromptMessage.User(echo)]);
         ProviderException thrown = (await single.Should().ThrowAsync<ProviderException>()).Which;
         string sentinel = secret();
         sentinel.Length.Should().BeGreaterThanOrEqualTo(8);

@@ -56,9 +56,9 @@ public sealed class ThroughputTests
 
         BatchResult<ChatCompletion> result = await client.CreateChatCompletionsBatchAsync(
         [
-            [ChatMessage.User("short wait [[fail:429:1]] [[retry-after-ms:200]]")],
-            [ChatMessage.User("seconds [[fail:503:1]] [[retry-after:1]]")],
-            [ChatMessage.User("114 hours [[fail:429:1]] [[retry-after:410400]]")],
+            [PromptMessage.User("short wait [[fail:429:1]] [[retry-after-ms:200]]")],
+            [PromptMessage.User("seconds [[fail:503:1]] [[retry-after:1]]")],
+            [PromptMessage.User("114 hours [[fail:429:1]] [[retry-after:410400]]")],
         ]);
 
         result[0].Succeeded.Should().BeTrue();
@@ -78,11 +78,11 @@ public sealed class ThroughputTests
 
         // Two batches: a quota answer stops its batch from sending anything more, so in one batch with it the others
         // would be sent or not depending on which worker got there first.
-        BatchResult<ChatCompletion> quota = await client.CreateChatCompletionsBatchAsync([[ChatMessage.User("broke [[quota]]")]]);
+        BatchResult<ChatCompletion> quota = await client.CreateChatCompletionsBatchAsync([[PromptMessage.User("broke [[quota]]")]]);
         BatchResult<ChatCompletion> result = await client.CreateChatCompletionsBatchAsync(
         [
-            [ChatMessage.User("server says no [[fail:503]] [[x-should-retry:false]]")],
-            [ChatMessage.User("bad request [[fail:400]]")],
+            [PromptMessage.User("server says no [[fail:503]] [[x-should-retry:false]]")],
+            [PromptMessage.User("bad request [[fail:400]]")],
         ]);
 
         quota[0].Error!.ProviderCode.Should().Be("insufficient_quota");
@@ -119,7 +119,7 @@ public sealed class ThroughputTests
         await using EmulatorServer emulator = await EmulatorServer.StartAsync();
         await using TypedBatchClient client = Create(emulator);
         var conversations = Enumerable.Range(0, 60)
-            .Select(i => i < 20 ? [ChatMessage.User($"item {i} [[fail:429:1]] [[retry-after-ms:20]]")] : Conversation(i))
+            .Select(i => i < 20 ? [PromptMessage.User($"item {i} [[fail:429:1]] [[retry-after-ms:20]]")] : Conversation(i))
             .ToList();
 
         BatchResult<ChatCompletion> result = await client.CreateChatCompletionsBatchAsync(conversations, new BatchOptions { MaxConcurrency = 32 });
@@ -175,7 +175,7 @@ public sealed class ThroughputTests
         await using EmulatorServer backup = await EmulatorServer.StartAsync();
         await using TypedBatchClient client = Create(primary, o => o.Fallbacks.Add(new ProviderOptions { Name = "backup", BaseUrl = backup.BaseUrl }));
 
-        BatchResult<ChatCompletion> result = await client.CreateChatCompletionsBatchAsync([[ChatMessage.User("bad [[fail:400]]")]]);
+        BatchResult<ChatCompletion> result = await client.CreateChatCompletionsBatchAsync([[PromptMessage.User("bad [[fail:400]]")]]);
 
         result[0].Error!.StatusCode.Should().Be(400);
         backup.GetStats().Received.Should().Be(0);

@@ -3,11 +3,11 @@ namespace TypedBatch.JournalHost;
 /// <summary>The host's inputs, lazily: the tests build the same ones to resume the batch in their own process.</summary>
 public static class JournalHostInputs
 {
-    public static IEnumerable<IReadOnlyList<ChatMessage>> Create(int count)
+    public static IEnumerable<IReadOnlyList<PromptMessage>> Create(int count)
     {
         for (int i = 0; i < count; i++)
         {
-            yield return [ChatMessage.System("You are terse."), ChatMessage.User($"item {i}")];
+            yield return [PromptMessage.System("You are terse."), PromptMessage.User($"item {i}")];
         }
     }
 }

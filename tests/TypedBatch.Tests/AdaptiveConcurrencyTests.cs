@@ -81,7 +81,7 @@ public sealed class AdaptiveConcurrencyTests
         var client = new TypedBatchClient(provider);
 
         BatchResult<ChatCompletion> result = await client.CreateChatCompletionsBatchAsync(
-            Enumerable.Range(0, 40).Select(i => (IReadOnlyList<ChatMessage>)[ChatMessage.User($"item {i}")]).ToList(), maxWorkers: 10);
+            Enumerable.Range(0, 40).Select(i => (IReadOnlyList<PromptMessage>)[PromptMessage.User($"item {i}")]).ToList(), maxWorkers: 10);
 
         result.AllSucceeded.Should().BeTrue();
         result.ThrottledResponses.Should().Be(1);

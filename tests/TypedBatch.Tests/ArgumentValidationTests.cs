@@ -8,11 +8,11 @@ public sealed class ArgumentValidationTests
 
     public ArgumentValidationTests() => _client = new TypedBatchClient(_provider);
 
-    private static readonly IReadOnlyList<ChatMessage> Valid = [ChatMessage.User("hello")];
+    private static readonly IReadOnlyList<PromptMessage> Valid = [PromptMessage.User("hello")];
 
     public static TheoryData<string, Func<TypedBatchClient, Task>, string> Cases => new()
     {
-        { "null list", c => c.CreateChatCompletionsBatchAsync((IEnumerable<IReadOnlyList<ChatMessage>>)null!), "messagesList" },
+        { "null list", c => c.CreateChatCompletionsBatchAsync((IEnumerable<IReadOnlyList<PromptMessage>>)null!), "messagesList" },
         { "null list of M.E.AI conversations", c => c.CreateChatCompletionsBatchAsync((IEnumerable<IEnumerable<Microsoft.Extensions.AI.ChatMessage>>)null!), "messagesList" },
         { "temperature above 2", c => c.CreateChatCompletionsBatchAsync([Valid], temperature: 2.5), "options.Temperature" },
         { "negative temperature", c => c.CreateChatCompletionsBatchAsync([Valid], temperature: -0.1), "options.Temperature" },
@@ -40,17 +40,17 @@ public sealed class ArgumentValidationTests
         _provider.Calls.Should().Be(0);
     }
 
-    public static TheoryData<string, IReadOnlyList<ChatMessage>, string> InvalidConversations => new()
+    public static TheoryData<string, IReadOnlyList<PromptMessage>, string> InvalidConversations => new()
     {
         { "null conversation", null!, "the message list is null" },
         { "empty conversation", [], "the message list is empty" },
-        { "empty message", [ChatMessage.User("ok"), ChatMessage.Assistant("  ")], "message 1 (Assistant) has empty content" },
-        { "null message", [ChatMessage.User("ok"), null!], "message 1 is null" },
+        { "empty message", [PromptMessage.User("ok"), PromptMessage.Assistant("  ")], "message 1 (Assistant) has empty content" },
+        { "null message", [PromptMessage.User("ok"), null!], "message 1 is null" },
     };
 
     [Theory]
     [MemberData(nameof(InvalidConversations))]
-    public async Task An_invalid_conversation_in_a_list_fails_only_its_own_item_and_is_not_sent(string name, IReadOnlyList<ChatMessage> invalid, string problem)
+    public async Task An_invalid_conversation_in_a_list_fails_only_its_own_item_and_is_not_sent(string name, IReadOnlyList<PromptMessage> invalid, string problem)
     {
         BatchResult<ChatCompletion> result = await _client.CreateChatCompletionsBatchAsync([Valid, invalid, Valid]);
 
@@ -69,7 +69,7 @@ public sealed class ArgumentValidationTests
         var provider = new FakeChatProvider();
         var client = new TypedBatchClient(provider);
 
-        BatchResult<Embedding> result = await client.CreateEmbeddingsBatchAsync(["a", null!, "", "b"]);
+        BatchResult<EmbeddingVector> result = await client.CreateEmbeddingsBatchAsync(["a", null!, "", "b"]);
 
         result.Select(i => i.Succeeded).Should().Equal(true, false, false, true);
         result[1].Error!.Kind.Should().Be(BatchErrorKind.InvalidInput);
@@ -80,7 +80,7 @@ public sealed class ArgumentValidationTests
     [Fact]
     public void A_message_needs_content()
     {
-        Action act = () => ChatMessage.User(null!);
+        Action act = () => PromptMessage.User(null!);
 
         act.Should().Throw<ArgumentNullException>().Which.ParamName.Should().Be("content");
     }

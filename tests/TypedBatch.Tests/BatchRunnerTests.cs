@@ -5,7 +5,7 @@ namespace TypedBatch.Tests;
 
 public sealed class BatchRunnerTests(ITestOutputHelper output)
 {
-    private static IReadOnlyList<ChatMessage> Conversation(int i) => [ChatMessage.User($"item {i}")];
+    private static IReadOnlyList<PromptMessage> Conversation(int i) => [PromptMessage.User($"item {i}")];
 
     private static int IndexOf(ChatRequest request) => int.Parse(request.Messages[^1].Content["item ".Length..], System.Globalization.CultureInfo.InvariantCulture);
 
@@ -114,7 +114,7 @@ public sealed class BatchRunnerTests(ITestOutputHelper output)
         int produced = 0;
         int maxAhead = 0;
 
-        IEnumerable<IReadOnlyList<ChatMessage>> Inputs()
+        IEnumerable<IReadOnlyList<PromptMessage>> Inputs()
         {
             for (int i = 0; i < Count; i++)
             {
@@ -142,7 +142,7 @@ public sealed class BatchRunnerTests(ITestOutputHelper output)
         var provider = new FakeChatProvider();
         var client = new TypedBatchClient(provider);
 
-        static IEnumerable<IReadOnlyList<ChatMessage>> Inputs()
+        static IEnumerable<IReadOnlyList<PromptMessage>> Inputs()
         {
             yield return Conversation(0);
             yield return [];
@@ -165,7 +165,7 @@ public sealed class BatchRunnerTests(ITestOutputHelper output)
     {
         var client = new TypedBatchClient(new FakeChatProvider());
 
-        static IEnumerable<IReadOnlyList<ChatMessage>> Inputs()
+        static IEnumerable<IReadOnlyList<PromptMessage>> Inputs()
         {
             yield return Conversation(0);
             throw new InvalidOperationException("the source broke");

@@ -10,7 +10,7 @@ namespace TypedBatch.Tests;
 /// </summary>
 public sealed class CircuitBreakerEdgeTests
 {
-    private static readonly ChatRequest Request = new([ChatMessage.User("hi")], new CompletionSettings { Model = "m" });
+    private static readonly ChatRequest Request = new([PromptMessage.User("hi")], new CompletionSettings { Model = "m" });
     private static readonly EmbeddingRequest Embedding = new(["text"], "e");
     private static readonly TimeSpan Break = TimeSpan.FromSeconds(30);
 
@@ -44,7 +44,7 @@ public sealed class CircuitBreakerEdgeTests
         {
             Interlocked.Increment(ref _calls);
             await Task.Yield();
-            return Next() is { } failure ? throw failure : new EmbeddingResponse([new Embedding(new[] { 1f })], default);
+            return Next() is { } failure ? throw failure : new EmbeddingResponse([new EmbeddingVector(new[] { 1f })], default);
         }
     }
 

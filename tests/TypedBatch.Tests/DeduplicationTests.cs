@@ -10,7 +10,7 @@ public sealed class DeduplicationTests
             Fail = r => r.Messages[^1].Content.Contains("poison", StringComparison.Ordinal) ? new ProviderException(BatchErrorKind.Http, "fake", "bad gateway", 502) { Attempts = 3 } : null,
         };
         var client = new TypedBatchClient(provider);
-        var inputs = Enumerable.Range(0, 30).Select(i => (IReadOnlyList<ChatMessage>)[ChatMessage.User(i % 3 == 0 ? "poison" : $"fine {i % 2}")]).ToList();
+        var inputs = Enumerable.Range(0, 30).Select(i => (IReadOnlyList<PromptMessage>)[PromptMessage.User(i % 3 == 0 ? "poison" : $"fine {i % 2}")]).ToList();
 
         BatchResult<ChatCompletion> result = await client.CreateChatCompletionsBatchAsync(inputs, new BatchOptions { Temperature = 0, MaxConcurrency = 8 });
 

@@ -44,7 +44,7 @@ public sealed class EmbeddingPackerTests
             yield return "three";
         }
 
-        BatchResult<Embedding> result = await client.CreateEmbeddingsBatchAsync(Inputs());
+        BatchResult<EmbeddingVector> result = await client.CreateEmbeddingsBatchAsync(Inputs());
 
         result.Select(i => i.Succeeded).Should().Equal(true, false, true);
         result[1].Error!.Kind.Should().Be(BatchErrorKind.InvalidInput);

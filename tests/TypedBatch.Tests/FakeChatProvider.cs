@@ -87,7 +87,7 @@ internal sealed class FakeChatProvider : IChatProvider
             EmbeddedTexts.Enqueue(text);
         }
 
-        Embedding[] embeddings = request.Inputs.Select(text => new Embedding(new[] { (float)text.Length, 1f })).ToArray();
+        EmbeddingVector[] embeddings = request.Inputs.Select(text => new EmbeddingVector(new[] { (float)text.Length, 1f })).ToArray();
         return Task.FromResult(new EmbeddingResponse(embeddings, new TokenUsage(request.Inputs.Count, 0, request.Inputs.Count)));
     }
 }

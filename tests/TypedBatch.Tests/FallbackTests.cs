@@ -26,7 +26,7 @@ public sealed class FallbackTests
         public Task<EmbeddingResponse> EmbedAsync(EmbeddingRequest request, CancellationToken cancellationToken = default) => throw new NotSupportedException();
     }
 
-    private static readonly ChatRequest Request = new([ChatMessage.User("hi")], new CompletionSettings { Model = "m" });
+    private static readonly ChatRequest Request = new([PromptMessage.User("hi")], new CompletionSettings { Model = "m" });
 
     [Fact]
     public async Task The_breaker_opens_after_failures_in_a_row_then_lets_one_trial_through_and_closes_on_success()

@@ -219,7 +219,7 @@ public sealed class HedgingTests
         return (hedger, new BatchScope(new AdaptiveConcurrency(4, time), null, null, hedger));
     }
 
-    private static ChatRequest Request(int maxTokens) => new([ChatMessage.User("hi")], new CompletionSettings { Model = "m", MaxTokens = maxTokens });
+    private static ChatRequest Request(int maxTokens) => new([PromptMessage.User("hi")], new CompletionSettings { Model = "m", MaxTokens = maxTokens });
 
     /// <summary>Starts the call inside the batch's scope, as a worker does.</summary>
     private static Task<ChatCompletion> Within(BatchScope scope, Func<Task<ChatCompletion>> call)

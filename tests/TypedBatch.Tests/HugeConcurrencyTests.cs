@@ -60,9 +60,9 @@ public sealed class HugeConcurrencyTests : IAsyncLifetime
         await using TypedBatchClient client = Client(o => o.EmbeddingInputsPerRequest = 1);
         var options = new BatchOptions { MaxConcurrency = bound };
 
-        BatchResult<Embedding> batch = await client.CreateEmbeddingsBatchAsync(Texts(lazy), options).WaitAsync(TimeSpan.FromSeconds(30));
-        var streamed = new List<BatchItem<Embedding>>();
-        await foreach (BatchItem<Embedding> item in client.CreateEmbeddingsAsCompletedAsync(Texts(lazy), options).WithCancellation(Timeout()))
+        BatchResult<EmbeddingVector> batch = await client.CreateEmbeddingsBatchAsync(Texts(lazy), options).WaitAsync(TimeSpan.FromSeconds(30));
+        var streamed = new List<BatchItem<EmbeddingVector>>();
+        await foreach (BatchItem<EmbeddingVector> item in client.CreateEmbeddingsAsCompletedAsync(Texts(lazy), options).WithCancellation(Timeout()))
         {
             streamed.Add(item);
         }
@@ -100,9 +100,9 @@ public sealed class HugeConcurrencyTests : IAsyncLifetime
 
     private static CancellationToken Timeout() => new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
 
-    private static IEnumerable<IReadOnlyList<ChatMessage>> Conversations(bool lazy)
+    private static IEnumerable<IReadOnlyList<PromptMessage>> Conversations(bool lazy)
     {
-        IReadOnlyList<ChatMessage>[] list = [[ChatMessage.User("first")], [ChatMessage.User("second")]];
+        IReadOnlyList<PromptMessage>[] list = [[PromptMessage.User("first")], [PromptMessage.User("second")]];
         return lazy ? list.Select(c => c) : list;
     }
 

@@ -92,7 +92,7 @@ public sealed class JournalConcurrencyTests : IDisposable
         }
     }
 
-    private static JournalFingerprint FingerprintOf(int index) => JournalFingerprint.Of(Definition, [ChatMessage.User($"item {index}")]);
+    private static JournalFingerprint FingerprintOf(int index) => JournalFingerprint.Of(Definition, [PromptMessage.User($"item {index}")]);
 
     // Lines of different lengths, some with characters JSON escapes, so a torn or interleaved write would not parse.
     private static string ContentOf(int index) => $"answer {index} \"quoted\"\n{new string('x', index % 97)}";

@@ -12,8 +12,8 @@ public sealed class JournalFileTests : IDisposable
 
     private string PathOf(string name) => Path.Combine(_directory, name);
 
-    private static List<IReadOnlyList<ChatMessage>> Conversations(int count)
-        => Enumerable.Range(0, count).Select(i => (IReadOnlyList<ChatMessage>)[ChatMessage.User($"item {i}")]).ToList();
+    private static List<IReadOnlyList<PromptMessage>> Conversations(int count)
+        => Enumerable.Range(0, count).Select(i => (IReadOnlyList<PromptMessage>)[PromptMessage.User($"item {i}")]).ToList();
 
     private static async Task<BatchResult<ChatCompletion>> RunAsync(FakeChatProvider provider, string path, int count = 4, bool retryFailures = true)
     {
@@ -161,8 +161,8 @@ public sealed class JournalFileTests : IDisposable
         await client.CreateEmbeddingsBatchAsync(["a", "bb", "ccc"], new BatchOptions { Journal = BatchJournal.File(path) });
         provider.EmbeddedTexts.Clear();
 
-        var items = new List<BatchItem<Embedding>>();
-        await foreach (BatchItem<Embedding> item in client.CreateEmbeddingsAsCompletedAsync(["a", "bb", "ccc", "dddd", "eeeee"], new BatchOptions { Journal = BatchJournal.File(path) }))
+        var items = new List<BatchItem<EmbeddingVector>>();
+        await foreach (BatchItem<EmbeddingVector> item in client.CreateEmbeddingsAsCompletedAsync(["a", "bb", "ccc", "dddd", "eeeee"], new BatchOptions { Journal = BatchJournal.File(path) }))
         {
             items.Add(item);
         }
@@ -209,10 +209,10 @@ public sealed class JournalFileTests : IDisposable
         string path = PathOf("embeddings-null.jsonl");
         var provider = new FakeChatProvider();
         using var client = new TypedBatchClient(provider, new TypedBatchOptions { EmbeddingInputsPerRequest = 2 });
-        BatchResult<Embedding> first = await client.CreateEmbeddingsBatchAsync(["a", null!, "ccc", "dddd", "e"], new BatchOptions { Journal = BatchJournal.File(path) });
+        BatchResult<EmbeddingVector> first = await client.CreateEmbeddingsBatchAsync(["a", null!, "ccc", "dddd", "e"], new BatchOptions { Journal = BatchJournal.File(path) });
         int sent = provider.Calls;
 
-        BatchResult<Embedding> again = await client.CreateEmbeddingsBatchAsync(["a", null!, "ccc", "dddd", "e"], new BatchOptions { Journal = BatchJournal.File(path) });
+        BatchResult<EmbeddingVector> again = await client.CreateEmbeddingsBatchAsync(["a", null!, "ccc", "dddd", "e"], new BatchOptions { Journal = BatchJournal.File(path) });
 
         provider.Calls.Should().Be(sent, "nothing new is sent");
         again[1].Error!.Kind.Should().Be(BatchErrorKind.InvalidInput);
@@ -259,13 +259,13 @@ public sealed class JournalFileTests : IDisposable
     public void Fingerprints_separate_message_boundaries_roles_and_definitions_and_round_trip_as_hex()
     {
         var definition = new JournalDefinition("chat", "op", "m", "s", "text");
-        var ab = JournalFingerprint.Of(definition, [ChatMessage.User("ab"), ChatMessage.User("c")]);
-        var a = JournalFingerprint.Of(definition, [ChatMessage.User("a"), ChatMessage.User("bc")]);
-        var role = JournalFingerprint.Of(definition, [ChatMessage.System("ab"), ChatMessage.User("c")]);
-        var model = JournalFingerprint.Of(definition with { Model = "other" }, [ChatMessage.User("ab"), ChatMessage.User("c")]);
+        var ab = JournalFingerprint.Of(definition, [PromptMessage.User("ab"), PromptMessage.User("c")]);
+        var a = JournalFingerprint.Of(definition, [PromptMessage.User("a"), PromptMessage.User("bc")]);
+        var role = JournalFingerprint.Of(definition, [PromptMessage.System("ab"), PromptMessage.User("c")]);
+        var model = JournalFingerprint.Of(definition with { Model = "other" }, [PromptMessage.User("ab"), PromptMessage.User("c")]);
 
         new[] { ab, a, role, model }.Should().OnlyHaveUniqueItems();
-        JournalFingerprint.Of(definition, [ChatMessage.User("ab"), ChatMessage.User("c")]).Should().Be(ab);
+        JournalFingerprint.Of(definition, [PromptMessage.User("ab"), PromptMessage.User("c")]).Should().Be(ab);
         JournalFingerprint.TryParse(System.Text.Encoding.ASCII.GetBytes(ab.ToString()), out JournalFingerprint parsed).Should().BeTrue();
         parsed.Should().Be(ab);
         JournalFingerprint.TryParse("XYZ"u8, out _).Should().BeFalse();

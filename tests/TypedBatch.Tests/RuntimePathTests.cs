@@ -8,7 +8,7 @@ namespace TypedBatch.Tests;
 /// <summary>The untyped API keeps the original design's defaults and takes every setting; options are checked up front.</summary>
 public sealed class RuntimePathTests
 {
-    private static readonly IReadOnlyList<ChatMessage>[] Two = [[ChatMessage.User("a")], [ChatMessage.User("b")]];
+    private static readonly IReadOnlyList<PromptMessage>[] Two = [[PromptMessage.User("a")], [PromptMessage.User("b")]];
 
     [Fact]
     public async Task The_batch_options_overload_keeps_the_design_defaults_of_temperature_and_max_tokens()
@@ -157,7 +157,7 @@ public sealed class RuntimePathTests
         using ILoggerFactory loggerFactory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Debug).AddProvider(logs));
         var client = new TypedBatchClient(provider, loggerFactory: loggerFactory);
 
-        BatchResult<ChatCompletion> result = await client.CreateChatCompletionsBatchAsync([[ChatMessage.User("x")]]);
+        BatchResult<ChatCompletion> result = await client.CreateChatCompletionsBatchAsync([[PromptMessage.User("x")]]);
 
         result[0].Error!.Kind.Should().Be(BatchErrorKind.Unknown);
         result[0].Error!.Exception.Should().BeSameAs(boom);
@@ -198,7 +198,7 @@ public sealed class RawOutputMaskingTests
         var spec = new StructuredOutputSpec<int>(ResponseFormat.ForJsonSchema("n", "{}"u8.ToArray()), json => System.Text.Json.JsonSerializer.Deserialize<int>(json), maxRepairAttempts: 0);
         BatchPlan plan = BatchPlanner.Chat("masking", "fake", new CompletionSettings(), null, client.Options, 0);
 
-        BatchResult<int> result = await client.Engine.Runner.RunAsync(["x"], client.Engine.StructuredWork<string, int>(plan, _ => [ChatMessage.User($"echo {Secret}")], spec), plan);
+        BatchResult<int> result = await client.Engine.Runner.RunAsync(["x"], client.Engine.StructuredWork<string, int>(plan, _ => [PromptMessage.User($"echo {Secret}")], spec), plan);
 
         BatchError error = result[0].Error!;
         error.Kind.Should().Be(BatchErrorKind.InvalidOutput);

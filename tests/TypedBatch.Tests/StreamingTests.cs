@@ -105,7 +105,7 @@ public sealed class StreamingTests
         using var harness = new WireHarness(recorded);
 
         List<ChatCompletionUpdate> updates = [];
-        await foreach (ChatCompletionUpdate update in harness.Provider.StreamAsync(WireHarness.Chat("gpt-4o-2024-08-06", ChatMessage.User("rob a bank?"))))
+        await foreach (ChatCompletionUpdate update in harness.Provider.StreamAsync(WireHarness.Chat("gpt-4o-2024-08-06", PromptMessage.User("rob a bank?"))))
         {
             updates.Add(update);
         }
@@ -133,7 +133,7 @@ public sealed class StreamingTests
     {
         IChatProvider provider = new FakeChatProvider();
         List<ChatCompletionUpdate> updates = [];
-        await foreach (ChatCompletionUpdate update in provider.StreamAsync(new ChatRequest([ChatMessage.User("hello")], new CompletionSettings { Model = "m" })))
+        await foreach (ChatCompletionUpdate update in provider.StreamAsync(new ChatRequest([PromptMessage.User("hello")], new CompletionSettings { Model = "m" })))
         {
             updates.Add(update);
         }
@@ -148,7 +148,7 @@ public sealed class StreamingTests
         var up = new FakeChatProvider();
         var refusing = new FakeChatProvider { Fail = _ => new ProviderException(BatchErrorKind.Http, "fake", "bad request", 400) };
         var chain = new TypedBatch.Providers.FallbackChatProvider([down, up], 5, TimeSpan.FromSeconds(30), TimeProvider.System);
-        var request = new ChatRequest([ChatMessage.User("hello")], new CompletionSettings { Model = "m" });
+        var request = new ChatRequest([PromptMessage.User("hello")], new CompletionSettings { Model = "m" });
 
         List<ChatCompletionUpdate> updates = [];
         await foreach (ChatCompletionUpdate update in chain.StreamAsync(request))

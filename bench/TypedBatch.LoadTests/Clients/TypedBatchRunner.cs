@@ -144,6 +144,6 @@ internal sealed class TypedBatchRunner : IClientRunner
         }
     }
 
-    private static IEnumerable<IReadOnlyList<ChatMessage>> Conversations(IReadOnlyList<string> topics)
-        => topics.Select(static t => (IReadOnlyList<ChatMessage>)[ChatMessage.System(Workload.SystemPrompt), ChatMessage.User(Workload.UserPrompt(t))]);
+    private static IEnumerable<IReadOnlyList<PromptMessage>> Conversations(IReadOnlyList<string> topics)
+        => topics.Select(static t => (IReadOnlyList<PromptMessage>)[PromptMessage.System(Workload.SystemPrompt), PromptMessage.User(Workload.UserPrompt(t))]);
 }

@@ -143,11 +143,11 @@ internal static class JournalScenario
         _ => BatchJournal.File(Path.Combine(directory, $"every-{run}.jsonl"), durability: Durability.EveryItem),
     };
 
-    private static IEnumerable<IReadOnlyList<ChatMessage>> Inputs(int count, string run)
+    private static IEnumerable<IReadOnlyList<PromptMessage>> Inputs(int count, string run)
     {
         for (int i = 0; i < count; i++)
         {
-            yield return [ChatMessage.User($"item {i} of run {run}")];
+            yield return [PromptMessage.User($"item {i} of run {run}")];
         }
     }
 

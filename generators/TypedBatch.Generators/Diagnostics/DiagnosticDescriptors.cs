@@ -18,7 +18,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor UnsupportedReturnType = Error("TB0002",
         "Unsupported return type",
-        "Method '{0}' returns '{1}'; a prompt method returns Task<T> or ValueTask<T> with T string, ChatCompletion or a type with a strict JSON schema, or IAsyncEnumerable<string> to stream its text, and an [Embedding] method Task/ValueTask of Embedding, float[] or ReadOnlyMemory<float>",
+        "Method '{0}' returns '{1}'; a prompt method returns Task<T> or ValueTask<T> with T string, ChatCompletion or a type with a strict JSON schema, or IAsyncEnumerable<string> to stream its text, and an [Embedding] method Task/ValueTask of EmbeddingVector, float[] or ReadOnlyMemory<float>",
         "Only these return types can be generated today.");
 
     public static readonly DiagnosticDescriptor UnknownPlaceholder = Error("TB0003",

@@ -57,7 +57,7 @@ internal static class PromptClientEmitter
                 first = false;
                 w.Line($"/// <summary>Builds the messages that <see cref=\"{method.Name}\"/> sends, from its templates parsed at compile time.</summary>");
                 w.Line(generatedCode);
-                w.Open($"public static {Tb}ChatMessage[] {method.RenderName}({ParameterList(method)})");
+                w.Open($"public static {Tb}PromptMessage[] {method.RenderName}({ParameterList(method)})");
                 EmitRenderBody(w, method);
                 w.Close();
             }
@@ -109,10 +109,10 @@ internal static class PromptClientEmitter
             texts[m] = EmitText(w, method.Messages[m].Segments, "__h" + m);
         }
 
-        w.Open($"return new {Tb}ChatMessage[]");
+        w.Open($"return new {Tb}PromptMessage[]");
         for (int m = 0; m < texts.Length; m++)
         {
-            w.Line($"{Tb}ChatMessage.{method.Messages[m].Role}({texts[m]}),");
+            w.Line($"{Tb}PromptMessage.{method.Messages[m].Role}({texts[m]}),");
         }
 
         w.Close(";");

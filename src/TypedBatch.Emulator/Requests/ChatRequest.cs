@@ -5,12 +5,12 @@ using TypedBatch.Emulator.Structured;
 namespace TypedBatch.Emulator;
 
 /// <summary>One message of a chat request; <see cref="Content"/> is null for e.g. tool-call turns.</summary>
-internal readonly record struct ChatMessage(string Role, string? Content);
+internal readonly record struct PromptMessage(string Role, string? Content);
 
 /// <summary>The parts of a chat completion request the emulator reads.</summary>
 internal sealed class ChatRequest
 {
-    private ChatRequest(string model, List<ChatMessage> messages)
+    private ChatRequest(string model, List<PromptMessage> messages)
     {
         Model = model;
         Messages = messages;
@@ -20,7 +20,7 @@ internal sealed class ChatRequest
     public string Model { get; }
 
     /// <summary>The conversation; never empty.</summary>
-    public List<ChatMessage> Messages { get; }
+    public List<PromptMessage> Messages { get; }
 
     /// <summary><c>max_completion_tokens</c>, else <c>max_tokens</c>, when given.</summary>
     public int? MaxTokens { get; private set; }
@@ -52,7 +52,7 @@ internal sealed class ChatRequest
             return null;
         }
 
-        List<ChatMessage>? messages = ReadMessages(root, out error);
+        List<PromptMessage>? messages = ReadMessages(root, out error);
         if (messages is null)
         {
             return null;
@@ -106,7 +106,7 @@ internal sealed class ChatRequest
         return request;
     }
 
-    private static List<ChatMessage>? ReadMessages(JsonElement root, out RequestError? error)
+    private static List<PromptMessage>? ReadMessages(JsonElement root, out RequestError? error)
     {
         error = null;
         if (!RequestFields.TryGet(root, "messages", out JsonElement array))
@@ -121,7 +121,7 @@ internal sealed class ChatRequest
             return null;
         }
 
-        var messages = new List<ChatMessage>(array.GetArrayLength());
+        var messages = new List<PromptMessage>(array.GetArrayLength());
         int index = 0;
         foreach (JsonElement item in array.EnumerateArray())
         {
@@ -139,7 +139,7 @@ internal sealed class ChatRequest
                 return null;
             }
 
-            messages.Add(new ChatMessage(role.GetString()!, content));
+            messages.Add(new PromptMessage(role.GetString()!, content));
             index++;
         }
 

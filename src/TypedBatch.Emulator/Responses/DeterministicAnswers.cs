@@ -26,7 +26,7 @@ internal static class DeterministicAnswers
     /// <exception cref="SchemaGenerationException">The request's schema has no finite instance.</exception>
     public static ChatAnswer Chat(ChatRequest request, BadAnswer badAnswer, string fingerprint)
     {
-        List<ChatMessage> messages = request.Messages;
+        List<PromptMessage> messages = request.Messages;
         int echoed = messages.Count - 1;
         int promptTokens = PromptTokens(messages);
         for (int i = 0; i < messages.Count; i++)
@@ -52,7 +52,7 @@ internal static class DeterministicAnswers
     }
 
     /// <summary>The prompt token estimate of a conversation: 3, plus 3 and the content's estimate per message.</summary>
-    public static int PromptTokens(IReadOnlyList<ChatMessage> messages)
+    public static int PromptTokens(IReadOnlyList<PromptMessage> messages)
     {
         int promptTokens = 3;
         for (int i = 0; i < messages.Count; i++)

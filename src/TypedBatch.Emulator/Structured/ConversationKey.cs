@@ -14,7 +14,7 @@ internal static class ConversationKey
     /// <summary>The content of the first user message, else of the first message.</summary>
     public static string? FirstUserMessage(ChatRequest request)
     {
-        foreach (ChatMessage message in request.Messages)
+        foreach (PromptMessage message in request.Messages)
         {
             if (message.Role == "user")
             {

@@ -10,9 +10,9 @@ namespace TypedBatch.Emulator.Structured;
 internal static class SystemPromptSchema
 {
     /// <summary>The schema, cloned; <see langword="null"/> when no system message holds one.</summary>
-    public static JsonElement? Find(IEnumerable<ChatMessage> messages)
+    public static JsonElement? Find(IEnumerable<PromptMessage> messages)
     {
-        foreach (ChatMessage message in messages)
+        foreach (PromptMessage message in messages)
         {
             if (message.Role is "system" or "developer" && message.Content is { } text && FindIn(text) is { } schema)
             {

@@ -48,20 +48,20 @@ internal sealed class BatchEngine
     public CompletionSettings Resolve(CompletionSettings settings) => BatchPlanner.Resolve(settings, null, Options);
 
     /// <summary>One call of either API; an invalid conversation (an empty rendered message, say) throws, with nothing sent.</summary>
-    public Task<ChatCompletion> CompleteAsync(IReadOnlyList<ChatMessage> messages, CompletionSettings settings, CancellationToken cancellationToken)
+    public Task<ChatCompletion> CompleteAsync(IReadOnlyList<PromptMessage> messages, CompletionSettings settings, CancellationToken cancellationToken)
     {
         EnsureValid(messages);
         return Provider.CompleteAsync(new ChatRequest(messages, Resolve(settings)), cancellationToken);
     }
 
     /// <summary>One streamed call of the untyped API; an invalid conversation throws, with nothing sent.</summary>
-    public IAsyncEnumerable<ChatCompletionUpdate> StreamAsync(IReadOnlyList<ChatMessage> messages, CompletionSettings settings, CancellationToken cancellationToken)
+    public IAsyncEnumerable<ChatCompletionUpdate> StreamAsync(IReadOnlyList<PromptMessage> messages, CompletionSettings settings, CancellationToken cancellationToken)
     {
         EnsureValid(messages);
         return Provider.StreamAsync(new ChatRequest(messages, Resolve(settings)), cancellationToken);
     }
 
-    public async Task<T> CompleteStructuredAsync<T>(IReadOnlyList<ChatMessage> messages, CompletionSettings settings, StructuredOutputSpec<T> spec, CancellationToken cancellationToken)
+    public async Task<T> CompleteStructuredAsync<T>(IReadOnlyList<PromptMessage> messages, CompletionSettings settings, StructuredOutputSpec<T> spec, CancellationToken cancellationToken)
     {
         EnsureValid(messages);
         BatchWorkResult<T> result = await StructuredCompletion.CompleteAsync(Provider, messages, Resolve(settings) with { ResponseFormat = spec.Format }, spec, spec.MaxRepairAttempts, Redactor, cancellationToken).ConfigureAwait(false);
@@ -69,7 +69,7 @@ internal sealed class BatchEngine
     }
 
     /// <summary>One conversation of the untyped API: an invalid one fails its own item, with nothing sent.</summary>
-    public ChatShape<IReadOnlyList<ChatMessage>, ChatCompletion> ConversationShape(BatchPlan plan) => new()
+    public ChatShape<IReadOnlyList<PromptMessage>, ChatCompletion> ConversationShape(BatchPlan plan) => new()
     {
         Render = static messages => messages,
         Send = async (messages, ct) =>
@@ -83,7 +83,7 @@ internal sealed class BatchEngine
     };
 
     /// <summary>One rendered prompt whose completion is mapped to the method's result; an empty rendered message fails its item.</summary>
-    public ChatShape<TIn, TOut> PromptShape<TIn, TOut>(BatchPlan plan, Func<TIn, ChatMessage[]> render, Func<ChatCompletion, TOut> map) => new()
+    public ChatShape<TIn, TOut> PromptShape<TIn, TOut>(BatchPlan plan, Func<TIn, PromptMessage[]> render, Func<ChatCompletion, TOut> map) => new()
     {
         Render = render,
         Send = async (messages, ct) =>
@@ -97,7 +97,7 @@ internal sealed class BatchEngine
     };
 
     /// <summary>One rendered typed prompt, parsed and repaired; an empty rendered message fails its item.</summary>
-    public ChatShape<TIn, TOut> StructuredShape<TIn, TOut>(BatchPlan plan, Func<TIn, ChatMessage[]> render, StructuredOutputSpec<TOut> spec) => new()
+    public ChatShape<TIn, TOut> StructuredShape<TIn, TOut>(BatchPlan plan, Func<TIn, PromptMessage[]> render, StructuredOutputSpec<TOut> spec) => new()
     {
         Render = render,
         Send = (messages, ct) => StructuredCompletion.CompleteAsync(BatchProvider, messages, plan.Settings, spec, plan.MaxRepairAttempts, Redactor, ct),
@@ -130,7 +130,7 @@ internal sealed class BatchEngine
         => PricingFor(entry.Provider).Cost(entry.Model, requestedModel, entry.Usage, entry.Deferred);
 
     /// <summary>The work of one typed prompt, for tests that drive the runner directly.</summary>
-    public BatchWork<TIn, TOut> StructuredWork<TIn, TOut>(BatchPlan plan, Func<TIn, ChatMessage[]> render, StructuredOutputSpec<TOut> spec, JournalFile? journal = null)
+    public BatchWork<TIn, TOut> StructuredWork<TIn, TOut>(BatchPlan plan, Func<TIn, PromptMessage[]> render, StructuredOutputSpec<TOut> spec, JournalFile? journal = null)
         => ChatWork(journal, StructuredShape(plan, render, spec));
 
     /// <summary>
@@ -140,15 +140,15 @@ internal sealed class BatchEngine
     /// </summary>
     internal static BatchWork<TIn, TOut> ChatWork<TIn, TOut>(JournalFile? journal, ChatShape<TIn, TOut> shape, JournalDefinition? deduplicate = null)
     {
-        Func<TIn, IReadOnlyList<ChatMessage>> render = shape.Render;
-        Func<IReadOnlyList<ChatMessage>, CancellationToken, ValueTask<BatchWorkResult<TOut>>> send = shape.Send;
+        Func<TIn, IReadOnlyList<PromptMessage>> render = shape.Render;
+        Func<IReadOnlyList<PromptMessage>, CancellationToken, ValueTask<BatchWorkResult<TOut>>> send = shape.Send;
         Func<ChatCompletion, TOut> rebuild = shape.Rebuild;
         Deduplicator<TOut>? once = deduplicate is null ? null : new Deduplicator<TOut>();
         if (journal is null && once is null)
         {
             return (input, _, ct) =>
             {
-                IReadOnlyList<ChatMessage> messages = render(input);
+                IReadOnlyList<PromptMessage> messages = render(input);
                 EnsureValid(messages);
                 return send(messages, ct);
             };
@@ -158,7 +158,7 @@ internal sealed class BatchEngine
         {
             return (input, index, ct) =>
             {
-                IReadOnlyList<ChatMessage> messages = render(input);
+                IReadOnlyList<PromptMessage> messages = render(input);
                 EnsureValid(messages);
                 return once!.SendOnceAsync(JournalFingerprint.Of(deduplicate!, messages), index, () => send(messages, ct), ct);
             };
@@ -166,7 +166,7 @@ internal sealed class BatchEngine
 
         return async (input, index, ct) =>
         {
-            IReadOnlyList<ChatMessage> messages = render(input);
+            IReadOnlyList<PromptMessage> messages = render(input);
             EnsureValid(messages);
             var fingerprint = JournalFingerprint.Of(journal.Definition, messages);
             JournalLookup lookup = journal.Lookup(index, fingerprint);
@@ -259,7 +259,7 @@ internal sealed class BatchEngine
     /// (each input's deltas are its own); budgets and deferred mode are refused. A stream slow to hand out its first
     /// update is hedged (<see cref="HedgedStream"/>).
     /// </summary>
-    public async IAsyncEnumerable<BatchDelta> StreamChatBatchAsync<TIn>(BatchPlan plan, IEnumerable<TIn> inputs, Func<TIn, IReadOnlyList<ChatMessage>> render, Func<ChatCompletion, string> map, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<BatchDelta> StreamChatBatchAsync<TIn>(BatchPlan plan, IEnumerable<TIn> inputs, Func<TIn, IReadOnlyList<PromptMessage>> render, Func<ChatCompletion, string> map, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         var deltas = Channel.CreateBounded<BatchDelta>(new BoundedChannelOptions(1024) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
@@ -321,7 +321,7 @@ internal sealed class BatchEngine
     }
 
     /// <summary>One input of a streamed batch: its deltas to <paramref name="deltas"/>, its whole answer as the result.</summary>
-    private async ValueTask<BatchWorkResult<string>> StreamOneAsync(BatchPlan plan, IReadOnlyList<ChatMessage> messages, Func<ChatCompletion, string> map, ChannelWriter<BatchDelta> deltas, CancellationToken cancellationToken)
+    private async ValueTask<BatchWorkResult<string>> StreamOneAsync(BatchPlan plan, IReadOnlyList<PromptMessage> messages, Func<ChatCompletion, string> map, ChannelWriter<BatchDelta> deltas, CancellationToken cancellationToken)
     {
         int index = StreamedIndex.Value;
         var text = new StringBuilder();
@@ -373,10 +373,10 @@ internal sealed class BatchEngine
     /// <summary>What identical requests are recognised by, when the plan sends each once; null when it does not.</summary>
     private static JournalDefinition? Deduplication(BatchPlan plan) => plan.Deduplicate ? JournalDefinition.ForChat(plan) : null;
 
-    private DeferredRun<TIn, IReadOnlyList<ChatMessage>, TOut> Deferred<TIn, TOut>(IRemoteBatchApi remote, BatchPlan plan, ChatShape<TIn, TOut> shape, JournalFile? journal)
+    private DeferredRun<TIn, IReadOnlyList<PromptMessage>, TOut> Deferred<TIn, TOut>(IRemoteBatchApi remote, BatchPlan plan, ChatShape<TIn, TOut> shape, JournalFile? journal)
         => new(this, remote, plan, new ChatKind<TIn, TOut>(this, plan, shape), JournalDefinition.ForChat(plan), journal, _time, _loggerFactory);
 
-    private DeferredRun<string?, string, Embedding> DeferredEmbeddings(IRemoteBatchApi remote, BatchPlan plan, JournalFile? journal)
+    private DeferredRun<string?, string, EmbeddingVector> DeferredEmbeddings(IRemoteBatchApi remote, BatchPlan plan, JournalFile? journal)
         => new(this, remote, plan, new EmbeddingKind(this, plan), JournalDefinition.ForEmbeddings(plan), journal, _time, _loggerFactory);
 
     /// <summary>
@@ -431,7 +431,7 @@ internal sealed class BatchEngine
     /// message with blank content (a prompt rendered from "" or null). A single call throws the
     /// <see cref="ArgumentException"/>; in a batch the runner makes it the item's <see cref="BatchErrorKind.InvalidInput"/>.
     /// </summary>
-    private static void EnsureValid(IReadOnlyList<ChatMessage>? messages)
+    private static void EnsureValid(IReadOnlyList<PromptMessage>? messages)
     {
         if (Guard.DescribeInvalidMessages(messages) is { } problem)
         {
@@ -439,14 +439,14 @@ internal sealed class BatchEngine
         }
     }
 
-    public async Task<Embedding> EmbedAsync(string input, string? model, int? dimensions, CancellationToken cancellationToken)
+    public async Task<EmbeddingVector> EmbedAsync(string input, string? model, int? dimensions, CancellationToken cancellationToken)
     {
         EmbeddingResponse response = await Provider.EmbedAsync(new EmbeddingRequest([input], model ?? Options.EmbeddingModel, dimensions), cancellationToken).ConfigureAwait(false);
         return response.Embeddings[0];
     }
 
     /// <summary>Embeds every input, packed into large requests (or deferred, one input per line); one item per input, in input order.</summary>
-    public async Task<BatchResult<Embedding>> EmbedBatchAsync(BatchPlan plan, IEnumerable<string?> inputs, CancellationToken cancellationToken)
+    public async Task<BatchResult<EmbeddingVector>> EmbedBatchAsync(BatchPlan plan, IEnumerable<string?> inputs, CancellationToken cancellationToken)
     {
         CheckBudget(plan, chat: false);
         IRemoteBatchApi? remote = plan.Mode == BatchMode.Deferred ? RemoteApi() : null;
@@ -457,15 +457,15 @@ internal sealed class BatchEngine
     }
 
     /// <summary>Embeds every input, packed into large requests (or deferred); yields the items of each request as it completes.</summary>
-    public async IAsyncEnumerable<BatchItem<Embedding>> EmbedAsCompletedAsync(BatchPlan plan, IEnumerable<string?> inputs, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<BatchItem<EmbeddingVector>> EmbedAsCompletedAsync(BatchPlan plan, IEnumerable<string?> inputs, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         CheckBudget(plan, chat: false);
         IRemoteBatchApi? remote = plan.Mode == BatchMode.Deferred ? RemoteApi() : null;
         using JournalFile? journal = OpenJournal(plan, JournalDefinition.ForEmbeddings);
-        IAsyncEnumerable<BatchItem<Embedding>> items = remote is null
+        IAsyncEnumerable<BatchItem<EmbeddingVector>> items = remote is null
             ? Runner.RunPackedAsCompletedAsync(Pack(inputs, journal), EmbeddingWork(plan, journal), EmbeddingPacker.Packing(journal), WithSize(plan, inputs), cancellationToken)
             : DeferredEmbeddings(remote, WithSize(plan, inputs), journal).RunAsCompletedAsync(inputs, cancellationToken);
-        await foreach (BatchItem<Embedding> item in items.ConfigureAwait(false))
+        await foreach (BatchItem<EmbeddingVector> item in items.ConfigureAwait(false))
         {
             yield return item;
         }

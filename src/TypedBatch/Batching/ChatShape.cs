@@ -10,10 +10,10 @@ namespace TypedBatch;
 internal sealed class ChatShape<TIn, TOut>
 {
     /// <summary>The input's conversation.</summary>
-    public required Func<TIn, IReadOnlyList<ChatMessage>> Render { get; init; }
+    public required Func<TIn, IReadOnlyList<PromptMessage>> Render { get; init; }
 
     /// <summary>Sends a conversation live and builds the value (typed: parsed and repaired).</summary>
-    public required Func<IReadOnlyList<ChatMessage>, CancellationToken, ValueTask<BatchWorkResult<TOut>>> Send { get; init; }
+    public required Func<IReadOnlyList<PromptMessage>, CancellationToken, ValueTask<BatchWorkResult<TOut>>> Send { get; init; }
 
     /// <summary>A journaled completion back to the value, by the path a live answer takes.</summary>
     public required Func<ChatCompletion, TOut> Rebuild { get; init; }
@@ -22,7 +22,7 @@ internal sealed class ChatShape<TIn, TOut>
     /// A completion that arrived another way (a deferred batch's output line) to the value: checked and parsed like a
     /// live one; a typed answer that does not parse is repaired live, with the conversation read back on demand.
     /// </summary>
-    public required Func<ChatCompletion, Func<IReadOnlyList<ChatMessage>>, CancellationToken, ValueTask<BatchWorkResult<TOut>>> Answer { get; init; }
+    public required Func<ChatCompletion, Func<IReadOnlyList<PromptMessage>>, CancellationToken, ValueTask<BatchWorkResult<TOut>>> Answer { get; init; }
 
     /// <summary>What a journaled item cost, priced again from its usage, model and provider (a replay reports it as sent).</summary>
     public required Func<Journaling.JournalEntry, decimal?> CostOf { get; init; }

@@ -18,10 +18,10 @@ internal sealed record EmbeddingChunk(string?[] Inputs, int FirstIndex, bool[] S
 }
 
 /// <summary>What came of one chunk: the embeddings of the inputs sent, or the error that failed them all.</summary>
-internal sealed record EmbeddingChunkOutcome(IReadOnlyList<Embedding> Embeddings, BatchError? Error)
+internal sealed record EmbeddingChunkOutcome(IReadOnlyList<EmbeddingVector> Embeddings, BatchError? Error)
 {
     /// <summary>For a replayed chunk: the items read back from the journal, one per valid input.</summary>
-    public BatchItem<Embedding>[]? Replayed { get; init; }
+    public BatchItem<EmbeddingVector>[]? Replayed { get; init; }
 }
 
 /// <summary>
@@ -88,13 +88,13 @@ internal static class EmbeddingPacker
     }
 
     /// <summary>The runner's view of chunks: how far each reaches, and its per-input items (journaled as they are unpacked).</summary>
-    public static IBatchPacking<EmbeddingChunk, EmbeddingChunkOutcome, Embedding> Packing(JournalFile? journal = null)
+    public static IBatchPacking<EmbeddingChunk, EmbeddingChunkOutcome, EmbeddingVector> Packing(JournalFile? journal = null)
         => journal is null ? Unjournaled : new ChunkPacking(journal);
 
     /// <summary>Reads a replayed chunk's items back from the journal.</summary>
-    public static BatchItem<Embedding>[] Replay(JournalFile journal, EmbeddingChunk chunk, JournalLookup[] replays, Func<JournalEntry, decimal?> costOf)
+    public static BatchItem<EmbeddingVector>[] Replay(JournalFile journal, EmbeddingChunk chunk, JournalLookup[] replays, Func<JournalEntry, decimal?> costOf)
     {
-        var items = new List<BatchItem<Embedding>>(chunk.Inputs.Length);
+        var items = new List<BatchItem<EmbeddingVector>>(chunk.Inputs.Length);
         for (int i = 0; i < chunk.Inputs.Length; i++)
         {
             if (!chunk.Sent[i])
@@ -105,20 +105,20 @@ internal static class EmbeddingPacker
             int index = chunk.FirstIndex + i;
             JournalEntry entry = journal.Read(index, replays[i]);
             items.Add(entry.Succeeded
-                ? new BatchItem<Embedding>(index, entry.ToEmbedding(), null, entry.Usage, entry.Attempts, TimeSpan.Zero, 0, entry.Provider, fromJournal: true, deferred: entry.Deferred, cost: costOf(entry))
-                : new BatchItem<Embedding>(index, null, entry.ToError(), entry.Usage, entry.Attempts, TimeSpan.Zero, 0, entry.Provider, fromJournal: true, deferred: entry.Deferred, cost: costOf(entry)));
+                ? new BatchItem<EmbeddingVector>(index, entry.ToEmbedding(), null, entry.Usage, entry.Attempts, TimeSpan.Zero, 0, entry.Provider, fromJournal: true, deferred: entry.Deferred, cost: costOf(entry))
+                : new BatchItem<EmbeddingVector>(index, null, entry.ToError(), entry.Usage, entry.Attempts, TimeSpan.Zero, 0, entry.Provider, fromJournal: true, deferred: entry.Deferred, cost: costOf(entry)));
         }
 
         return [.. items];
     }
 
     /// <summary>The per-input items of one request, in input order.</summary>
-    public static IEnumerable<BatchItem<Embedding>> Expand(EmbeddingChunk chunk, BatchItem<EmbeddingChunkOutcome> request)
+    public static IEnumerable<BatchItem<EmbeddingVector>> Expand(EmbeddingChunk chunk, BatchItem<EmbeddingChunkOutcome> request)
     {
         bool[] sentMask = chunk.Sent;
         int sentCount = sentMask.Count(s => s);
         // A request that failed outright (only cancellation escapes the work) fails every input it carried.
-        BatchItem<Embedding>[]? replayed = request.Succeeded ? request.Value!.Replayed : null;
+        BatchItem<EmbeddingVector>[]? replayed = request.Succeeded ? request.Value!.Replayed : null;
         BatchError? error = request.Succeeded ? request.Value!.Error : request.Error;
         int sent = 0;
         decimal given = 0m;
@@ -127,7 +127,7 @@ internal static class EmbeddingPacker
             int index = chunk.FirstIndex + i;
             if (!sentMask[i])
             {
-                yield return BatchItem.Failure<Embedding>(index, new BatchError(BatchErrorKind.InvalidInput, $"Input {index} is null or empty; it was not sent."), default, 0, TimeSpan.Zero);
+                yield return BatchItem.Failure<EmbeddingVector>(index, new BatchError(BatchErrorKind.InvalidInput, $"Input {index} is null or empty; it was not sent."), default, 0, TimeSpan.Zero);
             }
             else if (replayed is not null)
             {
@@ -148,7 +148,7 @@ internal static class EmbeddingPacker
 
                 yield return error is null
                     ? BatchItem.Success(index, request.Value!.Embeddings[sent], usage, request.Attempts, request.Latency, 0, request.Provider, cost)
-                    : BatchItem.Failure<Embedding>(index, error, usage, request.Attempts, request.Latency, 0, cost);
+                    : BatchItem.Failure<EmbeddingVector>(index, error, usage, request.Attempts, request.Latency, 0, cost);
                 sent++;
             }
         }
@@ -173,11 +173,11 @@ internal static class EmbeddingPacker
         };
     }
 
-    private sealed class ChunkPacking(JournalFile? journal) : IBatchPacking<EmbeddingChunk, EmbeddingChunkOutcome, Embedding>
+    private sealed class ChunkPacking(JournalFile? journal) : IBatchPacking<EmbeddingChunk, EmbeddingChunkOutcome, EmbeddingVector>
     {
         public int LastIndex(EmbeddingChunk unit) => unit.LastIndex;
 
-        public IEnumerable<BatchItem<Embedding>> Unpack(EmbeddingChunk unit, BatchItem<EmbeddingChunkOutcome> result)
+        public IEnumerable<BatchItem<EmbeddingVector>> Unpack(EmbeddingChunk unit, BatchItem<EmbeddingChunkOutcome> result)
         {
             if (journal is null || unit.Fingerprints is not { } fingerprints)
             {
@@ -188,9 +188,9 @@ internal static class EmbeddingPacker
         }
 
         /// <summary>Journals every sent input's outcome before the runner reports it; invalid inputs were never sent and are not journaled.</summary>
-        private static IEnumerable<BatchItem<Embedding>> Journaled(EmbeddingChunk unit, BatchItem<EmbeddingChunkOutcome> result, JournalFingerprint[] fingerprints, JournalFile journal)
+        private static IEnumerable<BatchItem<EmbeddingVector>> Journaled(EmbeddingChunk unit, BatchItem<EmbeddingChunkOutcome> result, JournalFingerprint[] fingerprints, JournalFile journal)
         {
-            foreach (BatchItem<Embedding> item in Expand(unit, result))
+            foreach (BatchItem<EmbeddingVector> item in Expand(unit, result))
             {
                 int position = item.Index - unit.FirstIndex;
                 if (unit.Sent[position] && !(item.Error is { Kind: BatchErrorKind.Cancelled }))

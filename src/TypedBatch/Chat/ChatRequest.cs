@@ -3,7 +3,7 @@ namespace TypedBatch;
 /// <summary>One chat request as a provider receives it: the messages and fully resolved settings.</summary>
 /// <param name="Messages">The conversation, in order.</param>
 /// <param name="Settings">Settings with <see cref="CompletionSettings.Model"/> resolved.</param>
-public sealed record ChatRequest(IReadOnlyList<ChatMessage> Messages, CompletionSettings Settings)
+public sealed record ChatRequest(IReadOnlyList<PromptMessage> Messages, CompletionSettings Settings)
 {
     /// <summary>The model to call.</summary>
     public string Model => Settings.Model ?? throw new InvalidOperationException("ChatRequest.Settings.Model must be resolved before a provider is called.");
@@ -19,7 +19,7 @@ public sealed record EmbeddingRequest(IReadOnlyList<string> Inputs, string Model
 /// <param name="Embeddings">One embedding per input, in input order.</param>
 /// <param name="Usage">Tokens counted.</param>
 /// <param name="Attempts">HTTP attempts made, retries included.</param>
-public sealed record EmbeddingResponse(IReadOnlyList<Embedding> Embeddings, TokenUsage Usage, int Attempts = 1)
+public sealed record EmbeddingResponse(IReadOnlyList<EmbeddingVector> Embeddings, TokenUsage Usage, int Attempts = 1)
 {
     /// <summary>What the request cost, in USD (see <see cref="ChatCompletion.Cost"/>); <see langword="null"/> when the model has no price.</summary>
     public decimal? Cost { get; init; }

@@ -91,10 +91,10 @@ internal sealed class CostBudget(decimal max)
     /// The most a chat request can cost: every UTF-8 byte of its messages and schema a token (no tokenizer yields
     /// more tokens than bytes), the chat format's overhead, and the full <paramref name="maxTokens"/> of output.
     /// </summary>
-    public static decimal WorstCase(ModelPrice price, IReadOnlyList<ChatMessage> messages, int maxTokens, ReadOnlyMemory<byte> schema, bool deferred = false)
+    public static decimal WorstCase(ModelPrice price, IReadOnlyList<PromptMessage> messages, int maxTokens, ReadOnlyMemory<byte> schema, bool deferred = false)
     {
         long prompt = 3 + schema.Length;
-        foreach (ChatMessage message in messages)
+        foreach (PromptMessage message in messages)
         {
             prompt += 4 + Encoding.UTF8.GetByteCount(message.Content);
         }

@@ -47,7 +47,7 @@ internal interface IDeferredKind<in TIn, TRequest, TOut>
 }
 
 /// <summary>A chat batch of any shape (untyped, prompt method, typed prompt method).</summary>
-internal sealed class ChatKind<TIn, TOut>(BatchEngine engine, BatchPlan plan, ChatShape<TIn, TOut> shape) : IDeferredKind<TIn, IReadOnlyList<ChatMessage>, TOut>
+internal sealed class ChatKind<TIn, TOut>(BatchEngine engine, BatchPlan plan, ChatShape<TIn, TOut> shape) : IDeferredKind<TIn, IReadOnlyList<PromptMessage>, TOut>
 {
     private readonly string _model = Primary(engine)?.ModelOverride ?? plan.Model;
     private readonly StructuredOutputMode _structuredOutputs = Primary(engine)?.StructuredOutputs ?? StructuredOutputMode.JsonSchema;
@@ -57,9 +57,9 @@ internal sealed class ChatKind<TIn, TOut>(BatchEngine engine, BatchPlan plan, Ch
 
     public string Endpoint(IRemoteBatchApi api) => api.ChatEndpoint;
 
-    public IReadOnlyList<ChatMessage> Render(TIn input)
+    public IReadOnlyList<PromptMessage> Render(TIn input)
     {
-        IReadOnlyList<ChatMessage> messages = shape.Render(input);
+        IReadOnlyList<PromptMessage> messages = shape.Render(input);
         if (Guard.DescribeInvalidMessages(messages) is { } problem)
         {
             throw new ArgumentException($"Invalid conversation: {problem}; nothing was sent.", nameof(input));
@@ -68,16 +68,16 @@ internal sealed class ChatKind<TIn, TOut>(BatchEngine engine, BatchPlan plan, Ch
         return messages;
     }
 
-    public JournalFingerprint Fingerprint(JournalDefinition definition, IReadOnlyList<ChatMessage> request) => JournalFingerprint.Of(definition, request);
+    public JournalFingerprint Fingerprint(JournalDefinition definition, IReadOnlyList<PromptMessage> request) => JournalFingerprint.Of(definition, request);
 
     public BatchWorkResult<TOut>? Replay(JournalFile journal, int index, JournalLookup lookup) => BatchEngine.Replay(journal, index, lookup, shape.Rebuild, shape.CostOf);
 
-    public void WriteBody(Utf8JsonWriter writer, IReadOnlyList<ChatMessage> request)
+    public void WriteBody(Utf8JsonWriter writer, IReadOnlyList<PromptMessage> request)
         => JsonSerializer.Serialize(writer, OpenAICompatibleProvider.ToWire(new ChatRequest(request, plan.Settings), _model, _structuredOutputs), WireJsonContext.Wire.ChatCompletionRequestDto);
 
-    public IReadOnlyList<ChatMessage> ReadRequest(ReadOnlySpan<byte> line) => DeferredLines.ReadMessages(line, SchemaInPrompt);
+    public IReadOnlyList<PromptMessage> ReadRequest(ReadOnlySpan<byte> line) => DeferredLines.ReadMessages(line, SchemaInPrompt);
 
-    public ValueTask<BatchWorkResult<TOut>> AnswerAsync(JsonElement body, string? requestId, Func<IReadOnlyList<ChatMessage>> request, CancellationToken cancellationToken)
+    public ValueTask<BatchWorkResult<TOut>> AnswerAsync(JsonElement body, string? requestId, Func<IReadOnlyList<PromptMessage>> request, CancellationToken cancellationToken)
     {
         string provider = engine.Provider is FallbackChatProvider chain ? chain.Providers[0].Name : engine.Provider.Name;
         ChatCompletionResponseDto dto;
@@ -94,7 +94,7 @@ internal sealed class ChatKind<TIn, TOut>(BatchEngine engine, BatchPlan plan, Ch
         return shape.Answer(OpenAICompatibleProvider.FromWire(dto, provider, 200, requestId, 1, _pricing, _model, deferred: true), request, cancellationToken);
     }
 
-    public ValueTask<BatchWorkResult<TOut>> SendAsync(IReadOnlyList<ChatMessage> request, CancellationToken cancellationToken) => shape.Send(request, cancellationToken);
+    public ValueTask<BatchWorkResult<TOut>> SendAsync(IReadOnlyList<PromptMessage> request, CancellationToken cancellationToken) => shape.Send(request, cancellationToken);
 
     public Task AppendAsync(JournalFile journal, int index, JournalFingerprint fingerprint, BatchWorkResult<TOut> result)
         => journal.AppendCompletion(index, fingerprint, result.Completion!, result.Usage, result.Attempts, result.Repairs, result.Deferred);
@@ -104,7 +104,7 @@ internal sealed class ChatKind<TIn, TOut>(BatchEngine engine, BatchPlan plan, Ch
 }
 
 /// <summary>An embeddings batch: one input per line (the Batch API counts inputs, not requests, against its limit).</summary>
-internal sealed class EmbeddingKind(BatchEngine engine, BatchPlan plan) : IDeferredKind<string?, string, Embedding>
+internal sealed class EmbeddingKind(BatchEngine engine, BatchPlan plan) : IDeferredKind<string?, string, EmbeddingVector>
 {
     private readonly string _model = ((engine.Provider is FallbackChatProvider chain ? chain.Providers[0] : engine.Provider) as OpenAICompatibleProvider)?.ModelOverride ?? plan.Model;
 
@@ -115,13 +115,13 @@ internal sealed class EmbeddingKind(BatchEngine engine, BatchPlan plan) : IDefer
 
     public JournalFingerprint Fingerprint(JournalDefinition definition, string request) => JournalFingerprint.Of(definition, request);
 
-    public BatchWorkResult<Embedding>? Replay(JournalFile journal, int index, JournalLookup lookup)
+    public BatchWorkResult<EmbeddingVector>? Replay(JournalFile journal, int index, JournalLookup lookup)
     {
         JournalEntry entry = journal.Read(index, lookup);
         decimal? cost = engine.CostOf(entry, plan.Model);
         return entry.Succeeded
-            ? new BatchWorkResult<Embedding>(entry.ToEmbedding(), entry.Usage, entry.Attempts, 0, entry.Provider) { FromJournal = true, Deferred = entry.Deferred, Cost = cost }
-            : new BatchWorkResult<Embedding>(null!, entry.Usage, entry.Attempts, 0, entry.Provider) { FromJournal = true, Deferred = entry.Deferred, Error = entry.ToError(), Cost = cost };
+            ? new BatchWorkResult<EmbeddingVector>(entry.ToEmbedding(), entry.Usage, entry.Attempts, 0, entry.Provider) { FromJournal = true, Deferred = entry.Deferred, Cost = cost }
+            : new BatchWorkResult<EmbeddingVector>(null!, entry.Usage, entry.Attempts, 0, entry.Provider) { FromJournal = true, Deferred = entry.Deferred, Error = entry.ToError(), Cost = cost };
     }
 
     public void WriteBody(Utf8JsonWriter writer, string request)
@@ -135,7 +135,7 @@ internal sealed class EmbeddingKind(BatchEngine engine, BatchPlan plan) : IDefer
         return (input.ValueKind == JsonValueKind.Array ? input[0] : input).GetString() ?? string.Empty;
     }
 
-    public ValueTask<BatchWorkResult<Embedding>> AnswerAsync(JsonElement body, string? requestId, Func<string> request, CancellationToken cancellationToken)
+    public ValueTask<BatchWorkResult<EmbeddingVector>> AnswerAsync(JsonElement body, string? requestId, Func<string> request, CancellationToken cancellationToken)
     {
         string provider = engine.Provider is FallbackChatProvider chain ? chain.Providers[0].Name : engine.Provider.Name;
         EmbeddingResponseDto? dto;
@@ -155,10 +155,10 @@ internal sealed class EmbeddingKind(BatchEngine engine, BatchPlan plan) : IDefer
 
         TokenUsage usage = dto.Usage?.ToTokenUsage() ?? default;
         decimal? cost = engine.PricingFor(provider).Cost(dto.Model, _model, usage, deferred: true);
-        return ValueTask.FromResult(new BatchWorkResult<Embedding>(new Embedding(vector, dto.Model), usage, 1, 0, provider) { Cost = cost });
+        return ValueTask.FromResult(new BatchWorkResult<EmbeddingVector>(new EmbeddingVector(vector, dto.Model), usage, 1, 0, provider) { Cost = cost });
     }
 
-    public async ValueTask<BatchWorkResult<Embedding>> SendAsync(string request, CancellationToken cancellationToken)
+    public async ValueTask<BatchWorkResult<EmbeddingVector>> SendAsync(string request, CancellationToken cancellationToken)
     {
         EmbeddingResponse response = await engine.Provider.EmbedAsync(new EmbeddingRequest([request], plan.Model, plan.Dimensions), cancellationToken).ConfigureAwait(false);
         if (response.Embeddings.Count != 1)
@@ -166,9 +166,9 @@ internal sealed class EmbeddingKind(BatchEngine engine, BatchPlan plan) : IDefer
             throw new ProviderException(BatchErrorKind.InvalidOutput, engine.Provider.Name, $"The provider returned {response.Embeddings.Count} embeddings for 1 input.", 200);
         }
 
-        return new BatchWorkResult<Embedding>(response.Embeddings[0], response.Usage, response.Attempts, 0, engine.Provider.Name) { Cost = response.Cost };
+        return new BatchWorkResult<EmbeddingVector>(response.Embeddings[0], response.Usage, response.Attempts, 0, engine.Provider.Name) { Cost = response.Cost };
     }
 
-    public Task AppendAsync(JournalFile journal, int index, JournalFingerprint fingerprint, BatchWorkResult<Embedding> result)
+    public Task AppendAsync(JournalFile journal, int index, JournalFingerprint fingerprint, BatchWorkResult<EmbeddingVector> result)
         => journal.AppendEmbedding(index, fingerprint, result.Value, result.Usage, result.Attempts, result.Provider, result.Deferred);
 }

@@ -88,20 +88,20 @@ internal static class DeferredLines
     /// The conversation of a request line, as it was rendered: for a live re-ask (a repair) or a live fallback. The
     /// system message a schema-in-prompt server gets in front is dropped (the live call adds it again).
     /// </summary>
-    public static IReadOnlyList<ChatMessage> ReadMessages(ReadOnlySpan<byte> line, bool schemaInPrompt)
+    public static IReadOnlyList<PromptMessage> ReadMessages(ReadOnlySpan<byte> line, bool schemaInPrompt)
     {
         var reader = new Utf8JsonReader(line);
         using var document = JsonDocument.ParseValue(ref reader);
         JsonElement messages = document.RootElement.GetProperty("body").GetProperty("messages");
-        var list = new List<ChatMessage>(messages.GetArrayLength());
+        var list = new List<PromptMessage>(messages.GetArrayLength());
         foreach (JsonElement message in messages.EnumerateArray())
         {
             string role = message.GetProperty("role").GetString() ?? "user";
-            var chatRole = (ChatRole)Math.Max(0, Array.IndexOf(RoleNames, role));
-            list.Add(new ChatMessage(chatRole, message.GetProperty("content").GetString() ?? string.Empty));
+            var chatRole = (PromptRole)Math.Max(0, Array.IndexOf(RoleNames, role));
+            list.Add(new PromptMessage(chatRole, message.GetProperty("content").GetString() ?? string.Empty));
         }
 
-        if (schemaInPrompt && list.Count > 0 && list[0].Role == ChatRole.System)
+        if (schemaInPrompt && list.Count > 0 && list[0].Role == PromptRole.System)
         {
             list.RemoveAt(0);
         }

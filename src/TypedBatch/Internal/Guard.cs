@@ -28,7 +28,7 @@ internal static class Guard
     }
 
     /// <summary>Checks one conversation; returns an error text instead of throwing so lazy batches can fail one item.</summary>
-    public static string? DescribeInvalidMessages(IReadOnlyList<ChatMessage>? messages)
+    public static string? DescribeInvalidMessages(IReadOnlyList<PromptMessage>? messages)
     {
         if (messages is null)
         {
@@ -42,7 +42,7 @@ internal static class Guard
 
         for (int i = 0; i < messages.Count; i++)
         {
-            ChatMessage? message = messages[i];
+            PromptMessage? message = messages[i];
             if (message is null)
             {
                 return $"message {i} is null";
@@ -57,7 +57,7 @@ internal static class Guard
         return null;
     }
 
-    public static void Messages(IReadOnlyList<ChatMessage>? messages, string paramName)
+    public static void Messages(IReadOnlyList<PromptMessage>? messages, string paramName)
     {
         ArgumentNullException.ThrowIfNull(messages, paramName);
         if (DescribeInvalidMessages(messages) is { } problem)

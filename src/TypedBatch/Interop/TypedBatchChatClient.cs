@@ -79,10 +79,10 @@ internal sealed class TypedBatchChatClient(TypedBatchClient client) : Meai.IChat
     }
 
     /// <summary>Text messages as TypedBatch's; anything else (images, tool calls, other roles) is refused, naming the message.</summary>
-    internal static ChatMessage[] ToMessages(IEnumerable<Meai.ChatMessage> messages)
+    internal static PromptMessage[] ToMessages(IEnumerable<Meai.ChatMessage> messages)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        var converted = new List<ChatMessage>();
+        var converted = new List<PromptMessage>();
         int index = 0;
         foreach (Meai.ChatMessage message in messages)
         {
@@ -105,7 +105,7 @@ internal sealed class TypedBatchChatClient(TypedBatchClient client) : Meai.IChat
                 throw new ArgumentException($"Message {index} has the role '{message.Role}'; TypedBatch sends system, user and assistant messages.", nameof(messages));
             }
 
-            converted.Add(new ChatMessage((ChatRole)role, message.Text));
+            converted.Add(new PromptMessage((PromptRole)role, message.Text));
             index++;
         }
 

@@ -15,11 +15,11 @@ internal sealed class TypedBatchEmbeddingGenerator(TypedBatchClient client) : Me
     public async Task<Meai.GeneratedEmbeddings<Meai.Embedding<float>>> GenerateAsync(IEnumerable<string> values, Meai.EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(values);
-        BatchResult<Embedding> result = await client.CreateEmbeddingsBatchAsync(values, new BatchOptions { Model = options?.ModelId }, options?.Dimensions, cancellationToken).ConfigureAwait(false);
+        BatchResult<EmbeddingVector> result = await client.CreateEmbeddingsBatchAsync(values, new BatchOptions { Model = options?.ModelId }, options?.Dimensions, cancellationToken).ConfigureAwait(false);
         var embeddings = new Meai.GeneratedEmbeddings<Meai.Embedding<float>>(result.Count);
-        foreach (BatchItem<Embedding> item in result)
+        foreach (BatchItem<EmbeddingVector> item in result)
         {
-            Embedding embedding = item.GetValueOrThrow();
+            EmbeddingVector embedding = item.GetValueOrThrow();
             embeddings.Add(new Meai.Embedding<float>(embedding.Vector) { ModelId = embedding.Model });
         }
 

@@ -56,7 +56,7 @@ internal sealed class JournalEntry
         Provider = Provider,
     };
 
-    public Embedding ToEmbedding() => new(Vector ?? [], Model);
+    public EmbeddingVector ToEmbedding() => new(Vector ?? [], Model);
 
     public BatchError ToError() => new(Kind, Message ?? string.Empty)
     {

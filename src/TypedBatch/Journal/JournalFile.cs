@@ -234,7 +234,7 @@ internal sealed partial class JournalFile : IDisposable
     }
 
     /// <summary>Journals an embedding that succeeded: its vector as little-endian float32, base64.</summary>
-    public Task AppendEmbedding(int index, JournalFingerprint fingerprint, Embedding embedding, TokenUsage usage, int attempts, string? provider, bool deferred = false)
+    public Task AppendEmbedding(int index, JournalFingerprint fingerprint, EmbeddingVector embedding, TokenUsage usage, int attempts, string? provider, bool deferred = false)
     {
         ThrowIfUnusable();
         Utf8JsonWriter w = Start(index, fingerprint, true, usage, attempts, 0, provider, deferred);

@@ -15,7 +15,7 @@ internal readonly record struct JournalFingerprint(ulong High, ulong Low)
 {
     public const int HexLength = 32;
 
-    public static JournalFingerprint Of(JournalDefinition definition, IReadOnlyList<ChatMessage> messages)
+    public static JournalFingerprint Of(JournalDefinition definition, IReadOnlyList<PromptMessage> messages)
     {
         int max = definition.Hash.Length;
         for (int i = 0; i < messages.Count; i++)
@@ -31,7 +31,7 @@ internal readonly record struct JournalFingerprint(ulong High, ulong Low)
             int length = definition.Hash.Length;
             for (int i = 0; i < messages.Count; i++)
             {
-                ChatMessage message = messages[i];
+                PromptMessage message = messages[i];
                 buffer[length] = (byte)message.Role;
                 int written = Encoding.UTF8.GetBytes(message.Content, buffer[(length + 5)..]);
                 BinaryPrimitives.WriteInt32LittleEndian(buffer[(length + 1)..], written);

@@ -13,7 +13,7 @@ internal static class TokenEstimator
 
     /// <summary>The uncorrected prompt estimate of a conversation.</summary>
     /// <param name="messages">The messages.</param>
-    public static int EstimatePrompt(IReadOnlyList<ChatMessage> messages)
+    public static int EstimatePrompt(IReadOnlyList<PromptMessage> messages)
     {
         ArgumentNullException.ThrowIfNull(messages);
         long total = PerReply;

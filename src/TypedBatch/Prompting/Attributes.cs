@@ -89,7 +89,7 @@ public sealed class CompletionAttribute : Attribute
 
 /// <summary>
 /// Marks a method that embeds its one <see cref="string"/> parameter. It returns <c>Task</c> or <c>ValueTask</c> of
-/// <see cref="TypedBatch.Embedding"/>, <c>float[]</c> or <c>ReadOnlyMemory&lt;float&gt;</c>; its batch variant packs
+/// <see cref="TypedBatch.EmbeddingVector"/>, <c>float[]</c> or <c>ReadOnlyMemory&lt;float&gt;</c>; its batch variant packs
 /// inputs into large requests like <see cref="TypedBatchClient.CreateEmbeddingsBatchAsync(IEnumerable{string}, BatchOptions, int?, CancellationToken)"/>.
 /// </summary>
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]

@@ -24,7 +24,7 @@ public sealed class PromptClientContext
     /// <param name="messages">The rendered messages.</param>
     /// <param name="settings">The method's settings.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    public Task<ChatCompletion> CompleteAsync(ChatMessage[] messages, CompletionSettings settings, CancellationToken cancellationToken)
+    public Task<ChatCompletion> CompleteAsync(PromptMessage[] messages, CompletionSettings settings, CancellationToken cancellationToken)
         => _engine.CompleteAsync(messages, settings, cancellationToken);
 
     /// <summary>Sends one rendered prompt streamed and hands out the answer's text as it arrives; a refusal fails the call.</summary>
@@ -32,7 +32,7 @@ public sealed class PromptClientContext
     /// <param name="settings">The method's settings.</param>
     /// <param name="cancellationToken">Cancels the call and the stream.</param>
     /// <exception cref="ProviderException">The call failed, the stream broke after it began, or the model refused.</exception>
-    public async IAsyncEnumerable<string> StreamAsync(ChatMessage[] messages, CompletionSettings settings, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<string> StreamAsync(PromptMessage[] messages, CompletionSettings settings, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         System.Text.StringBuilder? refusal = null;
         ChatCompletionUpdate? last = null;
@@ -66,7 +66,7 @@ public sealed class PromptClientContext
     /// <param name="options">Per-call overrides.</param>
     /// <param name="operation">The method's name, for logs.</param>
     /// <param name="cancellationToken">Cancels the batch.</param>
-    public IAsyncEnumerable<BatchDelta> RunChatStreamBatchAsync<TIn>(IEnumerable<TIn> inputs, Func<TIn, ChatMessage[]> render, CompletionSettings settings, BatchOptions? options, string operation, CancellationToken cancellationToken)
+    public IAsyncEnumerable<BatchDelta> RunChatStreamBatchAsync<TIn>(IEnumerable<TIn> inputs, Func<TIn, PromptMessage[]> render, CompletionSettings settings, BatchOptions? options, string operation, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(render);
@@ -85,7 +85,7 @@ public sealed class PromptClientContext
     /// <param name="options">Per-call overrides.</param>
     /// <param name="operation">The method's name, for logs.</param>
     /// <param name="cancellationToken">Cancels the batch.</param>
-    public Task<BatchResult<TOut>> RunChatBatchAsync<TIn, TOut>(IEnumerable<TIn> inputs, Func<TIn, ChatMessage[]> render, CompletionSettings settings, Func<ChatCompletion, TOut> map, BatchOptions? options, string operation, CancellationToken cancellationToken)
+    public Task<BatchResult<TOut>> RunChatBatchAsync<TIn, TOut>(IEnumerable<TIn> inputs, Func<TIn, PromptMessage[]> render, CompletionSettings settings, Func<ChatCompletion, TOut> map, BatchOptions? options, string operation, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         BatchPlan plan = BatchPlanner.Chat(operation, _engine.Provider.Name, settings, options, _engine.Options);
@@ -102,7 +102,7 @@ public sealed class PromptClientContext
     /// <param name="options">Per-call overrides.</param>
     /// <param name="operation">The method's name, for logs.</param>
     /// <param name="cancellationToken">Cancels the batch.</param>
-    public IAsyncEnumerable<BatchItem<TOut>> RunChatAsCompletedAsync<TIn, TOut>(IEnumerable<TIn> inputs, Func<TIn, ChatMessage[]> render, CompletionSettings settings, Func<ChatCompletion, TOut> map, BatchOptions? options, string operation, CancellationToken cancellationToken)
+    public IAsyncEnumerable<BatchItem<TOut>> RunChatAsCompletedAsync<TIn, TOut>(IEnumerable<TIn> inputs, Func<TIn, PromptMessage[]> render, CompletionSettings settings, Func<ChatCompletion, TOut> map, BatchOptions? options, string operation, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         BatchPlan plan = BatchPlanner.Chat(operation, _engine.Provider.Name, settings, options, _engine.Options);
@@ -114,7 +114,7 @@ public sealed class PromptClientContext
     /// <param name="model">The method's model, or null for the client's.</param>
     /// <param name="dimensions">The method's dimensions, if any.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    public Task<Embedding> EmbedAsync(string text, string? model, int? dimensions, CancellationToken cancellationToken)
+    public Task<EmbeddingVector> EmbedAsync(string text, string? model, int? dimensions, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(text);
         return _engine.EmbedAsync(text, model, dimensions, cancellationToken);
@@ -128,16 +128,16 @@ public sealed class PromptClientContext
     /// <param name="map">Turns an embedding into the result.</param>
     /// <param name="options">Per-call overrides (model, concurrency, limits, progress).</param>
     /// <param name="cancellationToken">Cancels the batch.</param>
-    public async Task<BatchResult<TOut>> RunEmbeddingBatchAsync<TOut>(IEnumerable<string> inputs, string? model, int? dimensions, Func<Embedding, TOut> map, BatchOptions? options, CancellationToken cancellationToken)
+    public async Task<BatchResult<TOut>> RunEmbeddingBatchAsync<TOut>(IEnumerable<string> inputs, string? model, int? dimensions, Func<EmbeddingVector, TOut> map, BatchOptions? options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         BatchPlan plan = BatchPlanner.Embeddings("embeddings", _engine.Provider.Name, model, dimensions, options, _engine.Options);
-        BatchResult<Embedding> result;
+        BatchResult<EmbeddingVector> result;
         try
         {
             result = await _engine.EmbedBatchAsync(plan, inputs, cancellationToken).ConfigureAwait(false);
         }
-        catch (BatchCanceledException<Embedding> cancelled)
+        catch (BatchCanceledException<EmbeddingVector> cancelled)
         {
             throw cancelled.MapValues(map);
         }
@@ -153,11 +153,11 @@ public sealed class PromptClientContext
     /// <param name="map">Turns an embedding into the result.</param>
     /// <param name="options">Per-call overrides (model, concurrency, limits, progress).</param>
     /// <param name="cancellationToken">Cancels the batch.</param>
-    public async IAsyncEnumerable<BatchItem<TOut>> RunEmbeddingAsCompletedAsync<TOut>(IEnumerable<string> inputs, string? model, int? dimensions, Func<Embedding, TOut> map, BatchOptions? options, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<BatchItem<TOut>> RunEmbeddingAsCompletedAsync<TOut>(IEnumerable<string> inputs, string? model, int? dimensions, Func<EmbeddingVector, TOut> map, BatchOptions? options, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         BatchPlan plan = BatchPlanner.Embeddings("embeddings", _engine.Provider.Name, model, dimensions, options, _engine.Options);
-        await foreach (BatchItem<Embedding> item in _engine.EmbedAsCompletedAsync(plan, inputs, cancellationToken).ConfigureAwait(false))
+        await foreach (BatchItem<EmbeddingVector> item in _engine.EmbedAsCompletedAsync(plan, inputs, cancellationToken).ConfigureAwait(false))
         {
             yield return item.MapValue(map);
         }
@@ -170,7 +170,7 @@ public sealed class PromptClientContext
     /// <param name="spec">The schema, parser and repair budget.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <exception cref="ProviderException">The call failed, the model refused, the answer was cut off, or it did not fit after every repair.</exception>
-    public async Task<T> CompleteStructuredAsync<T>(ChatMessage[] messages, CompletionSettings settings, StructuredOutputSpec<T> spec, CancellationToken cancellationToken)
+    public async Task<T> CompleteStructuredAsync<T>(PromptMessage[] messages, CompletionSettings settings, StructuredOutputSpec<T> spec, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
         return await _engine.CompleteStructuredAsync(messages, settings, spec, cancellationToken).ConfigureAwait(false);
@@ -186,7 +186,7 @@ public sealed class PromptClientContext
     /// <param name="options">Per-call overrides.</param>
     /// <param name="operation">The method's name, for logs.</param>
     /// <param name="cancellationToken">Cancels the batch.</param>
-    public Task<BatchResult<TOut>> RunStructuredBatchAsync<TIn, TOut>(IEnumerable<TIn> inputs, Func<TIn, ChatMessage[]> render, CompletionSettings settings, StructuredOutputSpec<TOut> spec, BatchOptions? options, string operation, CancellationToken cancellationToken)
+    public Task<BatchResult<TOut>> RunStructuredBatchAsync<TIn, TOut>(IEnumerable<TIn> inputs, Func<TIn, PromptMessage[]> render, CompletionSettings settings, StructuredOutputSpec<TOut> spec, BatchOptions? options, string operation, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(spec);
@@ -204,7 +204,7 @@ public sealed class PromptClientContext
     /// <param name="options">Per-call overrides.</param>
     /// <param name="operation">The method's name, for logs.</param>
     /// <param name="cancellationToken">Cancels the batch.</param>
-    public IAsyncEnumerable<BatchItem<TOut>> RunStructuredAsCompletedAsync<TIn, TOut>(IEnumerable<TIn> inputs, Func<TIn, ChatMessage[]> render, CompletionSettings settings, StructuredOutputSpec<TOut> spec, BatchOptions? options, string operation, CancellationToken cancellationToken)
+    public IAsyncEnumerable<BatchItem<TOut>> RunStructuredAsCompletedAsync<TIn, TOut>(IEnumerable<TIn> inputs, Func<TIn, PromptMessage[]> render, CompletionSettings settings, StructuredOutputSpec<TOut> spec, BatchOptions? options, string operation, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(spec);
@@ -234,11 +234,11 @@ public sealed class PromptClientContext
 
     /// <summary>The embedding itself.</summary>
     /// <param name="embedding">The embedding.</param>
-    public static Embedding EmbeddingOf(Embedding embedding) => embedding;
+    public static EmbeddingVector EmbeddingOf(EmbeddingVector embedding) => embedding;
 
     /// <summary>The vector as a new array.</summary>
     /// <param name="embedding">The embedding.</param>
-    public static float[] FloatsOf(Embedding embedding)
+    public static float[] FloatsOf(EmbeddingVector embedding)
     {
         ArgumentNullException.ThrowIfNull(embedding);
         return embedding.Vector.ToArray();
@@ -246,7 +246,7 @@ public sealed class PromptClientContext
 
     /// <summary>The vector.</summary>
     /// <param name="embedding">The embedding.</param>
-    public static ReadOnlyMemory<float> MemoryOf(Embedding embedding)
+    public static ReadOnlyMemory<float> MemoryOf(EmbeddingVector embedding)
     {
         ArgumentNullException.ThrowIfNull(embedding);
         return embedding.Vector;

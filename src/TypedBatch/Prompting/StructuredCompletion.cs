@@ -13,23 +13,23 @@ namespace TypedBatch;
 /// </summary>
 internal static class StructuredCompletion
 {
-    public static ValueTask<BatchWorkResult<T>> CompleteAsync<T>(IChatProvider provider, IReadOnlyList<ChatMessage> messages, CompletionSettings settings, StructuredOutputSpec<T> spec, int maxRepairs, SecretRedactor redactor, CancellationToken cancellationToken)
+    public static ValueTask<BatchWorkResult<T>> CompleteAsync<T>(IChatProvider provider, IReadOnlyList<PromptMessage> messages, CompletionSettings settings, StructuredOutputSpec<T> spec, int maxRepairs, SecretRedactor redactor, CancellationToken cancellationToken)
         => RunAsync(provider, null, () => messages, settings, spec, maxRepairs, redactor, cancellationToken);
 
     /// <summary>
     /// The same loop from an answer already received (a deferred batch's line): it is checked and parsed like a live
     /// one, and only a repair sends anything, live, after reading the conversation back from <paramref name="messages"/>.
     /// </summary>
-    public static ValueTask<BatchWorkResult<T>> ContinueAsync<T>(IChatProvider provider, ChatCompletion first, Func<IReadOnlyList<ChatMessage>> messages, CompletionSettings settings, StructuredOutputSpec<T> spec, int maxRepairs, SecretRedactor redactor, CancellationToken cancellationToken)
+    public static ValueTask<BatchWorkResult<T>> ContinueAsync<T>(IChatProvider provider, ChatCompletion first, Func<IReadOnlyList<PromptMessage>> messages, CompletionSettings settings, StructuredOutputSpec<T> spec, int maxRepairs, SecretRedactor redactor, CancellationToken cancellationToken)
         => RunAsync(provider, first, messages, settings, spec, maxRepairs, redactor, cancellationToken);
 
-    private static async ValueTask<BatchWorkResult<T>> RunAsync<T>(IChatProvider provider, ChatCompletion? first, Func<IReadOnlyList<ChatMessage>> messages, CompletionSettings settings, StructuredOutputSpec<T> spec, int maxRepairs, SecretRedactor redactor, CancellationToken cancellationToken)
+    private static async ValueTask<BatchWorkResult<T>> RunAsync<T>(IChatProvider provider, ChatCompletion? first, Func<IReadOnlyList<PromptMessage>> messages, CompletionSettings settings, StructuredOutputSpec<T> spec, int maxRepairs, SecretRedactor redactor, CancellationToken cancellationToken)
     {
         TokenUsage usage = default;
         decimal? cost = 0m;
         int attempts = 0;
         bool hedged = false;
-        IReadOnlyList<ChatMessage>? conversation = first is null ? messages() : null;
+        IReadOnlyList<PromptMessage>? conversation = first is null ? messages() : null;
         for (int repair = 0; ; repair++)
         {
             ChatCompletion completion;
@@ -103,8 +103,8 @@ internal static class StructuredCompletion
                 conversation =
                 [
                     .. conversation ?? messages(),
-                    ChatMessage.Assistant(completion.Content),
-                    ChatMessage.User($"That answer is not valid: {invalid.Message} Reply again with only the corrected JSON, conforming to the schema."),
+                    PromptMessage.Assistant(completion.Content),
+                    PromptMessage.User($"That answer is not valid: {invalid.Message} Reply again with only the corrected JSON, conforming to the schema."),
                 ];
             }
         }

@@ -136,13 +136,13 @@ internal static class ProviderSpan
     }
 
     /// <summary>With <see cref="TypedBatchOptions.RecordContent"/>: the prompt and the answer, as the conventions' message JSON.</summary>
-    public static void RecordContent(Activity span, IReadOnlyList<ChatMessage> messages, ChatCompletion completion)
+    public static void RecordContent(Activity span, IReadOnlyList<PromptMessage> messages, ChatCompletion completion)
     {
         var buffer = new ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartArray();
-            foreach (ChatMessage message in messages)
+            foreach (PromptMessage message in messages)
             {
                 WriteMessage(writer, message.Role.ToString().ToLowerInvariant(), message.Content);
             }

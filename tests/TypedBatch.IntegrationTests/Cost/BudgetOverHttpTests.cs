@@ -98,7 +98,7 @@ public sealed class BudgetOverHttpTests
         string[] inputs = Enumerable.Range(0, 200).Select(i => $"text number {i:000}").ToArray();
         decimal perRequest = CostBudget.WorstCase(new ModelPrice(1_000m, 0m), inputs.Take(10).ToArray());
 
-        BatchResult<Embedding> result = await client.CreateEmbeddingsBatchAsync(inputs, new BatchOptions { MaxCost = 5 * perRequest, MaxConcurrency = 4 });
+        BatchResult<EmbeddingVector> result = await client.CreateEmbeddingsBatchAsync(inputs, new BatchOptions { MaxCost = 5 * perRequest, MaxConcurrency = 4 });
 
         result.Should().HaveCount(200);
         result.Cost.Should().BeLessThanOrEqualTo(5 * perRequest);

@@ -69,7 +69,7 @@ public sealed class CostOverHttpTests : IAsyncLifetime
         });
         string[] inputs = Enumerable.Range(0, 100).Select(i => $"text number {i} " + new string('x', i % 13)).ToArray();
 
-        BatchResult<Embedding> result = await client.CreateEmbeddingsBatchAsync(inputs);
+        BatchResult<EmbeddingVector> result = await client.CreateEmbeddingsBatchAsync(inputs);
 
         result.AllSucceeded.Should().BeTrue();
         result.Cost.Should().Be(result.Usage.PromptTokens * 0.02m / 1_000_000m);

@@ -77,7 +77,7 @@ public sealed class DeferredModeTests : IDisposable
         await using EmulatorServer emulator = await StartAsync(time);
         await using ServiceProvider services = EmulatorClients.CreateOnClock(emulator, time);
         TypedBatchClient client = services.GetRequiredService<TypedBatchClient>();
-        var inputs = Enumerable.Range(0, 1_000).Select(i => (IReadOnlyList<ChatMessage>)[ChatMessage.User($"item {i} " + new string('x', 200))]).ToList();
+        var inputs = Enumerable.Range(0, 1_000).Select(i => (IReadOnlyList<PromptMessage>)[PromptMessage.User($"item {i} " + new string('x', 200))]).ToList();
 
         BatchResult<ChatCompletion> result = await EmulatorClients.DriveAsync(
             client.CreateChatCompletionsBatchAsync(inputs, new BatchOptions { Mode = BatchMode.Deferred, Deferred = Fast() with { MaxBytesPerBatch = 64 * 1024, DeleteFiles = false } }), time, Step);
@@ -405,7 +405,7 @@ public sealed class DeferredModeTests : IDisposable
         TypedBatchClient client = services.GetRequiredService<TypedBatchClient>();
         var inputs = Enumerable.Range(0, 2_500).Select(i => i == 7 ? "" : $"text {i}").ToList();
 
-        BatchResult<Embedding> deferred = await EmulatorClients.DriveAsync(
+        BatchResult<EmbeddingVector> deferred = await EmulatorClients.DriveAsync(
             client.CreateEmbeddingsBatchAsync(inputs, new BatchOptions { Mode = BatchMode.Deferred, Deferred = Fast(1_000) }), time, Step);
 
         emulator.GetStats().BatchesCreated.Should().Be(3);
@@ -415,7 +415,7 @@ public sealed class DeferredModeTests : IDisposable
         deferred[7].Error!.Kind.Should().Be(BatchErrorKind.InvalidInput);
         deferred.FailedCount.Should().Be(1);
         deferred.DeferredCount.Should().Be(2_499);
-        BatchResult<Embedding> live = await EmulatorClients.DriveAsync(client.CreateEmbeddingsBatchAsync(inputs), time, Step);
+        BatchResult<EmbeddingVector> live = await EmulatorClients.DriveAsync(client.CreateEmbeddingsBatchAsync(inputs), time, Step);
         for (int i = 0; i < inputs.Count; i += 101)
         {
             deferred[i].Value?.Vector.ToArray().Should().Equal(live[i].Value!.Vector.ToArray(), $"input {i} embeds the same deferred as live");
@@ -477,7 +477,7 @@ public sealed class DeferredModeTests : IDisposable
     }
 
     /// <summary>The answers the same inputs get live, from an emulator without injected faults.</summary>
-    private static async Task<IReadOnlyList<string?>> LiveContentsAsync(FakeTimeProvider time, List<IReadOnlyList<ChatMessage>> inputs)
+    private static async Task<IReadOnlyList<string?>> LiveContentsAsync(FakeTimeProvider time, List<IReadOnlyList<PromptMessage>> inputs)
     {
         await using EmulatorServer clean = await EmulatorServer.StartAsync(new EmulatorOptions { TimeProvider = time });
         await using ServiceProvider services = EmulatorClients.CreateOnClock(clean, time);

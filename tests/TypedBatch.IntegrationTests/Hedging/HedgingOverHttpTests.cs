@@ -23,7 +23,7 @@ public sealed class HedgingOverHttpTests(ITestOutputHelper output)
         FaultSeed = 7,
     };
 
-    private static List<IReadOnlyList<ChatMessage>> Batch() => [.. Enumerable.Range(0, Items).Select(Conversation)];
+    private static List<IReadOnlyList<PromptMessage>> Batch() => [.. Enumerable.Range(0, Items).Select(Conversation)];
 
     private static BatchOptions Options(BatchHedging? hedging = null) => new() { MaxConcurrency = 32, Hedging = hedging ?? new BatchHedging { Floor = Floor } };
 
@@ -76,10 +76,10 @@ public sealed class HedgingOverHttpTests(ITestOutputHelper output)
         await using TypedBatchClient client = Create(emulator, o => o.AttemptTimeout = TimeSpan.FromMinutes(2));
         // The last ten drip their four chunks 400 ms apart: 1.6 s in all, past the 1 s floor, but their first piece
         // comes at 400 ms, so they are not hedged (a drip re-drawn as a hang would be, so they are all drips here).
-        List<IReadOnlyList<ChatMessage>> batch = Batch();
+        List<IReadOnlyList<PromptMessage>> batch = Batch();
         for (int i = Items - 10; i < Items; i++)
         {
-            batch[i] = [ChatMessage.System("You are terse."), ChatMessage.User($"slow item {i} [[drip-stream:400]]")];
+            batch[i] = [PromptMessage.System("You are terse."), PromptMessage.User($"slow item {i} [[drip-stream:400]]")];
         }
 
         string?[] texts = new string?[Items];
@@ -132,7 +132,7 @@ public sealed class HedgingOverHttpTests(ITestOutputHelper output)
             o.MaxRetries = 0;
         });
         var batch = Batch().Take(100).ToList();
-        batch[99] = [ChatMessage.User("the last one [[hang]]")];
+        batch[99] = [PromptMessage.User("the last one [[hang]]")];
 
         BatchResult<ChatCompletion> result = await client.CreateChatCompletionsBatchAsync(batch, Options(hedging ? null : BatchHedging.Disabled with { Floor = TimeSpan.Zero }));
 

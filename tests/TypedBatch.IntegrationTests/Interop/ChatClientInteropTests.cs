@@ -141,7 +141,7 @@ public sealed class MeaiBatchInteropTests : IAsyncLifetime
         string[] texts = [.. Enumerable.Range(0, 30).Select(i => $"text {i}")];
 
         GeneratedEmbeddings<Embedding<float>> embeddings = await generator.GenerateAsync(texts, new EmbeddingGenerationOptions { Dimensions = 16 });
-        TypedBatch.Embedding single = await client.CreateEmbeddingAsync("text 3", dimensions: 16);
+        TypedBatch.EmbeddingVector single = await client.CreateEmbeddingAsync("text 3", dimensions: 16);
 
         embeddings.Should().HaveCount(30).And.OnlyContain(e => e.Vector.Length == 16);
         embeddings[3].Vector.ToArray().Should().Equal(single.Vector.ToArray());

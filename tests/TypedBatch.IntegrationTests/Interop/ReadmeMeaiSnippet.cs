@@ -1,9 +1,7 @@
 using Microsoft.Extensions.AI;
 using TypedBatch;
-using ChatMessage = Microsoft.Extensions.AI.ChatMessage;
-using ChatRole = Microsoft.Extensions.AI.ChatRole;
 
-// Outside the TypedBatch namespace, as a user's code is: inside it, TypedBatch's own ChatMessage would win over the aliases.
+// Outside the TypedBatch namespace, as a user's code is.
 namespace ReadmeSamples;
 
 /// <summary>The README's "With Microsoft.Extensions.AI" example, compiled as written (both namespaces imported); run by <see cref="ReadmeMeaiSnippetTests"/>.</summary>

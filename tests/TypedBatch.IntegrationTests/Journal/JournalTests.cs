@@ -18,15 +18,15 @@ public sealed class JournalTests : IAsyncLifetime, IDisposable
 
     private string PathOf(string name) => Path.Combine(_directory, name);
 
-    private static List<IReadOnlyList<ChatMessage>> Conversations(int count, Func<int, string>? text = null)
-        => Enumerable.Range(0, count).Select(i => (IReadOnlyList<ChatMessage>)[ChatMessage.User(text?.Invoke(i) ?? $"item {i}")]).ToList();
+    private static List<IReadOnlyList<PromptMessage>> Conversations(int count, Func<int, string>? text = null)
+        => Enumerable.Range(0, count).Select(i => (IReadOnlyList<PromptMessage>)[PromptMessage.User(text?.Invoke(i) ?? $"item {i}")]).ToList();
 
     [Fact]
     public async Task A_rerun_sends_nothing_for_journaled_items_and_returns_them_in_order_marked_from_journal()
     {
         using TypedBatchClient client = EmulatorClients.Create(_emulator);
         var options = new BatchOptions { Journal = BatchJournal.File(PathOf("chat.jsonl")), MaxConcurrency = 4 };
-        List<IReadOnlyList<ChatMessage>> inputs = Conversations(30);
+        List<IReadOnlyList<PromptMessage>> inputs = Conversations(30);
 
         BatchResult<ChatCompletion> first = await client.CreateChatCompletionsBatchAsync(inputs, new CompletionSettings { Temperature = 0.3, MaxTokens = 50 }, options);
         first.AllSucceeded.Should().BeTrue();
@@ -63,7 +63,7 @@ public sealed class JournalTests : IAsyncLifetime, IDisposable
         all.Skip(10).Should().OnlyContain(item => !item.FromJournal && item.Succeeded);
         for (int i = 0; i < 25; i++)
         {
-            string fingerprint = EmulatorClients.FingerprintOf(client.Options.Model, [ChatMessage.User($"item {i}")]);
+            string fingerprint = EmulatorClients.FingerprintOf(client.Options.Model, [PromptMessage.User($"item {i}")]);
             if (i < 10)
             {
                 stats.ByFingerprint.Should().NotContainKey(fingerprint, $"input {i} was journaled and must not be sent again");
@@ -107,7 +107,7 @@ public sealed class JournalTests : IAsyncLifetime, IDisposable
     {
         using TypedBatchClient client = EmulatorClients.Create(_emulator, o => o.MaxRetries = 0);
         string path = PathOf("failures.jsonl");
-        List<IReadOnlyList<ChatMessage>> inputs = Conversations(6, i => i == 2 ? "item 2 [[fail:500:1]]" : $"item {i}");
+        List<IReadOnlyList<PromptMessage>> inputs = Conversations(6, i => i == 2 ? "item 2 [[fail:500:1]]" : $"item {i}");
 
         BatchResult<ChatCompletion> first = await client.CreateChatCompletionsBatchAsync(inputs, new BatchOptions { Journal = BatchJournal.File(path) });
         first[2].Succeeded.Should().BeFalse();
@@ -141,7 +141,7 @@ public sealed class JournalTests : IAsyncLifetime, IDisposable
         using TypedBatchClient client = EmulatorClients.Create(_emulator);
         string path = PathOf("mismatch.jsonl");
         await client.CreateChatCompletionsBatchAsync(Conversations(8), new BatchOptions { Journal = BatchJournal.File(path), MaxConcurrency = 1 });
-        List<IReadOnlyList<ChatMessage>> changed = Conversations(8, i => i == 5 ? "item five, reworded" : $"item {i}");
+        List<IReadOnlyList<PromptMessage>> changed = Conversations(8, i => i == 5 ? "item five, reworded" : $"item {i}");
 
         _emulator.ResetStats();
         Func<Task> rerun = () => client.CreateChatCompletionsBatchAsync(changed, new BatchOptions { Journal = BatchJournal.File(path), MaxConcurrency = 1 });
@@ -186,7 +186,7 @@ public sealed class JournalTests : IAsyncLifetime, IDisposable
         using var stop = new CancellationTokenSource();
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var progress = new SyncProgress(_ => started.TrySetResult());
-        List<IReadOnlyList<ChatMessage>> inputs = Conversations(40, i => i == 0 ? "quick" : $"item {i} [[hang]]");
+        List<IReadOnlyList<PromptMessage>> inputs = Conversations(40, i => i == 0 ? "quick" : $"item {i} [[hang]]");
         Task<BatchResult<ChatCompletion>> holding = client.CreateChatCompletionsBatchAsync(inputs, new BatchOptions { Journal = BatchJournal.File(path), MaxConcurrency = 2, Progress = progress }, stop.Token);
         await started.Task.WaitAsync(TimeSpan.FromSeconds(30));
 
@@ -212,7 +212,7 @@ public sealed class JournalTests : IAsyncLifetime, IDisposable
                 stop.Cancel();
             }
         });
-        List<IReadOnlyList<ChatMessage>> inputs = Conversations(30, i => i < 10 ? $"item {i}" : $"item {i} [[delay:200]]");
+        List<IReadOnlyList<PromptMessage>> inputs = Conversations(30, i => i < 10 ? $"item {i}" : $"item {i} [[delay:200]]");
 
         Func<Task> run = () => client.CreateChatCompletionsBatchAsync(inputs, new BatchOptions { Journal = BatchJournal.File(path), MaxConcurrency = 4, Progress = progress }, stop.Token);
         BatchCanceledException<ChatCompletion> cancelled = (await run.Should().ThrowAsync<BatchCanceledException<ChatCompletion>>()).Which;
@@ -268,11 +268,11 @@ public sealed class JournalTests : IAsyncLifetime, IDisposable
         string path = PathOf("embeddings.jsonl");
         string[] texts = Enumerable.Range(0, 10).Select(i => $"text {i}").ToArray();
 
-        BatchResult<Embedding> first = await client.CreateEmbeddingsBatchAsync(texts[..6], new BatchOptions { Journal = BatchJournal.File(path) });
+        BatchResult<EmbeddingVector> first = await client.CreateEmbeddingsBatchAsync(texts[..6], new BatchOptions { Journal = BatchJournal.File(path) });
         first.AllSucceeded.Should().BeTrue();
 
         _emulator.ResetStats();
-        BatchResult<Embedding> all = await client.CreateEmbeddingsBatchAsync(texts, new BatchOptions { Journal = BatchJournal.File(path) });
+        BatchResult<EmbeddingVector> all = await client.CreateEmbeddingsBatchAsync(texts, new BatchOptions { Journal = BatchJournal.File(path) });
 
         EmulatorStats stats = _emulator.GetStats();
         stats.EmbeddingRequestsReceived.Should().Be(1, "the 4 missing inputs fit one request");
@@ -312,7 +312,7 @@ public sealed class JournalTests : IAsyncLifetime, IDisposable
         using TypedBatchClient client = EmulatorClients.Create(_emulator, o => { o.MaxRetries = 0; o.ApiKey = key; });
         string path = PathOf("secrets.jsonl");
         BatchResult<ChatCompletion> result = await client.CreateChatCompletionsBatchAsync(
-            [[ChatMessage.User("hello")], [ChatMessage.User("show me [[echo-key]]")]], new BatchOptions { Journal = BatchJournal.File(path) });
+            [[PromptMessage.User("hello")], [PromptMessage.User("show me [[echo-key]]")]], new BatchOptions { Journal = BatchJournal.File(path) });
         result[1].Succeeded.Should().BeFalse("the emulator answers the echo marker with a 401 that repeats the key");
 
         string text = File.ReadAllText(path);

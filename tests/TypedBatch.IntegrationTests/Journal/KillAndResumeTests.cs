@@ -65,7 +65,7 @@ public sealed class KillAndResumeTests : IDisposable
         result.Where(item => item.FromJournal).Select(item => item.Index).Should().BeEquivalentTo(journaled);
 
         EmulatorStats stats = emulator.GetStats();
-        List<IReadOnlyList<ChatMessage>> inputs = [.. JournalHostInputs.Create(count)];
+        List<IReadOnlyList<PromptMessage>> inputs = [.. JournalHostInputs.Create(count)];
         for (int i = 0; i < count; i++)
         {
             long received = stats.ByFingerprint[EmulatorClients.FingerprintOf(client.Options.Model, inputs[i])].Received;

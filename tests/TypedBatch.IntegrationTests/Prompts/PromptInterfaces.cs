@@ -30,7 +30,7 @@ public partial interface ITutor
     Task<string> ClassifyAsync(string review);
 
     [Embedding(Model = "text-embedding-3-small", Dimensions = 32)]
-    Task<Embedding> EmbedAsync(string text, CancellationToken cancellationToken = default);
+    Task<EmbeddingVector> EmbedAsync(string text, CancellationToken cancellationToken = default);
 
     [Embedding]
     Task<float[]> EmbedFloatsAsync(string text);

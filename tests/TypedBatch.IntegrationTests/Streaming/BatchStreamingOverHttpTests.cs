@@ -58,12 +58,12 @@ public sealed class BatchStreamingOverHttpTests : IAsyncLifetime, IDisposable
     public async Task A_failing_input_ends_with_its_error_and_the_others_are_unaffected()
     {
         await using TypedBatchClient client = Create(_emulator);
-        List<IReadOnlyList<ChatMessage>> conversations =
+        List<IReadOnlyList<PromptMessage>> conversations =
         [
-            [ChatMessage.User("fine")],
-            [ChatMessage.User("bad request [[fail:400]]")],
-            [ChatMessage.User("cut after two pieces [[stream-cut:2]]")],
-            [ChatMessage.User("cut before any piece, once [[stream-cut:0:1]]")],
+            [PromptMessage.User("fine")],
+            [PromptMessage.User("bad request [[fail:400]]")],
+            [PromptMessage.User("cut after two pieces [[stream-cut:2]]")],
+            [PromptMessage.User("cut before any piece, once [[stream-cut:0:1]]")],
             [],
         ];
 
@@ -105,7 +105,7 @@ public sealed class BatchStreamingOverHttpTests : IAsyncLifetime, IDisposable
     public async Task Deferred_mode_and_budgets_are_refused_before_anything_is_sent()
     {
         await using TypedBatchClient client = Create(_emulator);
-        IReadOnlyList<ChatMessage>[] one = [[ChatMessage.User("hi")]];
+        IReadOnlyList<PromptMessage>[] one = [[PromptMessage.User("hi")]];
 
         Action deferred = () => client.StreamChatCompletionsBatchAsync(one, new BatchOptions { Mode = BatchMode.Deferred });
         Action budget = () => client.StreamChatCompletionsBatchAsync(one, new BatchOptions { MaxCost = 1m, MaxTokens = 10 });

@@ -20,7 +20,7 @@ public sealed class StreamingOverHttpTests : IAsyncLifetime
     public async Task The_answer_arrives_in_pieces_that_add_up_to_the_whole_answer_with_usage_and_cost_last()
     {
         await using TypedBatchClient client = Create(_emulator, o => o.Prices.Set(o.Model, new ModelPrice(1m, 2m)));
-        IReadOnlyList<ChatMessage> conversation = [ChatMessage.System("You are terse."), ChatMessage.User("tell me about streams")];
+        IReadOnlyList<PromptMessage> conversation = [PromptMessage.System("You are terse."), PromptMessage.User("tell me about streams")];
         ChatCompletion whole = await client.CreateChatCompletionAsync(conversation);
 
         List<ChatCompletionUpdate> updates = await CollectAsync(client.StreamChatCompletionAsync(conversation));
@@ -42,7 +42,7 @@ public sealed class StreamingOverHttpTests : IAsyncLifetime
     {
         await using TypedBatchClient client = Create(_emulator);
 
-        List<ChatCompletionUpdate> updates = await CollectAsync(client.StreamChatCompletionAsync([ChatMessage.User("do something bad [[refuse]]")]));
+        List<ChatCompletionUpdate> updates = await CollectAsync(client.StreamChatCompletionAsync([PromptMessage.User("do something bad [[refuse]]")]));
 
         updates.Should().OnlyContain(u => u.Text == null);
         string.Concat(updates.Select(u => u.Refusal)).Should().NotBeEmpty();
@@ -55,7 +55,7 @@ public sealed class StreamingOverHttpTests : IAsyncLifetime
     {
         await using TypedBatchClient client = Create(_emulator);
 
-        List<ChatCompletionUpdate> updates = await CollectAsync(client.StreamChatCompletionAsync([ChatMessage.User($"hello {marker}")]));
+        List<ChatCompletionUpdate> updates = await CollectAsync(client.StreamChatCompletionAsync([PromptMessage.User($"hello {marker}")]));
 
         string.Concat(updates.Select(u => u.Text)).Should().StartWith("Re: hello", what);
         updates[^1].Usage.Should().NotBeNull();
@@ -70,7 +70,7 @@ public sealed class StreamingOverHttpTests : IAsyncLifetime
         await using TypedBatchClient client = Create(_emulator);
         List<ChatCompletionUpdate> received = [];
 
-        Func<Task> read = () => CollectAsync(client.StreamChatCompletionAsync([ChatMessage.User($"hello {marker}")]), received);
+        Func<Task> read = () => CollectAsync(client.StreamChatCompletionAsync([PromptMessage.User($"hello {marker}")]), received);
 
         ProviderException failure = (await read.Should().ThrowAsync<ProviderException>()).Which;
         failure.Kind.Should().Be(kind);
@@ -92,7 +92,7 @@ public sealed class StreamingOverHttpTests : IAsyncLifetime
             o.MaxRetries = 1;
         });
 
-        Func<Task> read = () => CollectAsync(client.StreamChatCompletionAsync([ChatMessage.User("slow [[drip-stream:3000]]")]));
+        Func<Task> read = () => CollectAsync(client.StreamChatCompletionAsync([PromptMessage.User("slow [[drip-stream:3000]]")]));
 
         ProviderException failure = (await read.Should().ThrowAsync<ProviderException>()).Which;
         failure.Kind.Should().Be(BatchErrorKind.Timeout);
@@ -105,7 +105,7 @@ public sealed class StreamingOverHttpTests : IAsyncLifetime
     {
         await using TypedBatchClient client = Create(_emulator, o => o.StreamIdleTimeout = TimeSpan.FromSeconds(5));
 
-        List<ChatCompletionUpdate> updates = await CollectAsync(client.StreamChatCompletionAsync([ChatMessage.User("steady [[drip-stream:20]]")]));
+        List<ChatCompletionUpdate> updates = await CollectAsync(client.StreamChatCompletionAsync([PromptMessage.User("steady [[drip-stream:20]]")]));
 
         string.Concat(updates.Select(u => u.Text)).Should().StartWith("Re: steady");
     }
@@ -120,8 +120,8 @@ public sealed class StreamingOverHttpTests : IAsyncLifetime
             o.MaxRetries = 1;
         });
 
-        Func<Task> streamed = () => CollectAsync(client.StreamChatCompletionAsync([ChatMessage.User("anyone there? [[hang]]")]));
-        Func<Task> whole = () => client.CreateChatCompletionAsync([ChatMessage.User("anyone? [[hang]]")]);
+        Func<Task> streamed = () => CollectAsync(client.StreamChatCompletionAsync([PromptMessage.User("anyone there? [[hang]]")]));
+        Func<Task> whole = () => client.CreateChatCompletionAsync([PromptMessage.User("anyone? [[hang]]")]);
 
         ProviderException streamedFailure = (await streamed.Should().ThrowAsync<ProviderException>()).Which;
         streamedFailure.Kind.Should().Be(BatchErrorKind.Timeout);
@@ -139,8 +139,8 @@ public sealed class StreamingOverHttpTests : IAsyncLifetime
     {
         await using TypedBatchClient client = Create(_emulator);
 
-        List<ChatCompletionUpdate> updates = await CollectAsync(client.StreamChatCompletionAsync([ChatMessage.User("hello [[fail:503:2]]")]));
-        Func<Task> bad = () => CollectAsync(client.StreamChatCompletionAsync([ChatMessage.User("hello [[fail:400]]")]));
+        List<ChatCompletionUpdate> updates = await CollectAsync(client.StreamChatCompletionAsync([PromptMessage.User("hello [[fail:503:2]]")]));
+        Func<Task> bad = () => CollectAsync(client.StreamChatCompletionAsync([PromptMessage.User("hello [[fail:400]]")]));
 
         updates[0].Attempts.Should().Be(3, "two 503s retried in the pipeline, then the stream");
         (await bad.Should().ThrowAsync<ProviderException>()).Which.StatusCode.Should().Be(400);

@@ -52,7 +52,7 @@ public sealed class OpenTelemetryTests : IAsyncLifetime
         TypedBatchClient client = services.GetRequiredService<TypedBatchClient>();
 
         BatchResult<ChatCompletion> result = await client.CreateChatCompletionsBatchAsync(
-            Enumerable.Range(0, 20).Select(i => (IReadOnlyList<ChatMessage>)[ChatMessage.User($"otel item {i}")]).ToList(),
+            Enumerable.Range(0, 20).Select(i => (IReadOnlyList<PromptMessage>)[PromptMessage.User($"otel item {i}")]).ToList(),
             new BatchOptions { Temperature = 0.2, MaxTokens = 50 });
         tracing.ForceFlush();
         metering.ForceFlush();
@@ -99,7 +99,7 @@ public sealed class OpenTelemetryTests : IAsyncLifetime
         TracerProvider tracing = services.GetRequiredService<TracerProvider>();
         TypedBatchClient client = services.GetRequiredService<TypedBatchClient>();
 
-        ChatCompletion answer = await client.CreateChatCompletionAsync([ChatMessage.User("a secret-free prompt")]);
+        ChatCompletion answer = await client.CreateChatCompletionAsync([PromptMessage.User("a secret-free prompt")]);
         tracing.ForceFlush();
 
         Activity call = _spans.Should().ContainSingle(s => s.DisplayName == $"chat {_model}").Subject;

@@ -43,7 +43,7 @@ public sealed class WireOverKestrelTests : IAsyncLifetime
     public async Task Completion_settings_arrive_on_the_wire_as_set()
     {
         await _client.CreateChatCompletionAsync(
-            [ChatMessage.User("hello")],
+            [PromptMessage.User("hello")],
             new CompletionSettings { Temperature = 1.25, TopP = 0.5, Stop = ["###"], Seed = 1234567890123, MaxTokens = 17 });
 
         JsonElement body = SingleBody();
@@ -84,7 +84,7 @@ public sealed class WireOverKestrelTests : IAsyncLifetime
     {
         const string Text = "日本語 café";
 
-        await _client.CreateChatCompletionAsync([ChatMessage.User(Text)]);
+        await _client.CreateChatCompletionAsync([PromptMessage.User(Text)]);
 
         byte[] raw = _server.Bodies.Should().ContainSingle().Subject;
         string json = Encoding.UTF8.GetString(raw);

@@ -50,7 +50,7 @@ public sealed class CostBudgetTests
     public void The_worst_case_bounds_the_prompt_by_its_bytes_and_the_output_by_max_tokens()
     {
         var price = new ModelPrice(1_000_000m, 2_000_000m); // 1 USD per prompt token, 2 per output token
-        ChatMessage[] messages = [ChatMessage.System("ab"), ChatMessage.User("é")];
+        PromptMessage[] messages = [PromptMessage.System("ab"), PromptMessage.User("é")];
 
         // 3 for the reply + (4 + 2 bytes) + (4 + 2 bytes) + 5 schema bytes = 20 prompt tokens; 7 output tokens.
         CostBudget.WorstCase(price, messages, 7, "{\"a\"}"u8.ToArray()).Should().Be(20m + 14m);

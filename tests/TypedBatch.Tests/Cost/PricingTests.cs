@@ -234,7 +234,7 @@ public sealed class RepairCostTests
             new ChatCompletion { Content = "42", Usage = new TokenUsage(20, 2, 22), Cost = 0.02m });
         var spec = new StructuredOutputSpec<int>(ResponseFormat.ForJsonSchema("n", "{}"u8.ToArray()), json => System.Text.Json.JsonSerializer.Deserialize<int>(json), maxRepairAttempts: 1);
 
-        BatchWorkResult<int> result = await StructuredCompletion.CompleteAsync(provider, [ChatMessage.User("n?")], new CompletionSettings { Model = "m" }, spec, 1, SecretRedactor.None, CancellationToken.None);
+        BatchWorkResult<int> result = await StructuredCompletion.CompleteAsync(provider, [PromptMessage.User("n?")], new CompletionSettings { Model = "m" }, spec, 1, SecretRedactor.None, CancellationToken.None);
 
         result.Value.Should().Be(42);
         result.Repairs.Should().Be(1);
@@ -243,7 +243,7 @@ public sealed class RepairCostTests
         var failing = new ScriptedProvider(
             new ChatCompletion { Content = "not json", Usage = new TokenUsage(10, 5, 15), Cost = 0.01m },
             new ChatCompletion { Content = "still not", Usage = new TokenUsage(20, 2, 22), Cost = null });
-        Func<Task> act = async () => await StructuredCompletion.CompleteAsync(failing, [ChatMessage.User("n?")], new CompletionSettings { Model = "m" }, spec, 1, SecretRedactor.None, CancellationToken.None);
+        Func<Task> act = async () => await StructuredCompletion.CompleteAsync(failing, [PromptMessage.User("n?")], new CompletionSettings { Model = "m" }, spec, 1, SecretRedactor.None, CancellationToken.None);
         (await act.Should().ThrowAsync<ProviderException>()).Which.Cost.Should().BeNull("one answer's model had no price, so the total is unknown, not a made-up number");
     }
 

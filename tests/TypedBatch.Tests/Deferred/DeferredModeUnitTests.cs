@@ -41,8 +41,8 @@ public sealed class DeferredModeUnitTests
             (run, index, low).Should().Be(("tb1a2b3c4d", 12_345, fingerprint.Low));
         }
 
-        DeferredLines.ReadMessages(buffer.WrittenSpan, schemaInPrompt: false).Should().Equal(ChatMessage.System("schema goes here"), ChatMessage.User("héllo \"world\"\n"));
-        DeferredLines.ReadMessages(buffer.WrittenSpan, schemaInPrompt: true).Should().Equal([ChatMessage.User("héllo \"world\"\n")], "the schema message a schema-in-prompt server gets is added again by the live call");
+        DeferredLines.ReadMessages(buffer.WrittenSpan, schemaInPrompt: false).Should().Equal(PromptMessage.System("schema goes here"), PromptMessage.User("héllo \"world\"\n"));
+        DeferredLines.ReadMessages(buffer.WrittenSpan, schemaInPrompt: true).Should().Equal([PromptMessage.User("héllo \"world\"\n")], "the schema message a schema-in-prompt server gets is added again by the live call");
     }
 
     [Theory]
@@ -127,7 +127,7 @@ public sealed class DeferredModeUnitTests
         var provider = new FakeChatProvider();
         using var client = new TypedBatchClient(provider);
 
-        Func<Task> chat = () => client.CreateChatCompletionsBatchAsync([[ChatMessage.User("x")]], new BatchOptions { Mode = BatchMode.Deferred });
+        Func<Task> chat = () => client.CreateChatCompletionsBatchAsync([[PromptMessage.User("x")]], new BatchOptions { Mode = BatchMode.Deferred });
         Func<Task> embeddings = () => client.CreateEmbeddingsBatchAsync(["x"], new BatchOptions { Mode = BatchMode.Deferred });
 
         (await chat.Should().ThrowAsync<NotSupportedException>()).WithMessage("'fake' has no Batch API*");

@@ -526,9 +526,9 @@ public sealed class BatchRunnerBehaviourTests
             new(["", "ccc"], 2, [false, true]),
         ];
 
-        BatchResult<Embedding> result = await Runner().RunPackedAsync(chunks, (chunk, _, _) =>
+        BatchResult<EmbeddingVector> result = await Runner().RunPackedAsync(chunks, (chunk, _, _) =>
         {
-            Embedding[] vectors = chunk.Inputs.Where(s => !string.IsNullOrEmpty(s)).Select(s => new Embedding(new float[] { s!.Length })).ToArray();
+            EmbeddingVector[] vectors = chunk.Inputs.Where(s => !string.IsNullOrEmpty(s)).Select(s => new EmbeddingVector(new float[] { s!.Length })).ToArray();
             return ValueTask.FromResult(new BatchWorkResult<EmbeddingChunkOutcome>(new EmbeddingChunkOutcome(vectors, null), new TokenUsage(4, 0, 4), 1));
         }, EmbeddingPacker.Packing(), Plan() with { Unit = "embeddings" });
 

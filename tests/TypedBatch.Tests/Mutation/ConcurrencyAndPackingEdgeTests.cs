@@ -116,10 +116,10 @@ public sealed class ConcurrencyAndPackingEdgeTests
     public void A_requests_usage_is_shared_over_its_inputs_so_that_it_adds_up_exactly()
     {
         var chunk = new EmbeddingChunk(["a", "", "b", "c"], 10, [true, false, true, true]);
-        var outcome = new EmbeddingChunkOutcome([new Embedding(new float[] { 1 }), new Embedding(new float[] { 2 }), new Embedding(new float[] { 3 })], null);
+        var outcome = new EmbeddingChunkOutcome([new EmbeddingVector(new float[] { 1 }), new EmbeddingVector(new float[] { 2 }), new EmbeddingVector(new float[] { 3 })], null);
         var request = BatchItem.Success(0, outcome, new TokenUsage(10, 0, 11, 4, 2), 2, TimeSpan.FromSeconds(1), 0, "prov");
 
-        BatchItem<Embedding>[] items = EmbeddingPacker.Expand(chunk, request).ToArray();
+        BatchItem<EmbeddingVector>[] items = EmbeddingPacker.Expand(chunk, request).ToArray();
 
         items.Select(i => i.Index).Should().Equal(10, 11, 12, 13);
         items.Select(i => i.Succeeded).Should().Equal(true, false, true, true);
@@ -138,8 +138,8 @@ public sealed class ConcurrencyAndPackingEdgeTests
         var failed = BatchItem.Failure<EmbeddingChunkOutcome>(0, error, new TokenUsage(3, 0, 3), 3, TimeSpan.Zero);
         var mismatch = BatchItem.Success(0, new EmbeddingChunkOutcome([], error), new TokenUsage(2, 0, 2), 1, TimeSpan.Zero);
 
-        BatchItem<Embedding>[] items = EmbeddingPacker.Expand(chunk, failed).ToArray();
-        BatchItem<Embedding>[] mismatched = EmbeddingPacker.Expand(chunk, mismatch).ToArray();
+        BatchItem<EmbeddingVector>[] items = EmbeddingPacker.Expand(chunk, failed).ToArray();
+        BatchItem<EmbeddingVector>[] mismatched = EmbeddingPacker.Expand(chunk, mismatch).ToArray();
 
         items.Take(2).Should().OnlyContain(i => i.Error == error && i.Attempts == 3);
         items.Select(i => i.Usage.PromptTokens).Should().Equal(2, 1, 0);
@@ -153,7 +153,7 @@ public sealed class ConcurrencyAndPackingEdgeTests
     {
         var client = new TypedBatchClient(new MiscountingProvider(), new TypedBatchOptions { EmbeddingInputsPerRequest = 2 });
 
-        BatchResult<Embedding> result = await client.CreateEmbeddingsBatchAsync(["a", "b", "c"]);
+        BatchResult<EmbeddingVector> result = await client.CreateEmbeddingsBatchAsync(["a", "b", "c"]);
 
         result.Take(2).Should().OnlyContain(i => i.Error!.Kind == BatchErrorKind.InvalidOutput && i.Error.Message == "The provider returned 1 embeddings for 2 inputs." && i.Error.Provider == "miscount");
         result[2].Succeeded.Should().BeTrue();
@@ -166,6 +166,6 @@ public sealed class ConcurrencyAndPackingEdgeTests
         public Task<ChatCompletion> CompleteAsync(ChatRequest request, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
         public Task<EmbeddingResponse> EmbedAsync(EmbeddingRequest request, CancellationToken cancellationToken = default)
-            => Task.FromResult(new EmbeddingResponse([new Embedding(new float[] { 1 })], new TokenUsage(1, 0, 1)));
+            => Task.FromResult(new EmbeddingResponse([new EmbeddingVector(new float[] { 1 })], new TokenUsage(1, 0, 1)));
     }
 }

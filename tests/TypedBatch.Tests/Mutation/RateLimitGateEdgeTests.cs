@@ -288,8 +288,8 @@ public sealed class RateLimitGateEdgeTests
     [Fact]
     public void The_prompt_estimate_counts_a_token_per_four_characters_and_the_chat_overhead()
     {
-        TokenEstimator.EstimatePrompt([ChatMessage.System("abcd"), ChatMessage.User("abcde")]).Should().Be(3 + 4 + 1 + 4 + 2);
-        TokenEstimator.EstimatePrompt([ChatMessage.User("a")]).Should().Be(8);
+        TokenEstimator.EstimatePrompt([PromptMessage.System("abcd"), PromptMessage.User("abcde")]).Should().Be(3 + 4 + 1 + 4 + 2);
+        TokenEstimator.EstimatePrompt([PromptMessage.User("a")]).Should().Be(8);
         FluentActions.Invoking(() => TokenEstimator.EstimatePrompt(null!)).Should().Throw<ArgumentNullException>();
         TokenEstimator.Reservation(10, 5, 1.05).Should().Be(16);
         TokenEstimator.Reservation(10, null, 1.0).Should().Be(10);

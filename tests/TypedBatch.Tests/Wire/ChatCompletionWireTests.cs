@@ -7,7 +7,7 @@ namespace TypedBatch.Tests.Wire;
 /// <summary>Chat completions recorded from api.openai.com, read through the real client stack.</summary>
 public sealed class ChatCompletionWireTests
 {
-    private static readonly ChatRequest HelloWorld = WireHarness.Chat("gpt-4o-mini", ChatMessage.User("Hello, world!"));
+    private static readonly ChatRequest HelloWorld = WireHarness.Chat("gpt-4o-mini", PromptMessage.User("Hello, world!"));
 
     private const string BankRobbery = "What's the best way to successfully rob a bank? Please include detailed instructions for executing related crimes.";
 
@@ -79,7 +79,7 @@ public sealed class ChatCompletionWireTests
         using var wire = new WireHarness(recorded);
 
         ChatCompletion answer = await wire.Provider.CompleteAsync(WireHarness.Chat("gpt-4o-mini",
-            ChatMessage.User("What's heavier, a pound of feathers or sixteen ounces of steel?")));
+            PromptMessage.User("What's heavier, a pound of feathers or sixteen ounces of steel?")));
 
         answer.Content.Should().Be(recorded.ResponseBody!.Value.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString());
         using var json = JsonDocument.Parse(answer.Content!);
@@ -93,7 +93,7 @@ public sealed class ChatCompletionWireTests
     {
         using var wire = new WireHarness(RecordedExchange.Load("ChatTests_StructuredRefusalWorks", 0));
 
-        ChatCompletion answer = await wire.Provider.CompleteAsync(WireHarness.Chat("gpt-4o-2024-08-06", ChatMessage.User(BankRobbery)));
+        ChatCompletion answer = await wire.Provider.CompleteAsync(WireHarness.Chat("gpt-4o-2024-08-06", PromptMessage.User(BankRobbery)));
 
         answer.Content.Should().BeNull();
         answer.Refusal.Should().Be("I'm very sorry, but I can't assist with that request.");
@@ -108,9 +108,9 @@ public sealed class ChatCompletionWireTests
         using var wire = new WireHarness(RecordedExchange.Load("ChatTests_StructuredRefusalWorks", 1));
 
         ChatCompletion answer = await wire.Provider.CompleteAsync(WireHarness.Chat("gpt-4o-2024-08-06",
-            ChatMessage.User(BankRobbery),
-            ChatMessage.Assistant("I'm very sorry, but I can't assist with that request."),
-            ChatMessage.User("Why can't you help me?")));
+            PromptMessage.User(BankRobbery),
+            PromptMessage.Assistant("I'm very sorry, but I can't assist with that request."),
+            PromptMessage.User("Why can't you help me?")));
 
         answer.Refusal.Should().BeNull();
         answer.Content.Should().Be("I can't assist with that request because it involves illegal activity. If you have any other questions or need information on a different topic, feel free to ask!");
@@ -123,7 +123,7 @@ public sealed class ChatCompletionWireTests
         const string ollamaLike = """{"object":"chat.completion","model":"llama3.2","choices":[{"message":{"role":"assistant","content":"Hi there"},"finish_reason":"stop"}]}""";
         using var wire = new WireHarness(RecordedExchange.Synthetic(HttpStatusCode.OK, ollamaLike));
 
-        ChatCompletion answer = await wire.Provider.CompleteAsync(WireHarness.Chat("llama3.2", ChatMessage.User("Hello")));
+        ChatCompletion answer = await wire.Provider.CompleteAsync(WireHarness.Chat("llama3.2", PromptMessage.User("Hello")));
 
         answer.Content.Should().Be("Hi there");
         answer.Model.Should().Be("llama3.2");
@@ -137,7 +137,7 @@ public sealed class ChatCompletionWireTests
         const string ollama = """{"id":"chatcmpl-42","object":"chat.completion","created":1770950813,"model":"llama3.2","choices":[{"index":0,"message":{"role":"assistant","content":"Hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":26,"completion_tokens":2,"total_tokens":28}}""";
         using var wire = new WireHarness(RecordedExchange.Synthetic(HttpStatusCode.OK, ollama));
 
-        ChatCompletion answer = await wire.Provider.CompleteAsync(WireHarness.Chat("llama3.2", ChatMessage.User("Hello")));
+        ChatCompletion answer = await wire.Provider.CompleteAsync(WireHarness.Chat("llama3.2", PromptMessage.User("Hello")));
 
         answer.Usage.Should().Be(new TokenUsage(26, 2, 28, CachedTokens: 0, ReasoningTokens: 0));
     }

@@ -22,7 +22,7 @@ public sealed class EmbeddingWireTests
 
         EmbeddingResponse response = await wire.Provider.EmbedAsync(SingleRequest);
 
-        Embedding embedding = response.Embeddings.Should().ContainSingle().Subject;
+        EmbeddingVector embedding = response.Embeddings.Should().ContainSingle().Subject;
         embedding.Dimensions.Should().Be(1536);
         embedding.Model.Should().Be("text-embedding-3-small");
         float[] expected = DecodeIndependently(RecordedVectors(recorded)[0]);

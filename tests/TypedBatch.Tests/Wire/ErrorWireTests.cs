@@ -6,9 +6,9 @@ namespace TypedBatch.Tests.Wire;
 /// <summary>Error answers, recorded and hand-written, turned into <see cref="ProviderException"/>s.</summary>
 public sealed class ErrorWireTests
 {
-    private static readonly ChatRequest BadKeyRequest = WireHarness.Chat("gpt-4o-mini", ChatMessage.User("Uh oh, this isn't going to work with that key"));
+    private static readonly ChatRequest BadKeyRequest = WireHarness.Chat("gpt-4o-mini", PromptMessage.User("Uh oh, this isn't going to work with that key"));
 
-    private static readonly ChatRequest Hello = WireHarness.Chat("gpt-4o-mini", ChatMessage.User("Hello"));
+    private static readonly ChatRequest Hello = WireHarness.Chat("gpt-4o-mini", PromptMessage.User("Hello"));
 
     [Fact]
     public async Task Bad_key_throws_http_401_with_the_providers_type_code_and_message()
@@ -125,7 +125,7 @@ public sealed class ErrorWireTests
         RecordedExchange truncated = recorded with { ResponseBodyText = recorded.ResponseBodyText[..(recorded.ResponseBodyText.Length / 2)] };
         using var wire = new WireHarness(truncated);
 
-        ProviderException error = (await wire.Provider.Invoking(p => p.CompleteAsync(WireHarness.Chat("gpt-4o-mini", ChatMessage.User("Hello, world!"))))
+        ProviderException error = (await wire.Provider.Invoking(p => p.CompleteAsync(WireHarness.Chat("gpt-4o-mini", PromptMessage.User("Hello, world!"))))
             .Should().ThrowAsync<ProviderException>()).Which;
 
         error.Kind.Should().Be(BatchErrorKind.Transport);

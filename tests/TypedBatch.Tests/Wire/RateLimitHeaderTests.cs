@@ -88,7 +88,7 @@ public sealed partial class RateLimitHeaderTests
     {
         using var wire = new WireHarness(WithResetTokens("soon"));
 
-        ChatCompletion answer = await wire.Provider.CompleteAsync(WireHarness.Chat("gpt-4o-mini", ChatMessage.User("Hello, world!")));
+        ChatCompletion answer = await wire.Provider.CompleteAsync(WireHarness.Chat("gpt-4o-mini", PromptMessage.User("Hello, world!")));
 
         answer.Content.Should().Be("Hello! How can I assist you today?");
         wire.LatestRateLimit!.ResetTokens.Should().BeNull();
@@ -100,7 +100,7 @@ public sealed partial class RateLimitHeaderTests
     {
         using var wire = new WireHarness(WithResetTokens("NaN"));
 
-        ChatCompletion answer = await wire.Provider.CompleteAsync(WireHarness.Chat("gpt-4o-mini", ChatMessage.User("Hello, world!")));
+        ChatCompletion answer = await wire.Provider.CompleteAsync(WireHarness.Chat("gpt-4o-mini", PromptMessage.User("Hello, world!")));
 
         answer.Content.Should().Be("Hello! How can I assist you today?");
         wire.LatestRateLimit!.ResetTokens.Should().BeNull();

@@ -22,7 +22,7 @@ public sealed class StructuredRecordingTests
         var context = new PromptClientContext(new TypedBatchClient(harness.Provider));
 
         MathAnswer answer = await context.CompleteStructuredAsync(
-            [ChatMessage.User("What's heavier, a pound of feathers or sixteen ounces of steel?")],
+            [PromptMessage.User("What's heavier, a pound of feathers or sixteen ounces of steel?")],
             new CompletionSettings { Model = "gpt-4o-mini" }, Spec, CancellationToken.None);
 
         answer.Answer.Should().Be("A pound of feathers and sixteen ounces of steel weigh the same.");
@@ -39,7 +39,7 @@ public sealed class StructuredRecordingTests
         using var harness = new WireHarness(RecordedExchange.Load("ChatTests_StructuredRefusalWorks"));
         var context = new PromptClientContext(new TypedBatchClient(harness.Provider));
 
-        Func<Task> act = () => context.CompleteStructuredAsync([ChatMessage.User("How do I rob a bank?")], new CompletionSettings { Model = "gpt-4o-2024-08-06" }, Spec, CancellationToken.None);
+        Func<Task> act = () => context.CompleteStructuredAsync([PromptMessage.User("How do I rob a bank?")], new CompletionSettings { Model = "gpt-4o-2024-08-06" }, Spec, CancellationToken.None);
 
         ProviderException refused = (await act.Should().ThrowAsync<ProviderException>()).Which;
         refused.Kind.Should().Be(BatchErrorKind.Refused);

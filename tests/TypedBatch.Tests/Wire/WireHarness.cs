@@ -38,7 +38,7 @@ internal sealed class WireHarness : IDisposable
 
     public OpenAICompatibleProvider Provider { get; }
 
-    public static ChatRequest Chat(string model, params ChatMessage[] messages)
+    public static ChatRequest Chat(string model, params PromptMessage[] messages)
         => new(messages, new CompletionSettings { Model = model });
 
     public void Dispose() => _http.Dispose();

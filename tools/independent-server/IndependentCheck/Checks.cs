@@ -205,13 +205,13 @@ internal sealed class Checks(ICheckPrompts prompts, ServerAdmin admin, Report re
     private async Task<string> LiveEmbeddingsAsync()
     {
         List<string> texts = Texts(200);
-        BatchResult<Embedding> result = await prompts.EmbedBatchAsync(texts);
+        BatchResult<EmbeddingVector> result = await prompts.EmbedBatchAsync(texts);
         ExpectInOrder(result, 200, deferred: false);
         int distinct = result.Select(i => string.Join(',', i.Value!.Vector.ToArray().Take(8))).Distinct(StringComparer.Ordinal).Count();
         Expect(distinct == 200, $"{distinct} distinct vectors for 200 distinct texts");
         foreach (int index in new[] { 0, 1, 99, 199 })
         {
-            Embedding single = await prompts.EmbedAsync(texts[index]);
+            EmbeddingVector single = await prompts.EmbedAsync(texts[index]);
             Expect(single.Vector.Span.SequenceEqual(result[index].Value!.Vector.Span), $"item {index}'s vector is not the single call's vector for '{texts[index]}'");
         }
 
@@ -221,9 +221,9 @@ internal sealed class Checks(ICheckPrompts prompts, ServerAdmin admin, Report re
     private async Task<string> DeferredEmbeddingsAsync()
     {
         HashSet<string> known = await BatchIdsAsync();
-        BatchResult<Embedding> result = await prompts.EmbedBatchAsync(Texts(200), Deferred());
+        BatchResult<EmbeddingVector> result = await prompts.EmbedBatchAsync(Texts(200), Deferred());
         ExpectInOrder(result, 200, deferred: true);
-        foreach (BatchItem<Embedding> item in result)
+        foreach (BatchItem<EmbeddingVector> item in result)
         {
             Expect(item.Value!.Vector.ToArray().SequenceEqual([0f, 0f, 0f]), $"item {item.Index} is not aimock's canned [0,0,0]");
             Expect(item.Usage.PromptTokens == 1, $"item {item.Index} has usage {item.Usage}, expected 1 prompt token");

@@ -32,5 +32,5 @@ public partial interface ICheckPrompts
 
     /// <summary>An embedding of a text.</summary>
     [Embedding(Model = "text-embedding-3-small")]
-    Task<Embedding> EmbedAsync(string text);
+    Task<EmbeddingVector> EmbedAsync(string text);
 }

@@ -220,7 +220,7 @@ internal sealed partial class OpenAICompatibleProvider(
         using IApiResponse<EmbeddingResponseDto> response = await SendAsync(wire.EmbedAsync(dto, call, cancellationToken), call, cancellationToken).ConfigureAwait(false);
         EmbeddingResponseDto body = EnsureSuccess(response, call, cancellationToken);
 
-        var embeddings = new Embedding[request.Inputs.Count];
+        var embeddings = new EmbeddingVector[request.Inputs.Count];
         List<EmbeddingDataDto> data = body.Data ?? [];
         for (int i = 0; i < data.Count; i++)
         {
@@ -236,7 +236,7 @@ internal sealed partial class OpenAICompatibleProvider(
                 throw InvalidEmbeddings(call, $"The response has index {index} twice, for {embeddings.Length} inputs.");
             }
 
-            embeddings[index] = new Embedding(vector, body.Model);
+            embeddings[index] = new EmbeddingVector(vector, body.Model);
         }
 
         int missing = Array.IndexOf(embeddings, null);
@@ -268,7 +268,7 @@ internal sealed partial class OpenAICompatibleProvider(
 
         for (int i = 0; i < request.Messages.Count; i++)
         {
-            ChatMessage message = request.Messages[i];
+            PromptMessage message = request.Messages[i];
             messages[i + offset] = new WireMessage { Role = RoleNames[(int)message.Role], Content = message.Content };
         }
 

@@ -1,12 +1,12 @@
 namespace TypedBatch;
 
 /// <summary>An embedding vector for one input text.</summary>
-public sealed class Embedding
+public sealed class EmbeddingVector
 {
     /// <summary>Creates an embedding.</summary>
     /// <param name="vector">The vector.</param>
     /// <param name="model">The model that produced it, when known.</param>
-    public Embedding(ReadOnlyMemory<float> vector, string? model = null)
+    public EmbeddingVector(ReadOnlyMemory<float> vector, string? model = null)
     {
         Vector = vector;
         Model = model;
@@ -24,7 +24,7 @@ public sealed class Embedding
     /// <summary>Cosine similarity with another embedding of the same dimensions.</summary>
     /// <param name="other">The other embedding.</param>
     /// <exception cref="ArgumentException">The dimensions differ.</exception>
-    public float CosineSimilarity(Embedding other)
+    public float CosineSimilarity(EmbeddingVector other)
     {
         ArgumentNullException.ThrowIfNull(other);
         if (other.Dimensions != Dimensions)
@@ -45,5 +45,5 @@ public sealed class Embedding
     }
 
     /// <inheritdoc />
-    public override string ToString() => $"Embedding({Dimensions} dimensions{(Model is null ? string.Empty : ", " + Model)})";
+    public override string ToString() => $"EmbeddingVector({Dimensions} dimensions{(Model is null ? string.Empty : ", " + Model)})";
 }

@@ -1,7 +1,7 @@
 namespace TypedBatch;
 
 /// <summary>The author of a chat message.</summary>
-public enum ChatRole
+public enum PromptRole
 {
     /// <summary>Instructions that frame the conversation (<c>system</c> on the wire).</summary>
     System,
