@@ -89,9 +89,12 @@ public sealed class TypedBatchClient : IDisposable, IAsyncDisposable
         {
             // Never the user info or query of the URL: a proxy URL may carry a key. Copilot's API base is the one its
             // token exchange names, logged when the first token arrives.
-            string baseUrl = copy.Provider == ProviderKind.GitHubCopilot && copy.BaseUrl is null
-                ? "from the token exchange at " + copy.CopilotTokenUrl.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped)
-                : copy.EffectiveBaseUrl.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped);
+            string baseUrl = copy.Provider switch
+            {
+                ProviderKind.GitHubCopilot when copy.BaseUrl is null => "from the token exchange at " + copy.CopilotTokenUrl.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped),
+                ProviderKind.ChatClient => "an IChatClient",
+                _ => copy.EffectiveBaseUrl.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped),
+            };
             Log.ClientReady(client._logger, client.Provider.Name, baseUrl, copy.Model);
         }
         return client;

@@ -36,7 +36,7 @@ public sealed partial class ReadmeCompileTests
     {
         IReadOnlyList<ReadmeBlock> blocks = ReadmeBlocks();
 
-        blocks.Select(b => b.Name).Should().Contain(["prompt-client", "prompt-client-use", "untyped", "streaming", "meai"]);
+        blocks.Select(b => b.Name).Should().Contain(["prompt-client", "prompt-client-use", "untyped", "streaming", "meai-provider", "meai"]);
     }
 
     [Fact]
@@ -91,7 +91,8 @@ public sealed partial class ReadmeCompileTests
     /// <summary>
     /// One compilation of the blocks: each block's <c>using</c> directives open both files; its type declarations go
     /// into the declarations file; its statements become the body of a method of their own, in a class whose fields
-    /// stand for what the README's prose says a block has in scope (a client, a prompt client, conversations).
+    /// stand for what the README's prose says a block has in scope (a client, conversations, an M.E.AI chat client and
+    /// embedding generator, a host's services).
     /// </summary>
     private static CSharpCompilation Compile(IReadOnlyList<ReadmeBlock> blocks)
     {
@@ -101,6 +102,9 @@ public sealed partial class ReadmeCompileTests
         statements.AppendLine("internal static class ReadmeStatements").AppendLine("{");
         statements.AppendLine("    private static TypedBatchClient client = null!;");
         statements.AppendLine("    private static IReadOnlyList<PromptMessage>[] conversations = null!;");
+        statements.AppendLine("    private static IChatClient chatClient = null!;");
+        statements.AppendLine("    private static IEmbeddingGenerator<string, Embedding<float>> embeddingGenerator = null!;");
+        statements.AppendLine("    private static Microsoft.Extensions.DependencyInjection.IServiceCollection services = null!;");
         foreach (ReadmeBlock block in blocks)
         {
             var root = (CompilationUnitSyntax)CSharpSyntaxTree.ParseText(block.Code, GeneratorHarness.ParseOptions).GetRoot();

@@ -113,16 +113,16 @@ internal sealed class BatchEngine
         {
             foreach (IChatProvider member in chain.Providers)
             {
-                if (member is OpenAICompatibleProvider priced && string.Equals(member.Name, providerName, StringComparison.Ordinal))
+                if (member is IPricedProvider priced && string.Equals(member.Name, providerName, StringComparison.Ordinal))
                 {
                     return priced.Pricing;
                 }
             }
 
-            return (chain.Providers[0] as OpenAICompatibleProvider)?.Pricing ?? Pricing.None;
+            return (chain.Providers[0] as IPricedProvider)?.Pricing ?? Pricing.None;
         }
 
-        return (Provider as OpenAICompatibleProvider)?.Pricing ?? Pricing.None;
+        return (Provider as IPricedProvider)?.Pricing ?? Pricing.None;
     }
 
     /// <summary>What a journaled item cost when it was sent: its usage priced by the provider that answered, at the batch discount if deferred.</summary>
@@ -383,9 +383,14 @@ internal sealed class BatchEngine
     /// The Batch API of the provider that deferred work goes to (a fallback chain's primary); a provider without one
     /// (GitHub Copilot, a custom <see cref="IChatProvider"/>) is refused before anything is sent.
     /// </summary>
-    private IRemoteBatchApi RemoteApi()
+    private IRemoteBatchApi RemoteApi(bool embeddings = false)
     {
         IChatProvider primary = Provider is FallbackChatProvider chain ? chain.Providers[0] : Provider;
+        if (embeddings && primary is OpenAICompatibleProvider { EmbedsElsewhere: true })
+        {
+            throw new NotSupportedException("Embeddings go to the IEmbeddingGenerator set with UseEmbeddingGenerator, which has no Batch API. Use BatchMode.Live for embeddings.");
+        }
+
         return (primary as OpenAICompatibleProvider)?.Batches
             ?? throw new NotSupportedException($"'{primary.Name}' has no Batch API: deferred mode needs OpenAI, Azure OpenAI, or a server implementing OpenAI's /files and /batches. Use BatchMode.Live with this provider.");
     }
@@ -410,12 +415,12 @@ internal sealed class BatchEngine
         IEnumerable<IChatProvider> providers = Provider is FallbackChatProvider chain ? chain.Providers : [Provider];
         foreach (IChatProvider member in providers)
         {
-            if (member is not OpenAICompatibleProvider priced)
+            if (member is not IPricedProvider priced)
             {
                 throw new ArgumentException($"MaxCost needs TypedBatch's own providers: '{member.Name}' is a custom IChatProvider, whose requests cannot be held back.");
             }
 
-            string model = priced.ModelOverride ?? plan.Model;
+            string model = (member as OpenAICompatibleProvider)?.ModelOverride ?? plan.Model;
             if (priced.Pricing.Bills && priced.Pricing.Find(null, model) is null)
             {
                 throw new InvalidOperationException($"MaxCost needs a price for model '{model}' at '{member.Name}', and it has none. Set one with TypedBatchOptions.Prices (or the TypedBatch:Prices configuration section); nothing was sent.");
@@ -449,7 +454,7 @@ internal sealed class BatchEngine
     public async Task<BatchResult<EmbeddingVector>> EmbedBatchAsync(BatchPlan plan, IEnumerable<string?> inputs, CancellationToken cancellationToken)
     {
         CheckBudget(plan, chat: false);
-        IRemoteBatchApi? remote = plan.Mode == BatchMode.Deferred ? RemoteApi() : null;
+        IRemoteBatchApi? remote = plan.Mode == BatchMode.Deferred ? RemoteApi(embeddings: true) : null;
         using JournalFile? journal = OpenJournal(plan, JournalDefinition.ForEmbeddings);
         return remote is null
             ? await Runner.RunPackedAsync(Pack(inputs, journal), EmbeddingWork(plan, journal), EmbeddingPacker.Packing(journal), WithSize(plan, inputs), cancellationToken).ConfigureAwait(false)
@@ -460,7 +465,7 @@ internal sealed class BatchEngine
     public async IAsyncEnumerable<BatchItem<EmbeddingVector>> EmbedAsCompletedAsync(BatchPlan plan, IEnumerable<string?> inputs, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         CheckBudget(plan, chat: false);
-        IRemoteBatchApi? remote = plan.Mode == BatchMode.Deferred ? RemoteApi() : null;
+        IRemoteBatchApi? remote = plan.Mode == BatchMode.Deferred ? RemoteApi(embeddings: true) : null;
         using JournalFile? journal = OpenJournal(plan, JournalDefinition.ForEmbeddings);
         IAsyncEnumerable<BatchItem<EmbeddingVector>> items = remote is null
             ? Runner.RunPackedAsCompletedAsync(Pack(inputs, journal), EmbeddingWork(plan, journal), EmbeddingPacker.Packing(journal), WithSize(plan, inputs), cancellationToken)

@@ -21,6 +21,13 @@ public enum ProviderKind
     /// bearer token from <see cref="TypedBatchOptions.AzureTokenProvider"/>.
     /// </summary>
     AzureOpenAI,
+
+    /// <summary>
+    /// Any Microsoft.Extensions.AI <c>IChatClient</c>, set with <see cref="TypedBatchOptions.UseChatClient"/> (Ollama
+    /// through OllamaSharp, Azure AI Inference, Anthropic's SDK, a test double): TypedBatch's runner, limits from the
+    /// options, retries of its transient failures, typed results, journal and cost over it. The primary provider only.
+    /// </summary>
+    ChatClient,
 }
 
 /// <summary>Default base URLs of well-known OpenAI-compatible servers.</summary>

@@ -50,6 +50,7 @@ public sealed class ProviderOptions
     {
         ProviderKind.OpenAI => BaseUrl ?? KnownEndpoints.OpenAI,
         ProviderKind.GitHubCopilot => BaseUrl ?? new Uri("https://api.githubcopilot.com"),
+        ProviderKind.ChatClient => BaseUrl ?? throw new InvalidOperationException($"{Describe()}: an IChatClient provider has no base URL of TypedBatch's; its client knows where it sends."),
         _ => BaseUrl ?? throw new InvalidOperationException($"{Describe()}: BaseUrl is required."),
     };
 
@@ -73,7 +74,7 @@ public sealed class ProviderOptions
             ProviderKind.GitHubCopilot when string.IsNullOrEmpty(GitHubToken) => "GitHubToken is required for the GitHub Copilot provider (environment: GITHUB_TOKEN)",
             ProviderKind.AzureOpenAI when BaseUrl is null => "BaseUrl (the resource endpoint, environment: AZURE_OPENAI_ENDPOINT) is required for Azure OpenAI",
             ProviderKind.AzureOpenAI when string.IsNullOrEmpty(ApiKey) && AzureTokenProvider is null => "ApiKey (environment: AZURE_OPENAI_API_KEY) or AzureTokenProvider is required for Azure OpenAI",
-            < ProviderKind.OpenAI or > ProviderKind.AzureOpenAI => $"Provider has an unknown value {(int)Provider}",
+            < ProviderKind.OpenAI or > ProviderKind.ChatClient => $"Provider has an unknown value {(int)Provider}",
             _ => null,
         };
         if (problem is null && BaseUrl is { IsAbsoluteUri: false } or { Scheme: not ("http" or "https") })
@@ -103,6 +104,7 @@ public sealed class ProviderOptions
         ProviderKind.OpenAI => "openai",
         ProviderKind.GitHubCopilot => "github-copilot",
         ProviderKind.AzureOpenAI => "azure-openai",
+        ProviderKind.ChatClient => "chat-client",
         _ => "openai-compatible",
     };
 

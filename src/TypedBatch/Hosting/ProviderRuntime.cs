@@ -5,6 +5,7 @@ using Polly;
 using Refit;
 using TypedBatch.Deferred;
 using TypedBatch.Http;
+using TypedBatch.Interop;
 using TypedBatch.Limits;
 using TypedBatch.Providers;
 using TypedBatch.Providers.Azure;
@@ -58,7 +59,10 @@ internal sealed class ProviderRuntime : IDisposable
         Redactor = new SecretRedactor(chain.SelectMany(p => new[] { p.ApiKey, p.GitHubToken }).ToArray());
         Prices = Options.PricesFile is { } file ? Options.Prices.Clone().AddJsonFile(file) : Options.Prices;
         ILogger pricingLogger = loggerFactory.CreateLogger("TypedBatch.Pricing");
-        IChatProvider[] providers = chain.Select<ProviderOptions, IChatProvider>(p => Create(p, httpClientFactory, registry, loggerFactory, new Pricing(Prices, p.Provider, pricingLogger))).ToArray();
+        EmbeddingGeneratorCalls? embeddings = Options.EmbeddingGenerator is { } generator ? EmbeddingGenerator(generator, registry, new Pricing(Prices, ProviderKind.ChatClient, pricingLogger)) : null;
+        IChatProvider[] providers = chain.Select<ProviderOptions, IChatProvider>((p, i) => i == 0 && Options.ChatClient is { } chatClient
+            ? ChatClient(chatClient, embeddings, registry, new Pricing(Prices, ProviderKind.ChatClient, pricingLogger))
+            : Create(p, httpClientFactory, registry, loggerFactory, new Pricing(Prices, p.Provider, pricingLogger), i == 0 ? embeddings : null)).ToArray();
         Provider = providers.Length == 1
             ? providers[0]
             : new FallbackChatProvider(providers, Options.CircuitBreakFailures, Options.CircuitBreakDuration, time);
@@ -82,7 +86,34 @@ internal sealed class ProviderRuntime : IDisposable
         }
     }
 
-    private OpenAICompatibleProvider Create(ProviderOptions provider, IHttpClientFactory httpClientFactory, RateLimitRegistry registry, ILoggerFactory loggerFactory, Pricing pricing)
+    /// <summary>
+    /// The provider over an M.E.AI chat client: named, and metered, as the client's metadata names its provider; its
+    /// limits are the options' (there are no headers to learn from).
+    /// </summary>
+    private ChatClientProvider ChatClient(Microsoft.Extensions.AI.IChatClient chatClient, EmbeddingGeneratorCalls? embeddings, RateLimitRegistry registry, Pricing pricing)
+    {
+        string? described = (chatClient.GetService(typeof(Microsoft.Extensions.AI.ChatClientMetadata)) as Microsoft.Extensions.AI.ChatClientMetadata)?.ProviderName;
+        string name = described ?? "chat-client";
+        ClientCalls calls = Calls(name, chatClient, registry);
+        return new ChatClientProvider(name, described ?? TypedBatchTelemetry.ProviderName(ProviderKind.ChatClient), chatClient, calls, embeddings, pricing, Options, StreamSettings.From(Options, _time));
+    }
+
+    private EmbeddingGeneratorCalls EmbeddingGenerator(Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>> generator, RateLimitRegistry registry, Pricing pricing)
+    {
+        string? described = (generator.GetService(typeof(Microsoft.Extensions.AI.EmbeddingGeneratorMetadata)) as Microsoft.Extensions.AI.EmbeddingGeneratorMetadata)?.ProviderName;
+        string name = described ?? "embedding-generator";
+        return new EmbeddingGeneratorCalls(name, described ?? TypedBatchTelemetry.ProviderName(ProviderKind.ChatClient), generator, Calls(name, generator, registry), pricing);
+    }
+
+    /// <summary>The gates, retry loop and timeouts of calls into a client; its limits metered per client instance.</summary>
+    private ClientCalls Calls(string name, object client, RateLimitRegistry registry)
+    {
+        string account = $"client:{name}#{System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(client):x8}";
+        var limits = new ProviderLimits(registry, account, Options.RequestsPerMinute, Options.TokensPerMinute, Options.MaxRetryAfter);
+        return new ClientCalls(name, limits, Options, Options.IsTransientClientError, Redactor, _time);
+    }
+
+    private OpenAICompatibleProvider Create(ProviderOptions provider, IHttpClientFactory httpClientFactory, RateLimitRegistry registry, ILoggerFactory loggerFactory, Pricing pricing, EmbeddingGeneratorCalls? embeddings)
     {
         string name = provider.Name ?? provider.DefaultName;
         var limits = new ProviderLimits(registry, AccountKey(provider), provider.RequestsPerMinute, provider.TokensPerMinute, Options.MaxRetryAfter, OpenAIErrors.IsQuotaError);
@@ -133,7 +164,7 @@ internal sealed class ProviderRuntime : IDisposable
                 azureClassic ? BatchRoutes.AzureClassic(provider.AzureApiVersion) : BatchRoutes.OpenAI,
                 http.BaseAddress,
                 Redactor);
-        return new OpenAICompatibleProvider(name, wire, Redactor, Options.StructuredOutputs, limits, provider.Model, batches, pricing, Options.RecordContent, StreamSettings.From(Options, _time));
+        return new OpenAICompatibleProvider(name, wire, Redactor, Options.StructuredOutputs, limits, provider.Model, batches, pricing, Options.RecordContent, StreamSettings.From(Options, _time), embeddings);
     }
 
     private CopilotHandler CopilotCredentials(ProviderOptions provider, Uri defaultBase, IHttpClientFactory httpClientFactory, ILoggerFactory loggerFactory)

@@ -155,6 +155,71 @@ public sealed class TypedBatchOptions
     /// </summary>
     public bool RecordContent { get; set; }
 
+    /// <summary>
+    /// The Microsoft.Extensions.AI chat client chat requests go to, set with <see cref="UseChatClient"/>;
+    /// <see langword="null"/> for TypedBatch's own HTTP providers.
+    /// </summary>
+    // Fields, not properties: the configuration binder's source generator would try to bind an interface.
+    internal Microsoft.Extensions.AI.IChatClient? ChatClient;
+
+    /// <summary>
+    /// The Microsoft.Extensions.AI embedding generator embeddings go to, set with <see cref="UseEmbeddingGenerator"/>;
+    /// <see langword="null"/> for the provider's own embeddings API.
+    /// </summary>
+    internal Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>>? EmbeddingGenerator;
+
+    /// <summary>
+    /// Which exceptions of a <see cref="ChatClient"/> or <see cref="EmbeddingGenerator"/> are transient, and so retried
+    /// by TypedBatch's one retry loop (up to <see cref="MaxRetries"/>, with backoff). <see langword="null"/> means the
+    /// default rule: an <see cref="HttpRequestException"/> with status 408, 409, 429, 500, 502, 503 or 504, or with none
+    /// (the connection failed), a <see cref="TimeoutException"/> or an <see cref="IOException"/>, anywhere in the chain;
+    /// an attempt that outlives <see cref="AttemptTimeout"/> is always retried. A client with retries of its own (the
+    /// OpenAI and Azure SDKs retry three times) throws its own exception types after them, which the default rule does
+    /// not retry again: one loop, the client's. To make TypedBatch's the one loop (its backoff shares the batch's rate
+    /// gate and adaptive concurrency), turn the client's retries off and say here what is transient.
+    /// </summary>
+    public Func<Exception, bool>? IsTransientClientError { get; set; }
+
+    /// <summary>
+    /// Sends chat requests to a Microsoft.Extensions.AI <see cref="Microsoft.Extensions.AI.IChatClient"/> (Ollama through
+    /// OllamaSharp, Azure AI Inference, Anthropic's SDK, a test double) instead of TypedBatch's own HTTP providers:
+    /// sets <see cref="Provider"/> to <see cref="ProviderKind.ChatClient"/>. Generated methods, typed results (a strict
+    /// schema through <c>ChatResponseFormat.ForJsonSchema</c>), the batch runner, adaptive concurrency, retries of
+    /// transient failures (<see cref="IsTransientClientError"/>), per-item errors, the journal and cost work over it; its
+    /// limits are <see cref="RequestsPerMinute"/> and <see cref="TokensPerMinute"/> (there are no headers to learn
+    /// from), its usage the answers' <c>UsageDetails</c>, its prices by model from <see cref="Prices"/>. It has no
+    /// Batch API (deferred mode). The model sent is <see cref="Model"/>, or the client's <c>DefaultModelId</c> when
+    /// <see cref="Model"/> is still <see cref="DefaultModel"/>. TypedBatch does not dispose the client.
+    /// </summary>
+    /// <param name="chatClient">The client; its own middleware (caching, telemetry) stays in place.</param>
+    /// <returns>These options.</returns>
+    public TypedBatchOptions UseChatClient(Microsoft.Extensions.AI.IChatClient chatClient)
+    {
+        ArgumentNullException.ThrowIfNull(chatClient);
+        ChatClient = chatClient;
+        Provider = ProviderKind.ChatClient;
+        if (Model == DefaultModel && chatClient.GetService(typeof(Microsoft.Extensions.AI.ChatClientMetadata)) is Microsoft.Extensions.AI.ChatClientMetadata { DefaultModelId: { Length: > 0 } model })
+        {
+            Model = model; // the client's own model, unless one was chosen
+        }
+
+        return this;
+    }
+
+    /// <summary>
+    /// Sends embeddings requests to a Microsoft.Extensions.AI embedding generator instead of the provider's embeddings
+    /// API, with the same packing, runner, retries (<see cref="IsTransientClientError"/>), limits, usage and cost.
+    /// Chat requests are unaffected. Embeddings then have no Batch API (deferred mode). TypedBatch does not dispose the generator.
+    /// </summary>
+    /// <param name="generator">The generator.</param>
+    /// <returns>These options.</returns>
+    public TypedBatchOptions UseEmbeddingGenerator(Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>> generator)
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        EmbeddingGenerator = generator;
+        return this;
+    }
+
     /// <summary>The base URL in effect for the configured provider.</summary>
     public Uri EffectiveBaseUrl => Primary.EffectiveBaseUrl;
 

@@ -31,7 +31,14 @@ internal sealed class TypedBatchOptionsValidator : IValidateOptions<TypedBatchOp
             }
         }
 
-        if (options.Primary.Problem("TypedBatchOptions") is { } primary)
+        if (options.Provider == ProviderKind.ChatClient)
+        {
+            if (options.ChatClient is null)
+            {
+                problems.Add("TypedBatchOptions.Provider is ChatClient but no chat client is set: call TypedBatchOptions.UseChatClient(client) or services.AddTypedBatch(…).UseChatClient(sp => …).");
+            }
+        }
+        else if (options.Primary.Problem("TypedBatchOptions") is { } primary)
         {
             problems.Add(primary);
         }
@@ -42,6 +49,10 @@ internal sealed class TypedBatchOptionsValidator : IValidateOptions<TypedBatchOp
             if (options.Fallbacks[i] is not { } fallback)
             {
                 problems.Add($"{path} is null.");
+            }
+            else if (fallback.Provider == ProviderKind.ChatClient)
+            {
+                problems.Add($"{path}.Provider is ChatClient: a chat client can be the primary provider only (TypedBatchOptions.UseChatClient).");
             }
             else if (fallback.Problem(path) is { } problem)
             {

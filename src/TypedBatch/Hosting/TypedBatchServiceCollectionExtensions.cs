@@ -65,6 +65,39 @@ public static class TypedBatchServiceCollectionExtensions
     }
 
     /// <summary>
+    /// Sends TypedBatch's chat requests to a Microsoft.Extensions.AI <see cref="Microsoft.Extensions.AI.IChatClient"/>
+    /// built from the container (see <see cref="TypedBatchOptions.UseChatClient"/>): call after <c>AddTypedBatch</c>.
+    /// The factory runs once, when TypedBatch's options are first built; the container owns what it returns.
+    /// </summary>
+    /// <param name="services">The services, with TypedBatch added.</param>
+    /// <param name="chatClient">Builds the client, for example <c>sp =&gt; new OllamaApiClient(…)</c> or a keyed service.</param>
+    /// <returns>The same services, for chaining.</returns>
+    public static IServiceCollection UseChatClient(this IServiceCollection services, Func<IServiceProvider, Microsoft.Extensions.AI.IChatClient> chatClient)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(chatClient);
+        services.AddOptions<TypedBatchOptions>().Configure<IServiceProvider>((options, provider) => options.UseChatClient(
+            chatClient(provider) ?? throw new InvalidOperationException("The UseChatClient factory returned null.")));
+        return services.AddTypedBatchCore();
+    }
+
+    /// <summary>
+    /// Sends TypedBatch's embeddings requests to a Microsoft.Extensions.AI embedding generator built from the container
+    /// (see <see cref="TypedBatchOptions.UseEmbeddingGenerator"/>): call after <c>AddTypedBatch</c>.
+    /// </summary>
+    /// <param name="services">The services, with TypedBatch added.</param>
+    /// <param name="generator">Builds the generator.</param>
+    /// <returns>The same services, for chaining.</returns>
+    public static IServiceCollection UseEmbeddingGenerator(this IServiceCollection services, Func<IServiceProvider, Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>>> generator)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(generator);
+        services.AddOptions<TypedBatchOptions>().Configure<IServiceProvider>((options, provider) => options.UseEmbeddingGenerator(
+            generator(provider) ?? throw new InvalidOperationException("The UseEmbeddingGenerator factory returned null.")));
+        return services.AddTypedBatchCore();
+    }
+
+    /// <summary>
     /// Registers the generated implementation of a <c>[PromptClient]</c> interface as a singleton over the registered
     /// <see cref="TypedBatchClient"/>. No reflection: the generated code registers its factory.
     /// </summary>

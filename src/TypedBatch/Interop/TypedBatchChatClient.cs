@@ -15,7 +15,9 @@ internal sealed class TypedBatchChatClient(TypedBatchClient client) : Meai.IChat
 {
     private static readonly Meai.ChatRole[] Roles = [Meai.ChatRole.System, Meai.ChatRole.User, Meai.ChatRole.Assistant];
 
-    private readonly Meai.ChatClientMetadata _metadata = new(TypedBatchTelemetry.ProviderName(client.Options.Provider), client.Options.BaseUrl, client.Options.Model);
+    private readonly Meai.ChatClientMetadata _metadata = client.Options.ChatClient?.GetService(typeof(Meai.ChatClientMetadata)) is Meai.ChatClientMetadata inner
+        ? new(inner.ProviderName ?? TypedBatchTelemetry.ProviderName(client.Options.Provider), inner.ProviderUri, client.Options.Model)
+        : new(TypedBatchTelemetry.ProviderName(client.Options.Provider), client.Options.BaseUrl, client.Options.Model);
 
     public async Task<Meai.ChatResponse> GetResponseAsync(IEnumerable<Meai.ChatMessage> messages, Meai.ChatOptions? options = null, CancellationToken cancellationToken = default)
     {

@@ -117,7 +117,7 @@ internal static class RateLimitHandlers
     public static void LearnUsage(ProviderLimits? limits, CallContext call, long promptTokens)
         => limits?.GateFor(call.Model).LearnPromptTokens(call.PromptEstimate, promptTokens);
 
-    private static async ValueTask WaitAsync(ProviderLimits limits, CallContext call, CancellationToken cancellationToken)
+    internal static async ValueTask WaitAsync(ProviderLimits limits, CallContext call, CancellationToken cancellationToken)
     {
         RateLimitGate shared = limits.GateFor(call.Model);
         if (call.Reservation < 0)

@@ -13,7 +13,7 @@ namespace TypedBatch;
 /// </summary>
 internal static class ProviderSpan
 {
-    public static Activity? Start(string operation, ProviderKind kind, string model, double? temperature, int? maxTokens)
+    public static Activity? Start(string operation, string provider, string model, double? temperature, int? maxTokens)
     {
         Activity? span = TypedBatchTelemetry.Source.StartActivity($"{operation} {model}", ActivityKind.Client);
         if (span is null)
@@ -22,7 +22,7 @@ internal static class ProviderSpan
         }
 
         span.SetTag("gen_ai.operation.name", operation);
-        span.SetTag("gen_ai.provider.name", TypedBatchTelemetry.ProviderName(kind));
+        span.SetTag("gen_ai.provider.name", provider);
         span.SetTag("gen_ai.request.model", model);
         if (temperature is { } t)
         {
@@ -37,10 +37,9 @@ internal static class ProviderSpan
         return span;
     }
 
-    public static void Succeeded(Activity? span, string operation, ProviderKind kind, string model, string? responseModel, string? responseId, TokenUsage usage, string? finishReason, long started)
+    public static void Succeeded(Activity? span, string operation, string provider, string model, string? responseModel, string? responseId, TokenUsage usage, string? finishReason, long started)
     {
         double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        string provider = TypedBatchTelemetry.ProviderName(kind);
         if (span is not null)
         {
             span.SetTag("gen_ai.response.model", responseModel);
@@ -80,12 +79,12 @@ internal static class ProviderSpan
         }
     }
 
-    public static void Failed(Activity? span, string operation, ProviderKind kind, string model, Exception failure, long started)
+    public static void Failed(Activity? span, string operation, string provider, string model, Exception failure, long started)
     {
         string errorType = failure switch
         {
             ProviderException { StatusCode: { } status } => status.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ProviderException provider => BatchSpan.ErrorType(provider.Kind),
+            ProviderException described => BatchSpan.ErrorType(described.Kind),
             OperationCanceledException => "cancelled",
             _ => failure.GetType().FullName ?? "error",
         };
@@ -103,7 +102,7 @@ internal static class ProviderSpan
         TypedBatchTelemetry.OperationDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new TagList
         {
             { "gen_ai.operation.name", operation },
-            { "gen_ai.provider.name", TypedBatchTelemetry.ProviderName(kind) },
+            { "gen_ai.provider.name", provider },
             { "gen_ai.request.model", model },
             { "error.type", errorType },
         });

@@ -38,7 +38,7 @@ internal sealed partial class OpenAICompatibleProvider
         ArgumentNullException.ThrowIfNull(request);
         string model = modelOverride ?? request.Model;
         ChatCompletionRequestDto dto = ToWire(request, model, structuredOutputs, stream: true);
-        using Activity? span = ProviderSpan.Start("chat", Pricing.Kind, model, request.Settings.Temperature, request.Settings.MaxTokens);
+        using Activity? span = ProviderSpan.Start("chat", TelemetryName, model, request.Settings.Temperature, request.Settings.MaxTokens);
         long started = Stopwatch.GetTimestamp();
         int attempts = 0;
         ProviderException? lastBreak = null;
@@ -58,7 +58,7 @@ internal sealed partial class OpenAICompatibleProvider
             }
             catch (Exception ex)
             {
-                ProviderSpan.Failed(span, "chat", Pricing.Kind, model, ex, started);
+                ProviderSpan.Failed(span, "chat", TelemetryName, model, ex, started);
                 throw;
             }
 
@@ -77,13 +77,13 @@ internal sealed partial class OpenAICompatibleProvider
                             break;
                         }
 
-                        ProviderSpan.Failed(span, "chat", Pricing.Kind, model, failure, started);
+                        ProviderSpan.Failed(span, "chat", TelemetryName, model, failure, started);
                         throw failure;
                     }
 
                     if (step.Update is not { } update)
                     {
-                        ProviderSpan.Succeeded(span, "chat", Pricing.Kind, model, session.ResponseModel, session.ResponseId, session.Usage, session.FinishReason, started);
+                        ProviderSpan.Succeeded(span, "chat", TelemetryName, model, session.ResponseModel, session.ResponseId, session.Usage, session.FinishReason, started);
                         yield break;
                     }
 
@@ -96,7 +96,7 @@ internal sealed partial class OpenAICompatibleProvider
             if (Stopwatch.GetElapsedTime(started) + backoff >= _streaming.TotalTimeout)
             {
                 // TotalTimeout bounds the whole call, re-sends included: the last break is the call's error.
-                ProviderSpan.Failed(span, "chat", Pricing.Kind, model, lastBreak!, started);
+                ProviderSpan.Failed(span, "chat", TelemetryName, model, lastBreak!, started);
                 throw lastBreak!;
             }
 

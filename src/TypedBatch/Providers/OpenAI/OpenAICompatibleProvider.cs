@@ -22,7 +22,8 @@ internal sealed partial class OpenAICompatibleProvider(
     IRemoteBatchApi? batches = null,
     Pricing? pricing = null,
     bool recordContent = false,
-    StreamSettings? streaming = null) : IChatProvider
+    StreamSettings? streaming = null,
+    Interop.EmbeddingGeneratorCalls? embeddingGenerator = null) : IChatProvider, IPricedProvider
 {
     private readonly StreamSettings _streaming = streaming ?? StreamSettings.Default;
 
@@ -48,6 +49,12 @@ internal sealed partial class OpenAICompatibleProvider(
     /// <summary>What this provider's answers cost (live, and deferred at the batch discount).</summary>
     public Pricing Pricing { get; } = pricing ?? Pricing.None;
 
+    /// <summary>The provider as OpenTelemetry's <c>gen_ai.provider.name</c> names it.</summary>
+    private string TelemetryName => TypedBatchTelemetry.ProviderName(Pricing.Kind);
+
+    /// <summary>Whether embeddings go to an M.E.AI generator (<see cref="TypedBatchOptions.UseEmbeddingGenerator"/>) rather than this server.</summary>
+    public bool EmbedsElsewhere => embeddingGenerator is not null;
+
     /// <summary>The model every request is sent with instead of the call's (an Azure deployment), if any.</summary>
     public string? ModelOverride => modelOverride;
 
@@ -64,45 +71,18 @@ internal sealed partial class OpenAICompatibleProvider(
         decimal worst = Pricing.Find(null, model) is { } price && request.Settings.MaxTokens is { } maxTokens
             ? CostBudget.WorstCase(price, request.Messages, maxTokens, request.Settings.ResponseFormat?.Schema ?? default)
             : 0m;
-        return await WithinBudgetAsync(budget, worst, () => CompleteCoreAsync(request, cancellationToken), static c => c.Cost, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// One call under the batch's budget: its worst case reserved first (a refusal is the call's
-    /// <see cref="BatchErrorKind.BudgetExceeded"/>, nothing sent), then settled at what the answer cost, or at nothing
-    /// when no answer came.
-    /// </summary>
-    private async Task<T> WithinBudgetAsync<T>(CostBudget budget, decimal worst, Func<Task<T>> send, Func<T, decimal?> costOf, CancellationToken cancellationToken)
-    {
-        if (!await budget.ReserveAsync(worst, cancellationToken).ConfigureAwait(false))
-        {
-            throw new ProviderException(BatchErrorKind.BudgetExceeded, Name, budget.NotSent().Message) { Attempts = 0 };
-        }
-
-        T answer;
-        try
-        {
-            answer = await send().ConfigureAwait(false);
-        }
-        catch
-        {
-            budget.Settle(worst, 0m); // nothing answered, nothing billed to the batch
-            throw;
-        }
-
-        budget.Settle(worst, costOf(answer));
-        return answer;
+        return await ProviderBudget.WithinAsync(budget, worst, Name, () => CompleteCoreAsync(request, cancellationToken), static c => c.Cost, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<ChatCompletion> CompleteCoreAsync(ChatRequest request, CancellationToken cancellationToken)
     {
         string model = modelOverride ?? request.Model;
-        using Activity? span = ProviderSpan.Start("chat", Pricing.Kind, model, request.Settings.Temperature, request.Settings.MaxTokens);
+        using Activity? span = ProviderSpan.Start("chat", TelemetryName, model, request.Settings.Temperature, request.Settings.MaxTokens);
         long started = Stopwatch.GetTimestamp();
         try
         {
             ChatCompletion completion = await SendChatAsync(request, cancellationToken).ConfigureAwait(false);
-            ProviderSpan.Succeeded(span, "chat", Pricing.Kind, model, completion.Model, completion.Id, completion.Usage, completion.FinishReason, started);
+            ProviderSpan.Succeeded(span, "chat", TelemetryName, model, completion.Model, completion.Id, completion.Usage, completion.FinishReason, started);
             if (span is not null && recordContent)
             {
                 ProviderSpan.RecordContent(span, request.Messages, completion);
@@ -112,7 +92,7 @@ internal sealed partial class OpenAICompatibleProvider(
         }
         catch (Exception ex)
         {
-            ProviderSpan.Failed(span, "chat", Pricing.Kind, model, ex, started);
+            ProviderSpan.Failed(span, "chat", TelemetryName, model, ex, started);
             throw;
         }
     }
@@ -172,29 +152,34 @@ internal sealed partial class OpenAICompatibleProvider(
     public async Task<EmbeddingResponse> EmbedAsync(EmbeddingRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (embeddingGenerator is not null)
+        {
+            return await embeddingGenerator.EmbedAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+
         if (BatchScope.Current?.Budget is not { } budget)
         {
             return await EmbedCoreAsync(request, cancellationToken).ConfigureAwait(false);
         }
 
         decimal worst = Pricing.Find(null, modelOverride ?? request.Model) is { } price ? CostBudget.WorstCase(price, request.Inputs) : 0m;
-        return await WithinBudgetAsync(budget, worst, () => EmbedCoreAsync(request, cancellationToken), static r => r.Cost, cancellationToken).ConfigureAwait(false);
+        return await ProviderBudget.WithinAsync(budget, worst, Name, () => EmbedCoreAsync(request, cancellationToken), static r => r.Cost, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<EmbeddingResponse> EmbedCoreAsync(EmbeddingRequest request, CancellationToken cancellationToken)
     {
         string model = modelOverride ?? request.Model;
-        using Activity? span = ProviderSpan.Start("embeddings", Pricing.Kind, model, null, null);
+        using Activity? span = ProviderSpan.Start("embeddings", TelemetryName, model, null, null);
         long started = Stopwatch.GetTimestamp();
         try
         {
             EmbeddingResponse response = await SendEmbeddingsAsync(request, cancellationToken).ConfigureAwait(false);
-            ProviderSpan.Succeeded(span, "embeddings", Pricing.Kind, model, response.Embeddings.Count > 0 ? response.Embeddings[0].Model : null, null, response.Usage, null, started);
+            ProviderSpan.Succeeded(span, "embeddings", TelemetryName, model, response.Embeddings.Count > 0 ? response.Embeddings[0].Model : null, null, response.Usage, null, started);
             return response;
         }
         catch (Exception ex)
         {
-            ProviderSpan.Failed(span, "embeddings", Pricing.Kind, model, ex, started);
+            ProviderSpan.Failed(span, "embeddings", TelemetryName, model, ex, started);
             throw;
         }
     }
