@@ -184,6 +184,34 @@ public sealed class EmulatorOptions
     /// </summary>
     public double BatchExpiryRate { get; set; }
 
+    /// <summary>
+    /// Requests per minute on Anthropic's <c>/v1/messages</c>, enforced for each model separately (as
+    /// Anthropic applies its limits per model); 0 (the default) is unlimited. Same token bucket as
+    /// <see cref="RequestsPerMinute"/>; a request over budget is answered 429 <c>rate_limit_error</c>
+    /// with <c>retry-after</c> in whole seconds.
+    /// </summary>
+    public int AnthropicRequestsPerMinute { get; set; }
+
+    /// <summary>
+    /// Input tokens per minute (ITPM) on <c>/v1/messages</c>, per model; 0 (the default) is unlimited.
+    /// A request reserves its input-token estimate (system prompt and messages) when it arrives.
+    /// </summary>
+    public int AnthropicInputTokensPerMinute { get; set; }
+
+    /// <summary>
+    /// Output tokens per minute (OTPM) on <c>/v1/messages</c>, per model; 0 (the default) is unlimited.
+    /// As Anthropic documents it, OTPM counts only the output tokens actually produced (<c>max_tokens</c>
+    /// reserves nothing): a request is admitted while the bucket is not empty and its answer's output
+    /// tokens are taken afterwards (possibly into debt), so the next request waits.
+    /// </summary>
+    public int AnthropicOutputTokensPerMinute { get; set; }
+
+    /// <summary>The most requests one Message Batch may have; 100,000 by default, as Anthropic's.</summary>
+    public int AnthropicBatchMaxRequests { get; set; } = 100_000;
+
+    /// <summary>The largest Message Batch body accepted, in bytes (larger: 413 <c>request_too_large</c>); 256 MB by default, as Anthropic's.</summary>
+    public long AnthropicBatchMaxBytes { get; set; } = 256L * 1024 * 1024;
+
     /// <summary>The pseudo-property named when the fault rates add up to more than 1.</summary>
     internal const string FaultRatesSum = "Error500Rate+Error503Rate+ResetRate+StallRate+MalformedRate+HangRate";
 
@@ -279,7 +307,32 @@ public sealed class EmulatorOptions
             return (nameof(StreamChunkCharacters), StreamChunkCharacters, "must be zero (four chunks) or positive");
         }
 
-        return FindBatchProblem() ?? FindRateProblem();
+        return FindBatchProblem() ?? FindAnthropicProblem() ?? FindRateProblem();
+    }
+
+    private (string Property, object? Value, string Rule)? FindAnthropicProblem()
+    {
+        if (AnthropicRequestsPerMinute < 0)
+        {
+            return (nameof(AnthropicRequestsPerMinute), AnthropicRequestsPerMinute, "must be zero (unlimited) or positive");
+        }
+
+        if (AnthropicInputTokensPerMinute < 0)
+        {
+            return (nameof(AnthropicInputTokensPerMinute), AnthropicInputTokensPerMinute, "must be zero (unlimited) or positive");
+        }
+
+        if (AnthropicOutputTokensPerMinute < 0)
+        {
+            return (nameof(AnthropicOutputTokensPerMinute), AnthropicOutputTokensPerMinute, "must be zero (unlimited) or positive");
+        }
+
+        if (AnthropicBatchMaxRequests < 1)
+        {
+            return (nameof(AnthropicBatchMaxRequests), AnthropicBatchMaxRequests, "must be positive");
+        }
+
+        return AnthropicBatchMaxBytes < 1 ? (nameof(AnthropicBatchMaxBytes), AnthropicBatchMaxBytes, "must be positive") : null;
     }
 
     private (string Property, object? Value, string Rule)? FindBatchProblem()

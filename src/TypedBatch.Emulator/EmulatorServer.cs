@@ -28,7 +28,7 @@ public sealed class EmulatorServer : IAsyncDisposable
         SecondaryBaseUrl = state.SecondaryRoot is { } secondary ? new Uri(secondary, "v1/") : null;
     }
 
-    /// <summary>The server's root, e.g. <c>http://127.0.0.1:41234/</c>.</summary>
+    /// <summary>The server's root, e.g. <c>http://127.0.0.1:41234/</c>; also the Anthropic base URL (its paths start with <c>v1/messages</c>).</summary>
     public Uri RootUrl { get; }
 
     /// <summary>The OpenAI-compatible base URL, <see cref="RootUrl"/> + <c>v1/</c> (with the trailing slash).</summary>

@@ -11,6 +11,8 @@ internal sealed class EmulatorState : IDisposable
     private long _requestIds;
     private long _completionIds;
     private long _batchLineIds;
+    private long _messageIds;
+    private long _toolUseIds;
 
     public EmulatorState(EmulatorOptions options)
     {
@@ -19,7 +21,11 @@ internal sealed class EmulatorState : IDisposable
         CopilotTokens = new CopilotTokenStore(options.TimeProvider);
         Limiter = new RateLimiter(options);
         Batches = new BatchesEndpoint(this);
+        AnthropicLimiter = new AnthropicRateLimiter(options);
     }
+
+    /// <summary>The per-model RPM, ITPM and OTPM budgets of Anthropic's <c>/v1/messages</c>.</summary>
+    public AnthropicRateLimiter AnthropicLimiter { get; }
 
     /// <summary>The requests- and tokens-per-minute budgets.</summary>
     public RateLimiter Limiter { get; }
@@ -82,6 +88,14 @@ internal sealed class EmulatorState : IDisposable
     /// <summary>A new id of a batch output line, unique within this server.</summary>
     public string NextBatchLineId() =>
         "batch_req_emu" + Interlocked.Increment(ref _batchLineIds).ToString("x19", CultureInfo.InvariantCulture);
+
+    /// <summary>A new Anthropic message id (<c>msg_…</c>), unique within this server.</summary>
+    public string NextMessageId() =>
+        "msg_emu_" + Interlocked.Increment(ref _messageIds).ToString("x12", CultureInfo.InvariantCulture);
+
+    /// <summary>A new Anthropic <c>tool_use</c> block id (<c>toolu_…</c>), unique within this server.</summary>
+    public string NextToolUseId() =>
+        "toolu_emu_" + Interlocked.Increment(ref _toolUseIds).ToString("x12", CultureInfo.InvariantCulture);
 
     /// <summary>A new chat completion id, unique within this server.</summary>
     public string NextCompletionId() =>

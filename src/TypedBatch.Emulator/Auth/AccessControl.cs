@@ -11,6 +11,9 @@ internal enum ApiSurface
 
     /// <summary><c>/copilot/*</c>: a Copilot token from the exchange and a <c>Copilot-Integration-Id</c>.</summary>
     Copilot,
+
+    /// <summary>Anthropic's <c>/v1/messages*</c>: the optional <see cref="EmulatorOptions.ApiKey"/> as <c>x-api-key</c>, and <c>anthropic-version</c>.</summary>
+    Anthropic,
 }
 
 /// <summary>Checks credentials and answers 401 or 400 when they are missing or wrong. Presented secrets never appear in an answer.</summary>
@@ -19,8 +22,49 @@ internal static class AccessControl
     private const string BearerPrefix = "Bearer ";
 
     /// <summary>Returns <see langword="true"/> when the request may proceed; otherwise writes the rejection.</summary>
-    public static Task<bool> AuthorizeAsync(HttpContext context, EmulatorState state, ApiSurface surface) =>
-        surface == ApiSurface.OpenAI ? AuthorizeOpenAIAsync(context, state) : AuthorizeCopilotAsync(context, state);
+    public static Task<bool> AuthorizeAsync(HttpContext context, EmulatorState state, ApiSurface surface) => surface switch
+    {
+        ApiSurface.OpenAI => AuthorizeOpenAIAsync(context, state),
+        ApiSurface.Copilot => AuthorizeCopilotAsync(context, state),
+        _ => AuthorizeAnthropicAsync(context, state),
+    };
+
+    // The versions Anthropic's versioning page lists; a request must name one.
+    private static readonly string[] AnthropicVersions = ["2023-06-01", "2023-01-01"];
+
+    /// <summary>
+    /// 401 <c>authentication_error</c> for a missing or wrong <c>x-api-key</c> (only when a key is
+    /// configured, as on the OpenAI routes), then 400 <c>invalid_request_error</c> for a missing or
+    /// unknown <c>anthropic-version</c>, worded as the real service words them.
+    /// </summary>
+    private static async Task<bool> AuthorizeAnthropicAsync(HttpContext context, EmulatorState state)
+    {
+        if (state.Options.ApiKey is { } apiKey)
+        {
+            string? presented = context.Request.Headers["x-api-key"];
+            if (string.IsNullOrEmpty(presented) || !FixedTimeEquals(presented, apiKey))
+            {
+                string message = string.IsNullOrEmpty(presented) ? "x-api-key header is required" : "invalid x-api-key";
+                await AnthropicErrors.WriteAsync(context, StatusCodes.Status401Unauthorized, AnthropicErrors.Authentication, message);
+                return false;
+            }
+        }
+
+        string version = context.Request.Headers["anthropic-version"].ToString();
+        if (version.Length == 0)
+        {
+            await AnthropicErrors.WriteInvalidAsync(context, "anthropic-version: header is required");
+            return false;
+        }
+
+        if (!AnthropicVersions.Contains(version))
+        {
+            await AnthropicErrors.WriteInvalidAsync(context, $"anthropic-version: \"{version}\" is not a valid version");
+            return false;
+        }
+
+        return true;
+    }
 
     private static async Task<bool> AuthorizeOpenAIAsync(HttpContext context, EmulatorState state)
     {

@@ -14,7 +14,7 @@ namespace TypedBatch.Emulator;
 /// </summary>
 internal sealed class ChatEndpoint(EmulatorState state)
 {
-    private readonly ModelRequestGate _gate = new(state);
+    private readonly ModelRequestGate _gate = new(state, new OpenAIDialect(state));
 
     /// <summary>Answers one chat completion request; credentials are already checked.</summary>
     public async Task HandleAsync(HttpContext context)

@@ -12,7 +12,7 @@ namespace TypedBatch.Emulator;
 /// </summary>
 internal sealed class EmbeddingsEndpoint(EmulatorState state)
 {
-    private readonly ModelRequestGate _gate = new(state);
+    private readonly ModelRequestGate _gate = new(state, new OpenAIDialect(state));
 
     /// <summary>Answers one embeddings request; credentials are already checked.</summary>
     public async Task HandleAsync(HttpContext context)

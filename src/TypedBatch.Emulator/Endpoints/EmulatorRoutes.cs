@@ -14,6 +14,8 @@ internal static class EmulatorRoutes
         var stats = new StatsEndpoint(state);
         var files = new FilesEndpoint(state);
         BatchesEndpoint batches = state.Batches;
+        var messages = new MessagesEndpoint(state);
+        var messageBatches = new MessageBatchesEndpoint(state);
         app.Use(async (context, next) =>
         {
             bool secondary = context.Connection.LocalPort == state.SecondaryPort;
@@ -54,6 +56,15 @@ internal static class EmulatorRoutes
             app.MapPost(prefix + "/batches/{id}/cancel", context => GuardedAsync(context, state, ApiSurface.OpenAI, batches.CancelAsync));
         }
 
+        // Anthropic's Messages and Message Batches APIs: the base URL is the root, the paths carry /v1.
+        app.MapPost("/v1/messages", context => AnthropicGuardedAsync(context, state, messages.HandleAsync));
+        app.MapPost("/v1/messages/batches", context => AnthropicGuardedAsync(context, state, messageBatches.CreateAsync));
+        app.MapGet("/v1/messages/batches", context => AnthropicGuardedAsync(context, state, messageBatches.ListAsync));
+        app.MapGet("/v1/messages/batches/{id}", context => AnthropicGuardedAsync(context, state, messageBatches.GetAsync));
+        app.MapDelete("/v1/messages/batches/{id}", context => AnthropicGuardedAsync(context, state, messageBatches.DeleteAsync));
+        app.MapPost("/v1/messages/batches/{id}/cancel", context => AnthropicGuardedAsync(context, state, messageBatches.CancelAsync));
+        app.MapGet("/v1/messages/batches/{id}/results", context => AnthropicGuardedAsync(context, state, messageBatches.ResultsAsync));
+
         app.MapGet("/copilot_internal/v2/token", copilot.ExchangeAsync);
         app.MapGet("/emulator/stats", stats.GetAsync);
         app.MapPost("/emulator/reset", stats.ResetAsync);
@@ -64,6 +75,16 @@ internal static class EmulatorRoutes
     {
         context.Response.Headers["x-request-id"] = state.NextRequestId();
         if (await AccessControl.AuthorizeAsync(context, state, surface))
+        {
+            await handler(context);
+        }
+    }
+
+    // Anthropic names its request ids request-id (and repeats them in error bodies).
+    private static async Task AnthropicGuardedAsync(HttpContext context, EmulatorState state, Func<HttpContext, Task> handler)
+    {
+        context.Response.Headers[AnthropicErrors.RequestIdHeader] = state.NextRequestId();
+        if (await AccessControl.AuthorizeAsync(context, state, ApiSurface.Anthropic))
         {
             await handler(context);
         }

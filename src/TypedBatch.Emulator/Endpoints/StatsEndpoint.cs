@@ -34,6 +34,11 @@ internal sealed class StatsEndpoint(EmulatorState state)
             writer.WriteNumber("filesUploaded", stats.FilesUploaded);
             writer.WriteNumber("batchesCreated", stats.BatchesCreated);
             writer.WriteNumber("batchLinesProcessed", stats.BatchLinesProcessed);
+            writer.WriteNumber("anthropicMessagesReceived", stats.AnthropicMessagesReceived);
+            writer.WriteNumber("anthropicMessagesServed", stats.AnthropicMessagesServed);
+            writer.WriteNumber("anthropicMessagesFailed", stats.AnthropicMessagesFailed);
+            writer.WriteNumber("anthropicBatchesCreated", stats.AnthropicBatchesCreated);
+            writer.WriteNumber("anthropicBatchRequestsProcessed", stats.AnthropicBatchRequestsProcessed);
             writer.WriteStartObject("batchAnswersByFingerprint");
             foreach ((string? fingerprint, long count) in stats.BatchAnswersByFingerprint.OrderBy(static p => p.Key, StringComparer.Ordinal))
             {

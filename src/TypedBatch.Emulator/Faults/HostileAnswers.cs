@@ -128,7 +128,8 @@ internal static class HostileAnswers
 
     /// <summary>
     /// The credential the caller sent: the bearer token of <c>Authorization</c> (the API key, or the
-    /// Copilot session token on the Copilot routes), else the <c>api-key</c> header; empty when none.
+    /// Copilot session token on the Copilot routes), else the <c>api-key</c> header, else Anthropic's
+    /// <c>x-api-key</c>; empty when none.
     /// </summary>
     internal static string PresentedCredential(HttpRequest request)
     {
@@ -139,7 +140,8 @@ internal static class HostileAnswers
             return space > 0 ? authorization[(space + 1)..].Trim() : authorization;
         }
 
-        return request.Headers["api-key"].ToString();
+        string apiKey = request.Headers["api-key"].ToString();
+        return apiKey.Length > 0 ? apiKey : request.Headers["x-api-key"].ToString();
     }
 
     private static async Task WriteFillerAsync(HttpResponse response, int length, CancellationToken cancellationToken)

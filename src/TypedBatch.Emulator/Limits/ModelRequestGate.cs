@@ -35,11 +35,8 @@ internal readonly record struct GateOutcome(bool Handled, bool Malformed, bool F
 /// the answer-shaping markers (<c>[[malformed]]</c>, <c>[[oversize:MB]]</c>, the index faults).
 /// At most one fault is injected per request.
 /// </summary>
-internal sealed class ModelRequestGate(EmulatorState state)
+internal sealed class ModelRequestGate(EmulatorState state, IApiDialect dialect)
 {
-    /// <summary>The <c>retry-after-ms</c> of seeded 503s: short, so clients that honour it retry fast.</summary>
-    public const string OverloadedRetryAfterMilliseconds = "50";
-
     /// <summary>Runs the checks; answers the request itself when one of them fails it.</summary>
     public async Task<GateOutcome> PassAsync(HttpContext context, GateRequest request)
     {
@@ -52,19 +49,19 @@ internal sealed class ModelRequestGate(EmulatorState state)
         if (plan.Quota || options.QuotaExhausted)
         {
             stats.RejectedQuota(request.Kind);
-            ResponseHeaders.Add(response, request.Fingerprint, request.StartTimestamp, state.Limiter.Peek());
+            dialect.AddHeaders(response, request.Fingerprint, request.StartTimestamp, dialect.Peek(request.Model));
             // Real quota answers may carry Retry-After too: [[quota]][[retry-after:N]] lets a client prove it ignores it.
             RetryHints.ApplyOverrides(response, plan, options.TimeProvider.GetUtcNow());
-            await OpenAIErrors.WriteQuotaAsync(context);
+            await dialect.WriteQuotaAsync(context);
             return new(Handled: true, false, false, default);
         }
 
-        RateLimitDecision decision = state.Limiter.TryAcquire(request.TokenCost);
+        RateLimitDecision decision = dialect.TryAcquire(request);
         if (decision.Rejection is { } rejection)
         {
             stats.RejectedRateLimited(request.Kind);
-            ResponseHeaders.Add(response, request.Fingerprint, request.StartTimestamp, decision.Snapshot);
-            await RateLimitErrors.WriteAsync(context, rejection, request.Model);
+            dialect.AddHeaders(response, request.Fingerprint, request.StartTimestamp, decision.Snapshot);
+            await dialect.WriteRateLimitedAsync(context, rejection, request.Model);
             return new(Handled: true, false, false, decision.Snapshot);
         }
 
@@ -94,20 +91,9 @@ internal sealed class ModelRequestGate(EmulatorState state)
         switch (fault)
         {
             case InjectedFault.Scripted or InjectedFault.Error500 or InjectedFault.Error503:
-                ResponseHeaders.Add(response, request.Fingerprint, request.StartTimestamp, decision.Snapshot);
+                dialect.AddHeaders(response, request.Fingerprint, request.StartTimestamp, decision.Snapshot);
                 RetryHints.ApplyOverrides(response, plan, options.TimeProvider.GetUtcNow());
-                if (fault == InjectedFault.Error503 && !plan.HasRetryHint)
-                {
-                    response.Headers["retry-after-ms"] = OverloadedRetryAfterMilliseconds;
-                }
-
-                int status = fault switch
-                {
-                    InjectedFault.Error500 => StatusCodes.Status500InternalServerError,
-                    InjectedFault.Error503 => StatusCodes.Status503ServiceUnavailable,
-                    _ => failStatus,
-                };
-                await OpenAIErrors.WriteInjectedAsync(context, status);
+                await dialect.WriteInjectedAsync(context, fault, failStatus, plan);
                 return new(Handled: true, false, true, decision.Snapshot);
 
             case InjectedFault.Reset:
@@ -155,13 +141,13 @@ internal sealed class ModelRequestGate(EmulatorState state)
         if (fault == InjectedFault.Redirect && state.SecondaryRoot is null)
         {
             state.Stats.RejectedInvalid(request.Kind);
-            await OpenAIErrors.WriteAsync(context, new RequestError(
-                "[[redirect:S]] needs a second origin: start the emulator with EmulatorOptions.SecondaryPort (--secondary-port).", null, null));
+            await dialect.WriteInvalidAsync(
+                context, "[[redirect:S]] needs a second origin: start the emulator with EmulatorOptions.SecondaryPort (--secondary-port).");
             return new GateOutcome(Handled: true, false, false, limits);
         }
 
         state.Stats.Injected(request.Kind, fault);
-        ResponseHeaders.Add(context.Response, request.Fingerprint, request.StartTimestamp, limits);
+        dialect.AddHeaders(context.Response, request.Fingerprint, request.StartTimestamp, limits);
         switch (fault)
         {
             case InjectedFault.Hang:

@@ -13,10 +13,16 @@ internal readonly record struct RateLimitSnapshot(BucketState? Requests, BucketS
 {
     /// <summary>No limits: the constant headers.</summary>
     public static RateLimitSnapshot Unlimited => default;
+
+    /// <summary>Anthropic's input-tokens-per-minute bucket (ITPM), or <see langword="null"/> when unlimited or not Anthropic.</summary>
+    public BucketState? InputTokens { get; init; }
+
+    /// <summary>Anthropic's output-tokens-per-minute bucket (OTPM), or <see langword="null"/> when unlimited or not Anthropic.</summary>
+    public BucketState? OutputTokens { get; init; }
 }
 
 /// <summary>Why a request was refused by the rate limiter.</summary>
-/// <param name="Type">The error <c>type</c>: <c>requests</c> or <c>tokens</c>.</param>
+/// <param name="Type">The dimension: <c>requests</c> or <c>tokens</c> (OpenAI's error <c>type</c>), <c>input_tokens</c> or <c>output_tokens</c> (Anthropic).</param>
 /// <param name="Limit">The per-minute limit that was hit.</param>
 /// <param name="Requested">What the request costs in that dimension.</param>
 /// <param name="RetryAfter">How long until enough budget is back; zero when <paramref name="TooLarge"/>.</param>

@@ -34,6 +34,13 @@ internal sealed class ChatRequest
     /// <summary>The <c>response_format</c>; <see cref="ResponseFormat.Text"/> when absent.</summary>
     public ResponseFormat Format { get; private set; } = ResponseFormat.Text;
 
+    /// <summary>
+    /// A request read by another API's parser (Anthropic's messages), so that it is answered by the
+    /// same code: deterministic answers, structured answers, bad-answer markers and fingerprints.
+    /// </summary>
+    public static ChatRequest Create(string model, List<PromptMessage> messages, int maxTokens, ResponseFormat format) =>
+        new(model, messages) { MaxTokens = maxTokens, Format = format };
+
     /// <summary>The request's <see cref="RequestFingerprint"/>.</summary>
     public string Fingerprint() => RequestFingerprint.Compute(Model, Messages.Select(static m => (m.Role, m.Content ?? "")));
 

@@ -53,7 +53,10 @@ public sealed record EmulatorStats
     /// </summary>
     public long SecondaryOriginRequestsWithCredentials { get; init; }
 
-    /// <summary>Chat and embeddings requests that reached their endpoint, valid or not: <see cref="ChatRequestsReceived"/> + <see cref="EmbeddingRequestsReceived"/>.</summary>
+    /// <summary>
+    /// Chat, embeddings and Anthropic messages requests that reached their endpoint, valid or not:
+    /// <see cref="ChatRequestsReceived"/> + <see cref="EmbeddingRequestsReceived"/> + <see cref="AnthropicMessagesReceived"/>.
+    /// </summary>
     public long Received { get; init; }
 
     /// <summary>
@@ -94,7 +97,22 @@ public sealed record EmulatorStats
     public IReadOnlyDictionary<string, long> BatchAnswersByFingerprint { get; init; } =
         ReadOnlyDictionary<string, long>.Empty;
 
-    /// <summary>Counts per <see cref="RequestFingerprint"/> of the valid chat and embeddings requests.</summary>
+    /// <summary>Anthropic <c>POST /v1/messages</c> requests that arrived (past the <c>x-api-key</c> and <c>anthropic-version</c> checks).</summary>
+    public long AnthropicMessagesReceived { get; init; }
+
+    /// <summary>Anthropic messages requests answered 200 (streamed or not, including <c>[[malformed]]</c> answers).</summary>
+    public long AnthropicMessagesServed { get; init; }
+
+    /// <summary>Anthropic messages requests answered with an error status (validation, limits, injected faults).</summary>
+    public long AnthropicMessagesFailed { get; init; }
+
+    /// <summary>Message Batches created by <c>POST /v1/messages/batches</c>.</summary>
+    public long AnthropicBatchesCreated { get; init; }
+
+    /// <summary>Message Batch requests processed, succeeded or errored (canceled and expired ones were not processed).</summary>
+    public long AnthropicBatchRequestsProcessed { get; init; }
+
+    /// <summary>Counts per <see cref="RequestFingerprint"/> of the valid chat, embeddings and Anthropic messages requests.</summary>
     public IReadOnlyDictionary<string, FingerprintStats> ByFingerprint { get; init; } =
         ReadOnlyDictionary<string, FingerprintStats>.Empty;
 }

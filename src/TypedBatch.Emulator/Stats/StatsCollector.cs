@@ -9,6 +9,9 @@ internal enum RequestKind
 {
     Chat,
     Embeddings,
+
+    /// <summary>Anthropic's <c>POST /v1/messages</c>.</summary>
+    AnthropicMessages,
 }
 
 /// <summary>
@@ -41,6 +44,11 @@ internal sealed class StatsCollector
     private long _filesUploaded;
     private long _batchesCreated;
     private long _batchLinesProcessed;
+    private long _anthropicReceived;
+    private long _anthropicServed;
+    private long _anthropicFailed;
+    private long _anthropicBatchesCreated;
+    private long _anthropicBatchRequestsProcessed;
     private readonly ConcurrentDictionary<string, StrongBox<long>> _batchAttempts = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, StrongBox<long>> _batchAnswers = new(StringComparer.Ordinal);
     private readonly long[] _faults = new long[Enum.GetValues<InjectedFault>().Length];
@@ -49,13 +57,17 @@ internal sealed class StatsCollector
     public long BeginModelRequest(RequestKind kind)
     {
         long arrival = Interlocked.Increment(ref _arrivals);
-        if (kind == RequestKind.Chat)
+        switch (kind)
         {
-            Interlocked.Increment(ref _chatReceived);
-        }
-        else
-        {
-            Interlocked.Increment(ref _embeddingReceived);
+            case RequestKind.Chat:
+                Interlocked.Increment(ref _chatReceived);
+                break;
+            case RequestKind.Embeddings:
+                Interlocked.Increment(ref _embeddingReceived);
+                break;
+            default:
+                Interlocked.Increment(ref _anthropicReceived);
+                break;
         }
 
         long inFlight = Interlocked.Increment(ref _inFlight);
@@ -101,14 +113,18 @@ internal sealed class StatsCollector
     public void Served(RequestKind kind, string fingerprint, int inputs)
     {
         _byFingerprint.GetOrAdd(fingerprint, static _ => new FingerprintCounter()).IncrementServed();
-        if (kind == RequestKind.Chat)
+        switch (kind)
         {
-            Interlocked.Increment(ref _chatServed);
-        }
-        else
-        {
-            Interlocked.Add(ref _embeddingInputsServed, inputs);
-            Interlocked.Increment(ref _embeddingServed);
+            case RequestKind.Chat:
+                Interlocked.Increment(ref _chatServed);
+                break;
+            case RequestKind.Embeddings:
+                Interlocked.Add(ref _embeddingInputsServed, inputs);
+                Interlocked.Increment(ref _embeddingServed);
+                break;
+            default:
+                Interlocked.Increment(ref _anthropicServed);
+                break;
         }
     }
 
@@ -157,6 +173,10 @@ internal sealed class StatsCollector
         {
             Interlocked.Increment(ref _chatFailed);
         }
+        else if (kind == RequestKind.AnthropicMessages)
+        {
+            Interlocked.Increment(ref _anthropicFailed);
+        }
     }
 
     /// <summary>Counts a request that arrived on the secondary origin, and whether it carried a credential header.</summary>
@@ -174,6 +194,12 @@ internal sealed class StatsCollector
 
     /// <summary>Counts a batch created by <c>/v1/batches</c>.</summary>
     public void BatchCreated() => Interlocked.Increment(ref _batchesCreated);
+
+    /// <summary>Counts a Message Batch created by <c>/v1/messages/batches</c>.</summary>
+    public void AnthropicBatchCreated() => Interlocked.Increment(ref _anthropicBatchesCreated);
+
+    /// <summary>Counts a Message Batch request processed, succeeded or errored.</summary>
+    public void AnthropicBatchRequestProcessed() => Interlocked.Increment(ref _anthropicBatchRequestsProcessed);
 
     /// <summary>Counts a batch line processed, answered or failed.</summary>
     public void BatchLineProcessed() => Interlocked.Increment(ref _batchLinesProcessed);
@@ -196,6 +222,8 @@ internal sealed class StatsCollector
     public EmulatorStats Snapshot()
     {
         long chatServed = Interlocked.Read(ref _chatServed);
+        long anthropicServed = Interlocked.Read(ref _anthropicServed);
+        long anthropicFailed = Interlocked.Read(ref _anthropicFailed);
         long chatFailed = Interlocked.Read(ref _chatFailed);
         long embeddingInputsServed = Interlocked.Read(ref _embeddingInputsServed);
         long embeddingServed = Interlocked.Read(ref _embeddingServed);
@@ -234,9 +262,10 @@ internal sealed class StatsCollector
 
         long chatReceived = Interlocked.Read(ref _chatReceived);
         long embeddingReceived = Interlocked.Read(ref _embeddingReceived);
+        long anthropicReceived = Interlocked.Read(ref _anthropicReceived);
         return new EmulatorStats
         {
-            Received = chatReceived + embeddingReceived,
+            Received = chatReceived + embeddingReceived + anthropicReceived,
             Accepted = accepted,
             RejectedInvalid = rejectedInvalid,
             RejectedRateLimited = rejectedRateLimited,
@@ -259,6 +288,11 @@ internal sealed class StatsCollector
             BatchesCreated = Interlocked.Read(ref _batchesCreated),
             BatchLinesProcessed = Interlocked.Read(ref _batchLinesProcessed),
             BatchAnswersByFingerprint = batchAnswers,
+            AnthropicMessagesReceived = anthropicReceived,
+            AnthropicMessagesServed = anthropicServed,
+            AnthropicMessagesFailed = anthropicFailed,
+            AnthropicBatchesCreated = Interlocked.Read(ref _anthropicBatchesCreated),
+            AnthropicBatchRequestsProcessed = Interlocked.Read(ref _anthropicBatchRequestsProcessed),
         };
     }
 
@@ -276,6 +310,11 @@ internal sealed class StatsCollector
         Interlocked.Exchange(ref _embeddingReceived, 0);
         Interlocked.Exchange(ref _embeddingServed, 0);
         Interlocked.Exchange(ref _embeddingInputsServed, 0);
+        Interlocked.Exchange(ref _anthropicReceived, 0);
+        Interlocked.Exchange(ref _anthropicServed, 0);
+        Interlocked.Exchange(ref _anthropicFailed, 0);
+        Interlocked.Exchange(ref _anthropicBatchesCreated, 0);
+        Interlocked.Exchange(ref _anthropicBatchRequestsProcessed, 0);
         Interlocked.Exchange(ref _tokenExchanges, 0);
         Interlocked.Exchange(ref _tokenExchangeRequests, 0);
         Interlocked.Exchange(ref _structured, 0);
