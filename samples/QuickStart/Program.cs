@@ -1,5 +1,5 @@
 // TypedBatch quick start: the original batch helper's demo, in C#.
-// With none of OPENAI_API_KEY, OPENAI_BASE_URL, AZURE_OPENAI_ENDPOINT or USE_COPILOT_CHAT it runs offline against the
+// With none of OPENAI_API_KEY, OPENAI_BASE_URL, AZURE_OPENAI_ENDPOINT, USE_COPILOT_CHAT or ANTHROPIC_API_KEY it runs offline against the
 // in-process emulator.
 using Microsoft.Extensions.Logging;
 using QuickStart;
@@ -50,4 +50,5 @@ static bool ProviderIsConfigured()
     => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OPENAI_API_KEY"))
        || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OPENAI_BASE_URL"))
        || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("AZURE_OPENAI_ENDPOINT"))
+       || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ANTHROPIC_API_KEY"))
        || Environment.GetEnvironmentVariable("USE_COPILOT_CHAT")?.Trim().ToUpperInvariant() is "1" or "TRUE" or "YES";

@@ -76,4 +76,11 @@ public enum StructuredOutputMode
     /// model in a system message. The answer is still parsed and repaired against the type.
     /// </summary>
     JsonObjectWithSchemaInPrompt,
+
+    /// <summary>
+    /// Anthropic: a forced tool call whose <c>input_schema</c> is the schema, its <c>input</c> the answer, for models
+    /// without structured outputs (<see cref="JsonSchema"/> sends <c>output_config.format</c>). Other providers send
+    /// <see cref="JsonSchema"/>.
+    /// </summary>
+    ToolCall,
 }

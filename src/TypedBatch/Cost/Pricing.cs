@@ -19,7 +19,7 @@ internal sealed class Pricing(PriceTable table, ProviderKind kind, ILogger logge
     /// Whether the provider bills by the built-in prices (OpenAI, Azure OpenAI, and an <c>IChatClient</c>, which may be
     /// any service): an unpriced model there costs an unknown amount.
     /// </summary>
-    public bool Bills => kind is ProviderKind.OpenAI or ProviderKind.AzureOpenAI or ProviderKind.ChatClient;
+    public bool Bills => kind is ProviderKind.OpenAI or ProviderKind.AzureOpenAI or ProviderKind.Anthropic or ProviderKind.ChatClient;
 
     /// <summary>
     /// The price of an answer: by the model the server says answered (a dated snapshot, or the model behind an Azure

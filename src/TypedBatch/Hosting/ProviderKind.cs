@@ -23,6 +23,13 @@ public enum ProviderKind
     AzureOpenAI,
 
     /// <summary>
+    /// Anthropic's Messages API (<c>x-api-key</c>, <c>anthropic-version</c>); <see cref="TypedBatchOptions.BaseUrl"/>
+    /// is the host root without <c>/v1</c> (default <see cref="KnownEndpoints.Anthropic"/>), as Anthropic's SDKs read
+    /// <c>ANTHROPIC_BASE_URL</c>.
+    /// </summary>
+    Anthropic,
+
+    /// <summary>
     /// Any Microsoft.Extensions.AI <c>IChatClient</c>, set with <see cref="TypedBatchOptions.UseChatClient"/> (Ollama
     /// through OllamaSharp, Azure AI Inference, Anthropic's SDK, a test double): TypedBatch's runner, limits from the
     /// options, retries of its transient failures, typed results, journal and cost over it. The primary provider only.
@@ -35,6 +42,9 @@ public static class KnownEndpoints
 {
     /// <summary>OpenAI.</summary>
     public static readonly Uri OpenAI = new("https://api.openai.com/v1");
+
+    /// <summary>Anthropic's API host (the routes add <c>/v1/messages</c>).</summary>
+    public static readonly Uri Anthropic = new("https://api.anthropic.com");
 
     /// <summary>Ollama's OpenAI-compatible API (the key is ignored; reads <c>max_tokens</c>).</summary>
     public static readonly Uri Ollama = new("http://localhost:11434/v1");

@@ -50,6 +50,7 @@ public sealed class ProviderOptions
     {
         ProviderKind.OpenAI => BaseUrl ?? KnownEndpoints.OpenAI,
         ProviderKind.GitHubCopilot => BaseUrl ?? new Uri("https://api.githubcopilot.com"),
+        ProviderKind.Anthropic => BaseUrl ?? KnownEndpoints.Anthropic,
         ProviderKind.ChatClient => BaseUrl ?? throw new InvalidOperationException($"{Describe()}: an IChatClient provider has no base URL of TypedBatch's; its client knows where it sends."),
         _ => BaseUrl ?? throw new InvalidOperationException($"{Describe()}: BaseUrl is required."),
     };
@@ -70,6 +71,7 @@ public sealed class ProviderOptions
         string? problem = Provider switch
         {
             ProviderKind.OpenAI when string.IsNullOrEmpty(ApiKey) => "ApiKey is required for the OpenAI provider (environment: OPENAI_API_KEY)",
+            ProviderKind.Anthropic when string.IsNullOrEmpty(ApiKey) && BaseUrl is null => "ApiKey is required for the Anthropic provider (environment: ANTHROPIC_API_KEY)",
             ProviderKind.OpenAICompatible when BaseUrl is null => "BaseUrl is required for an OpenAI-compatible provider (environment: OPENAI_BASE_URL), e.g. http://localhost:11434/v1 for Ollama",
             ProviderKind.GitHubCopilot when string.IsNullOrEmpty(GitHubToken) => "GitHubToken is required for the GitHub Copilot provider (environment: GITHUB_TOKEN)",
             ProviderKind.AzureOpenAI when BaseUrl is null => "BaseUrl (the resource endpoint, environment: AZURE_OPENAI_ENDPOINT) is required for Azure OpenAI",
@@ -104,6 +106,7 @@ public sealed class ProviderOptions
         ProviderKind.OpenAI => "openai",
         ProviderKind.GitHubCopilot => "github-copilot",
         ProviderKind.AzureOpenAI => "azure-openai",
+        ProviderKind.Anthropic => "anthropic",
         ProviderKind.ChatClient => "chat-client",
         _ => "openai-compatible",
     };

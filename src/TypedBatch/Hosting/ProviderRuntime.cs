@@ -8,6 +8,7 @@ using TypedBatch.Http;
 using TypedBatch.Interop;
 using TypedBatch.Limits;
 using TypedBatch.Providers;
+using TypedBatch.Providers.Anthropic;
 using TypedBatch.Providers.Azure;
 using TypedBatch.Providers.Copilot;
 using TypedBatch.Providers.OpenAI;
@@ -53,6 +54,11 @@ internal sealed class ProviderRuntime : IDisposable
     {
         _transport = handlerFactory.CreateHandler(TransportClientName);
         Options = options.Value;
+        if (Options.Provider == ProviderKind.Anthropic && Options.Model == TypedBatchOptions.DefaultModel)
+        {
+            Options.Model = TypedBatchOptions.DefaultAnthropicModel; // gpt-4o-mini is no Anthropic model
+        }
+
         Options.Validate();
         _time = time;
         ProviderOptions[] chain = [Options.Primary, .. Options.Fallbacks];
@@ -113,7 +119,7 @@ internal sealed class ProviderRuntime : IDisposable
         return new ClientCalls(name, limits, Options, Options.IsTransientClientError, Redactor, _time);
     }
 
-    private OpenAICompatibleProvider Create(ProviderOptions provider, IHttpClientFactory httpClientFactory, RateLimitRegistry registry, ILoggerFactory loggerFactory, Pricing pricing, EmbeddingGeneratorCalls? embeddings)
+    private IChatProvider Create(ProviderOptions provider, IHttpClientFactory httpClientFactory, RateLimitRegistry registry, ILoggerFactory loggerFactory, Pricing pricing, EmbeddingGeneratorCalls? embeddings)
     {
         string name = provider.Name ?? provider.DefaultName;
         var limits = new ProviderLimits(registry, AccountKey(provider), provider.RequestsPerMinute, provider.TokensPerMinute, Options.MaxRetryAfter, OpenAIErrors.IsQuotaError);
@@ -132,6 +138,7 @@ internal sealed class ProviderRuntime : IDisposable
         {
             ProviderKind.GitHubCopilot => (root, (DelegatingHandler?)CopilotCredentials(provider, root, httpClientFactory, loggerFactory)),
             ProviderKind.AzureOpenAI => (Join(root, provider.AzureUseV1Api ? "openai/v1" : "openai"), new AzureAuthHandler(provider.ApiKey, provider.AzureTokenProvider)),
+            ProviderKind.Anthropic => (root, new AnthropicAuthHandler(provider.ApiKey)),
             _ => (root, string.IsNullOrEmpty(provider.ApiKey) ? null : new OpenAIAuthHandler(provider.ApiKey)),
         };
 
@@ -150,6 +157,11 @@ internal sealed class ProviderRuntime : IDisposable
         // Refit joins the base address's path and the route, so the base has no trailing slash.
         var http = new HttpClient(handler, disposeHandler: false) { BaseAddress = TrimSlash(baseAddress), Timeout = Timeout.InfiniteTimeSpan };
         _owned.Add(http);
+        if (provider.Provider == ProviderKind.Anthropic)
+        {
+            return new AnthropicProvider(name, RestService.ForGenerated<IAnthropicApi>(http, AnthropicJsonContext.Wire), Redactor, Options.StructuredOutputs, limits, provider.Model, pricing, Options.RecordContent, StreamSettings.From(Options, _time));
+        }
+
         bool azureClassic = provider.Provider == ProviderKind.AzureOpenAI && !provider.AzureUseV1Api;
         IChatWire wire = azureClassic
             ? new AzureDeploymentRoutes(RestService.ForGenerated<IAzureOpenAIApi>(http, WireJsonContext.Wire), provider.AzureApiVersion)

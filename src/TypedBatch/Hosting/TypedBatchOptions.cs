@@ -15,6 +15,12 @@ public sealed class TypedBatchOptions
     /// <summary>The model used when none is given: <c>gpt-4o-mini</c>, as in the original design.</summary>
     public const string DefaultModel = "gpt-4o-mini";
 
+    /// <summary>
+    /// The model used with <see cref="ProviderKind.Anthropic"/> when none is given: <c>claude-haiku-4-5</c>, the small,
+    /// fast model, as <see cref="DefaultModel"/> is for OpenAI.
+    /// </summary>
+    public const string DefaultAnthropicModel = "claude-haiku-4-5";
+
     /// <summary>Copilot's unpublished limit, kept conservative as the original design did.</summary>
     public const int DefaultCopilotRequestsPerMinute = 60;
 
@@ -78,7 +84,7 @@ public sealed class TypedBatchOptions
     public int? TokensPerMinute { get; set; }
 
     /// <summary>
-    /// Retries after the first attempt, for 408, 409, 429 (rate limits, not quota), 500, 502, 503, 504, timeouts,
+    /// Retries after the first attempt, for 408, 409, 429 (rate limits, not quota), 500, 502, 503, 504, 529 (Anthropic overloaded), timeouts,
     /// transport errors and cut-off bodies.
     /// </summary>
     public int MaxRetries { get; set; } = 3;
@@ -242,10 +248,12 @@ public sealed class TypedBatchOptions
     public int? EffectiveRequestsPerMinute => RequestsPerMinute ?? (Provider == ProviderKind.GitHubCopilot ? DefaultCopilotRequestsPerMinute : null);
 
     /// <summary>
-    /// Reads the original design's environment variables: <c>USE_COPILOT_CHAT=true</c> (or <c>1</c>, <c>yes</c>) with <c>GITHUB_TOKEN</c> for
-    /// Copilot (<c>COPILOT_REQUESTS_PER_MINUTE</c>, default 60); else <c>OPENAI_BASE_URL</c> for an OpenAI-compatible
-    /// server (<c>OPENAI_API_KEY</c> optional); else <c>OPENAI_API_KEY</c> for OpenAI. <c>MODEL_CHOICE</c> sets the
-    /// model (default <c>gpt-4o-mini</c>).
+    /// Reads the environment variables, first match wins: <c>USE_COPILOT_CHAT=true</c> (or <c>1</c>, <c>yes</c>) with
+    /// <c>GITHUB_TOKEN</c> for Copilot (<c>COPILOT_REQUESTS_PER_MINUTE</c>, default 60); else <c>AZURE_OPENAI_ENDPOINT</c>
+    /// with <c>AZURE_OPENAI_API_KEY</c> for Azure OpenAI; else <c>OPENAI_BASE_URL</c> for an OpenAI-compatible server
+    /// (<c>OPENAI_API_KEY</c> optional); else <c>OPENAI_API_KEY</c> for OpenAI; else <c>ANTHROPIC_API_KEY</c> (and
+    /// <c>ANTHROPIC_BASE_URL</c>, the host root without <c>/v1</c>) for Anthropic. <c>MODEL_CHOICE</c> sets the model
+    /// (default <c>gpt-4o-mini</c>, for Anthropic <see cref="DefaultAnthropicModel"/>).
     /// </summary>
     /// <param name="getVariable">Reads a variable; defaults to <see cref="Environment.GetEnvironmentVariable(string)"/>.</param>
     /// <exception cref="InvalidOperationException">No provider can be configured; the message names the variables to set.</exception>
@@ -303,8 +311,19 @@ public sealed class TypedBatchOptions
             return options;
         }
 
+        string? anthropicKey = Read("ANTHROPIC_API_KEY");
+        string? anthropicBase = Read("ANTHROPIC_BASE_URL");
+        if (anthropicKey is not null || anthropicBase is not null)
+        {
+            options.Provider = ProviderKind.Anthropic;
+            options.ApiKey = anthropicKey;
+            options.BaseUrl = anthropicBase is null ? null : ParseUrl("ANTHROPIC_BASE_URL", anthropicBase);
+            options.Model = Read("MODEL_CHOICE") ?? DefaultAnthropicModel;
+            return options;
+        }
+
         throw new InvalidOperationException(
-            "No LLM provider is configured: set OPENAI_API_KEY (OpenAI), or OPENAI_BASE_URL (an OpenAI-compatible server such as Ollama at http://localhost:11434/v1), or USE_COPILOT_CHAT=true with GITHUB_TOKEN (GitHub Copilot).");
+            "No LLM provider is configured: set OPENAI_API_KEY (OpenAI), or OPENAI_BASE_URL (an OpenAI-compatible server such as Ollama at http://localhost:11434/v1), or USE_COPILOT_CHAT=true with GITHUB_TOKEN (GitHub Copilot), or ANTHROPIC_API_KEY (Anthropic).");
     }
 
     /// <summary>Throws when the options cannot work, naming every property to fix.</summary>

@@ -75,7 +75,7 @@ internal sealed class TypedBatchOptionsValidator : IValidateOptions<TypedBatchOp
         Require(options.TotalTimeout >= options.AttemptTimeout, nameof(options.TotalTimeout), "must be at least AttemptTimeout");
         Require(options.FirstByteTimeout == Timeout.InfiniteTimeSpan || (options.FirstByteTimeout >= MinTimeout && options.FirstByteTimeout <= MaxPollyDuration), nameof(options.FirstByteTimeout), "must be between 10 milliseconds and 1 day, or Timeout.InfiniteTimeSpan");
         Require(options.StreamIdleTimeout == Timeout.InfiniteTimeSpan || (options.StreamIdleTimeout >= MinTimeout && options.StreamIdleTimeout <= MaxPollyDuration), nameof(options.StreamIdleTimeout), "must be between 10 milliseconds and 1 day, or Timeout.InfiniteTimeSpan");
-        Require(options.StructuredOutputs is StructuredOutputMode.JsonSchema or StructuredOutputMode.JsonObjectWithSchemaInPrompt, nameof(options.StructuredOutputs), "has an unknown value");
+        Require(options.StructuredOutputs is StructuredOutputMode.JsonSchema or StructuredOutputMode.JsonObjectWithSchemaInPrompt or StructuredOutputMode.ToolCall, nameof(options.StructuredOutputs), "has an unknown value");
         Require(options.EmbeddingInputsPerRequest is >= 1 and <= 2048, nameof(options.EmbeddingInputsPerRequest), "must be between 1 and 2048");
         Require(options.EmbeddingTokensPerRequest >= 1, nameof(options.EmbeddingTokensPerRequest), "must be at least 1");
         // A body is held in one array, so Array.MaxLength (about 2 GB) is the most that could ever be read.

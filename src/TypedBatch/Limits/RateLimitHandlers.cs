@@ -59,7 +59,9 @@ internal static class RateLimitHandlers
                 throw;
             }
 
-            call.RequestId = response.Headers.TryGetValues("x-request-id", out IEnumerable<string>? ids) ? ids.FirstOrDefault() : null;
+            call.RequestId = response.Headers.TryGetValues("x-request-id", out IEnumerable<string>? ids) || response.Headers.TryGetValues("request-id", out ids)
+                ? ids.FirstOrDefault()
+                : null; // OpenAI's x-request-id, Anthropic's request-id
 
             // A quota 429 is no rate limit, whatever headers it carries: waiting does not fix it, so it must neither
             // pause every request of the account nor cut the batch's concurrency. The runner fails the batch fast.

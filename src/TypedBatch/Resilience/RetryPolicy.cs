@@ -58,7 +58,8 @@ internal sealed class RetryPolicy(TimeSpan maxRetryAfter, TimeProvider time, Fun
         }
 
         bool retryable = response.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.Conflict or HttpStatusCode.TooManyRequests
-            or HttpStatusCode.InternalServerError or HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout;
+            or HttpStatusCode.InternalServerError or HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout
+            or (HttpStatusCode)529; // Anthropic's overloaded_error: the service is busy, not the account limited
         if (!retryable)
         {
             return false;

@@ -45,6 +45,7 @@ public static class TypedBatchTelemetry
         ProviderKind.OpenAI => "openai",
         ProviderKind.AzureOpenAI => "azure.ai.openai",
         ProviderKind.GitHubCopilot => "github_copilot",
+        ProviderKind.Anthropic => "anthropic",
         ProviderKind.ChatClient => "microsoft.extensions.ai",
         _ => "openai_compatible",
     };

@@ -12,7 +12,7 @@ namespace TypedBatch.Providers.OpenAI;
 /// pipeline refused, a transport failure) into the <see cref="ProviderException"/> the caller sees, every text masked by
 /// the <see cref="SecretRedactor"/>. Shared by the chat and embeddings calls and the Batch API's management calls.
 /// </summary>
-internal sealed class ProviderFailures(string provider, SecretRedactor redactor)
+internal sealed class ProviderFailures(string provider, SecretRedactor redactor, Func<int, ErrorDto?, BatchErrorKind>? kindOf = null)
 {
     public string Provider { get; } = provider;
 
@@ -35,7 +35,7 @@ internal sealed class ProviderFailures(string provider, SecretRedactor redactor)
             message += $" The server asked to wait {wait}, longer than MaxRetryAfter allows; failing now instead of holding the batch.";
         }
 
-        BatchErrorKind kind = OpenAIErrors.KindOf((int?)status ?? 0, error);
+        BatchErrorKind kind = (kindOf ?? OpenAIErrors.KindOf)((int?)status ?? 0, error);
         return new ProviderException(kind, Provider, message, (int?)status)
         {
             // Masked again once parsed: JSON escapes can hide a secret from the raw-text pass.
