@@ -36,7 +36,7 @@ public sealed partial class ReadmeCompileTests
     {
         IReadOnlyList<ReadmeBlock> blocks = ReadmeBlocks();
 
-        blocks.Select(b => b.Name).Should().Contain(["prompt-client", "prompt-client-use", "untyped", "streaming", "meai-provider", "meai"]);
+        blocks.Select(b => b.Name).Should().Contain(["prompt-client", "prompt-client-use", "untyped", "streaming", "meai-provider", "meai", "anthropic"]);
     }
 
     [Fact]

@@ -65,7 +65,10 @@ public sealed class TypedBatchOptions
     public string Model { get; set; } = DefaultModel;
 
     /// <summary>The default embedding model.</summary>
-    public string EmbeddingModel { get; set; } = "text-embedding-3-small";
+    public string EmbeddingModel { get; set; } = DefaultEmbeddingModel;
+
+    /// <summary>The embedding model used when none is given.</summary>
+    private const string DefaultEmbeddingModel = "text-embedding-3-small";
 
     /// <summary>Default most requests in flight per batch.</summary>
     public int MaxConcurrency { get; set; } = 10;
@@ -195,7 +198,8 @@ public sealed class TypedBatchOptions
     /// limits are <see cref="RequestsPerMinute"/> and <see cref="TokensPerMinute"/> (there are no headers to learn
     /// from), its usage the answers' <c>UsageDetails</c>, its prices by model from <see cref="Prices"/>. It has no
     /// Batch API (deferred mode). The model sent is <see cref="Model"/>, or the client's <c>DefaultModelId</c> when
-    /// <see cref="Model"/> is still <see cref="DefaultModel"/>. TypedBatch does not dispose the client.
+    /// <see cref="Model"/> is still <see cref="DefaultModel"/>. TypedBatch does not dispose the client, and never sees its
+    /// credentials: set <see cref="ApiKey"/> to the client's key (it is not sent anywhere) for error messages to mask it.
     /// </summary>
     /// <param name="chatClient">The client; its own middleware (caching, telemetry) stays in place.</param>
     /// <returns>These options.</returns>
@@ -215,7 +219,9 @@ public sealed class TypedBatchOptions
     /// <summary>
     /// Sends embeddings requests to a Microsoft.Extensions.AI embedding generator instead of the provider's embeddings
     /// API, with the same packing, runner, retries (<see cref="IsTransientClientError"/>), limits, usage and cost.
-    /// Chat requests are unaffected. Embeddings then have no Batch API (deferred mode). TypedBatch does not dispose the generator.
+    /// Chat requests are unaffected. Embeddings then have no Batch API (deferred mode). The model sent is
+    /// <see cref="EmbeddingModel"/>, or the generator's <c>DefaultModelId</c> when <see cref="EmbeddingModel"/> is still
+    /// its default. TypedBatch does not dispose the generator.
     /// </summary>
     /// <param name="generator">The generator.</param>
     /// <returns>These options.</returns>
@@ -223,6 +229,11 @@ public sealed class TypedBatchOptions
     {
         ArgumentNullException.ThrowIfNull(generator);
         EmbeddingGenerator = generator;
+        if (EmbeddingModel == DefaultEmbeddingModel && generator.GetService(typeof(Microsoft.Extensions.AI.EmbeddingGeneratorMetadata)) is Microsoft.Extensions.AI.EmbeddingGeneratorMetadata { DefaultModelId: { Length: > 0 } model })
+        {
+            EmbeddingModel = model; // the generator's own model, unless one was chosen
+        }
+
         return this;
     }
 

@@ -280,6 +280,7 @@ internal sealed class ChatClientProvider : IChatProvider, IPricedProvider
         private readonly Limits.RateLimitGate _gate;
         private IAsyncEnumerator<Meai.ChatResponseUpdate>? _updates;
         private bool _answered;
+        private bool _released;
 
         private StreamAttempt(ChatClientProvider owner, CallContext call, CancellationToken cancellationToken)
         {
@@ -305,13 +306,12 @@ internal sealed class ChatClientProvider : IChatProvider, IPricedProvider
             var attempt = new StreamAttempt(owner, call, cancellationToken);
             try
             {
-                attempt.Arm(owner._firstUpdateTimeout);
                 attempt._updates = owner._chat.GetStreamingResponseAsync(messages, options, attempt._linked.Token).GetAsyncEnumerator(attempt._linked.Token);
                 return attempt;
             }
             catch (Exception ex)
             {
-                ClientCalls.OnFailure(attempt._gate, ex); // a client that throws before it streams: as a failed first attempt
+                attempt.Fail(ex); // a client that throws before it streams: as a failed first attempt
                 await attempt.DisposeAsync().ConfigureAwait(false);
                 throw;
             }
@@ -325,6 +325,8 @@ internal sealed class ChatClientProvider : IChatProvider, IPricedProvider
                 bool more;
                 try
                 {
+                    // Timed only while the client is awaited: the caller's time with an update is not silence.
+                    Arm(_answered ? _owner._streaming.IdleTimeout : _owner._firstUpdateTimeout);
                     more = await _updates!.MoveNextAsync().ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -336,17 +338,18 @@ internal sealed class ChatClientProvider : IChatProvider, IPricedProvider
                     Exception failure = _timer.IsCancellationRequested
                         ? new TimeoutException(_answered ? "The stream fell silent for longer than TypedBatchOptions.StreamIdleTimeout." : "No update came within TypedBatchOptions.FirstByteTimeout.", ex)
                         : ex;
-                    if (!_answered)
-                    {
-                        ClientCalls.OnFailure(_gate, failure);
-                    }
-
+                    Fail(failure);
                     return (null, failure);
+                }
+                finally
+                {
+                    Arm(Timeout.InfiniteTimeSpan);
                 }
 
                 if (!_answered)
                 {
                     _answered = true;
+                    _released = true;
                     _gate.OnAnswer(null);
                     BatchScope.Current?.Concurrency.OnSuccess();
                 }
@@ -356,7 +359,6 @@ internal sealed class ChatClientProvider : IChatProvider, IPricedProvider
                     return (null, null);
                 }
 
-                Arm(_owner._streaming.IdleTimeout);
                 if (Map(_updates.Current, model) is { } update)
                 {
                     return (update, null);
@@ -399,16 +401,27 @@ internal sealed class ChatClientProvider : IChatProvider, IPricedProvider
             };
         }
 
-        private void Arm(TimeSpan timeout)
+        /// <summary>Starts the silence timer, or with <see cref="Timeout.InfiniteTimeSpan"/> stops it.</summary>
+        private void Arm(TimeSpan timeout) => _timer.CancelAfter(timeout);
+
+        /// <summary>A failure before the first update releases the requests queued behind this one, once; a throttle also pauses the gate.</summary>
+        public void Fail(Exception failure)
         {
-            if (timeout != Timeout.InfiniteTimeSpan)
+            if (!_released)
             {
-                _timer.CancelAfter(timeout);
+                _released = true;
+                ClientCalls.OnFailure(_gate, failure);
             }
         }
 
         public async ValueTask DisposeAsync()
         {
+            if (!_released)
+            {
+                _released = true;
+                _gate.OnAnswer(null); // cancelled before any answer: the requests queued behind this one must not wait for it
+            }
+
             if (_updates is not null)
             {
                 await _updates.DisposeAsync().ConfigureAwait(false);

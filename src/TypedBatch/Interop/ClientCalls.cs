@@ -67,6 +67,9 @@ internal sealed class ClientCalls
     /// <summary>Runs <paramref name="attempt"/> under the gates, retries and timeouts; its failure as a <see cref="ProviderException"/>.</summary>
     public async Task<T> RunAsync<T>(CallContext call, Func<CancellationToken, Task<T>> attempt, CancellationToken cancellationToken)
     {
+        // The first attempt's budget outside the timeouts, as for the HTTP providers: queueing is never a timeout.
+        await RateLimitHandlers.WaitAsync(Limits, call, cancellationToken).ConfigureAwait(false);
+        call.Admitted = true;
         try
         {
             return await _pipeline.ExecuteAsync(
@@ -76,6 +79,11 @@ internal sealed class ClientCalls
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+            if (call.Attempts == 0)
+            {
+                Limits.GateFor(call.Model).OnAnswer(null); // admitted, then cancelled before sending: release those queued behind
+            }
+
             throw;
         }
         catch (ProviderException)
@@ -88,11 +96,14 @@ internal sealed class ClientCalls
         }
     }
 
-    /// <summary>One attempt: the gates first, then the call; what came back tells the gate and the batch's concurrency.</summary>
+    /// <summary>One attempt: a retry's budget first, then the call; what came back tells the gate and the batch's concurrency.</summary>
     public async Task<T> AttemptAsync<T>(CallContext call, Func<CancellationToken, Task<T>> attempt, CancellationToken cancellationToken)
     {
-        call.OnAttempt();
-        await RateLimitHandlers.WaitAsync(Limits, call, cancellationToken).ConfigureAwait(false);
+        if (call.OnAttempt() > 1 || !call.Admitted)
+        {
+            await RateLimitHandlers.WaitAsync(Limits, call, cancellationToken).ConfigureAwait(false);
+        }
+
         RateLimitGate gate = Limits.GateFor(call.Model);
         T answer;
         try
@@ -148,8 +159,47 @@ internal sealed class ClientCalls
         return new ProviderException(kind, Provider, message, status, failure is TimeoutRejectedException ? null : failure) { Attempts = attempts };
     }
 
-    /// <summary>The HTTP status a client's exception carries, when it is an <see cref="HttpRequestException"/> (or wraps one).</summary>
-    public static int? StatusOf(Exception? failure) => Find<HttpRequestException>(failure)?.StatusCode is { } status ? (int)status : null;
+    /// <summary>
+    /// The HTTP status a client's exception carries: an <see cref="HttpRequestException"/>'s, or the <c>Status</c> of
+    /// the SDKs' own exceptions (System.ClientModel's <c>ClientResultException</c>, used by the OpenAI SDK, and Azure's
+    /// <c>RequestFailedException</c>), anywhere in the chain; <see langword="null"/> when none says.
+    /// </summary>
+    public static int? StatusOf(Exception? failure)
+    {
+        for (Exception? current = failure; current is not null; current = current.InnerException)
+        {
+            if (current is HttpRequestException { StatusCode: { } status })
+            {
+                return (int)status;
+            }
+
+            if (SdkStatus(current) is { } sdk)
+            {
+                return sdk;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The <c>Status</c> of the SDK exceptions TypedBatch knows by name, read without referencing their packages. In an
+    /// app trimmed so hard that the property is gone, the status is unknown, as for any other exception.
+    /// </summary>
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2075", Justification = "A trimmed-away Status property only makes the status unknown.")]
+    private static int? SdkStatus(Exception failure)
+    {
+        Type type = failure.GetType();
+        for (Type? t = type; t is not null && t != typeof(Exception); t = t.BaseType)
+        {
+            if (t.FullName is "System.ClientModel.ClientResultException" or "Azure.RequestFailedException")
+            {
+                return type.GetProperty("Status")?.GetValue(failure) is int status and > 0 ? status : null;
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>The default rule: see the remarks of <see cref="ClientCalls"/>.</summary>
     public static bool IsTransientByDefault(Exception failure)

@@ -123,8 +123,9 @@ public sealed class ChatClientProviderTests
         Task<BatchResult<ChatCompletion>> batch = client.CreateChatCompletionsBatchAsync(
             new[] { "a", "b", "c" }.Select(t => (IReadOnlyList<PromptMessage>)[PromptMessage.User(t)]), new BatchOptions { MaxConcurrency = 3, AdaptiveConcurrency = false });
         await WaitForAsync(() => fake.TotalCalls == 1);
+        time.Advance(TimeSpan.FromMilliseconds(500));
         await Task.Delay(100);
-        fake.TotalCalls.Should().Be(1, "60 requests a minute lets one through until the clock moves");
+        fake.TotalCalls.Should().Be(1, "60 requests a minute lets one through a second, half a second is not enough");
         for (int second = 1; second <= 2; second++)
         {
             time.Advance(TimeSpan.FromSeconds(1));
@@ -300,6 +301,145 @@ public sealed class ChatClientProviderTests
         format.GetProperty("type").GetString().Should().Be("json_schema");
         format.GetProperty("json_schema").GetProperty("strict").GetBoolean().Should().BeTrue();
         body.RootElement.GetProperty("model").GetString().Should().Be(TypedBatchOptions.DefaultModel);
+    }
+
+    private static (TypedBatchClient Client, ServiceProvider Provider) OnClock(FakeTimeProvider time, IChatClient chat, Action<TypedBatchOptions> configure)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(time);
+        services.AddTypedBatch(configure).UseChatClient(_ => chat);
+        ServiceProvider provider = services.BuildServiceProvider();
+        return (provider.GetRequiredService<TypedBatchClient>(), provider);
+    }
+
+    private static IChatClient OpenAISdk(EmulatorServer emulator, string? key = null, bool sdkRetries = true)
+    {
+        var options = new OpenAIClientOptions { Endpoint = emulator.BaseUrl };
+        if (!sdkRetries)
+        {
+            options.RetryPolicy = new System.ClientModel.Primitives.ClientRetryPolicy(0);
+        }
+
+        return new OpenAI.Chat.ChatClient(TypedBatchOptions.DefaultModel, new ApiKeyCredential(key ?? emulator.Options.ApiKey ?? "unused"), options).AsIChatClient();
+    }
+
+    [Fact]
+    public async Task The_stream_timers_count_the_clients_silence_only_not_the_callers_time_with_an_update()
+    {
+        var time = new FakeTimeProvider();
+        (TypedBatchClient idle, ServiceProvider first) = OnClock(time, new FakeChatClient(), o => o.StreamIdleTimeout = TimeSpan.FromSeconds(10));
+        (TypedBatchClient endless, ServiceProvider second) = OnClock(time, new FakeChatClient(), o => (o.StreamIdleTimeout, o.FirstByteTimeout) = (Timeout.InfiniteTimeSpan, TimeSpan.FromSeconds(10)));
+        await using ServiceProvider disposeFirst = first;
+        await using ServiceProvider disposeSecond = second;
+
+        var slowReader = new List<string?>();
+        await foreach (ChatCompletionUpdate update in idle.StreamChatCompletionAsync([PromptMessage.User("hi there")]))
+        {
+            slowReader.Add(update.Text);
+            time.Advance(TimeSpan.FromSeconds(11)); // the caller spends 11 s with each update; the client is never silent
+        }
+
+        var longStream = new List<string?>();
+        await foreach (ChatCompletionUpdate update in endless.StreamChatCompletionAsync([PromptMessage.User("hi there")]))
+        {
+            longStream.Add(update.Text);
+            time.Advance(TimeSpan.FromSeconds(11)); // past FirstByteTimeout, which ended with the first update
+        }
+
+        string.Concat(slowReader).Should().Be("echo: hi there ");
+        string.Concat(longStream).Should().Be("echo: hi there ");
+    }
+
+    [Fact]
+    public async Task Cancelling_a_stream_before_its_first_update_releases_the_calls_queued_behind_it()
+    {
+        var time = new FakeTimeProvider();
+        var silent = new SilentStreamClient();
+        (TypedBatchClient client, ServiceProvider provider) = OnClock(time, silent, _ => { });
+        await using ServiceProvider dispose = provider;
+        using var cancel = new CancellationTokenSource();
+        var first = Task.Run(async () =>
+        {
+            await foreach (ChatCompletionUpdate update in client.StreamChatCompletionAsync([PromptMessage.User("a")], cancellationToken: cancel.Token))
+            {
+            }
+        });
+        await WaitForAsync(() => silent.Started == 1);
+        Task<ChatCompletion> second = client.CreateChatCompletionAsync([PromptMessage.User("b")]);
+
+        await cancel.CancelAsync();
+        await FluentActions.Awaiting(() => first).Should().ThrowAsync<OperationCanceledException>();
+
+        // Without the release, 'b' would wait for the gate's first answer until the clock moved 5 s: it never moves here.
+        (await second.WaitAsync(TimeSpan.FromSeconds(30))).Content.Should().Be("ok");
+    }
+
+    [Fact]
+    public async Task Queueing_behind_the_rate_limit_is_not_an_attempt_timeout()
+    {
+        var time = new FakeTimeProvider();
+        var fake = new FakeChatClient(TimeSpan.FromMilliseconds(1));
+        (TypedBatchClient client, ServiceProvider provider) = OnClock(time, fake, o => (o.RequestsPerMinute, o.MaxRetries, o.AttemptTimeout) = (60, 0, TimeSpan.FromSeconds(2)));
+        await using ServiceProvider dispose = provider;
+
+        Task<BatchResult<ChatCompletion>> batch = client.CreateChatCompletionsBatchAsync(
+            Enumerable.Range(0, 6).Select(i => (IReadOnlyList<PromptMessage>)[PromptMessage.User($"q{i}")]),
+            new BatchOptions { MaxConcurrency = 6, AdaptiveConcurrency = false, Hedging = BatchHedging.Disabled });
+        while (!batch.IsCompleted)
+        {
+            await Task.Delay(5);
+            time.Advance(TimeSpan.FromMilliseconds(250));
+        }
+
+        (await batch).Where(i => !i.Succeeded).Select(i => $"{i.Error!.Kind}: {i.Error.Message}").Should().BeEmpty("the sixth waits 5 s for its turn, longer than AttemptTimeout, and that is no timeout");
+    }
+
+    [Fact]
+    public async Task The_OpenAI_SDKs_errors_keep_their_status_so_429s_throttle_and_a_503_falls_back()
+    {
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync();
+        await using TypedBatchClient client = Over(OpenAISdk(emulator, sdkRetries: false), o => o.MaxRetries = 0);
+        await using TypedBatchClient withFallback = Over(OpenAISdk(emulator, sdkRetries: false), o =>
+        {
+            o.MaxRetries = 0;
+            o.Fallbacks.Add(new ProviderOptions { Provider = ProviderKind.OpenAICompatible, BaseUrl = emulator.BaseUrl, ApiKey = emulator.Options.ApiKey });
+        });
+
+        BatchResult<ChatCompletion> result = await client.CreateChatCompletionsBatchAsync([[PromptMessage.User("x [[fail:429]]")], [PromptMessage.User("y [[fail:503]]")]]);
+        ChatCompletion fellBack = await withFallback.CreateChatCompletionAsync([PromptMessage.User("z [[fail:503:1]]")]);
+
+        result[0].Error!.Kind.Should().Be(BatchErrorKind.RateLimited);
+        result[0].Error!.StatusCode.Should().Be(429);
+        result[1].Error!.Kind.Should().Be(BatchErrorKind.Http);
+        result[1].Error!.StatusCode.Should().Be(503);
+        result.ThrottledResponses.Should().BeGreaterThan(0, "the SDK's 429 tells the gate and adaptive concurrency");
+        fellBack.Provider.Should().Be("openai-compatible", "a 503 from the chat client moves the call to the fallback");
+    }
+
+    [Fact]
+    public async Task The_clients_key_given_as_ApiKey_is_masked_in_item_errors()
+    {
+        const string Key = "sk-chat-client-secret-123456";
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync(new EmulatorOptions { ApiKey = Key });
+        await using TypedBatchClient client = Over(OpenAISdk(emulator, Key, sdkRetries: false), o => (o.MaxRetries, o.ApiKey) = (0, Key));
+
+        BatchResult<ChatCompletion> result = await client.CreateChatCompletionsBatchAsync([[PromptMessage.User("x [[echo-key]]")]]);
+
+        result[0].Succeeded.Should().BeFalse();
+        result[0].Error!.Message.Should().NotContain("chat-client-secret").And.Contain("***");
+    }
+
+    [Fact]
+    public async Task An_embedding_generator_that_names_its_model_is_asked_for_it_unless_one_was_chosen()
+    {
+        var generator = new FakeEmbeddingGenerator { Metadata = new EmbeddingGeneratorMetadata("ollama", null, "nomic-embed-text") };
+        await using var client = TypedBatchClient.Create(new TypedBatchOptions { ApiKey = "k" }.UseEmbeddingGenerator(generator));
+
+        EmbeddingVector vector = await client.CreateEmbeddingAsync("four");
+
+        vector.Model.Should().Be("nomic-embed-text");
+        generator.Options.Should().ContainSingle().Which!.ModelId.Should().Be("nomic-embed-text");
+        new TypedBatchOptions { EmbeddingModel = "mine" }.UseEmbeddingGenerator(generator).EmbeddingModel.Should().Be("mine");
     }
 
     private static async Task<List<ChatCompletionUpdate>> CollectAsync(IAsyncEnumerable<ChatCompletionUpdate> updates)

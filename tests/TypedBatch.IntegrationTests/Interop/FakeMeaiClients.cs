@@ -139,6 +139,39 @@ internal sealed class FakeEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         return embeddings;
     }
 
+    public EmbeddingGeneratorMetadata? Metadata { get; init; }
+
+    public object? GetService(Type serviceType, object? serviceKey = null) => serviceKey is null && Metadata is not null && serviceType.IsInstanceOfType(Metadata) ? Metadata : null;
+
+    public void Dispose()
+    {
+    }
+}
+
+/// <summary>A client whose stream never sends its first update; it counts streams started and answers given.</summary>
+internal sealed class SilentStreamClient : IChatClient
+{
+    private int _started;
+    private int _answered;
+
+    public int Started => Volatile.Read(ref _started);
+
+    public int Answered => Volatile.Read(ref _answered);
+
+    public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref _answered);
+        await Task.Yield();
+        return new ChatResponse(new ChatMessage(ChatRole.Assistant, "ok")) { FinishReason = ChatFinishReason.Stop };
+    }
+
+    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref _started);
+        await Task.Delay(Timeout.InfiniteTimeSpan, cancellationToken);
+        yield break;
+    }
+
     public object? GetService(Type serviceType, object? serviceKey = null) => null;
 
     public void Dispose()
