@@ -10,12 +10,16 @@ public sealed record ModelPrice(decimal InputPerMillion, decimal OutputPerMillio
 {
     private const decimal Million = 1_000_000m;
 
-    /// <summary>USD per million cached prompt tokens; <see langword="null"/> bills them as <see cref="InputPerMillion"/>.</summary>
+    /// <summary>
+    /// USD per million cached prompt tokens (<see cref="TokenUsage.CachedTokens"/>: OpenAI's <c>cached_tokens</c>,
+    /// Anthropic's <c>cache_read_input_tokens</c>); <see langword="null"/> bills them as <see cref="InputPerMillion"/>.
+    /// Prompt tokens written to Anthropic's cache bill as input here, below its 1.25× (5-minute) or 2× (1-hour) price.
+    /// </summary>
     public decimal? CachedInputPerMillion { get; init; }
 
     /// <summary>
     /// The fraction taken off every token answered through the provider's Batch API (<see cref="BatchMode.Deferred"/>):
-    /// 0.5, OpenAI's and Azure OpenAI's, by default; 0 to 1.
+    /// 0.5 by default, that of OpenAI's and Azure OpenAI's Batch API and of Anthropic's Message Batches; 0 to 1.
     /// </summary>
     public decimal BatchDiscount { get; init; } = 0.5m;
 

@@ -46,7 +46,72 @@ public sealed class PricingTests
     [InlineData("gpt-4o-mini-preview")]
     [InlineData("my-deployment")]
     [InlineData("")]
+    [InlineData("claude-opus-9")]
+    [InlineData("claude-sonnet-4-5-thinking")]
+    [InlineData("claude-sonnet-4-5-20251399")]
+    [InlineData("claude-2.1")]
+    [InlineData("chatgpt-4o-latest")]
     public void An_unknown_model_has_no_price(string id) => new PriceTable().Find(id).Should().BeNull();
+
+    [Theory]
+    [InlineData("claude-sonnet-4-5", 3.00, 0.30, 15.00)]
+    [InlineData("claude-haiku-4-5", 1.00, 0.10, 5.00)]
+    [InlineData("claude-opus-4-1", 15.00, 1.50, 75.00)]
+    [InlineData("claude-opus-4-5", 5.00, 0.50, 25.00)]
+    [InlineData("claude-opus-5-5", 4.00, 0.20, 20.00)]
+    [InlineData("claude-sonnet-5-5", 2.00, 0.10, 10.00)]
+    [InlineData("claude-fable-5-1", 10.00, 0.25, 50.00)]
+    [InlineData("claude-3-5-haiku", 0.80, 0.08, 4.00)]
+    [InlineData("claude-3-haiku", 0.25, 0.03, 1.25)]
+    public void Claude_models_have_Anthropics_input_cache_read_and_output_prices_at_half_price_in_message_batches(string id, double input, double cacheRead, double output)
+    {
+        new PriceTable().Find(id).Should().Be(new ModelPrice((decimal)input, (decimal)output) { CachedInputPerMillion = (decimal)cacheRead, BatchDiscount = 0.5m });
+    }
+
+    [Fact]
+    public void A_Claude_answer_bills_uncached_prompt_cache_reads_and_output_and_half_of_it_in_a_message_batch()
+    {
+        // An Anthropic usage of input_tokens 600, cache_creation_input_tokens 200, cache_read_input_tokens 200, output_tokens 500,
+        // mapped as PriceTable's remarks say: PromptTokens 1,000 (600 + 200 + 200), CachedTokens 200 (the reads).
+        ModelPrice sonnet = new PriceTable().Find("claude-sonnet-4-5-20250929")!;
+
+        // 800 prompt tokens (cache writes included) × $3 + 200 cache reads × $0.30 + 500 output × $15, per million.
+        sonnet.Cost(Usage).Should().Be(0.00996m);
+        sonnet.Cost(Usage, deferred: true).Should().Be(0.00498m);
+    }
+
+    [Theory]
+    [InlineData("claude-sonnet-4-5-20250929", "claude-sonnet-4-5")]
+    [InlineData("claude-haiku-4-5-20251001", "claude-haiku-4-5")]
+    [InlineData("claude-opus-4-5-20251101", "claude-opus-4-5")]
+    [InlineData("claude-opus-4-1-20250805", "claude-opus-4-1")]
+    [InlineData("claude-opus-4-20250514", "claude-opus-4")]
+    [InlineData("claude-sonnet-4-20250514", "claude-sonnet-4")]
+    [InlineData("claude-3-7-sonnet-20250219", "claude-3-7-sonnet")]
+    [InlineData("claude-3-5-haiku-20241022", "claude-3-5-haiku")]
+    [InlineData("claude-3-haiku-20240307", "claude-3-haiku")]
+    [InlineData("claude-3-5-haiku-latest", "claude-3-5-haiku")]
+    [InlineData("claude-sonnet-4-0", "claude-sonnet-4")]
+    [InlineData("CLAUDE-Sonnet-4-5", "claude-sonnet-4-5")]
+    public void Claude_snapshot_ids_and_aliases_are_priced_as_their_model(string id, string model)
+    {
+        var table = new PriceTable();
+
+        table.Find(id).Should().NotBeNull().And.Be(table.Find(model));
+    }
+
+    [Theory]
+    [InlineData("gpt-4o-mini-2024-07-18", "gpt-4o-mini")]
+    [InlineData("gpt-3.5-turbo-0125", "gpt-3.5-turbo")]
+    [InlineData("claude-sonnet-4-5-20250929", "claude-sonnet-4-5")]
+    [InlineData("claude-opus-4-20250514", "claude-opus-4")]
+    [InlineData("claude-sonnet-4-5-20251399", null)]
+    [InlineData("claude-opus-4-6", null)]
+    [InlineData("claude-sonnet-5", null)]
+    [InlineData("model-123456789", null)]
+    [InlineData("20250929", null)]
+    [InlineData("-20250929", null)]
+    public void A_snapshot_suffix_is_a_dash_and_a_date(string id, string? model) => PriceTable.SnapshotBase(id).Should().Be(model);
 
     [Fact]
     public void A_price_set_for_a_snapshot_wins_over_its_family_and_a_set_price_over_the_built_in_one()
@@ -63,6 +128,7 @@ public sealed class PricingTests
         table.Find("gpt-4o-mini").Should().BeNull();
         PriceTable.Empty().Find("gpt-4o-mini").Should().BeNull("an empty table has no built-in prices");
         PriceTable.BuiltInPricesDate.Year.Should().BeGreaterThan(2024);
+        PriceTable.BuiltInAnthropicPricesDate.Should().BeOnOrAfter(PriceTable.BuiltInPricesDate);
     }
 
     [Fact]
