@@ -3,9 +3,10 @@ using Microsoft.Extensions.Logging;
 namespace TypedBatch;
 
 /// <summary>
-/// What a provider's answers cost: the client's <see cref="PriceTable"/> read for one provider kind. OpenAI and Azure
-/// OpenAI use the built-in prices too; GitHub Copilot and OpenAI-compatible servers only prices set by the user, else
-/// zero. A model OpenAI or Azure bills without a known price costs <see langword="null"/> and is logged once.
+/// What a provider's answers cost: the client's <see cref="PriceTable"/> read for one provider kind. OpenAI, Azure
+/// OpenAI, Anthropic and an <c>IChatClient</c> (which may be any service) use the built-in prices too; GitHub Copilot
+/// and OpenAI-compatible servers only prices set by the user, else zero. A model a billing provider answers without a
+/// known price costs <see langword="null"/> and is logged once.
 /// </summary>
 internal sealed class Pricing(PriceTable table, ProviderKind kind, ILogger logger)
 {

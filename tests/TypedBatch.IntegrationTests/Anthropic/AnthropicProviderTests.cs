@@ -151,6 +151,10 @@ public sealed class AnthropicProviderTests
         Func<Task> embed = () => client.CreateEmbeddingAsync("x");
 
         (await embed.Should().ThrowAsync<ProviderException>()).Which.Message.Should().Contain("Anthropic has no embeddings API");
+        ChatCompletion answer = await client.CreateChatCompletionAsync([PromptMessage.User("price me")]);
+        ModelPrice haiku = new PriceTable().Find(TypedBatchOptions.DefaultAnthropicModel)!;
+        decimal expected = ((answer.Usage.PromptTokens * haiku.InputPerMillion) + (answer.Usage.CompletionTokens * haiku.OutputPerMillion)) / 1_000_000m;
+        answer.Cost.Should().Be(expected, "claude-haiku-4-5 is priced from the built-in table");
     }
 
     [Fact]
