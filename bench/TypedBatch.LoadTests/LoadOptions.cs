@@ -95,7 +95,7 @@ internal sealed class LoadFlags
     {
         Description = "typedbatch,typedbatch-configured,openai,meai,raw (default: per scenario); for diagnosis also "
             + "typedbatch-untyped,typedbatch-noretries,typedbatch-nohttplogging; overhead also typedbatch-stream,openai-stream "
-            + "(streamed transport), typedbatch-nohedge, typedbatch-otel, meai-otel",
+            + "(streamed transport), typedbatch-nohedge, typedbatch-otel, meai-otel, typedbatch-chatclient (UseChatClient over the SDK's IChatClient)",
         HelpName = "list",
     };
 

@@ -16,6 +16,7 @@ internal static class ClientFactory
     public const string MeaiTelemetry = "meai-otel";
     public const string TypedBatchStreamed = "typedbatch-stream";
     public const string OpenAISdkStreamed = "openai-stream";
+    public const string TypedBatchChatClient = "typedbatch-chatclient";
 
     /// <summary>The source and meter name the <see cref="MeaiTelemetry"/> client's <c>UseOpenTelemetry</c> uses.</summary>
     public const string MeaiTelemetrySource = "TypedBatch.LoadTests.Meai";
@@ -35,7 +36,8 @@ internal static class ClientFactory
         TypedBatchTelemetry => new TelemetryRunner(new TypedBatchRunner("TypedBatch (limits learned)", baseUrl, model, concurrency), global::TypedBatch.TypedBatchTelemetry.Name),
         TypedBatchStreamed => new TypedBatchRunner("TypedBatch, streamed batch", baseUrl, model, concurrency, variant: TypedBatchVariant.Streamed),
         OpenAISdkStreamed => new OpenAISdkRunner(baseUrl, model, concurrency, streamed: true),
+        TypedBatchChatClient => new TypedBatchRunner("TypedBatch over M.E.AI IChatClient (UseChatClient)", baseUrl, model, concurrency, variant: TypedBatchVariant.ChatClient),
         MeaiTelemetry => new TelemetryRunner(new MeaiRunner(baseUrl, model, concurrency, MeaiTelemetrySource), MeaiTelemetrySource),
-        _ => throw new ArgumentException($"Unknown client '{kind}'; use {TypedBatch}, {TypedBatchConfigured}, {OpenAISdk}, {Meai}, {Raw}, {TypedBatchUntyped}, {TypedBatchNoRetries}, {TypedBatchNoHttpLogging}, {TypedBatchNoHedging}, {TypedBatchTelemetry}, {MeaiTelemetry}, {TypedBatchStreamed} or {OpenAISdkStreamed}.", nameof(kind)),
+        _ => throw new ArgumentException($"Unknown client '{kind}'; use {TypedBatch}, {TypedBatchConfigured}, {OpenAISdk}, {Meai}, {Raw}, {TypedBatchUntyped}, {TypedBatchNoRetries}, {TypedBatchNoHttpLogging}, {TypedBatchNoHedging}, {TypedBatchTelemetry}, {MeaiTelemetry}, {TypedBatchStreamed}, {OpenAISdkStreamed} or {TypedBatchChatClient}.", nameof(kind)),
     };
 }

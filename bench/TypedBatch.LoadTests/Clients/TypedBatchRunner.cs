@@ -23,6 +23,12 @@ internal enum TypedBatchVariant
     /// </summary>
     Streamed,
 
+    /// <summary>
+    /// The official SDK's <c>AsIChatClient()</c> as TypedBatch's provider (<c>UseChatClient</c>, the SDK's own retries):
+    /// what TypedBatch's runner costs on top of the M.E.AI client the <c>meai</c> runner drives directly.
+    /// </summary>
+    ChatClient,
+
     /// <summary>Through <c>AddTypedBatch</c> with <c>ConfigureHttpClientDefaults(b =&gt; b.RemoveAllLoggers())</c>: no IHttpClientFactory logging handlers.</summary>
     NoHttpClientLogging,
 }
@@ -70,6 +76,10 @@ internal sealed class TypedBatchRunner : IClientRunner
             services.ConfigureHttpClientDefaults(static http => http.RemoveAllLoggers());
             _services = services.BuildServiceProvider();
             _client = _services.GetRequiredService<TypedBatchClient>();
+        }
+        else if (variant == TypedBatchVariant.ChatClient)
+        {
+            _client = TypedBatchClient.Create(options.UseChatClient(Microsoft.Extensions.AI.OpenAIClientExtensions.AsIChatClient(OpenAISdkRunner.Create(baseUrl, model))));
         }
         else
         {
