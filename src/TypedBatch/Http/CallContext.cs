@@ -43,6 +43,12 @@ internal sealed class CallContext
     /// <summary>Tokens each attempt reserves at the gates; set by the rate-limit handlers.</summary>
     internal int Reservation { get; set; } = -1;
 
+    /// <summary>The corrected prompt estimate each attempt reserves where the server meters input tokens apart.</summary>
+    internal int InputReservation { get; set; }
+
+    /// <summary>The output tokens the last attempt reserved where the server meters output apart; settled against the answer's usage.</summary>
+    internal int OutputReservation { get; set; }
+
     /// <summary>The first attempt's budget was taken before the resilience pipeline started its timeouts.</summary>
     internal bool Admitted { get; set; }
 

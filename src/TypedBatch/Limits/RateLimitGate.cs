@@ -10,6 +10,15 @@ namespace TypedBatch.Limits;
 /// <c>x-ratelimit-remaining-*</c> headers lower the local budget when the server knows less is left, the
 /// <c>x-ratelimit-limit-*</c> headers set the limits when none were configured, and a 429's retry hint pauses
 /// everyone, so that one throttled request does not turn into a storm.
+/// <para>
+/// A server that meters input and output tokens apart (Anthropic's <c>anthropic-ratelimit-input-tokens-*</c> and
+/// <c>-output-tokens-*</c>) teaches the gate two more buckets, never configured locally. The input bucket is charged
+/// the prompt estimate, as the server charges it on arrival. The output bucket is charged what the server counts, the
+/// tokens an answer produced (not <c>max_tokens</c>): a request is admitted when it is not exhausted, reserving the
+/// output answers have been producing (until one says, at most a bucketful), and <see cref="SettleOutput"/> charges the
+/// difference once the answer's usage is known. Reserving the expected output keeps a wave of requests that all see a
+/// non-empty bucket from going together into a server that charges each of them.
+/// </para>
 /// </summary>
 internal sealed class RateLimitGate
 {
@@ -17,6 +26,10 @@ internal sealed class RateLimitGate
     private readonly Lock _lock = new();
     private readonly Bucket _requests = new();
     private readonly Bucket _tokens = new();
+    private readonly Bucket _input = new();
+    private readonly Bucket _output = new();
+    private double _expectedOutput;
+    private bool _outputSampled;
     private long _pausedUntil;
     private double _promptCorrection = 1.0;
     private bool _observedAny;
@@ -40,6 +53,12 @@ internal sealed class RateLimitGate
 
     /// <summary>The tokens-per-minute limit in force, configured or learned; <see langword="null"/> when none.</summary>
     public int? TokensPerMinute => _tokens.Limit;
+
+    /// <summary>The input-tokens-per-minute limit the server reported, when it meters input apart; else <see langword="null"/>.</summary>
+    public int? InputTokensPerMinute => _input.Limit;
+
+    /// <summary>The output-tokens-per-minute limit the server reported, when it meters output apart; else <see langword="null"/>.</summary>
+    public int? OutputTokensPerMinute => _output.Limit;
 
     /// <summary>How estimated prompt tokens compare with what the server counted (1 = exact), learned from usage.</summary>
     public double PromptCorrection => Volatile.Read(ref _promptCorrection);
@@ -69,7 +88,22 @@ internal sealed class RateLimitGate
     /// <param name="cancellationToken">Cancels the wait; a cancelled wait gives its budget back.</param>
     public ValueTask WaitAsync(int tokens = 0, CancellationToken cancellationToken = default)
     {
+        ValueTask<int> wait = WaitAsync(new TokenDemand(tokens, 0, 0), cancellationToken);
+        return wait.IsCompletedSuccessfully ? ValueTask.CompletedTask : new ValueTask(wait.AsTask());
+    }
+
+    /// <summary>
+    /// Waits until one request fits every budget, then takes it: <see cref="TokenDemand.Tokens"/> from the tokens
+    /// budget, and where the server meters input and output apart, <see cref="TokenDemand.Input"/> from the input budget
+    /// and the expected output from the output budget.
+    /// </summary>
+    /// <param name="demand">What the attempt asks for.</param>
+    /// <param name="cancellationToken">Cancels the wait; a cancelled wait gives its budget back.</param>
+    /// <returns>The output tokens reserved, for <see cref="SettleOutput"/>.</returns>
+    public ValueTask<int> WaitAsync(TokenDemand demand, CancellationToken cancellationToken = default)
+    {
         TimeSpan wait;
+        int output;
         lock (_lock)
         {
             long now = _time.GetTimestamp();
@@ -81,24 +115,55 @@ internal sealed class RateLimitGate
                 if (!_probeInFlight)
                 {
                     _probeInFlight = true;
-                    return ValueTask.CompletedTask;
+                    return ValueTask.FromResult(0);
                 }
 
-                return new ValueTask(WaitForFirstAnswerAsync(_firstResponse.Task, tokens, cancellationToken));
+                return new ValueTask<int>(WaitForFirstAnswerAsync(_firstResponse.Task, demand, cancellationToken));
             }
 
             double requestWait = _requests.Take(1, now);
-            double tokenWait = _tokens.Take(tokens, now);
-            double seconds = Math.Max(pause, Math.Max(requestWait, tokenWait));
+            double tokenWait = _tokens.Take(demand.Tokens, now);
+            double inputWait = _input.Take(demand.Input, now);
+            output = _output.Limit is null ? 0 : ExpectedOutput(demand.MaxOutput);
+            double outputWait = _output.Admit(output, now);
+            double seconds = Math.Max(Math.Max(pause, requestWait), Math.Max(tokenWait, Math.Max(inputWait, outputWait)));
             if (seconds <= 0)
             {
-                return ValueTask.CompletedTask;
+                return ValueTask.FromResult(output);
             }
 
             wait = TimeSpan.FromSeconds(seconds);
         }
 
-        return new ValueTask(DelayAsync(wait, tokens, cancellationToken));
+        return new ValueTask<int>(DelayAsync(wait, demand, output, cancellationToken));
+    }
+
+    /// <summary>
+    /// An answer's usage arrived: the output bucket is charged what it produced, less what its attempt reserved (an
+    /// answer shorter than expected gives the rest back), and later reservations follow the answers' lengths.
+    /// </summary>
+    /// <param name="reserved">What <see cref="WaitAsync(TokenDemand, CancellationToken)"/> reserved for the answer.</param>
+    /// <param name="outputTokens">The output tokens the server counted.</param>
+    public void SettleOutput(int reserved, long outputTokens)
+    {
+        if (outputTokens < 0)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            _expectedOutput = _outputSampled ? _expectedOutput + (0.1 * (outputTokens - _expectedOutput)) : outputTokens;
+            _outputSampled = true;
+            _output.Charge(outputTokens - reserved, _time.GetTimestamp());
+        }
+    }
+
+    /// <summary>The output an attempt reserves: what answers have produced on average, else at most a bucketful.</summary>
+    private int ExpectedOutput(int? maxOutput)
+    {
+        double expected = _outputSampled ? _expectedOutput : _output.Capacity;
+        return (int)Math.Ceiling(Math.Min(expected, maxOutput is int max && max > 0 ? max : double.MaxValue));
     }
 
     /// <summary>
@@ -136,6 +201,8 @@ internal sealed class RateLimitGate
             long now = _time.GetTimestamp();
             _requests.Observe(info.LimitRequests, info.RemainingRequests, now, _time.TimestampFrequency);
             _tokens.Observe(info.LimitTokens, info.RemainingTokens, now, _time.TimestampFrequency);
+            _input.Observe(info.LimitInputTokens, info.RemainingInputTokens, now, _time.TimestampFrequency);
+            _output.Observe(info.LimitOutputTokens, info.RemainingOutputTokens, now, _time.TimestampFrequency);
         }
     }
 
@@ -152,6 +219,8 @@ internal sealed class RateLimitGate
             // Nothing accrues while paused, so the end of the pause releases one request at a time, not a burst.
             _requests.Hold(now, _pausedUntil);
             _tokens.Hold(now, _pausedUntil);
+            _input.Hold(now, _pausedUntil);
+            _output.Hold(now, _pausedUntil);
         }
     }
 
@@ -172,7 +241,7 @@ internal sealed class RateLimitGate
         }
     }
 
-    private async Task WaitForFirstAnswerAsync(Task firstAnswer, int tokens, CancellationToken cancellationToken)
+    private async Task<int> WaitForFirstAnswerAsync(Task firstAnswer, TokenDemand demand, CancellationToken cancellationToken)
     {
         // A probe that never answers must not hold everyone: after a while the others go on regardless.
         try
@@ -184,23 +253,26 @@ internal sealed class RateLimitGate
             OnAnswer(null);
         }
 
-        await WaitAsync(tokens, cancellationToken).ConfigureAwait(false);
+        return await WaitAsync(demand, cancellationToken).ConfigureAwait(false);
     }
 
     private static readonly TimeSpan FirstAnswerTimeout = TimeSpan.FromSeconds(5);
 
-    private async Task DelayAsync(TimeSpan wait, int tokens, CancellationToken cancellationToken)
+    private async Task<int> DelayAsync(TimeSpan wait, TokenDemand demand, int output, CancellationToken cancellationToken)
     {
         try
         {
             await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
+            return output;
         }
         catch (OperationCanceledException)
         {
             lock (_lock)
             {
                 _requests.GiveBack(1);
-                _tokens.GiveBack(tokens);
+                _tokens.GiveBack(demand.Tokens);
+                _input.GiveBack(demand.Input);
+                _output.GiveBack(output);
             }
 
             throw;
@@ -219,6 +291,9 @@ internal sealed class RateLimitGate
         private bool _configured;
 
         public int? Limit { get; private set; }
+
+        /// <summary>The most the bucket holds: half a second's budget, at least one.</summary>
+        public double Capacity => _capacity;
 
         public void Configure(int? perMinute, long now, long frequency, bool fromServer)
         {
@@ -255,6 +330,37 @@ internal sealed class RateLimitGate
             _available -= amount;
             double held = now < _last ? (_last - now) / (double)_frequency : 0;
             return (Math.Max(0, Math.Min(amount, _capacity) - before) / _perSecond) + held;
+        }
+
+        /// <summary>
+        /// Admits a request when the bucket is not exhausted (at least one token, or the part of
+        /// <paramref name="amount"/> a full bucket holds, has accrued) and takes <paramref name="amount"/>; returns the
+        /// seconds to wait. Unlike <see cref="Take"/>, a request that reserves nothing still waits out a debt.
+        /// </summary>
+        public double Admit(int amount, long now)
+        {
+            if (Limit is null)
+            {
+                return 0;
+            }
+
+            Refill(now);
+            double before = _available;
+            _available -= Math.Max(0, amount);
+            double held = now < _last ? (_last - now) / (double)_frequency : 0;
+            return (Math.Max(0, Math.Max(1, Math.Min(amount, _capacity)) - before) / _perSecond) + held;
+        }
+
+        /// <summary>Charges (or, negative, gives back) <paramref name="amount"/> after the fact; may go into debt.</summary>
+        public void Charge(long amount, long now)
+        {
+            if (Limit is null || amount == 0)
+            {
+                return;
+            }
+
+            Refill(now);
+            _available = Math.Min(_capacity, _available - amount);
         }
 
         /// <summary>Stops accruing until <paramref name="until"/>, keeping no more than is available now.</summary>
@@ -308,3 +414,9 @@ internal sealed class RateLimitGate
         }
     }
 }
+
+/// <summary>What one attempt asks of a <see cref="RateLimitGate"/>.</summary>
+/// <param name="Tokens">For a tokens-per-minute limit: the prompt estimate plus the requested maximum output.</param>
+/// <param name="Input">For a server that meters input apart: the prompt estimate.</param>
+/// <param name="MaxOutput">The requested maximum output, which caps the output reserved where output is metered apart.</param>
+internal readonly record struct TokenDemand(int Tokens, int Input, int? MaxOutput);

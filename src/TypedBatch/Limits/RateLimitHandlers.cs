@@ -84,7 +84,7 @@ internal static class RateLimitHandlers
                 return response;
             }
 
-            var info = RateLimitInfo.FromHeaders(response.Headers);
+            var info = RateLimitInfo.FromHeaders(response.Headers, limits.Time);
             gate.OnAnswer(info);
             AdaptiveConcurrency? concurrency = BatchScope.Current?.Concurrency;
             if (response.StatusCode == HttpStatusCode.TooManyRequests)
@@ -119,12 +119,29 @@ internal static class RateLimitHandlers
     public static void LearnUsage(ProviderLimits? limits, CallContext call, long promptTokens)
         => limits?.GateFor(call.Model).LearnPromptTokens(call.PromptEstimate, promptTokens);
 
+    /// <summary>
+    /// The server counted the prompt and the output: later estimates are corrected by the prompt, and where the server
+    /// meters output apart, the output bucket is charged what the answer produced (less what its attempt reserved).
+    /// </summary>
+    public static void LearnUsage(ProviderLimits? limits, CallContext call, long promptTokens, long outputTokens)
+    {
+        if (limits is null)
+        {
+            return;
+        }
+
+        RateLimitGate gate = limits.GateFor(call.Model);
+        gate.LearnPromptTokens(call.PromptEstimate, promptTokens);
+        gate.SettleOutput(call.OutputReservation, outputTokens);
+    }
+
     internal static async ValueTask WaitAsync(ProviderLimits limits, CallContext call, CancellationToken cancellationToken)
     {
         RateLimitGate shared = limits.GateFor(call.Model);
         if (call.Reservation < 0)
         {
             call.Reservation = TokenEstimator.Reservation(call.PromptEstimate, call.MaxOutputTokens, shared.PromptCorrection);
+            call.InputReservation = TokenEstimator.Reservation(call.PromptEstimate, null, shared.PromptCorrection);
         }
 
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -133,7 +150,8 @@ internal static class RateLimitHandlers
             await batch.WaitAsync(call.Reservation, cancellationToken).ConfigureAwait(false);
         }
 
-        await shared.WaitAsync(call.Reservation, cancellationToken).ConfigureAwait(false);
+        // Only the shared gate hears the server, so only it can meter output apart: its reservation is the one settled.
+        call.OutputReservation = await shared.WaitAsync(new TokenDemand(call.Reservation, call.InputReservation, call.MaxOutputTokens), cancellationToken).ConfigureAwait(false);
         if (TypedBatchTelemetry.RateLimitWait.Enabled)
         {
             TypedBatchTelemetry.RateLimitWait.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("gen_ai.request.model", call.Model));

@@ -80,7 +80,7 @@ internal sealed partial class AnthropicProvider : IChatProvider, IPricedProvider
             using IApiResponse<MessagesResponseDto> response = await SendAsync(_api.CreateMessageAsync(dto, call, cancellationToken), call, cancellationToken).ConfigureAwait(false);
             MessagesResponseDto body = EnsureSuccess(response, call, cancellationToken);
             ChatCompletion completion = FromWire(body, Name, (int?)response.StatusCode, _redactor.RedactOrNull(call.RequestId), Math.Max(1, call.Attempts), Pricing, model, deferred: false);
-            RateLimitHandlers.LearnUsage(_limits, call, completion.Usage.PromptTokens);
+            RateLimitHandlers.LearnUsage(_limits, call, completion.Usage.PromptTokens, completion.Usage.CompletionTokens);
             ProviderSpan.Succeeded(span, "chat", TelemetryName, model, completion.Model, completion.Id, completion.Usage, completion.FinishReason, started);
             if (span is not null && _recordContent)
             {

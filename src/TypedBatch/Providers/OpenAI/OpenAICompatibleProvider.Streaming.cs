@@ -8,110 +8,37 @@ using TypedBatch.Resilience;
 
 namespace TypedBatch.Providers.OpenAI;
 
-/// <summary>How streamed answers are read: the retries of a stream that breaks before its first update, the idle limit, the largest event.</summary>
-/// <param name="MaxRetries">Re-sends of a stream that broke before anything was handed out (<see cref="TypedBatchOptions.MaxRetries"/>).</param>
-/// <param name="RetryBaseDelay">The first backoff; it doubles per re-send.</param>
-/// <param name="IdleTimeout"><see cref="TypedBatchOptions.StreamIdleTimeout"/>.</param>
-/// <param name="MaxEventBytes"><see cref="TypedBatchOptions.MaxResponseBytes"/>, for one event.</param>
-/// <param name="Time">The clock of the backoff.</param>
-/// <param name="TotalTimeout"><see cref="TypedBatchOptions.TotalTimeout"/>: no re-send starts past it.</param>
-internal sealed record StreamSettings(int MaxRetries, TimeSpan RetryBaseDelay, TimeSpan IdleTimeout, long MaxEventBytes, TimeProvider Time, TimeSpan TotalTimeout)
-{
-    public static StreamSettings Default { get; } = new(3, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(2), TypedBatchOptions.DefaultMaxResponseBytes, TimeProvider.System, TimeSpan.FromMinutes(10));
-
-    public static StreamSettings From(TypedBatchOptions options, TimeProvider time)
-        => new(options.MaxRetries, options.RetryBaseDelay, options.StreamIdleTimeout, options.MaxResponseBytes, time, options.TotalTimeout);
-}
-
 /// <content>Streamed chat answers: <c>"stream": true</c> with usage, read as server-sent events.</content>
 internal sealed partial class OpenAICompatibleProvider
 {
     /// <summary>
-    /// Sends the request streamed and hands out each piece of the answer as it arrives. Failures before the response
-    /// are the retry loop's (in the <see cref="HttpClient"/> pipeline); a stream that breaks (cut, silent past
-    /// <see cref="TypedBatchOptions.StreamIdleTimeout"/>, an error event, bad JSON) before any update was handed out is
-    /// sent again, up to <see cref="TypedBatchOptions.MaxRetries"/> times; after that it is the call's error, since part
-    /// of the answer is already the caller's. A server that ignores <c>stream</c> and answers whole is one update.
+    /// Sends the request streamed and hands out each piece of the answer as it arrives, re-sending a stream that breaks
+    /// before its first update (<see cref="ResendingStream"/>). A server that ignores <c>stream</c> and answers whole is
+    /// one update.
     /// </summary>
-    public async IAsyncEnumerable<ChatCompletionUpdate> StreamAsync(ChatRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        string model = modelOverride ?? request.Model;
-        ChatCompletionRequestDto dto = ToWire(request, model, structuredOutputs, stream: true);
-        using Activity? span = ProviderSpan.Start("chat", TelemetryName, model, request.Settings.Temperature, request.Settings.MaxTokens);
-        long started = Stopwatch.GetTimestamp();
-        int attempts = 0;
-        ProviderException? lastBreak = null;
-        for (int resend = 0; ; resend++)
-        {
-            var call = new CallContext
-            {
-                Model = model,
-                PromptEstimate = TokenEstimator.EstimatePrompt(request.Messages),
-                MaxOutputTokens = request.Settings.MaxTokens,
-                Streamed = true,
-            };
-            StreamSession session;
-            try
-            {
-                session = await OpenStreamAsync(dto, call, model, attempts, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                ProviderSpan.Failed(span, "chat", TelemetryName, model, ex, started);
-                throw;
-            }
-
-            using (session)
-            {
-                bool handedOut = false;
-                while (true)
-                {
-                    StreamStep step = await session.NextAsync(cancellationToken).ConfigureAwait(false);
-                    if (step.Failure is { } failure)
-                    {
-                        if (!handedOut && resend < _streaming.MaxRetries && IsWorthResending(failure))
-                        {
-                            attempts = session.Attempts;
-                            lastBreak = failure;
-                            break;
-                        }
-
-                        ProviderSpan.Failed(span, "chat", TelemetryName, model, failure, started);
-                        throw failure;
-                    }
-
-                    if (step.Update is not { } update)
-                    {
-                        ProviderSpan.Succeeded(span, "chat", TelemetryName, model, session.ResponseModel, session.ResponseId, session.Usage, session.FinishReason, started);
-                        yield break;
-                    }
-
-                    handedOut = true;
-                    yield return update;
-                }
-            }
-
-            var backoff = TimeSpan.FromTicks(_streaming.RetryBaseDelay.Ticks << Math.Min(resend, 10));
-            if (Stopwatch.GetElapsedTime(started) + backoff >= _streaming.TotalTimeout)
-            {
-                // TotalTimeout bounds the whole call, re-sends included: the last break is the call's error.
-                ProviderSpan.Failed(span, "chat", TelemetryName, model, lastBreak!, started);
-                throw lastBreak!;
-            }
-
-            ProviderSpan.Retried(attempts + 1, backoff, null, null);
-            await Task.Delay(backoff, _streaming.Time, cancellationToken).ConfigureAwait(false);
-        }
-    }
+    public IAsyncEnumerable<ChatCompletionUpdate> StreamAsync(ChatRequest request, CancellationToken cancellationToken = default)
+        => ResendingStream.ReadAsync(request, PrepareStream, _streaming, TelemetryName, cancellationToken);
 
     /// <summary>The limits the stream's usage teaches.</summary>
     private ProviderLimits? Limits => limits;
 
-    /// <summary>A broken stream worth sending again: a cut, a silence, unreadable bytes, or the server's own failure.</summary>
-    private static bool IsWorthResending(ProviderException failure)
-        => failure.Kind is BatchErrorKind.Transport or BatchErrorKind.Timeout
-            || (failure.Kind == BatchErrorKind.Http && failure.StatusCode is null && failure.ErrorType is null or "server_error" or "api_error" or "overloaded_error");
+    private StreamCall PrepareStream(ChatRequest request)
+    {
+        string model = modelOverride ?? request.Model;
+        ChatCompletionRequestDto dto = ToWire(request, model, structuredOutputs, stream: true);
+        int promptEstimate = TokenEstimator.EstimatePrompt(request.Messages);
+        return new StreamCall(model, async (attemptsBefore, cancellationToken) =>
+        {
+            var call = new CallContext
+            {
+                Model = model,
+                PromptEstimate = promptEstimate,
+                MaxOutputTokens = request.Settings.MaxTokens,
+                Streamed = true,
+            };
+            return await OpenStreamAsync(dto, call, model, attemptsBefore, cancellationToken).ConfigureAwait(false);
+        });
+    }
 
     private async Task<StreamSession> OpenStreamAsync(ChatCompletionRequestDto dto, CallContext call, string model, int attemptsBefore, CancellationToken cancellationToken)
     {
@@ -167,11 +94,8 @@ internal sealed partial class OpenAICompatibleProvider
         }
     }
 
-    /// <summary>One outcome of reading a stream: an update, its end (neither set), or a failure.</summary>
-    private readonly record struct StreamStep(ChatCompletionUpdate? Update, ProviderException? Failure);
-
     /// <summary>One response being read: its events, and what the answer has said so far.</summary>
-    private sealed class StreamSession(OpenAICompatibleProvider provider, HttpResponseMessage response, ServerSentEventReader? events, CallContext call, string requestedModel, int attempts) : IDisposable
+    private sealed class StreamSession(OpenAICompatibleProvider provider, HttpResponseMessage response, ServerSentEventReader? events, CallContext call, string requestedModel, int attempts) : IStreamSession
     {
         private bool _ended;
 
@@ -273,21 +197,9 @@ internal sealed partial class OpenAICompatibleProvider
             {
                 throw;
             }
-            catch (JsonException ex)
+            catch (Exception ex) when (ResendingStream.Broken(failures, ex, call.RequestId, attempts) is { } broken)
             {
-                return new StreamStep(null, failures.UnreadableBody(200, ex, call.RequestId, attempts));
-            }
-            catch (ResponseTooLargeException ex)
-            {
-                return new StreamStep(null, failures.Refused(ex, call.RequestId, attempts));
-            }
-            catch (TimeoutException ex)
-            {
-                return new StreamStep(null, new ProviderException(BatchErrorKind.Timeout, provider.Name, ex.Message, 200) { RequestId = failures.Redactor.RedactOrNull(call.RequestId), Attempts = attempts });
-            }
-            catch (Exception ex) when (ProviderFailures.IsSendFailure(ex))
-            {
-                return new StreamStep(null, failures.Transport(ex, call.RequestId, attempts));
+                return new StreamStep(null, broken);
             }
         }
 
