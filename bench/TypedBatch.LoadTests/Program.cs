@@ -55,6 +55,7 @@ string title = options.Scenario switch
     "journal" => "Durable batches: the journal's cost",
     "deferred" => "Deferred mode: memory while preparing and reading a large batch",
     "straggler" => $"Stragglers: {Fmt.Percent(options.HangRate, 0)} of requests hang",
+    _ when ChatClient(options) => $"TypedBatch over an M.E.AI IChatClient ({options.LatencyMs} ms latency)",
     _ when Streaming(options) => $"Streaming overhead ({options.LatencyMs} ms latency)",
     _ when Telemetry(options) => $"Telemetry overhead ({options.LatencyMs} ms latency)",
     _ when Hedging(options) => $"Hedging overhead ({options.LatencyMs} ms latency)",
@@ -73,7 +74,7 @@ Console.WriteLine(section);
 if (options.Doc is { } doc)
 {
     string path = Path.IsPathRooted(doc) ? doc : Path.Combine(RepoRoot.Path, doc);
-    string name = options.Scenario == "straggler" ? "straggler" : Streaming(options) ? "overhead-streaming" : Telemetry(options) ? "overhead-telemetry" : Hedging(options) ? "overhead-hedging" : options.Scenario + (options.ProfileAllocations ? "-allocations" : options.LatencyMs > 0 ? "-latency" : "") + (options.RateLimitHeaders ? "-headers" : "");
+    string name = options.Scenario == "straggler" ? "straggler" : ChatClient(options) ? "overhead-chatclient" : Streaming(options) ? "overhead-streaming" : Telemetry(options) ? "overhead-telemetry" : Hedging(options) ? "overhead-hedging" : options.Scenario + (options.ProfileAllocations ? "-allocations" : options.LatencyMs > 0 ? "-latency" : "") + (options.RateLimitHeaders ? "-headers" : "");
     Report.WriteSection(path, name, section);
     Console.WriteLine($"Updated {path}");
 }
@@ -87,6 +88,10 @@ static bool Telemetry(LoadOptions options)
 // A run that measures TypedBatch with hedging off next to it on gets a section of its own.
 static bool Hedging(LoadOptions options)
     => options.Scenario == "overhead" && options.Clients?.Contains(ClientFactory.TypedBatchNoHedging) == true;
+
+// A run that measures TypedBatch over an M.E.AI IChatClient (UseChatClient) gets a section of its own.
+static bool ChatClient(LoadOptions options)
+    => options.Scenario == "overhead" && options.Clients?.Contains(ClientFactory.TypedBatchChatClient) == true;
 
 // A run that measures a client streaming its answers gets a section of its own.
 static bool Streaming(LoadOptions options)
