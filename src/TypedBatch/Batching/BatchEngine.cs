@@ -374,14 +374,15 @@ internal sealed class BatchEngine
     private static JournalDefinition? Deduplication(BatchPlan plan) => plan.Deduplicate ? JournalDefinition.ForChat(plan) : null;
 
     private DeferredRun<TIn, IReadOnlyList<PromptMessage>, TOut> Deferred<TIn, TOut>(IRemoteBatchApi remote, BatchPlan plan, ChatShape<TIn, TOut> shape, JournalFile? journal)
-        => new(this, remote, plan, new ChatKind<TIn, TOut>(this, plan, shape), JournalDefinition.ForChat(plan), journal, _time, _loggerFactory);
+        => new(this, remote, plan, new ChatKind<TIn, TOut>(this, plan, shape, remote), JournalDefinition.ForChat(plan), journal, _time, _loggerFactory);
 
     private DeferredRun<string?, string, EmbeddingVector> DeferredEmbeddings(IRemoteBatchApi remote, BatchPlan plan, JournalFile? journal)
         => new(this, remote, plan, new EmbeddingKind(this, plan), JournalDefinition.ForEmbeddings(plan), journal, _time, _loggerFactory);
 
     /// <summary>
     /// The Batch API of the provider that deferred work goes to (a fallback chain's primary); a provider without one
-    /// (GitHub Copilot, a custom <see cref="IChatProvider"/>) is refused before anything is sent.
+    /// (GitHub Copilot, an M.E.AI chat client, a custom <see cref="IChatProvider"/>), or one that batches no embeddings
+    /// (Anthropic) for an embeddings batch, is refused before anything is sent.
     /// </summary>
     private IRemoteBatchApi RemoteApi(bool embeddings = false)
     {
@@ -391,8 +392,11 @@ internal sealed class BatchEngine
             throw new NotSupportedException("Embeddings go to the IEmbeddingGenerator set with UseEmbeddingGenerator, which has no Batch API. Use BatchMode.Live for embeddings.");
         }
 
-        return (primary as OpenAICompatibleProvider)?.Batches
-            ?? throw new NotSupportedException($"'{primary.Name}' has no Batch API: deferred mode needs OpenAI, Azure OpenAI, or a server implementing OpenAI's /files and /batches. Use BatchMode.Live with this provider.");
+        IRemoteBatchApi remote = (primary as IBatchApiProvider)?.Batches
+            ?? throw new NotSupportedException($"'{primary.Name}' has no Batch API: deferred mode needs OpenAI, Azure OpenAI, Anthropic, or a server implementing OpenAI's /files and /batches. Use BatchMode.Live with this provider.");
+        return embeddings && remote.EmbeddingsEndpoint is null
+            ? throw new NotSupportedException($"'{primary.Name}' has no embeddings Batch API. Use BatchMode.Live for embeddings.")
+            : remote;
     }
 
     /// <summary>
@@ -420,7 +424,7 @@ internal sealed class BatchEngine
                 throw new ArgumentException($"MaxCost needs TypedBatch's own providers: '{member.Name}' is a custom IChatProvider, whose requests cannot be held back.");
             }
 
-            string model = (member as OpenAICompatibleProvider)?.ModelOverride ?? plan.Model;
+            string model = (member as IBatchApiProvider)?.ModelOverride ?? plan.Model;
             if (priced.Pricing.Bills && priced.Pricing.Find(null, model) is null)
             {
                 throw new InvalidOperationException($"MaxCost needs a price for model '{model}' at '{member.Name}', and it has none. Set one with TypedBatchOptions.Prices (or the TypedBatch:Prices configuration section); nothing was sent.");

@@ -46,14 +46,16 @@ internal interface IDeferredKind<in TIn, TRequest, TOut>
     Task AppendAsync(JournalFile journal, int index, JournalFingerprint fingerprint, BatchWorkResult<TOut> result);
 }
 
-/// <summary>A chat batch of any shape (untyped, prompt method, typed prompt method).</summary>
-internal sealed class ChatKind<TIn, TOut>(BatchEngine engine, BatchPlan plan, ChatShape<TIn, TOut> shape) : IDeferredKind<TIn, IReadOnlyList<PromptMessage>, TOut>
+/// <summary>
+/// A chat batch of any shape (untyped, prompt method, typed prompt method), in the lines of the provider's Batch API
+/// (<see cref="IBatchLineFormat"/>: the same request a live call to that provider sends, and its answer read the same way).
+/// </summary>
+internal sealed class ChatKind<TIn, TOut>(BatchEngine engine, BatchPlan plan, ChatShape<TIn, TOut> shape, IRemoteBatchApi api) : IDeferredKind<TIn, IReadOnlyList<PromptMessage>, TOut>
 {
     private readonly string _model = Primary(engine)?.ModelOverride ?? plan.Model;
     private readonly StructuredOutputMode _structuredOutputs = Primary(engine)?.StructuredOutputs ?? StructuredOutputMode.JsonSchema;
     private readonly Pricing _pricing = engine.PricingFor(null);
-
-    private bool SchemaInPrompt => _structuredOutputs == StructuredOutputMode.JsonObjectWithSchemaInPrompt && plan.Settings.ResponseFormat is { Type: "json_schema" };
+    private readonly IBatchLineFormat _lines = api.Lines;
 
     public string Endpoint(IRemoteBatchApi api) => api.ChatEndpoint;
 
@@ -73,25 +75,25 @@ internal sealed class ChatKind<TIn, TOut>(BatchEngine engine, BatchPlan plan, Ch
     public BatchWorkResult<TOut>? Replay(JournalFile journal, int index, JournalLookup lookup) => BatchEngine.Replay(journal, index, lookup, shape.Rebuild, shape.CostOf);
 
     public void WriteBody(Utf8JsonWriter writer, IReadOnlyList<PromptMessage> request)
-        => JsonSerializer.Serialize(writer, OpenAICompatibleProvider.ToWire(new ChatRequest(request, plan.Settings), _model, _structuredOutputs), WireJsonContext.Wire.ChatCompletionRequestDto);
+        => _lines.WriteChatBody(writer, new ChatRequest(request, plan.Settings), _model, _structuredOutputs);
 
-    public IReadOnlyList<PromptMessage> ReadRequest(ReadOnlySpan<byte> line) => DeferredLines.ReadMessages(line, SchemaInPrompt);
+    public IReadOnlyList<PromptMessage> ReadRequest(ReadOnlySpan<byte> line)
+        => DeferredLines.ReadBody(line, _lines, body => _lines.ReadChatMessages(body, plan.Settings, _model, _structuredOutputs));
 
     public ValueTask<BatchWorkResult<TOut>> AnswerAsync(JsonElement body, string? requestId, Func<IReadOnlyList<PromptMessage>> request, CancellationToken cancellationToken)
     {
         string provider = engine.Provider is FallbackChatProvider chain ? chain.Providers[0].Name : engine.Provider.Name;
-        ChatCompletionResponseDto dto;
+        ChatCompletion completion;
         try
         {
-            dto = body.Deserialize(WireJsonContext.Wire.ChatCompletionResponseDto)
-                ?? throw new ProviderException(BatchErrorKind.InvalidOutput, provider, "The batch line's response body is empty.", 200) { RequestId = requestId };
+            completion = _lines.ReadChatAnswer(body, provider, requestId, _pricing, _model);
         }
         catch (JsonException invalid)
         {
-            throw new ProviderException(BatchErrorKind.InvalidOutput, provider, $"The batch line's response body is not a chat completion: {engine.Redactor.Redact(invalid.Message)}", 200) { RequestId = requestId };
+            throw new ProviderException(BatchErrorKind.InvalidOutput, provider, $"The batch line's response body is not a chat answer: {engine.Redactor.Redact(invalid.Message)}", 200) { RequestId = requestId };
         }
 
-        return shape.Answer(OpenAICompatibleProvider.FromWire(dto, provider, 200, requestId, 1, _pricing, _model, deferred: true), request, cancellationToken);
+        return shape.Answer(completion, request, cancellationToken);
     }
 
     public ValueTask<BatchWorkResult<TOut>> SendAsync(IReadOnlyList<PromptMessage> request, CancellationToken cancellationToken) => shape.Send(request, cancellationToken);
@@ -99,16 +101,16 @@ internal sealed class ChatKind<TIn, TOut>(BatchEngine engine, BatchPlan plan, Ch
     public Task AppendAsync(JournalFile journal, int index, JournalFingerprint fingerprint, BatchWorkResult<TOut> result)
         => journal.AppendCompletion(index, fingerprint, result.Completion!, result.Usage, result.Attempts, result.Repairs, result.Deferred);
 
-    private static OpenAICompatibleProvider? Primary(BatchEngine engine)
-        => (engine.Provider is FallbackChatProvider chain ? chain.Providers[0] : engine.Provider) as OpenAICompatibleProvider;
+    private static IBatchApiProvider? Primary(BatchEngine engine)
+        => (engine.Provider is FallbackChatProvider chain ? chain.Providers[0] : engine.Provider) as IBatchApiProvider;
 }
 
 /// <summary>An embeddings batch: one input per line (the Batch API counts inputs, not requests, against its limit).</summary>
 internal sealed class EmbeddingKind(BatchEngine engine, BatchPlan plan) : IDeferredKind<string?, string, EmbeddingVector>
 {
-    private readonly string _model = ((engine.Provider is FallbackChatProvider chain ? chain.Providers[0] : engine.Provider) as OpenAICompatibleProvider)?.ModelOverride ?? plan.Model;
+    private readonly string _model = ((engine.Provider is FallbackChatProvider chain ? chain.Providers[0] : engine.Provider) as IBatchApiProvider)?.ModelOverride ?? plan.Model;
 
-    public string Endpoint(IRemoteBatchApi api) => api.EmbeddingsEndpoint;
+    public string Endpoint(IRemoteBatchApi api) => api.EmbeddingsEndpoint ?? throw new NotSupportedException($"'{api.ProviderName}' batches no embeddings.");
 
     public string Render(string? input)
         => string.IsNullOrEmpty(input) ? throw new ArgumentException("The input is null or empty; it was not sent.", nameof(input)) : input;

@@ -4,13 +4,13 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using TypedBatch.Journaling;
-using TypedBatch.Providers.OpenAI;
 
 namespace TypedBatch.Deferred;
 
 /// <summary>
-/// The JSON Lines of the Batch API: a request line (<c>custom_id</c>, <c>method</c>, <c>url</c>, <c>body</c>) written
-/// from the same wire request a live call sends, and an output or error line read back. A <c>custom_id</c> is the run's
+/// The JSON Lines of the Batch APIs: a request line (<c>custom_id</c>, then the request in the API's shape,
+/// <see cref="IBatchLineFormat"/>) written from the same wire request a live call sends, and an OpenAI output or error
+/// line read back (the shape every API's result lines are read into). A <c>custom_id</c> is the run's
 /// prefix, the input index and the request's fingerprint (<c>tb1a2b3c4d-17-9f…</c>), so a line maps back to its input
 /// whatever order the output is in, and an answer to a request that is not this input's is recognised.
 /// </summary>
@@ -18,23 +18,23 @@ internal static class DeferredLines
 {
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
 
-    private static readonly string[] RoleNames = ["system", "user", "assistant"];
-
     /// <summary>What a run prefix is made of (ours: <c>tb</c> and hex digits).</summary>
     private static readonly System.Buffers.SearchValues<char> RunCharacters = System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
 
     /// <summary>A new run's prefix: <c>tb</c> and 8 random hex digits.</summary>
     public static string NewRun() => "tb" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4));
 
-    /// <summary>Writes one request line (with its newline) into <paramref name="buffer"/>; <paramref name="writeBody"/> writes its body.</summary>
-    public static void Write(ArrayBufferWriter<byte> buffer, Utf8JsonWriter writer, string run, int index, JournalFingerprint fingerprint, string url, Action<Utf8JsonWriter> writeBody)
+    /// <summary>
+    /// Writes one request line (with its newline) into <paramref name="buffer"/>, in <paramref name="format"/>'s shape;
+    /// <paramref name="writeBody"/> writes its request.
+    /// </summary>
+    public static void Write(ArrayBufferWriter<byte> buffer, Utf8JsonWriter writer, IBatchLineFormat format, string run, int index, JournalFingerprint fingerprint, string url, Action<Utf8JsonWriter> writeBody)
     {
         writer.Reset(buffer);
         writer.WriteStartObject();
         WriteCustomId(writer, run, index, fingerprint);
-        writer.WriteString("method"u8, "POST"u8);
-        writer.WriteString("url"u8, url);
-        writer.WritePropertyName("body"u8);
+        format.WriteRoute(writer, url);
+        writer.WritePropertyName(format.BodyProperty);
         writeBody(writer);
         writer.WriteEndObject();
         writer.Flush();
@@ -84,29 +84,12 @@ internal static class DeferredLines
         return true;
     }
 
-    /// <summary>
-    /// The conversation of a request line, as it was rendered: for a live re-ask (a repair) or a live fallback. The
-    /// system message a schema-in-prompt server gets in front is dropped (the live call adds it again).
-    /// </summary>
-    public static IReadOnlyList<PromptMessage> ReadMessages(ReadOnlySpan<byte> line, bool schemaInPrompt)
+    /// <summary>Reads the request of a line as written (its <see cref="IBatchLineFormat.BodyProperty"/>), through <paramref name="read"/>.</summary>
+    public static T ReadBody<T>(ReadOnlySpan<byte> line, IBatchLineFormat format, Func<JsonElement, T> read)
     {
         var reader = new Utf8JsonReader(line);
         using var document = JsonDocument.ParseValue(ref reader);
-        JsonElement messages = document.RootElement.GetProperty("body").GetProperty("messages");
-        var list = new List<PromptMessage>(messages.GetArrayLength());
-        foreach (JsonElement message in messages.EnumerateArray())
-        {
-            string role = message.GetProperty("role").GetString() ?? "user";
-            var chatRole = (PromptRole)Math.Max(0, Array.IndexOf(RoleNames, role));
-            list.Add(new PromptMessage(chatRole, message.GetProperty("content").GetString() ?? string.Empty));
-        }
-
-        if (schemaInPrompt && list.Count > 0 && list[0].Role == PromptRole.System)
-        {
-            list.RemoveAt(0);
-        }
-
-        return list;
+        return read(document.RootElement.GetProperty(format.BodyProperty));
     }
 
     /// <summary>Reads one output or error line; null when it is not JSON of that shape.</summary>

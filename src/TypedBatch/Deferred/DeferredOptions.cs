@@ -3,13 +3,22 @@ namespace TypedBatch;
 /// <summary>Options of a <see cref="BatchMode.Deferred"/> batch (<see cref="BatchOptions.Deferred"/>).</summary>
 public sealed record DeferredOptions
 {
-    /// <summary>The default of <see cref="MaxBytesPerBatch"/>: 190 MiB, under the providers' 200 MB input-file limit.</summary>
-    public const long DefaultMaxBytesPerBatch = 190L * 1024 * 1024;
+    /// <summary>
+    /// The default of <see cref="MaxBytesPerBatch"/>: 244 MiB, under Anthropic's 256 MB Message Batch limit. The
+    /// provider's own limit applies as well: OpenAI's input files are cut at 190 MiB, under its 200 MB.
+    /// </summary>
+    public const long DefaultMaxBytesPerBatch = 244L * 1024 * 1024;
 
-    /// <summary>Most requests in one remote batch (one uploaded file); larger batches are split. At most 50,000 (OpenAI's limit), the default.</summary>
-    public int MaxRequestsPerBatch { get; init; } = 50_000;
+    /// <summary>
+    /// Most requests in one remote batch; larger batches are split. At most 100,000, the default; the provider's own
+    /// limit applies as well (50,000 requests per file at OpenAI, 100,000 per Message Batch at Anthropic).
+    /// </summary>
+    public int MaxRequestsPerBatch { get; init; } = 100_000;
 
-    /// <summary>Largest input file of one remote batch, in bytes; larger batches are split. Defaults to <see cref="DefaultMaxBytesPerBatch"/>.</summary>
+    /// <summary>
+    /// Largest input of one remote batch (an uploaded file, a Message Batch's requests), in bytes; larger batches are
+    /// split. Defaults to <see cref="DefaultMaxBytesPerBatch"/>; the provider's own limit applies as well.
+    /// </summary>
     public long MaxBytesPerBatch { get; init; } = DefaultMaxBytesPerBatch;
 
     /// <summary>The first wait between two polls of the remote batches (default 10 s); it doubles while nothing finishes.</summary>
@@ -48,9 +57,9 @@ public sealed record DeferredOptions
     /// <param name="paramName">The argument name to report.</param>
     public void Validate(string paramName = "options")
     {
-        if (MaxRequestsPerBatch is < 1 or > 50_000)
+        if (MaxRequestsPerBatch is < 1 or > 100_000)
         {
-            throw new ArgumentOutOfRangeException($"{paramName}.{nameof(MaxRequestsPerBatch)}", MaxRequestsPerBatch, "MaxRequestsPerBatch must be between 1 and 50,000.");
+            throw new ArgumentOutOfRangeException($"{paramName}.{nameof(MaxRequestsPerBatch)}", MaxRequestsPerBatch, "MaxRequestsPerBatch must be between 1 and 100,000.");
         }
 
         if (MaxBytesPerBatch < 64 * 1024)

@@ -252,6 +252,8 @@ internal sealed class DeferredRun<TIn, TRequest, TOut> : BatchRunner.IRunStatist
         var line = new ArrayBufferWriter<byte>(4096);
         using Utf8JsonWriter writer = DeferredLines.CreateWriter(line);
         string url = _kind.Endpoint(_api);
+        int maxRequests = Math.Min(_options.MaxRequestsPerBatch, _api.MaxRequestsPerBatch);
+        long maxBytes = Math.Min(_options.MaxBytesPerBatch, _api.MaxBytesPerBatch);
         DeferredShard? shard = null;
         int index = -1;
         foreach (TIn input in inputs)
@@ -288,16 +290,16 @@ internal sealed class DeferredRun<TIn, TRequest, TOut> : BatchRunner.IRunStatist
 
             RemoteJob? job = nextJob < attach.Length && attach[nextJob].First <= index ? attach[nextJob] : null;
             line.ResetWrittenCount();
-            DeferredLines.Write(line, writer, job?.Run ?? _run, index, fingerprint, url, w => _kind.WriteBody(w, request));
-            if (job is null && line.WrittenCount > _options.MaxBytesPerBatch)
+            DeferredLines.Write(line, writer, _api.Lines, job?.Run ?? _run, index, fingerprint, url, w => _kind.WriteBody(w, request));
+            if (job is null && line.WrittenCount > maxBytes)
             {
-                var tooLarge = new BatchError(BatchErrorKind.InvalidInput, $"The request is {line.WrittenCount} bytes as a batch line, more than MaxBytesPerBatch ({_options.MaxBytesPerBatch}); nothing was sent.");
+                var tooLarge = new BatchError(BatchErrorKind.InvalidInput, $"The request is {line.WrittenCount} bytes as a batch line, more than a remote batch may hold ({maxBytes}); nothing was sent.");
                 await EmitAsync(BatchItem.Failure<TOut>(index, tooLarge, default, 0, TimeSpan.Zero), cancellationToken).ConfigureAwait(false);
                 continue;
             }
 
             bool full = shard is not null && shard.Attached is null
-                && (shard.Count >= _options.MaxRequestsPerBatch || shard.Bytes + line.WrittenCount > _options.MaxBytesPerBatch);
+                && (shard.Count >= maxRequests || shard.Bytes + line.WrittenCount > maxBytes);
             if (shard is not null && (shard.Attached != job || full))
             {
                 await SubmitAsync(shard, cancellationToken).ConfigureAwait(false);
@@ -658,7 +660,7 @@ internal sealed class DeferredRun<TIn, TRequest, TOut> : BatchRunner.IRunStatist
 
     private async Task ReadLineAsync(DeferredShard shard, string text, CancellationToken cancellationToken)
     {
-        BatchOutputLineDto? line = DeferredLines.ParseOutput(text);
+        BatchOutputLineDto? line = _api.Lines.ParseResult(text);
         if (line is null || !DeferredLines.TryParseCustomId(line.CustomId, out string run, out int index, out ulong fingerprint) || run != shard.Run)
         {
             return;
@@ -712,7 +714,7 @@ internal sealed class DeferredRun<TIn, TRequest, TOut> : BatchRunner.IRunStatist
         {
             string? bodyText = response.Body is { } body ? _engine.Redactor.Redact(body.GetRawText()) : null;
             ErrorDto? error = OpenAIErrors.Parse(bodyText, out string? bare);
-            return new BatchError(OpenAIErrors.KindOf(status, error), _engine.Redactor.Redact(error?.Message ?? bare ?? $"HTTP {status}"))
+            return new BatchError(_api.Lines.KindOf(status, error), _engine.Redactor.Redact(error?.Message ?? bare ?? $"HTTP {status}"))
             {
                 StatusCode = status,
                 ProviderCode = _engine.Redactor.RedactOrNull(error?.CodeText),

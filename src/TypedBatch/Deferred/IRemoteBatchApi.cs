@@ -1,8 +1,8 @@
 namespace TypedBatch.Deferred;
 
 /// <summary>
-/// A provider's file-based Batch API (OpenAI's <c>/files</c> and <c>/batches</c>, Azure OpenAI's global batch): what
-/// deferred mode needs of it, whatever the routes, credentials and versions. Every call goes through the provider's
+/// A provider's Batch API (OpenAI's <c>/files</c> and <c>/batches</c>, Azure OpenAI's global batch, Anthropic's Message
+/// Batches): what deferred mode needs of it, whatever the routes, credentials, versions and line shapes. Every call goes through the provider's
 /// <see cref="HttpClient"/> pipeline (the one retry loop, timeouts, credentials) but is not charged at the chat
 /// rate-limit gates: the Batch API has its own pool. Failures are thrown as <see cref="ProviderException"/>, with
 /// secrets masked; a server without the Batch API (404 on <c>/files</c>) is one clear error naming the endpoint.
@@ -15,12 +15,23 @@ internal interface IRemoteBatchApi
     /// <summary>The <c>url</c> of a chat line and the <c>endpoint</c> of a chat batch, for example <c>/v1/chat/completions</c>.</summary>
     string ChatEndpoint { get; }
 
-    /// <summary>The <c>url</c> of an embeddings line and the <c>endpoint</c> of an embeddings batch.</summary>
-    string EmbeddingsEndpoint { get; }
+    /// <summary>The <c>url</c> of an embeddings line and the <c>endpoint</c> of an embeddings batch; <see langword="null"/> when the API batches no embeddings.</summary>
+    string? EmbeddingsEndpoint { get; }
+
+    /// <summary>The most requests one remote batch may hold here (OpenAI 50,000, Anthropic 100,000).</summary>
+    int MaxRequestsPerBatch { get; }
+
+    /// <summary>The largest input of one remote batch here, in bytes, with a margin under the provider's limit.</summary>
+    long MaxBytesPerBatch { get; }
+
+    /// <summary>How this API's request lines are written and its result lines read.</summary>
+    IBatchLineFormat Lines { get; }
 
     /// <summary>
     /// Uploads a JSON Lines file with purpose <c>batch</c> (multipart). The stream must be seekable, so that a retry
-    /// can send it again from its start; it is read, not disposed.
+    /// can send it again from its start; it is read, not disposed. An API without file uploads (Anthropic's, whose
+    /// requests go in the create call's body) keeps the stream instead, which the caller keeps open until
+    /// <see cref="CreateBatchAsync"/> (or <see cref="DeleteFileAsync"/> of the returned id) returns.
     /// </summary>
     Task<RemoteFile> UploadAsync(Stream jsonl, string fileName, CancellationToken cancellationToken);
 

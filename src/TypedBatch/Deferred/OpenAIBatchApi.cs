@@ -45,6 +45,14 @@ internal sealed class OpenAIBatchApi : IRemoteBatchApi
 
     public string EmbeddingsEndpoint => _routes.EmbeddingsEndpoint;
 
+    /// <summary>OpenAI's limit of requests in one input file.</summary>
+    public int MaxRequestsPerBatch => 50_000;
+
+    /// <summary>190 MiB, under OpenAI's 200 MB input-file limit.</summary>
+    public long MaxBytesPerBatch => 190L * 1024 * 1024;
+
+    public IBatchLineFormat Lines => OpenAIBatchLines.Instance;
+
     public async Task<RemoteFile> UploadAsync(Stream jsonl, string fileName, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(jsonl);

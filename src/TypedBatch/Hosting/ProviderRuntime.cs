@@ -35,7 +35,7 @@ namespace TypedBatch;
 /// </list>
 /// The chain above the transport is built here rather than as named clients: how many providers there are is known
 /// only when the options are, after the factory's names are registered. Each provider but Copilot also gets its Batch
-/// API (<see cref="OpenAIBatchApi"/>) over the same client, whose calls carry no <see cref="CallContext"/> and so pass
+/// API (<see cref="OpenAIBatchApi"/>, Anthropic's <see cref="AnthropicBatchApi"/>) over the same client, whose calls carry no <see cref="CallContext"/> and so pass
 /// the rate-limit handlers uncharged.
 /// </summary>
 internal sealed class ProviderRuntime : IDisposable
@@ -159,7 +159,9 @@ internal sealed class ProviderRuntime : IDisposable
         _owned.Add(http);
         if (provider.Provider == ProviderKind.Anthropic)
         {
-            return new AnthropicProvider(name, RestService.ForGenerated<IAnthropicApi>(http, AnthropicJsonContext.Wire), Redactor, Options.StructuredOutputs, limits, provider.Model, pricing, Options.RecordContent, StreamSettings.From(Options, _time));
+            // Message Batches ride the same client, as OpenAI's Batch API does.
+            var messageBatches = new AnthropicBatchApi(name, RestService.ForGenerated<IAnthropicBatchWire>(http, AnthropicBatchJsonContext.Default), http, Redactor);
+            return new AnthropicProvider(name, RestService.ForGenerated<IAnthropicApi>(http, AnthropicJsonContext.Wire), Redactor, Options.StructuredOutputs, limits, provider.Model, pricing, Options.RecordContent, StreamSettings.From(Options, _time), messageBatches);
         }
 
         bool azureClassic = provider.Provider == ProviderKind.AzureOpenAI && !provider.AzureUseV1Api;

@@ -16,7 +16,7 @@ public sealed class DeferredModeUnitTests
         using Utf8JsonWriter writer = DeferredLines.CreateWriter(buffer);
         var fingerprint = new JournalFingerprint(0x0123456789abcdef, 0xfedcba9876543210);
 
-        DeferredLines.Write(buffer, writer, "tb1a2b3c4d", 12_345, fingerprint, "/v1/chat/completions", w =>
+        DeferredLines.Write(buffer, writer, OpenAIBatchLines.Instance, "tb1a2b3c4d", 12_345, fingerprint, "/v1/chat/completions", w =>
         {
             w.WriteStartObject();
             w.WriteStartArray("messages");
@@ -41,8 +41,10 @@ public sealed class DeferredModeUnitTests
             (run, index, low).Should().Be(("tb1a2b3c4d", 12_345, fingerprint.Low));
         }
 
-        DeferredLines.ReadMessages(buffer.WrittenSpan, schemaInPrompt: false).Should().Equal(PromptMessage.System("schema goes here"), PromptMessage.User("héllo \"world\"\n"));
-        DeferredLines.ReadMessages(buffer.WrittenSpan, schemaInPrompt: true).Should().Equal([PromptMessage.User("héllo \"world\"\n")], "the schema message a schema-in-prompt server gets is added again by the live call");
+        var typed = new CompletionSettings { ResponseFormat = ResponseFormat.ForJsonSchema("answer", "{\"type\":\"object\"}"u8.ToArray()) };
+        DeferredLines.ReadBody(buffer.WrittenSpan, OpenAIBatchLines.Instance, body => OpenAIBatchLines.Instance.ReadChatMessages(body, typed, "m", StructuredOutputMode.JsonSchema))
+            .Should().Equal(PromptMessage.System("schema goes here"), PromptMessage.User("héllo \"world\"\n"));
+        DeferredLines.ReadBody(buffer.WrittenSpan, OpenAIBatchLines.Instance, body => OpenAIBatchLines.Instance.ReadChatMessages(body, typed, "m", StructuredOutputMode.JsonObjectWithSchemaInPrompt)).Should().Equal([PromptMessage.User("héllo \"world\"\n")], "the schema message a schema-in-prompt server gets is added again by the live call");
     }
 
     [Theory]
@@ -96,7 +98,7 @@ public sealed class DeferredModeUnitTests
     {
         new DeferredOptions().Invoking(o => o.Validate()).Should().NotThrow();
         (new DeferredOptions { MaxRequestsPerBatch = 0 }).Invoking(o => o.Validate("x")).Should().Throw<ArgumentOutOfRangeException>().WithParameterName("x.MaxRequestsPerBatch");
-        (new DeferredOptions { MaxRequestsPerBatch = 50_001 }).Invoking(o => o.Validate()).Should().Throw<ArgumentOutOfRangeException>().WithParameterName("options.MaxRequestsPerBatch");
+        (new DeferredOptions { MaxRequestsPerBatch = 100_001 }).Invoking(o => o.Validate()).Should().Throw<ArgumentOutOfRangeException>().WithParameterName("options.MaxRequestsPerBatch");
         (new DeferredOptions { MaxBytesPerBatch = 1000 }).Invoking(o => o.Validate()).Should().Throw<ArgumentOutOfRangeException>().WithParameterName("options.MaxBytesPerBatch");
         (new DeferredOptions { PollInterval = TimeSpan.Zero }).Invoking(o => o.Validate()).Should().Throw<ArgumentOutOfRangeException>().WithParameterName("options.PollInterval");
         (new DeferredOptions { PollInterval = TimeSpan.FromMinutes(5) }).Invoking(o => o.Validate()).Should().Throw<ArgumentOutOfRangeException>().WithParameterName("options.MaxPollInterval");
@@ -110,8 +112,8 @@ public sealed class DeferredModeUnitTests
     public void The_defaults_are_the_documented_ones()
     {
         var options = new DeferredOptions();
-        options.MaxRequestsPerBatch.Should().Be(50_000);
-        options.MaxBytesPerBatch.Should().Be(190L * 1024 * 1024);
+        options.MaxRequestsPerBatch.Should().Be(100_000, "Anthropic's limit; OpenAI's own 50,000 applies at OpenAI");
+        options.MaxBytesPerBatch.Should().Be(244L * 1024 * 1024, "under Anthropic's 256 MB; OpenAI's own 190 MiB applies at OpenAI");
         options.PollInterval.Should().Be(TimeSpan.FromSeconds(10));
         options.MaxPollInterval.Should().Be(TimeSpan.FromMinutes(2));
         options.MaxResubmits.Should().Be(2);

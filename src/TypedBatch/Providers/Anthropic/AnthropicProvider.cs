@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using Refit;
+using TypedBatch.Deferred;
 using TypedBatch.Http;
 using TypedBatch.Limits;
 using TypedBatch.Providers.OpenAI;
@@ -15,7 +16,7 @@ namespace TypedBatch.Providers.Anthropic;
 /// TypedBatch's finish reasons, usage with cache reads and writes). Limits, retries (429 and 529 included) and
 /// credentials are the business of its <see cref="HttpClient"/> pipeline, as for every provider.
 /// </summary>
-internal sealed partial class AnthropicProvider : IChatProvider, IPricedProvider
+internal sealed partial class AnthropicProvider : IChatProvider, IPricedProvider, IBatchApiProvider
 {
     /// <summary>Sent as <c>max_tokens</c> when a request sets none: the API requires one.</summary>
     public const int DefaultMaxTokens = 4096;
@@ -30,7 +31,7 @@ internal sealed partial class AnthropicProvider : IChatProvider, IPricedProvider
     private readonly ProviderFailures _failures;
 
     public AnthropicProvider(string name, IAnthropicApi api, SecretRedactor redactor, StructuredOutputMode structuredOutputs = StructuredOutputMode.JsonSchema, ProviderLimits? limits = null,
-        string? modelOverride = null, Pricing? pricing = null, bool recordContent = false, StreamSettings? streaming = null)
+        string? modelOverride = null, Pricing? pricing = null, bool recordContent = false, StreamSettings? streaming = null, IRemoteBatchApi? batches = null)
     {
         Name = name;
         _api = api;
@@ -42,6 +43,7 @@ internal sealed partial class AnthropicProvider : IChatProvider, IPricedProvider
         _streaming = streaming ?? StreamSettings.Default;
         Pricing = pricing ?? Pricing.None;
         _failures = new ProviderFailures(name, redactor, AnthropicErrors.KindOf);
+        Batches = batches;
     }
 
     public string Name { get; }
@@ -50,6 +52,12 @@ internal sealed partial class AnthropicProvider : IChatProvider, IPricedProvider
 
     /// <summary>The model every request is sent with instead of the call's (a fallback's own model), if any.</summary>
     public string? ModelOverride => _modelOverride;
+
+    /// <summary>Message Batches (deferred mode), over the same <see cref="HttpClient"/>.</summary>
+    public IRemoteBatchApi? Batches { get; }
+
+    /// <summary>How a typed request's schema is sent, which deferred lines follow too.</summary>
+    public StructuredOutputMode StructuredOutputs => _structuredOutputs;
 
     private static string TelemetryName => TypedBatchTelemetry.ProviderName(ProviderKind.Anthropic);
 

@@ -23,7 +23,7 @@ internal sealed partial class OpenAICompatibleProvider(
     Pricing? pricing = null,
     bool recordContent = false,
     StreamSettings? streaming = null,
-    Interop.EmbeddingGeneratorCalls? embeddingGenerator = null) : IChatProvider, IPricedProvider
+    Interop.EmbeddingGeneratorCalls? embeddingGenerator = null) : IChatProvider, IPricedProvider, IBatchApiProvider
 {
     private readonly StreamSettings _streaming = streaming ?? StreamSettings.Default;
 
