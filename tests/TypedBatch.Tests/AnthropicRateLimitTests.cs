@@ -101,7 +101,7 @@ public sealed class AnthropicRateLimitTests
     }
 
     [Fact]
-    public async Task Separate_input_budget_is_charged_the_prompt_and_max_tokens_reserves_nothing()
+    public async Task Separate_input_budget_is_charged_the_prompt_and_output_is_not_reserved_where_it_is_not_metered()
     {
         var time = new FakeTimeProvider(Now);
         var gate = new RateLimitGate(timeProvider: time);
@@ -120,45 +120,39 @@ public sealed class AnthropicRateLimitTests
     }
 
     [Fact]
-    public async Task Output_is_reserved_as_answers_have_been_long_and_charged_what_they_produced()
+    public async Task Output_is_estimated_from_max_tokens_and_settled_to_what_the_answer_produced()
     {
         var time = new FakeTimeProvider(Now);
         var gate = new RateLimitGate(timeProvider: time);
         gate.OnAnswer(new RateLimitInfo { LimitOutputTokens = 600 }); // 10 a second, a bucket of 5
 
         int first = await gate.WaitAsync(new TokenDemand(4106, 10, 4096));
-        first.Should().Be(5, "before any answer said how long answers are, a request reserves at most a bucketful, not max_tokens");
-        ValueTask<int> held = gate.WaitAsync(new TokenDemand(4106, 10, 4096));
-        held.IsCompleted.Should().BeFalse("the first reservation emptied the bucket");
-        time.Advance(TimeSpan.FromMilliseconds(500));
-        (await held).Should().Be(5);
+        first.Should().Be(600, "Anthropic estimates output from max_tokens on arrival: here at most a minute's budget");
 
-        // The first answer produced 25 tokens: 20 more than reserved are charged, and later requests reserve 25 (the first sample).
+        // The answer produced 25 tokens: 575 come back, leaving a debt of 20 that the next request waits out (2.5 s).
         gate.SettleOutput(first, 25);
-        ValueTask<int> next = gate.WaitAsync(new TokenDemand(4106, 10, 4096));
+        ValueTask<int> next = gate.WaitAsync(new TokenDemand(4106, 10, 10));
         time.Advance(TimeSpan.FromMilliseconds(2499));
-        next.IsCompleted.Should().BeFalse("20 tokens of debt, then the part of 25 a bucket holds (5) must accrue: 2.5 s");
+        next.IsCompleted.Should().BeFalse("20 tokens of debt, then the part of 10 a bucket holds (5) must accrue");
         time.Advance(TimeSpan.FromMilliseconds(1));
-        (await next).Should().Be(25);
+        (await next).Should().Be(10);
         gate.OutputTokensPerMinute.Should().Be(600);
     }
 
     [Fact]
-    public async Task A_short_answer_gives_back_what_it_did_not_produce_and_max_tokens_caps_the_reservation()
+    public async Task A_short_answer_gives_back_what_it_did_not_produce_and_without_max_tokens_the_answers_average_is_reserved()
     {
         var time = new FakeTimeProvider(Now);
         var gate = new RateLimitGate(timeProvider: time);
         gate.OnAnswer(new RateLimitInfo { LimitOutputTokens = 600 });
 
         int reserved = await gate.WaitAsync(new TokenDemand(0, 10, 2));
-        reserved.Should().Be(2, "max_tokens caps the reservation");
+        reserved.Should().Be(2, "max_tokens is the estimate");
         gate.SettleOutput(reserved, 1);
 
-        (await gate.WaitAsync(new TokenDemand(0, 10, 4096))).Should().Be(1, "the answers so far were one token long");
-        (await gate.WaitAsync(new TokenDemand(0, 10, 4096))).Should().Be(1);
-        gate.WaitAsync(new TokenDemand(0, 10, 4096)).IsCompleted.Should().BeTrue("5 - 2 + 1 given back - 1 - 1 leaves 2 tokens");
-        gate.WaitAsync(new TokenDemand(0, 10, 4096)).IsCompleted.Should().BeTrue("and 1");
-        gate.WaitAsync(new TokenDemand(0, 10, 4096)).IsCompleted.Should().BeFalse("and then none");
+        (await gate.WaitAsync(new TokenDemand(0, 10, null))).Should().Be(1, "without max_tokens: the answers so far were one token long");
+        gate.WaitAsync(new TokenDemand(0, 10, 3)).IsCompleted.Should().BeTrue("5 - 2 + 1 given back - 1 leaves 3 tokens");
+        gate.WaitAsync(new TokenDemand(0, 10, 1)).IsCompleted.Should().BeFalse("and then none");
     }
 
     [Fact]

@@ -58,7 +58,7 @@ internal sealed class MessagesEndpoint
             int inputTokens = DeterministicAnswers.PromptTokens(request.Chat.Messages);
             GateOutcome gate = await _gate.PassAsync(
                 context,
-                new GateRequest(RequestKind.AnthropicMessages, request.Model, fingerprint, received, arrival, plan, inputTokens, started));
+                new GateRequest(RequestKind.AnthropicMessages, request.Model, fingerprint, received, arrival, plan, inputTokens, started) { MaxOutputTokens = request.MaxTokens });
             if (gate.Handled)
             {
                 return;
@@ -80,8 +80,8 @@ internal sealed class MessagesEndpoint
 
             AnthropicMessage message = AnthropicAnswers.Create(request, answer, _state.NextMessageId(), _state.NextToolUseId);
 
-            // OTPM counts the tokens produced; they are known before the first byte goes out.
-            RateLimitSnapshot limits = _state.AnthropicLimiter.ChargeOutput(request.Model, message.OutputTokens);
+            // OTPM was estimated from max_tokens on arrival; it is adjusted to the tokens produced, known before the first byte goes out.
+            RateLimitSnapshot limits = _state.AnthropicLimiter.ChargeOutput(request.Model, message.OutputTokens, request.MaxTokens);
 
             // Counted before the body goes out, so a client that has its answer sees it counted.
             if (!gate.Faulted)

@@ -3,9 +3,9 @@ namespace TypedBatch.Emulator.Limits;
 /// <summary>
 /// The budgets of Anthropic's <c>/v1/messages</c>: requests, input tokens and output tokens per minute,
 /// each a <see cref="TokenBucket"/>, kept for each model separately (Anthropic applies its limits per
-/// model). Input tokens are reserved when a request arrives; output tokens are taken once the answer
-/// is known (<see cref="ChargeOutput"/>), because Anthropic counts OTPM on the tokens produced, not on
-/// <c>max_tokens</c>. The limits are read from the live <see cref="EmulatorOptions"/>; changing one
+/// model). Input tokens are reserved when a request arrives; output tokens are estimated from its
+/// <c>max_tokens</c> on arrival and adjusted to the tokens produced once the answer is known
+/// (<see cref="ChargeOutput"/>), as Anthropic's rate-limit reference says OTPM is metered. The limits are read from the live <see cref="EmulatorOptions"/>; changing one
 /// starts that budget again from full.
 /// </summary>
 internal sealed class AnthropicRateLimiter(EmulatorOptions options)
@@ -23,10 +23,10 @@ internal sealed class AnthropicRateLimiter(EmulatorOptions options)
     private readonly Dictionary<string, ModelBuckets> _models = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// Takes one request and <paramref name="inputTokens"/> when the model's request and input budgets
-    /// have room and its output budget is not exhausted.
+    /// Takes one request, <paramref name="inputTokens"/> and the output estimate (<paramref name="maxOutputTokens"/>,
+    /// at most a bucketful) when the model's budgets have room for them.
     /// </summary>
-    public RateLimitDecision TryAcquire(string model, int inputTokens)
+    public RateLimitDecision TryAcquire(string model, int inputTokens, int maxOutputTokens = 0)
     {
         lock (_lock)
         {
@@ -40,7 +40,7 @@ internal sealed class AnthropicRateLimiter(EmulatorOptions options)
             [
                 (Requests, buckets.Requests, 1),
                 (InputTokens, buckets.Input, inputTokens),
-                (OutputTokens, buckets.Output, 1),
+                (OutputTokens, buckets.Output, Math.Max(1, Math.Min(maxOutputTokens, buckets.Output?.Limit ?? 0))),
             ];
             RateLimitRejection? rejection = null;
             foreach ((string type, TokenBucket? bucket, double cost) in dimensions)
@@ -59,17 +59,21 @@ internal sealed class AnthropicRateLimiter(EmulatorOptions options)
 
             buckets.Requests?.Take(1);
             buckets.Input?.Take(inputTokens);
+            buckets.Output?.Take(Math.Min(maxOutputTokens, buckets.Output.Limit));
             return new(null, buckets.Snapshot());
         }
     }
 
-    /// <summary>Takes the output tokens of an answer (possibly into debt); returns the headers' values after it.</summary>
-    public RateLimitSnapshot ChargeOutput(string model, int outputTokens)
+    /// <summary>
+    /// Adjusts the output estimate taken on arrival (<paramref name="maxOutputTokens"/>, at most a bucketful) to the
+    /// tokens the answer produced (possibly into debt); returns the headers' values after it.
+    /// </summary>
+    public RateLimitSnapshot ChargeOutput(string model, int outputTokens, int maxOutputTokens = 0)
     {
         lock (_lock)
         {
             ModelBuckets buckets = Current(model);
-            buckets.Output?.Take(outputTokens);
+            buckets.Output?.Take(outputTokens - Math.Min(maxOutputTokens, buckets.Output.Limit));
             return buckets.Snapshot();
         }
     }

@@ -13,7 +13,11 @@ namespace TypedBatch.Emulator;
 /// <param name="TokenCost">The tokens-per-minute reservation (<see cref="RequestCost"/>).</param>
 /// <param name="StartTimestamp">The <see cref="System.Diagnostics.Stopwatch"/> timestamp of arrival.</param>
 internal readonly record struct GateRequest(
-    RequestKind Kind, string Model, string Fingerprint, long Received, long Arrival, FaultPlan Plan, int TokenCost, long StartTimestamp);
+    RequestKind Kind, string Model, string Fingerprint, long Received, long Arrival, FaultPlan Plan, int TokenCost, long StartTimestamp)
+{
+    /// <summary>An Anthropic request's <c>max_tokens</c>: its output estimate on arrival, adjusted when the answer is known.</summary>
+    public int MaxOutputTokens { get; init; }
+}
 
 /// <summary>What <see cref="ModelRequestGate"/> decided.</summary>
 /// <param name="Handled">The answer is already given (an error or an aborted connection): the endpoint stops.</param>

@@ -11,7 +11,7 @@ namespace TypedBatch.Emulator;
 /// </summary>
 internal sealed class AnthropicDialect(EmulatorState state) : IApiDialect
 {
-    public RateLimitDecision TryAcquire(GateRequest request) => state.AnthropicLimiter.TryAcquire(request.Model, request.TokenCost);
+    public RateLimitDecision TryAcquire(GateRequest request) => state.AnthropicLimiter.TryAcquire(request.Model, request.TokenCost, request.MaxOutputTokens);
 
     public RateLimitSnapshot Peek(string model) => state.AnthropicLimiter.Peek(model);
 

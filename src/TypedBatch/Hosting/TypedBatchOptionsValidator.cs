@@ -58,6 +58,10 @@ internal sealed class TypedBatchOptionsValidator : IValidateOptions<TypedBatchOp
             {
                 problems.Add(problem);
             }
+            else if (fallback.Model is null && options.Provider != ProviderKind.ChatClient && (fallback.Provider == ProviderKind.Anthropic) != (options.Provider == ProviderKind.Anthropic))
+            {
+                problems.Add($"{path}.Model is required: the fallback speaks {(fallback.Provider == ProviderKind.Anthropic ? "Anthropic's" : "OpenAI's")} API and the primary the other's, so the primary's model means nothing to it.");
+            }
         }
 
         Require(options.CircuitBreakFailures >= 2, nameof(options.CircuitBreakFailures), "must be at least 2");

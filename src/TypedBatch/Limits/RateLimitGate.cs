@@ -13,11 +13,10 @@ namespace TypedBatch.Limits;
 /// <para>
 /// A server that meters input and output tokens apart (Anthropic's <c>anthropic-ratelimit-input-tokens-*</c> and
 /// <c>-output-tokens-*</c>) teaches the gate two more buckets, never configured locally. The input bucket is charged
-/// the prompt estimate, as the server charges it on arrival. The output bucket is charged what the server counts, the
-/// tokens an answer produced (not <c>max_tokens</c>): a request is admitted when it is not exhausted, reserving the
-/// output answers have been producing (until one says, at most a bucketful), and <see cref="SettleOutput"/> charges the
-/// difference once the answer's usage is known. Reserving the expected output keeps a wave of requests that all see a
-/// non-empty bucket from going together into a server that charges each of them.
+/// the prompt estimate, as the server charges it on arrival. The output bucket is charged as Anthropic meters it: an
+/// estimate from the request's <c>max_tokens</c> on arrival (at most a minute's budget; without one, what answers have
+/// been producing), adjusted to the tokens the answer produced once its usage is known (<see cref="SettleOutput"/>); an
+/// attempt that failed gives its estimate back (<see cref="ReleaseOutput"/>).
 /// </para>
 /// </summary>
 internal sealed class RateLimitGate
@@ -159,11 +158,30 @@ internal sealed class RateLimitGate
         }
     }
 
-    /// <summary>The output an attempt reserves: what answers have produced on average, else at most a bucketful.</summary>
+    /// <summary>An attempt that got no answer gives back the output it reserved (the server charges only answers).</summary>
+    /// <param name="reserved">What <see cref="WaitAsync(TokenDemand, CancellationToken)"/> reserved.</param>
+    public void ReleaseOutput(int reserved)
+    {
+        if (reserved <= 0)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            _output.Charge(-reserved, _time.GetTimestamp());
+        }
+    }
+
+    /// <summary>
+    /// The output an attempt reserves: its <c>max_tokens</c>, as the server estimates it (at most a minute's budget);
+    /// without one, what answers have produced on average, else a bucketful. Like every token charge, it may go into
+    /// debt that later requests wait out.
+    /// </summary>
     private int ExpectedOutput(int? maxOutput)
     {
-        double expected = _outputSampled ? _expectedOutput : _output.Capacity;
-        return (int)Math.Ceiling(Math.Min(expected, maxOutput is int max && max > 0 ? max : double.MaxValue));
+        double expected = maxOutput is int max && max > 0 ? max : _outputSampled ? _expectedOutput : _output.Capacity;
+        return (int)Math.Ceiling(Math.Min(expected, _output.Limit ?? expected));
     }
 
     /// <summary>

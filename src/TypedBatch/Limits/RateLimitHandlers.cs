@@ -56,7 +56,13 @@ internal static class RateLimitHandlers
             catch
             {
                 gate.OnAnswer(null); // a failed first attempt must not hold the requests queued behind it
+                ReleaseOutput(gate, call);
                 throw;
+            }
+
+            if (!response.IsSuccessStatusCode)
+            {
+                ReleaseOutput(gate, call); // no answer, no output: the estimate goes back
             }
 
             call.RequestId = response.Headers.TryGetValues("x-request-id", out IEnumerable<string>? ids) || response.Headers.TryGetValues("request-id", out ids)
@@ -113,6 +119,13 @@ internal static class RateLimitHandlers
             string body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
             return limits.IsQuotaError(body);
         }
+    }
+
+    /// <summary>An attempt without an answer gives back the output tokens it reserved, once.</summary>
+    private static void ReleaseOutput(RateLimitGate gate, CallContext call)
+    {
+        gate.ReleaseOutput(call.OutputReservation);
+        call.OutputReservation = 0;
     }
 
     /// <summary>The server counted the prompt: later estimates for this model are corrected by it.</summary>

@@ -36,7 +36,7 @@ public sealed class AnthropicProviderTests
 
         ChatCompletion answer = await client.CreateChatCompletionAsync(
             [PromptMessage.System("Be brief."), PromptMessage.User("What is Rust?"), PromptMessage.Assistant("A language."), PromptMessage.User("And Go?")],
-            new CompletionSettings { Temperature = 0.2, TopP = 0.9, Stop = ["END"] });
+            new CompletionSettings { Temperature = 0.2, Stop = ["END"] });
 
         answer.Content.Should().NotBeNullOrEmpty();
         answer.Provider.Should().Be("anthropic");
@@ -53,7 +53,7 @@ public sealed class AnthropicProviderTests
         root.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("role").GetString()).Should().Equal("user", "assistant", "user");
         root.GetProperty("max_tokens").GetInt32().Should().Be(4096, "the API requires max_tokens: the default is sent when none is set");
         root.GetProperty("temperature").GetDouble().Should().Be(0.2);
-        root.GetProperty("top_p").GetDouble().Should().Be(0.9);
+        root.TryGetProperty("top_p", out _).Should().BeFalse();
         root.GetProperty("stop_sequences").EnumerateArray().Select(s => s.GetString()).Should().Equal("END");
         root.TryGetProperty("stop", out _).Should().BeFalse();
     }
@@ -155,6 +155,39 @@ public sealed class AnthropicProviderTests
         ModelPrice haiku = new PriceTable().Find(TypedBatchOptions.DefaultAnthropicModel)!;
         decimal expected = ((answer.Usage.PromptTokens * haiku.InputPerMillion) + (answer.Usage.CompletionTokens * haiku.OutputPerMillion)) / 1_000_000m;
         answer.Cost.Should().Be(expected, "claude-haiku-4-5 is priced from the built-in table");
+    }
+
+    [Fact]
+    public async Task What_Anthropic_would_refuse_fails_its_item_before_sending_and_top_p_goes_alone()
+    {
+        await using EmulatorServer emulator = await EmulatorServer.StartAsync(new EmulatorOptions { CaptureRequests = true });
+        await using TypedBatchClient client = Create(emulator);
+
+        BatchResult<ChatCompletion> result = await client.CreateChatCompletionsBatchAsync(
+            [[PromptMessage.System("only instructions")], [PromptMessage.User("fine")]], new BatchOptions { Temperature = 1.5 });
+        ChatCompletion topP = await client.CreateChatCompletionAsync([PromptMessage.User("nucleus")], new CompletionSettings { Temperature = 0.3, TopP = 0.8 });
+        using JsonDocument body = LastMessagesBody(emulator);
+
+        result[0].Error!.Kind.Should().Be(BatchErrorKind.InvalidInput);
+        result[1].Error!.Kind.Should().Be(BatchErrorKind.InvalidInput);
+        result[1].Error!.Message.Should().Contain("temperature from 0 to 1");
+        result.Should().OnlyContain(i => i.Attempts == 0);
+        emulator.CapturedRequests.Count(r => r.PathAndQuery == "/v1/messages").Should().Be(1, "only the top_p call was sent");
+        topP.Content.Should().NotBeNullOrEmpty();
+        body.RootElement.TryGetProperty("temperature", out _).Should().BeFalse("Anthropic's current models take temperature or top_p, not both");
+        body.RootElement.GetProperty("top_p").GetDouble().Should().Be(0.8);
+    }
+
+    [Fact]
+    public void A_fallback_across_the_two_apis_must_name_its_model()
+    {
+        Action openAiToAnthropic = () => new TypedBatchOptions { ApiKey = "k", Fallbacks = { new ProviderOptions { Provider = ProviderKind.Anthropic, ApiKey = "a" } } }.Validate();
+        Action anthropicToOpenAi = () => new TypedBatchOptions { Provider = ProviderKind.Anthropic, ApiKey = "a", Fallbacks = { new ProviderOptions { Provider = ProviderKind.OpenAI, ApiKey = "k" } } }.Validate();
+        Action named = () => new TypedBatchOptions { ApiKey = "k", Fallbacks = { new ProviderOptions { Provider = ProviderKind.Anthropic, ApiKey = "a", Model = "claude-haiku-4-5" } } }.Validate();
+
+        openAiToAnthropic.Should().Throw<InvalidOperationException>().WithMessage("*Fallbacks[0].Model is required*");
+        anthropicToOpenAi.Should().Throw<InvalidOperationException>().WithMessage("*Fallbacks[0].Model is required*");
+        named.Should().NotThrow();
     }
 
     [Fact]

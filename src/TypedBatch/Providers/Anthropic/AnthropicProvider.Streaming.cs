@@ -22,6 +22,11 @@ internal sealed partial class AnthropicProvider
     private StreamCall PrepareStream(ChatRequest request)
     {
         string model = _modelOverride ?? request.Model;
+        if (Problem(request) is { } problem)
+        {
+            throw new ProviderException(BatchErrorKind.InvalidInput, Name, problem) { Attempts = 0 };
+        }
+
         MessagesRequestDto dto = ToWire(request, model, _structuredOutputs, stream: true);
         int promptEstimate = TokenEstimator.EstimatePrompt(request.Messages);
         return new StreamCall(model, async (attemptsBefore, cancellationToken) =>
@@ -203,7 +208,7 @@ internal sealed partial class AnthropicProvider
 
         /// <summary>An <c>error</c> event: the server failed after the stream began (an <c>overloaded_error</c> is worth sending again).</summary>
         private ProviderException ErrorEvent(ErrorDto? error, ProviderFailures failures)
-            => new(AnthropicErrors.IsSpendLimit(error) ? BatchErrorKind.QuotaExceeded : BatchErrorKind.Http, provider.Name, failures.Redactor.Redact(error?.Message ?? "The server sent an error inside the stream."))
+            => new(AnthropicErrors.IsSpendLimit(error) ? BatchErrorKind.QuotaExceeded : error?.Type == "rate_limit_error" ? BatchErrorKind.RateLimited : BatchErrorKind.Http, provider.Name, failures.Redactor.Redact(error?.Message ?? "The server sent an error inside the stream."))
             {
                 ErrorType = failures.Redactor.RedactOrNull(error?.Type),
                 RequestId = failures.Redactor.RedactOrNull(call.RequestId),

@@ -79,6 +79,11 @@ internal sealed partial class AnthropicProvider : IChatProvider, IPricedProvider
     private async Task<ChatCompletion> CompleteCoreAsync(ChatRequest request, CancellationToken cancellationToken)
     {
         string model = _modelOverride ?? request.Model;
+        if (Problem(request) is { } problem)
+        {
+            throw new ProviderException(BatchErrorKind.InvalidInput, Name, problem) { Attempts = 0 };
+        }
+
         using Activity? span = ProviderSpan.Start("chat", TelemetryName, model, request.Settings.Temperature, request.Settings.MaxTokens);
         long started = Stopwatch.GetTimestamp();
         try
@@ -119,6 +124,11 @@ internal sealed partial class AnthropicProvider : IChatProvider, IPricedProvider
     {
         CompletionSettings settings = request.Settings;
         ResponseFormat? format = settings.ResponseFormat is { Type: "json_schema" } schema ? schema : null;
+        if (structuredOutputs == StructuredOutputMode.JsonSchema && !HasStructuredOutputs(model))
+        {
+            structuredOutputs = StructuredOutputMode.ToolCall; // a model without structured outputs: the forced tool call
+        }
+
         StringBuilder? system = null;
         var turns = new List<AnthropicMessageDto>(request.Messages.Count);
         foreach (PromptMessage message in request.Messages)
@@ -145,7 +155,8 @@ internal sealed partial class AnthropicProvider : IChatProvider, IPricedProvider
             MaxTokens = settings.MaxTokens ?? DefaultMaxTokens,
             System = system?.ToString(),
             Messages = turns,
-            Temperature = settings.Temperature,
+            // Anthropic's newer models take one of temperature and top_p: with top_p set, it alone is sent.
+            Temperature = settings.TopP is null ? settings.Temperature : null,
             TopP = settings.TopP,
             StopSequences = settings.Stop,
             Stream = stream ? true : null,
@@ -213,12 +224,45 @@ internal sealed partial class AnthropicProvider : IChatProvider, IPricedProvider
         };
     }
 
+    /// <summary>
+    /// Whether a model has Anthropic's structured outputs (<c>output_config.format</c>): every Claude model but the 3.x
+    /// ones and the first Claude 4 Sonnet and Opus (<c>claude-sonnet-4</c>, <c>claude-opus-4</c>, with their <c>-0</c>
+    /// alias or dated ids), which get the forced tool call instead.
+    /// </summary>
+    internal static bool HasStructuredOutputs(string model)
+        => !model.StartsWith("claude-3", StringComparison.Ordinal) && !OldClaude4().IsMatch(model);
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^claude-(sonnet|opus)-4(-0|-\d{8})?$")]
+    private static partial System.Text.RegularExpressions.Regex OldClaude4();
+
+    /// <summary>
+    /// What Anthropic refuses before any model runs, checked before sending so that it costs no round trip: a
+    /// temperature above 1 (Anthropic's range is 0 to 1), a conversation with no user or assistant turn.
+    /// </summary>
+    internal static string? Problem(ChatRequest request)
+    {
+        if (request.Settings.Temperature is > 1 && request.Settings.TopP is null)
+        {
+            return $"Anthropic accepts a temperature from 0 to 1; got {request.Settings.Temperature.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)}. Nothing was sent.";
+        }
+
+        foreach (PromptMessage message in request.Messages)
+        {
+            if (message.Role != PromptRole.System)
+            {
+                return null;
+            }
+        }
+
+        return "Anthropic needs at least one user or assistant message; this conversation has only system messages. Nothing was sent.";
+    }
+
     /// <summary>Anthropic's <c>stop_reason</c> in the OpenAI words the rest of TypedBatch reads.</summary>
     internal static string? FinishReason(string? stopReason) => stopReason switch
     {
         null => null,
         "end_turn" or "stop_sequence" or "tool_use" => "stop",
-        "max_tokens" => "length",
+        "max_tokens" or "model_context_window_exceeded" => "length",
         "refusal" => "content_filter",
         _ => stopReason,
     };

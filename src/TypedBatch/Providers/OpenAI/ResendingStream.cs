@@ -127,6 +127,7 @@ internal static class ResendingStream
     /// <summary>A broken stream worth sending again: a cut, a silence, unreadable bytes, or the server's own failure.</summary>
     public static bool IsWorthResending(ProviderException failure)
         => failure.Kind is BatchErrorKind.Transport or BatchErrorKind.Timeout
+            || (failure.Kind == BatchErrorKind.RateLimited && failure.StatusCode is null) // a rate_limit_error event inside the stream
             || (failure.Kind == BatchErrorKind.Http && failure.StatusCode is null && failure.ErrorType is null or "server_error" or "api_error" or "overloaded_error");
 
     /// <summary>
