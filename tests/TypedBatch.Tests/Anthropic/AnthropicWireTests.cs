@@ -1,6 +1,6 @@
+using Microsoft.Extensions.Time.Testing;
 using TypedBatch.Limits;
 using TypedBatch.Providers.Anthropic;
-using Microsoft.Extensions.Time.Testing;
 
 namespace TypedBatch.Tests.Anthropic;
 
