@@ -38,30 +38,10 @@ internal sealed partial class AnthropicProvider
 
     private async Task<IStreamSession> OpenStreamAsync(MessagesRequestDto dto, CallContext call, string model, int attemptsBefore, CancellationToken cancellationToken)
     {
-        HttpResponseMessage response;
-        try
-        {
-            response = await _api.StreamMessageAsync(dto, call, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            throw;
-        }
-        catch (Exception ex) when (ProviderFailures.IsSendFailure(ex))
-        {
-            throw _failures.NoAnswer(ex, call.RequestId, attemptsBefore + call.Attempts);
-        }
-
+        HttpResponseMessage response = await _failures.OpenStreamAsync(_api.StreamMessageAsync(dto, call, cancellationToken), call, attemptsBefore, cancellationToken).ConfigureAwait(false);
         try
         {
             int attempts = attemptsBefore + Math.Max(1, call.Attempts);
-            if (!response.IsSuccessStatusCode)
-            {
-                // Error bodies were read whole (and bounded) inside the pipeline.
-                string body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-                throw _failures.ErrorAnswer(response.StatusCode, response.ReasonPhrase, body, call.RequestId, attempts, call.RetryAfterRefused);
-            }
-
             if (response.Content.Headers.ContentType?.MediaType != "text/event-stream")
             {
                 MessagesResponseDto? whole;

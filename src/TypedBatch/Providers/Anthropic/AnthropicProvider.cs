@@ -90,8 +90,8 @@ internal sealed partial class AnthropicProvider : IChatProvider, IPricedProvider
         {
             MessagesRequestDto dto = ToWire(request, model, _structuredOutputs);
             var call = new CallContext { Model = model, PromptEstimate = TokenEstimator.EstimatePrompt(request.Messages), MaxOutputTokens = dto.MaxTokens };
-            using IApiResponse<MessagesResponseDto> response = await SendAsync(_api.CreateMessageAsync(dto, call, cancellationToken), call, cancellationToken).ConfigureAwait(false);
-            MessagesResponseDto body = EnsureSuccess(response, call, cancellationToken);
+            using IApiResponse<MessagesResponseDto> response = await _failures.SendAsync(_api.CreateMessageAsync(dto, call, cancellationToken), call, cancellationToken).ConfigureAwait(false);
+            MessagesResponseDto body = _failures.EnsureSuccess(response, call, cancellationToken);
             ChatCompletion completion = FromWire(body, Name, (int?)response.StatusCode, _redactor.RedactOrNull(call.RequestId), Math.Max(1, call.Attempts), Pricing, model, deferred: false);
             RateLimitHandlers.LearnUsage(_limits, call, completion.Usage.PromptTokens, completion.Usage.CompletionTokens);
             ProviderSpan.Succeeded(span, "chat", TelemetryName, model, completion.Model, completion.Id, completion.Usage, completion.FinishReason, started);
@@ -266,47 +266,4 @@ internal sealed partial class AnthropicProvider : IChatProvider, IPricedProvider
         "refusal" => "content_filter",
         _ => stopReason,
     };
-
-    private async Task<IApiResponse<T>> SendAsync<T>(Task<IApiResponse<T>> send, CallContext call, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await send.ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            throw;
-        }
-        catch (ProviderException)
-        {
-            throw;
-        }
-        catch (Exception ex) when (ProviderFailures.IsSendFailure(ex))
-        {
-            throw _failures.NoAnswer(ex, call.RequestId, call.Attempts);
-        }
-    }
-
-    private T EnsureSuccess<T>(IApiResponse<T> response, CallContext call, CancellationToken cancellationToken)
-        where T : class
-    {
-        if (response.IsSuccessful && response.Content is { } content)
-        {
-            return content;
-        }
-
-        cancellationToken.ThrowIfCancellationRequested();
-        if (response.HasRequestError(out ApiRequestException? requestError))
-        {
-            throw _failures.NoAnswer(requestError, call.RequestId, call.Attempts);
-        }
-
-        if (response.IsSuccessStatusCode)
-        {
-            throw _failures.UnreadableBody((int?)response.StatusCode, response.Error, call.RequestId, call.Attempts);
-        }
-
-        string? errorBody = response.Error is ApiException api ? api.Content : null;
-        throw _failures.ErrorAnswer(response.StatusCode, response.ReasonPhrase, errorBody, call.RequestId, call.Attempts, call.RetryAfterRefused);
-    }
 }

@@ -108,8 +108,8 @@ internal sealed partial class OpenAICompatibleProvider(
             PromptEstimate = TokenEstimator.EstimatePrompt(request.Messages),
             MaxOutputTokens = settings.MaxTokens,
         };
-        using IApiResponse<ChatCompletionResponseDto> response = await SendAsync(wire.ChatAsync(dto, call, cancellationToken), call, cancellationToken).ConfigureAwait(false);
-        ChatCompletionResponseDto body = EnsureSuccess(response, call, cancellationToken);
+        using IApiResponse<ChatCompletionResponseDto> response = await _failures.SendAsync(wire.ChatAsync(dto, call, cancellationToken), call, cancellationToken).ConfigureAwait(false);
+        ChatCompletionResponseDto body = _failures.EnsureSuccess(response, call, cancellationToken);
 
         ChatCompletion completion = FromWire(body, Name, (int?)response.StatusCode, redactor.RedactOrNull(call.RequestId), Math.Max(1, call.Attempts), Pricing, model, deferred: false);
         RateLimitHandlers.LearnUsage(limits, call, completion.Usage.PromptTokens);
@@ -202,8 +202,8 @@ internal sealed partial class OpenAICompatibleProvider(
         }
 
         var call = new CallContext { Model = model, PromptEstimate = tokens };
-        using IApiResponse<EmbeddingResponseDto> response = await SendAsync(wire.EmbedAsync(dto, call, cancellationToken), call, cancellationToken).ConfigureAwait(false);
-        EmbeddingResponseDto body = EnsureSuccess(response, call, cancellationToken);
+        using IApiResponse<EmbeddingResponseDto> response = await _failures.SendAsync(wire.EmbedAsync(dto, call, cancellationToken), call, cancellationToken).ConfigureAwait(false);
+        EmbeddingResponseDto body = _failures.EnsureSuccess(response, call, cancellationToken);
 
         var embeddings = new EmbeddingVector[request.Inputs.Count];
         List<EmbeddingDataDto> data = body.Data ?? [];
@@ -283,47 +283,4 @@ internal sealed partial class OpenAICompatibleProvider(
 
     private ProviderException InvalidEmbeddings(CallContext call, string message)
         => new(BatchErrorKind.InvalidOutput, Name, message, 200) { RequestId = redactor.RedactOrNull(call.RequestId), Attempts = call.Attempts };
-
-    private async Task<IApiResponse<T>> SendAsync<T>(Task<IApiResponse<T>> send, CallContext call, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await send.ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            throw;
-        }
-        catch (ProviderException)
-        {
-            throw;
-        }
-        catch (Exception ex) when (ProviderFailures.IsSendFailure(ex))
-        {
-            throw _failures.NoAnswer(ex, call.RequestId, call.Attempts);
-        }
-    }
-
-    private T EnsureSuccess<T>(IApiResponse<T> response, CallContext call, CancellationToken cancellationToken)
-        where T : class
-    {
-        if (response.IsSuccessful && response.Content is { } content)
-        {
-            return content;
-        }
-
-        cancellationToken.ThrowIfCancellationRequested();
-        if (response.HasRequestError(out ApiRequestException? requestError))
-        {
-            throw _failures.NoAnswer(requestError, call.RequestId, call.Attempts);
-        }
-
-        if (response.IsSuccessStatusCode)
-        {
-            throw _failures.UnreadableBody((int?)response.StatusCode, response.Error, call.RequestId, call.Attempts);
-        }
-
-        string? errorBody = response.Error is ApiException api ? api.Content : null;
-        throw _failures.ErrorAnswer(response.StatusCode, response.ReasonPhrase, errorBody, call.RequestId, call.Attempts, call.RetryAfterRefused);
-    }
 }

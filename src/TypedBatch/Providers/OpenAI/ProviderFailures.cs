@@ -106,4 +106,81 @@ internal sealed class ProviderFailures(string provider, SecretRedactor redactor,
     public static bool IsSendFailure(Exception ex)
         => ex is HttpRequestException or TimeoutRejectedException or OperationCanceledException or IOException
             or ResponseTooLargeException or RedirectRefusedException or ApiExceptionBase;
+
+    /// <summary>A Refit call's answer, or its send failure (after the pipeline's retries) as the call's error.</summary>
+    public async Task<IApiResponse<T>> SendAsync<T>(Task<IApiResponse<T>> send, CallContext call, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await send.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (ProviderException)
+        {
+            throw;
+        }
+        catch (Exception ex) when (IsSendFailure(ex))
+        {
+            throw NoAnswer(ex, call.RequestId, call.Attempts);
+        }
+    }
+
+    /// <summary>A successful answer's body, or what went wrong as the call's error: no answer, an unreadable body, an error status.</summary>
+    public T EnsureSuccess<T>(IApiResponse<T> response, CallContext call, CancellationToken cancellationToken)
+        where T : class
+    {
+        if (response.IsSuccessful && response.Content is { } content)
+        {
+            return content;
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        if (response.HasRequestError(out ApiRequestException? requestError))
+        {
+            throw NoAnswer(requestError, call.RequestId, call.Attempts);
+        }
+
+        if (response.IsSuccessStatusCode)
+        {
+            throw UnreadableBody((int?)response.StatusCode, response.Error, call.RequestId, call.Attempts);
+        }
+
+        string? errorBody = response.Error is ApiException api ? api.Content : null;
+        throw ErrorAnswer(response.StatusCode, response.ReasonPhrase, errorBody, call.RequestId, call.Attempts, call.RetryAfterRefused);
+    }
+
+    /// <summary>
+    /// A streamed call's response with a success status, or its failure as the call's error: the send failing after the
+    /// pipeline's retries, or an error status with its (already read, bounded) body.
+    /// </summary>
+    public async Task<HttpResponseMessage> OpenStreamAsync(Task<HttpResponseMessage> send, CallContext call, int attemptsBefore, CancellationToken cancellationToken)
+    {
+        HttpResponseMessage response;
+        try
+        {
+            response = await send.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex) when (IsSendFailure(ex))
+        {
+            throw NoAnswer(ex, call.RequestId, attemptsBefore + call.Attempts);
+        }
+
+        if (response.IsSuccessStatusCode)
+        {
+            return response;
+        }
+
+        using (response)
+        {
+            string body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            throw ErrorAnswer(response.StatusCode, response.ReasonPhrase, body, call.RequestId, attemptsBefore + Math.Max(1, call.Attempts), call.RetryAfterRefused);
+        }
+    }
 }
