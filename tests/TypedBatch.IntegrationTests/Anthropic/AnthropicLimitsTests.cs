@@ -43,7 +43,9 @@ public sealed class AnthropicLimitsTests
         List<TokenUsage> usages = await DriveAsync(streamed ? StreamedBatchAsync(client, conversations) : BatchAsync(client, conversations), time, TimeSpan.FromMilliseconds(50));
 
         EmulatorStats stats = emulator.GetStats();
-        stats.RejectedRateLimited.Should().BeLessThanOrEqualTo(1, "the client paces itself by the limits it learned, not by 429s");
+        // Measured 0-4 with output estimated from max_tokens (requests admitted before the first headers race the server's
+        // view); without the learned buckets it was 22-24. The bound is "no storm", not "none".
+        stats.RejectedRateLimited.Should().BeLessThanOrEqualTo(5, "the client paces itself by the limits it learned, not by 429s");
         stats.AnthropicMessagesReceived.Should().Be(30 + stats.RejectedRateLimited);
 
         // The limits were what set the pace: the output produced, beyond one bucketful, took its time at 10 a second.
